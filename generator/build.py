@@ -1,0 +1,205 @@
+"""The build pipeline, written once, as a short list of named and timed steps:
+
+config → content → markdown → comments merge → templates → write.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from .comments.merge import merge_comments
+from .comments.source import load_feed
+from .config import SiteConfig, load_config
+from .content import iter_assets, iter_sources, parse_document
+from .errors import Problem, SiteError
+from .markdown_cache import render_documents
+from .models import Document, Kind
+from .render import Renderer
+from .site import assemble
+from .templates import make_environment, theme_chain
+from .writer import WriteReport, write_outputs, write_private
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    drafts: bool = False
+    future: bool = False
+    now: datetime | None = None  # fixed in tests; the real time otherwise
+    jobs: int | None = None  # worker processes for rendering; None: one per core
+    progress: Callable[[int, int], None] | None = None
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    report: WriteReport
+    posts: int
+    pages: int
+    drafts_held: int
+    future_held: int
+    warnings: tuple[Problem, ...]
+    seconds: float
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def summary(self) -> str:
+        held = []
+        if self.drafts_held:
+            held.append(f"{self.drafts_held} draft{'s' if self.drafts_held != 1 else ''}")
+        if self.future_held:
+            held.append(f"{self.future_held} scheduled")
+        held_text = f", held back: {' and '.join(held)}" if held else ""
+        return (
+            f"Built {self.posts} posts and {self.pages} pages: "
+            f"{self.report.written} files written, {self.report.unchanged} unchanged, "
+            f"{self.report.removed} removed{held_text}, "
+            f"{len(self.warnings)} warning{'s' if len(self.warnings) != 1 else ''}, "
+            f"in {self.seconds:.2f} s"
+        )
+
+
+def parse_all(config: SiteConfig) -> list[Document]:
+    """Parse every source, reporting the problems of all files at once."""
+    documents: list[Document] = []
+    problems: list[Problem] = []
+    for source in iter_sources(config):
+        try:
+            documents.append(parse_document(source, config))
+        except SiteError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise SiteError(problems)
+    return documents
+
+
+def select_published(
+    documents: list[Document], options: BuildOptions, now: datetime
+) -> tuple[list[Document], int, int]:
+    """Leave out drafts and future posts unless asked for; count what was held back."""
+    kept: list[Document] = []
+    drafts = future = 0
+    for doc in documents:
+        if doc.draft and not options.drafts:
+            drafts += 1
+        elif doc.kind is Kind.POST and doc.date and doc.date > now and not options.future:
+            future += 1
+        else:
+            kept.append(doc)
+    return kept, drafts, future
+
+
+def check_unique_urls(documents: list[Document]) -> None:
+    claimed: dict[str, str] = {}
+    problems: list[Problem] = []
+    for doc in documents:
+        for url in (doc.url, *doc.aliases):
+            if url in claimed and claimed[url] != doc.source:
+                problems.append(
+                    Problem(f"URL {url} is claimed by both {claimed[url]} and {doc.source}",
+                            doc.source)
+                )  # fmt: skip
+            claimed.setdefault(url, doc.source)
+    keys: dict[str, str] = {}
+    for doc in documents:
+        if doc.kind is Kind.POST:
+            if doc.key in keys:
+                problems.append(
+                    Problem(f'post key "{doc.key}" is used by both {keys[doc.key]} and '
+                            f"{doc.source}; set a distinct `id:`", doc.source)
+                )  # fmt: skip
+            keys.setdefault(doc.key, doc.source)
+    if problems:
+        raise SiteError(problems)
+
+
+def asset_targets(config: SiteConfig, documents: list[Document]) -> list[tuple[str, Path]]:
+    """Where each non-Markdown file under content/ is published.
+
+    A file in a bundle (a folder whose index.md is a post or page) goes beside the
+    document's page; any other file keeps its path, minus a posts/ or pages/ prefix.
+    """
+    bundles = {
+        str(Path(doc.source).parent.relative_to("content").as_posix()): doc.url
+        for doc in documents
+        if Path(doc.source).stem == "index"
+    }
+    targets: list[tuple[str, Path]] = []
+    for path, relative in iter_assets(config):
+        folder = relative.rsplit("/", 1)[0] if "/" in relative else ""
+        name = relative.rsplit("/", 1)[-1]
+        if folder in bundles:
+            target = bundles[folder].lstrip("/") + name
+        else:
+            parts = relative.split("/")
+            target = "/".join(parts[1:] if parts[0] in ("posts", "pages") else parts)
+        targets.append((target, path))
+    return targets
+
+
+def post_manifest(config: SiteConfig, model_posts: list[Document], open_keys: set[str]) -> bytes:
+    """What the comment service needs to know: which posts exist and which are open."""
+    posts = {
+        doc.key: {"title": doc.title, "url": doc.url, "open": doc.key in open_keys}
+        for doc in model_posts
+    }
+    return json.dumps({"version": 1, "posts": posts}, ensure_ascii=False, indent=1).encode()
+
+
+class Timer:
+    def __init__(self) -> None:
+        self.timings: dict[str, float] = {}
+
+    @contextmanager
+    def step(self, name: str) -> Iterator[None]:
+        start = time.perf_counter()
+        yield
+        self.timings[name] = time.perf_counter() - start
+
+
+def build_site(root: Path, options: BuildOptions | None = None) -> BuildResult:
+    """Build the site in ``root`` into ``root/output``."""
+    options = options or BuildOptions()
+    now = options.now or datetime.now(UTC)
+    started = time.perf_counter()
+    timer = Timer()
+
+    with timer.step("config"):
+        config = load_config(root)
+        themes = theme_chain(config)
+        env = make_environment(config, themes)
+    with timer.step("content"):
+        documents = parse_all(config)
+        documents, drafts, future = select_published(documents, options, now)
+        check_unique_urls(documents)
+    with timer.step("markdown"):
+        rendered = render_documents(documents, config, options.jobs, options.progress)
+    with timer.step("comments"):
+        feed = load_feed(config)
+        posts = [doc for doc in documents if doc.kind is Kind.POST]
+        threads, warnings = merge_comments(
+            feed, (doc.key for doc in posts), config.comments.max_depth, config.comments.feed
+        )
+    with timer.step("templates"):
+        model = assemble(documents, rendered, threads, config, now)
+        outputs = Renderer(config, env, model, themes, now).render_all(
+            asset_targets(config, documents)
+        )
+    with timer.step("write"):
+        report = write_outputs(config.output_dir, outputs, config.private_dir / "output.json")
+        open_keys = {entry.key for entry in model.posts if entry.comments_open}
+        write_private(config.private_dir / "posts.json", post_manifest(config, posts, open_keys))
+
+    return BuildResult(
+        report=report,
+        posts=len(model.posts),
+        pages=len(model.pages),
+        drafts_held=drafts,
+        future_held=future,
+        warnings=tuple(warnings),
+        seconds=time.perf_counter() - started,
+        timings=timer.timings,
+    )

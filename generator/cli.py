@@ -1,0 +1,146 @@
+"""The `salon` command. Turns a SiteError into `path:line: message` and exit status 1."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from .errors import CommentError, SiteError
+
+
+def _site_dir(args: argparse.Namespace) -> Path:
+    return Path(args.site).resolve()
+
+
+def _progress_printer() -> object:
+    if not sys.stderr.isatty():
+        return None
+
+    def show(done: int, total: int) -> None:
+        width = 30
+        filled = width * done // max(total, 1)
+        sys.stderr.write(f"\rRendering [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
+        if done >= total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+    return show
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from .build import BuildOptions, build_site
+
+    result = build_site(
+        _site_dir(args),
+        BuildOptions(drafts=args.drafts, future=args.future, jobs=args.jobs,
+                     progress=_progress_printer()),  # type: ignore[arg-type]
+    )  # fmt: skip
+    for warning in result.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    if args.timings:
+        for name, seconds in result.timings.items():
+            print(f"  {name:<10} {seconds * 1000:8.1f} ms", file=sys.stderr)
+    print(result.summary())
+    return 0
+
+
+def cmd_new(args: argparse.Namespace) -> int:
+    from .skeleton import create_site
+
+    target = Path(args.directory)
+    create_site(target, title=args.title)
+    print(f"Created a new site in {target}/. Next: cd {target} && salon build")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from .serve import serve
+
+    return serve(_site_dir(args), host=args.host, port=args.port, drafts=args.drafts,
+                 future=args.future)  # fmt: skip
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="salon", description="Build a blog of essays with moderated reader comments."
+    )
+    parser.add_argument("--version", action="version", version=_version())
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def site_option(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--site", default=".", metavar="DIR",
+                       help="the site folder, holding site.yaml (default: here)")  # fmt: skip
+
+    build = sub.add_parser("build", help="render the site into output/")
+    site_option(build)
+    build.add_argument("--drafts", action="store_true", help="include drafts")
+    build.add_argument("--future", action="store_true", help="include posts dated in the future")
+    build.add_argument("--jobs", type=int, default=None, help="worker processes (default: cores)")
+    build.add_argument("--timings", action="store_true", help="print the time of each step")
+    build.set_defaults(func=cmd_build)
+
+    new = sub.add_parser("new", help="create a new site in DIR")
+    new.add_argument("directory", metavar="DIR")
+    new.add_argument("--title", default="My Essays")
+    new.set_defaults(func=cmd_new)
+
+    serve = sub.add_parser("serve", help="build, serve on 127.0.0.1 and rebuild on change")
+    site_option(serve)
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--drafts", action="store_true")
+    serve.add_argument("--future", action="store_true")
+    serve.set_defaults(func=cmd_serve)
+
+    for register in _plugin_registrars():
+        register(sub, site_option)
+    return parser
+
+
+def _plugin_registrars() -> list:  # type: ignore[type-arg]
+    """Command groups that live beside their own code (comments, import)."""
+    registrars = []
+    try:
+        from .service.cli import register as register_comments
+
+        registrars.append(register_comments)
+    except ImportError:
+        pass
+    try:
+        from .importers.cli import register as register_import
+
+        registrars.append(register_import)
+    except ImportError:
+        pass
+    return registrars
+
+
+def _version() -> str:
+    from . import __version__
+
+    return f"salon {__version__}"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        status: int = args.func(args)
+        return status
+    except SiteError as exc:
+        for problem in exc.problems:
+            print(f"error: {problem}", file=sys.stderr)
+        if len(exc.problems) > 1:
+            print(f"{len(exc.problems)} problems; nothing was written.", file=sys.stderr)
+        return 1
+    except CommentError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""The build side of comments: the public feed format, threading, safe rendering."""

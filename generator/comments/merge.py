@@ -1,0 +1,114 @@
+"""Merge approved comments into posts: threads by parent, oldest first, depth capped."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from ..errors import Problem
+from ..models import PublicComment
+
+
+@dataclass(frozen=True)
+class ThreadNode:
+    comment: PublicComment
+    depth: int  # displayed depth, 1 for top-level comments
+    children: tuple[ThreadNode, ...]
+
+
+@dataclass(frozen=True)
+class Thread:
+    roots: tuple[ThreadNode, ...]
+    count: int  # visible comments, placeholders of removed ones excluded
+
+    @staticmethod
+    def empty() -> Thread:
+        return Thread((), 0)
+
+
+def _flatten(nodes: Iterable[PublicComment], children: Mapping[str, list[PublicComment]]) -> list[PublicComment]:
+    out: list[PublicComment] = []
+    for comment in nodes:
+        out.append(comment)
+        out.extend(_flatten(children.get(comment.id, []), children))
+    return out
+
+
+def _build(
+    comment: PublicComment, depth: int, max_depth: int, children: Mapping[str, list[PublicComment]]
+) -> ThreadNode:
+    replies = children.get(comment.id, [])
+    if depth >= max_depth:
+        # At the cap, every deeper reply is shown at this level, in time order.
+        flat = sorted(_flatten(replies, children), key=lambda c: (c.created, c.id))
+        return ThreadNode(comment, depth, tuple(ThreadNode(c, depth, ()) for c in flat))
+    return ThreadNode(
+        comment, depth, tuple(_build(c, depth + 1, max_depth, children) for c in replies)
+    )
+
+
+def _has_visible(node: ThreadNode) -> bool:
+    return not node.comment.removed or any(_has_visible(c) for c in node.children)
+
+
+def _prune(nodes: tuple[ThreadNode, ...]) -> tuple[ThreadNode, ...]:
+    """Drop removed comments that have no visible reply under them."""
+    return tuple(
+        ThreadNode(n.comment, n.depth, _prune(n.children)) for n in nodes if _has_visible(n)
+    )
+
+
+def _count(nodes: Iterable[ThreadNode]) -> int:
+    return sum((0 if n.comment.removed else 1) + _count(n.children) for n in nodes)
+
+
+def merge_comments(
+    comments: Iterable[PublicComment], post_keys: Iterable[str], max_depth: int, feed_path: str
+) -> tuple[dict[str, Thread], list[Problem]]:
+    """Threads by post key, and a warning for every comment that cannot be shown."""
+    known_posts = set(post_keys)
+    warnings: list[Problem] = []
+    by_id: dict[str, PublicComment] = {}
+    for comment in sorted(comments, key=lambda c: (c.created, c.id)):
+        if comment.post not in known_posts:
+            warnings.append(
+                Problem(f'comment {comment.id}: no post with key "{comment.post}"; not shown',
+                        feed_path)
+            )  # fmt: skip
+            continue
+        by_id[comment.id] = comment
+
+    # A reply is shown only when its whole chain of parents is shown.
+    shown: dict[str, PublicComment] = {}
+
+    def reachable(comment: PublicComment, seen: frozenset[str] = frozenset()) -> bool:
+        if comment.parent is None:
+            return True
+        parent = by_id.get(comment.parent)
+        if parent is None or parent.post != comment.post or parent.id in seen:
+            return False
+        return reachable(parent, seen | {comment.id})
+
+    for comment in by_id.values():
+        if reachable(comment):
+            shown[comment.id] = comment
+        else:
+            warnings.append(
+                Problem(f"comment {comment.id}: parent {comment.parent} is not an approved "
+                        "comment of the same post; not shown", feed_path)
+            )  # fmt: skip
+
+    roots: dict[str, list[PublicComment]] = defaultdict(list)
+    children: dict[str, list[PublicComment]] = defaultdict(list)
+    for comment in shown.values():  # already in time order
+        if comment.parent is None:
+            roots[comment.post].append(comment)
+        else:
+            children[comment.parent].append(comment)
+
+    threads: dict[str, Thread] = {}
+    for post, top in roots.items():
+        nodes = _prune(tuple(_build(c, 1, max_depth, children) for c in top))
+        threads[post] = Thread(nodes, _count(nodes))
+    return threads, warnings

@@ -1,0 +1,43 @@
+"""Reading the public feed for a build: a local file, or an https URL downloaded."""
+
+from __future__ import annotations
+
+import urllib.error
+import urllib.request
+
+from ..config import SiteConfig
+from ..errors import SiteError
+from ..models import PublicComment
+from .feed import parse_feed
+
+DOWNLOAD_TIMEOUT = 20  # seconds
+MAX_FEED_BYTES = 64 * 1024 * 1024
+
+
+def read_feed_text(config: SiteConfig) -> str | None:
+    """The feed's text, or None when there is no feed yet (no comment approved so far)."""
+    if not config.comments.enabled:
+        return None
+    if config.feed_is_remote:
+        url = config.comments.feed
+        try:
+            with urllib.request.urlopen(url, timeout=DOWNLOAD_TIMEOUT) as response:
+                data: bytes = response.read(MAX_FEED_BYTES + 1)
+        except (urllib.error.URLError, OSError, ValueError) as exc:
+            raise SiteError.at(f"comments feed: cannot download {url}: {exc}", "site.yaml") from None
+        if len(data) > MAX_FEED_BYTES:
+            raise SiteError.at(f"comments feed: {url} is larger than 64 MiB", "site.yaml")
+    else:
+        try:
+            data = config.feed_path.read_bytes()
+        except FileNotFoundError:
+            return None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise SiteError.at(f"not UTF-8 text ({exc.reason})", config.comments.feed) from None
+
+
+def load_feed(config: SiteConfig) -> tuple[PublicComment, ...]:
+    text = read_feed_text(config)
+    return parse_feed(text, config.comments.feed) if text is not None else ()

@@ -1,0 +1,276 @@
+"""site.yaml: declared once, validated up front, every problem reported together."""
+
+from __future__ import annotations
+
+import re
+import zoneinfo
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from .errors import SiteError
+from .validate import Fields
+from .yamltext import parse_yaml
+
+CONFIG_FILE = "site.yaml"
+PERMALINK_FIELDS = ("year", "month", "day", "slug", "category")
+TAXONOMIES = ("tags", "categories")
+
+
+@dataclass(frozen=True)
+class Author:
+    name: str
+    url: str = ""
+    email: str = ""  # private: used to recognise the author's own comments, never published
+
+
+@dataclass(frozen=True)
+class FeedConfig:
+    atom: bool = True
+    rss: bool = True
+    entries: int = 20
+    full_content: bool = True
+
+
+@dataclass(frozen=True)
+class ServiceConfig:
+    """Settings of the online comment service (`salon comments serve`)."""
+
+    rate_per_minute: int = 5
+    rate_per_hour: int = 30
+    min_seconds: int = 3
+    max_form_age_hours: int = 72
+    max_links: int = 2
+    blocked_words: tuple[str, ...] = ()
+    auto_approve_known: bool = False
+    trusted_proxies: int = 0
+    session_hours: int = 12
+
+
+@dataclass(frozen=True)
+class CommentsConfig:
+    enabled: bool = True
+    feed: str = "comments.json"  # a path relative to the site, or an https URL
+    endpoint: str = "/api/comments"
+    store: str = ".salon/comments.sqlite3"
+    max_depth: int = 5
+    close_after_days: int = 0  # 0: never close automatically
+    on_change: str = ""
+    service: ServiceConfig = field(default_factory=ServiceConfig)
+
+
+@dataclass(frozen=True)
+class SiteConfig:
+    root: Path
+    title: str
+    base_url: str  # no trailing slash
+    description: str = ""
+    language: str = "en"
+    timezone: str = "UTC"
+    author: Author = field(default_factory=lambda: Author(name=""))
+    permalink: str = "/{year}/{month}/{slug}/"
+    posts_per_page: int = 10
+    theme: str = "default"
+    feeds: FeedConfig = field(default_factory=FeedConfig)
+    taxonomies: tuple[str, ...] = TAXONOMIES
+    comments: CommentsConfig = field(default_factory=CommentsConfig)
+    params: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def tz(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.timezone)
+
+    @property
+    def origin(self) -> str:
+        parts = urlsplit(self.base_url)
+        return f"{parts.scheme}://{parts.netloc}"
+
+    @property
+    def base_path(self) -> str:
+        """The path the site lives under, '' for a site at the root of its domain."""
+        return urlsplit(self.base_url).path.rstrip("/")
+
+    @property
+    def content_dir(self) -> Path:
+        return self.root / "content"
+
+    @property
+    def output_dir(self) -> Path:
+        return self.root / "output"
+
+    @property
+    def private_dir(self) -> Path:
+        """Build cache, comment store, secrets: never published, git-ignored."""
+        return self.root / ".salon"
+
+    @property
+    def store_path(self) -> Path:
+        return self.root / self.comments.store
+
+    @property
+    def feed_is_remote(self) -> bool:
+        return self.comments.feed.startswith(("https://", "http://"))
+
+    @property
+    def feed_path(self) -> Path:
+        return self.root / self.comments.feed
+
+
+TOP_KEYS = (
+    "title", "description", "base_url", "language", "timezone", "author", "permalink",
+    "posts_per_page", "theme", "feeds", "taxonomies", "comments", "params",
+)  # fmt: skip
+
+
+def _check_url(fields: Fields, key: str, value: str) -> None:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        fields.expected(key, "an http(s) URL such as https://example.org", value)
+
+
+def parse_config(text: str, path: str, root: Path) -> SiteConfig:
+    """Validate the text of site.yaml; raises one SiteError listing every problem."""
+    doc = parse_yaml(text, path)
+    if doc.data is None:
+        doc = type(doc)({}, {})
+    if not isinstance(doc.data, dict):
+        raise SiteError.at("expected a mapping of settings at the top of the file", path, 1)
+    top = Fields(doc, path, default_line=1)
+    top.check_unknown(TOP_KEYS)
+
+    title = top.string("title", required=True)
+    base_url = top.string("base_url", required=True).rstrip("/")
+    if base_url:
+        _check_url(top, "base_url", base_url)
+
+    timezone = top.string("timezone", "UTC")
+    try:
+        zoneinfo.ZoneInfo(timezone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        top.expected("timezone", "an IANA time zone such as Europe/Paris", timezone)
+        timezone = "UTC"
+
+    author_fields = top.section("author")
+    if isinstance(top.raw("author"), str):
+        author = Author(name=top.raw("author"))
+    else:
+        author_fields.check_unknown(("name", "url", "email"))
+        author = Author(
+            name=author_fields.string("name"),
+            url=author_fields.string("url"),
+            email=author_fields.string("email"),
+        )
+
+    permalink = top.string("permalink", "/{year}/{month}/{slug}/")
+    names = set(re.findall(r"{(\w+)}", permalink))
+    unknown = sorted(names - set(PERMALINK_FIELDS))
+    if unknown:
+        top.fail(
+            "permalink",
+            f"unknown placeholder {{{unknown[0]}}}; use " + ", ".join(
+                "{" + name + "}" for name in PERMALINK_FIELDS
+            ),
+        )
+    elif "slug" not in names:
+        top.fail("permalink", "must contain {slug}, so that every post gets its own URL")
+    elif not (permalink.startswith("/") and permalink.endswith("/")):
+        top.expected("permalink", "a pattern that starts and ends with /", permalink)
+
+    feeds_fields = top.section("feeds")
+    feeds_fields.check_unknown(("atom", "rss", "entries", "full_content"))
+    feeds = FeedConfig(
+        atom=feeds_fields.boolean("atom", True),
+        rss=feeds_fields.boolean("rss", True),
+        entries=feeds_fields.integer("entries", 20, minimum=1),
+        full_content=feeds_fields.boolean("full_content", True),
+    )
+
+    taxonomies = top.string_list("taxonomies") if top.has("taxonomies") else TAXONOMIES
+    for name in taxonomies:
+        if name not in TAXONOMIES:
+            top.expected("taxonomies", "a list drawn from tags, categories", name)
+            taxonomies = TAXONOMIES
+            break
+
+    comments = _parse_comments(top.section("comments"))
+
+    params = top.raw("params")
+    if params is not None and not isinstance(params, dict):
+        top.expected("params", "a mapping", params)
+        params = None
+
+    description = top.string("description")
+    language = top.string("language", "en")
+    posts_per_page = top.integer("posts_per_page", 10, minimum=1)
+    theme = top.string("theme", "default")
+    if top.problems:
+        raise SiteError(sorted(top.problems, key=lambda p: p.line or 0))
+    return SiteConfig(
+        root=root,
+        title=title,
+        base_url=base_url,
+        description=description,
+        language=language,
+        timezone=timezone,
+        author=author,
+        permalink=permalink,
+        posts_per_page=posts_per_page,
+        theme=theme,
+        feeds=feeds,
+        taxonomies=taxonomies,
+        comments=comments,
+        params=dict(params or {}),
+    )
+
+
+def _parse_comments(fields: Fields) -> CommentsConfig:
+    fields.check_unknown(
+        ("enabled", "feed", "endpoint", "store", "max_depth", "close_after_days", "on_change",
+         "service")
+    )  # fmt: skip
+    feed = fields.string("feed", "comments.json")
+    if feed.startswith("http://"):
+        fields.expected("feed", "a path or an https URL", feed)
+    store = fields.string("store", ".salon/comments.sqlite3")
+    if store.startswith("output/") or store.startswith("/"):
+        fields.expected("store", "a private path inside the site, outside output/", store)
+    service = fields.section("service")
+    service.check_unknown(tuple(ServiceConfig.__dataclass_fields__))
+    defaults = ServiceConfig()
+    return CommentsConfig(
+        enabled=fields.boolean("enabled", True),
+        feed=feed,
+        endpoint=fields.string("endpoint", "/api/comments"),
+        store=store,
+        max_depth=fields.integer("max_depth", 5, minimum=1),
+        close_after_days=fields.integer("close_after_days", 0, minimum=0),
+        on_change=fields.string("on_change"),
+        service=ServiceConfig(
+            rate_per_minute=service.integer("rate_per_minute", defaults.rate_per_minute, 1),
+            rate_per_hour=service.integer("rate_per_hour", defaults.rate_per_hour, 1),
+            min_seconds=service.integer("min_seconds", defaults.min_seconds, 0),
+            max_form_age_hours=service.integer(
+                "max_form_age_hours", defaults.max_form_age_hours, 1
+            ),
+            max_links=service.integer("max_links", defaults.max_links, 0),
+            blocked_words=service.string_list("blocked_words"),
+            auto_approve_known=service.boolean("auto_approve_known", False),
+            trusted_proxies=service.integer("trusted_proxies", 0, 0),
+            session_hours=service.integer("session_hours", defaults.session_hours, 1),
+        ),
+    )
+
+
+def load_config(root: Path) -> SiteConfig:
+    """Read and validate ``root/site.yaml``."""
+    path = root / CONFIG_FILE
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SiteError.at(
+            f"no {CONFIG_FILE} here; run `salon new DIR` to start a site", str(path)
+        ) from None
+    except UnicodeDecodeError as exc:
+        raise SiteError.at(f"not UTF-8 text ({exc.reason})", CONFIG_FILE) from None
+    return parse_config(text, CONFIG_FILE, root)

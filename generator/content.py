@@ -1,0 +1,196 @@
+"""Content files: reading them (load_*) is separate from parsing their text (parse_*)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any
+
+from .config import SiteConfig
+from .errors import Problem, SiteError, describe
+from .models import CommentsMode, Document, Kind
+from .urls import UnsafePath, is_safe_segment, normalise_url, permalink, slug_from_filename
+from .validate import Fields
+from .yamltext import YamlDocument, parse_yaml
+
+MARKDOWN_SUFFIXES = (".md", ".markdown")
+KNOWN_KEYS = (
+    "title", "date", "updated", "slug", "id", "tags", "category", "categories", "summary",
+    "description", "draft", "author", "comments", "aliases", "template", "toc",
+)  # fmt: skip
+_FENCE = re.compile(r"^---[ \t]*$")
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """A content file as read from disk, not yet parsed."""
+
+    kind: Kind
+    path: str  # relative to the site root, with forward slashes
+    relative: str  # relative to content/posts or content/pages, without the suffix
+    text: str
+
+
+def split_front_matter(text: str, path: str) -> tuple[str | None, str, int]:
+    """Return (front matter, body, line where the body starts).
+
+    Front matter is YAML between a first line of `---` and the next `---` line.
+    """
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    lines = text.splitlines(keepends=True)
+    if not lines or not _FENCE.match(lines[0].rstrip("\r\n")):
+        return None, text, 1
+    for index in range(1, len(lines)):
+        if _FENCE.match(lines[index].rstrip("\r\n")):
+            return "".join(lines[1:index]), "".join(lines[index + 1 :]), index + 2
+    raise SiteError.at("front matter starts with --- but never ends; add a closing ---", path, 1)
+
+
+def _to_datetime(value: Any, config: SiteConfig) -> datetime | None:
+    """A YAML date, datetime or ISO text; naive values take the site's timezone."""
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, date):
+        moment = datetime.combine(value, time())
+    elif isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        except ValueError:
+            return None
+    else:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=config.tz)
+    return moment
+
+
+def _date_field(fields: Fields, key: str, config: SiteConfig) -> datetime | None:
+    if not fields.has(key):
+        return None
+    moment = _to_datetime(fields.raw(key), config)
+    if moment is None:
+        fields.expected(key, "a date such as 2024-05-01 or 2024-05-01 09:30", fields.raw(key))
+    return moment
+
+
+def parse_document(source: SourceFile, config: SiteConfig) -> Document:
+    """Turn a content file's text into a Document; pure, so tests need no disk."""
+    front, body, body_line = split_front_matter(source.text, source.path)
+    doc = parse_yaml(front, source.path, line_offset=1) if front else YamlDocument({}, {})
+    if doc.data is None:
+        doc = YamlDocument({}, {})
+    if not isinstance(doc.data, dict):
+        raise SiteError.at(
+            f"front matter: expected a mapping of keys, got {describe(doc.data)}", source.path, 2
+        )
+    fields = Fields(doc, source.path, default_line=1)
+    is_post = source.kind is Kind.POST
+
+    title = fields.string("title", required=True)
+    moment = _date_field(fields, "date", config)
+    if is_post and not fields.has("date"):
+        fields.problems.append(
+            Problem("date: required for posts, but missing", source.path, 1)
+        )
+    updated = _date_field(fields, "updated", config)
+
+    default_slug = slug_from_filename(source.relative.rsplit("/", 1)[-1])
+    if source.relative.endswith("/index"):  # a bundle: the folder names the document
+        default_slug = slug_from_filename(source.relative.rsplit("/", 2)[-2])
+    slug = fields.string("slug", default_slug)
+    if not is_safe_segment(slug):
+        fields.expected("slug", "a single URL segment such as my-essay", slug)
+        slug = default_slug or "untitled"
+
+    categories = fields.string_list("categories") + fields.string_list("category")
+    comments = CommentsMode(fields.choice("comments", ("open", "closed"), "open"))
+    toc_value = fields.raw("toc")
+    toc = fields.boolean("toc", False) if toc_value is not None else None
+
+    aliases: list[str] = []
+    for alias in fields.string_list("aliases"):
+        try:
+            aliases.append(alias if "?" in alias else normalise_url(alias))
+        except UnsafePath:
+            fields.expected("aliases", "site-relative URLs inside the site", alias)
+
+    url = "/"
+    try:
+        if is_post and moment is not None:
+            url = permalink(config.permalink, slug, moment, categories[0] if categories else "")
+        elif not is_post:
+            folder = source.relative.rsplit("/", 1)[0] if "/" in source.relative else ""
+            if source.relative.endswith("/index"):
+                folder = folder.rsplit("/", 1)[0] if "/" in folder else ""
+            url = normalise_url(f"/{folder}/{slug}/")
+    except UnsafePath:
+        fields.expected("slug", "a single URL segment such as my-essay", slug)
+
+    extra = {key: value for key, value in doc.data.items() if key not in KNOWN_KEYS}
+    document = Document(
+        kind=source.kind,
+        source=source.path,
+        key=fields.string("id", slug),
+        title=title,
+        slug=slug,
+        url=url,
+        body=body,
+        body_line=body_line,
+        date=moment,
+        updated=updated,
+        tags=fields.string_list("tags"),
+        categories=categories,
+        summary=fields.string("summary"),
+        description=fields.string("description"),
+        draft=fields.boolean("draft", False),
+        author=fields.string("author"),
+        comments=comments,
+        aliases=tuple(aliases),
+        template=fields.string("template"),
+        toc=toc,
+        extra=extra,
+    )
+    if fields.problems:
+        raise SiteError(fields.problems)
+    return document
+
+
+def _read_text(path: Path, shown: str) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise SiteError.at(f"not UTF-8 text ({exc.reason} at byte {exc.start})", shown) from None
+
+
+def iter_sources(config: SiteConfig) -> Iterator[SourceFile]:
+    """Read every post and page under content/, in a stable order."""
+    for kind, folder in ((Kind.POST, "posts"), (Kind.PAGE, "pages")):
+        base = config.content_dir / folder
+        if not base.is_dir():
+            continue
+        for path in sorted(base.rglob("*")):
+            if path.suffix.lower() not in MARKDOWN_SUFFIXES or not path.is_file():
+                continue
+            if any(part.startswith(".") for part in path.relative_to(base).parts):
+                continue
+            shown = path.relative_to(config.root).as_posix()
+            relative = path.relative_to(base).with_suffix("").as_posix()
+            yield SourceFile(kind, shown, relative, _read_text(path, shown))
+
+
+def iter_assets(config: SiteConfig) -> Iterator[tuple[Path, str]]:
+    """Every other file under content/: (file on disk, path relative to content/)."""
+    base = config.content_dir
+    if not base.is_dir():
+        return
+    for path in sorted(base.rglob("*")):
+        if not path.is_file() or path.suffix.lower() in MARKDOWN_SUFFIXES:
+            continue
+        relative = path.relative_to(base)
+        if any(part.startswith(".") for part in relative.parts):
+            continue
+        yield path, relative.as_posix()

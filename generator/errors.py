@@ -1,0 +1,63 @@
+"""One error type for everything a user can get wrong, and one way to print it.
+
+Every problem a user can fix names the file and, where known, the line:
+``content/posts/x.md:7: date: expected a date, got "tuesday"``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A single user-facing problem: where it is and what to fix."""
+
+    message: str
+    path: str | None = None
+    line: int | None = None
+
+    def __str__(self) -> str:
+        if self.path is None:
+            return self.message
+        if self.line is None:
+            return f"{self.path}: {self.message}"
+        return f"{self.path}:{self.line}: {self.message}"
+
+
+class SiteError(Exception):
+    """A mistake in the user's site (config, content, templates, feed).
+
+    It may carry several problems so that validation can report everything
+    it found at once instead of one problem per run.
+    """
+
+    def __init__(self, problems: Problem | Iterable[Problem]) -> None:
+        self.problems: tuple[Problem, ...] = (
+            (problems,) if isinstance(problems, Problem) else tuple(problems)
+        )
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+    @classmethod
+    def at(cls, message: str, path: str | None = None, line: int | None = None) -> SiteError:
+        return cls(Problem(message, path, line))
+
+
+class CommentError(Exception):
+    """A mistake in a moderation command: unknown id, bad status, missing store."""
+
+
+def describe(value: object) -> str:
+    """Show a user's value in an error message the way they wrote it."""
+    if isinstance(value, str):
+        return f'"{value}"'
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return str(value)

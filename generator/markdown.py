@@ -1,0 +1,136 @@
+"""The author's Markdown: one configured MarkdownIt, and render(text) -> Rendered.
+
+CommonMark plus tables, strikethrough, footnotes, definition lists, task lists,
+heading anchors, linkify and the typographer. The author's raw HTML is trusted.
+Code fences are highlighted by Pygments with CSS classes (the theme styles them).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Any
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+from mdit_py_plugins.deflist import deflist_plugin
+from mdit_py_plugins.footnote import footnote_plugin
+from mdit_py_plugins.tasklists import tasklists_plugin
+from pygments import highlight as pygments_highlight
+from pygments.formatters import HtmlFormatter
+from pygments.lexers import get_lexer_by_name
+from pygments.util import ClassNotFound
+
+from .models import Heading, Rendered
+from .urls import slugify
+
+MORE_MARKER = re.compile(r"^\s*<!--\s*more\s*-->\s*$")
+_WORD = re.compile(r"\w+(?:[’'-]\w+)*")
+_FORMATTER = HtmlFormatter(nowrap=True)
+
+
+def highlight_code(code: str, lang: str, _attrs: Any = None) -> str:
+    """Pygments HTML for a fenced block, or '' to let markdown-it escape it plainly."""
+    name = (lang or "").split()[0] if lang else ""
+    if not name:
+        return ""
+    try:
+        lexer = get_lexer_by_name(name)
+    except ClassNotFound:
+        return ""
+    body = str(pygments_highlight(code, lexer, _FORMATTER))
+    # Starting with <pre tells markdown-it to use this as the whole block.
+    return f'<pre class="highlight"><code class="language-{lexer.aliases[0]}">{body}</code></pre>'
+
+
+
+def heading_anchors(md: MarkdownIt) -> None:
+    """Give every heading a unique id made from its text (a core rule, run after inline)."""
+
+    def rule(state: Any) -> None:
+        used: dict[str, int] = {}
+        tokens = state.tokens
+        for index, token in enumerate(tokens):
+            if token.type != "heading_open" or token.attrGet("id"):
+                continue
+            text = "".join(
+                child.content
+                for child in (tokens[index + 1].children or [])
+                if child.type in ("text", "code_inline")
+            )
+            base = slugify(text) or "section"
+            count = used.get(base, 0)
+            used[base] = count + 1
+            token.attrSet("id", base if count == 0 else f"{base}-{count}")
+
+    md.core.ruler.push("heading_anchors", rule)
+
+
+@lru_cache(maxsize=1)
+def author_markdown() -> MarkdownIt:
+    md = (
+        MarkdownIt("commonmark", {"typographer": True, "linkify": True, "html": True})
+        .enable(["table", "strikethrough", "replacements", "smartquotes", "linkify"])
+        .use(footnote_plugin)
+        .use(deflist_plugin)
+        .use(tasklists_plugin)
+        .use(heading_anchors)
+    )
+    md.options["highlight"] = highlight_code
+    return md
+
+
+def _inline_text(token: Token) -> str:
+    return "".join(
+        child.content for child in (token.children or []) if child.type in ("text", "code_inline")
+    )
+
+
+def _count_words(tokens: list[Token]) -> int:
+    return sum(len(_WORD.findall(_inline_text(t))) for t in tokens if t.type == "inline")
+
+
+def _first_paragraph(tokens: list[Token]) -> list[Token]:
+    for start, token in enumerate(tokens):
+        if token.type == "paragraph_open" and token.level == 0:
+            for end in range(start + 1, len(tokens)):
+                if tokens[end].type == "paragraph_close" and tokens[end].level == 0:
+                    return tokens[start : end + 1]
+    return []
+
+
+def render(text: str, summary: str = "") -> Rendered:
+    """Render Markdown to HTML with its excerpt, table of contents and word count.
+
+    The excerpt is the text before `<!-- more -->`, else ``summary``, else the
+    first paragraph.
+    """
+    md = author_markdown()
+    env: dict[str, Any] = {}
+    tokens = md.parse(text, env)
+    html = md.renderer.render(tokens, md.options, env)
+
+    more = next(
+        (i for i, t in enumerate(tokens) if t.type == "html_block" and MORE_MARKER.match(t.content)),
+        None,
+    )
+    if more is not None:
+        excerpt = md.renderer.render(tokens[:more], md.options, {})
+    elif summary:
+        excerpt = md.render(summary)
+    else:
+        excerpt = md.renderer.render(_first_paragraph(tokens), md.options, {})
+
+    toc = tuple(
+        Heading(int(token.tag[1]), str(token.attrGet("id")), _inline_text(tokens[i + 1]))
+        for i, token in enumerate(tokens)
+        if token.type == "heading_open" and token.level == 0
+    )
+    return Rendered(html=html, excerpt_html=excerpt, toc=toc, words=_count_words(tokens))
+
+
+def pygments_css() -> str:
+    """The stylesheet for highlighted code, for light and dark colour schemes."""
+    light = HtmlFormatter(style="friendly").get_style_defs(".highlight")
+    dark = HtmlFormatter(style="monokai").get_style_defs(".highlight")
+    return f"{light}\n@media (prefers-color-scheme: dark) {{\n{dark}\n}}\n"

@@ -1,0 +1,115 @@
+"""The data that flows through a build and through the comment service.
+
+Frozen dataclasses, so that a stage can never change what an earlier one made.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+class Kind(enum.Enum):
+    POST = "post"
+    PAGE = "page"
+
+
+class CommentsMode(enum.Enum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class CommentStatus(enum.Enum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    SPAM = "spam"
+
+
+@dataclass(frozen=True)
+class Heading:
+    level: int
+    anchor: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """What Markdown rendering returns: plain data, cacheable and picklable."""
+
+    html: str
+    excerpt_html: str
+    toc: tuple[Heading, ...]
+    words: int
+
+    @property
+    def reading_minutes(self) -> int:
+        return max(1, round(self.words / 230))
+
+
+@dataclass(frozen=True)
+class Document:
+    """A post or page as written by the author, before rendering."""
+
+    kind: Kind
+    source: str  # path relative to the site root, as shown in error messages
+    key: str  # stable identity for comments: front matter `id`, else the slug
+    title: str
+    slug: str
+    url: str  # site-relative, starts and ends with "/"
+    body: str
+    body_line: int  # line of the file where the body starts
+    date: datetime | None = None
+    updated: datetime | None = None
+    tags: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    summary: str = ""
+    description: str = ""
+    draft: bool = False
+    author: str = ""
+    comments: CommentsMode = CommentsMode.OPEN
+    aliases: tuple[str, ...] = ()
+    template: str = ""
+    toc: bool | None = None  # None: show the table of contents when it helps
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PublicComment:
+    """An approved comment as published in the public feed: public fields only."""
+
+    id: str
+    post: str  # Document.key
+    parent: str | None
+    author: str
+    website: str
+    body: str  # Markdown source, rendered safely at build time
+    created: datetime
+    by_author: bool = False
+    avatar: str = ""  # keyed hash, the seed of a locally drawn identicon
+    removed: bool = False  # erased by the moderator; kept as a placeholder for its replies
+
+
+@dataclass(frozen=True)
+class StoredComment:
+    """A comment as the private store holds it: every status and private fields."""
+
+    id: str
+    post: str
+    parent: str | None
+    author: str
+    email: str
+    website: str
+    body: str
+    created: datetime
+    status: CommentStatus
+    by_author: bool = False
+    ip: str = ""  # truncated to /24 (IPv4) or /48 (IPv6) before it is stored
+    user_agent: str = ""
+    moderated_by: str = ""
+    moderated_at: datetime | None = None
+    held_because: str = ""
+    removed: bool = False

@@ -1,0 +1,195 @@
+"""The site as templates see it: entries (rendered documents with their comments),
+listings and taxonomies, assembled from the earlier stages. Pure."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from .comments.merge import Thread
+from .config import SiteConfig
+from .listings import Archive, Term, group_terms
+from .models import CommentsMode, Document, Heading, Kind, Rendered
+from .urls import taxonomy_url
+
+TOC_MIN_HEADINGS = 3
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A post or page ready for a template."""
+
+    doc: Document
+    rendered: Rendered
+    thread: Thread
+    comments_open: bool
+
+    @property
+    def kind(self) -> str:
+        return self.doc.kind.value
+
+    @property
+    def key(self) -> str:
+        return self.doc.key
+
+    @property
+    def title(self) -> str:
+        return self.doc.title
+
+    @property
+    def url(self) -> str:
+        return self.doc.url
+
+    @property
+    def date(self) -> datetime | None:
+        return self.doc.date
+
+    @property
+    def updated(self) -> datetime | None:
+        return self.doc.updated
+
+    @property
+    def last_modified(self) -> datetime | None:
+        return self.doc.updated or self.doc.date
+
+    @property
+    def author(self) -> str:
+        return self.doc.author
+
+    @property
+    def summary(self) -> str:
+        return self.doc.summary
+
+    @property
+    def description(self) -> str:
+        return self.doc.description or self.doc.summary
+
+    @property
+    def tags(self) -> tuple[tuple[str, str], ...]:
+        """(name, url) of each tag."""
+        return tuple((tag, taxonomy_url("tags", tag)) for tag in self.doc.tags)
+
+    @property
+    def categories(self) -> tuple[tuple[str, str], ...]:
+        return tuple((name, taxonomy_url("categories", name)) for name in self.doc.categories)
+
+    @property
+    def html(self) -> str:
+        return self.rendered.html
+
+    @property
+    def excerpt_html(self) -> str:
+        return self.rendered.excerpt_html
+
+    @property
+    def toc(self) -> tuple[Heading, ...]:
+        show = self.doc.toc if self.doc.toc is not None else len(self.rendered.toc) >= TOC_MIN_HEADINGS
+        return self.rendered.toc if show else ()
+
+    @property
+    def words(self) -> int:
+        return self.rendered.words
+
+    @property
+    def reading_minutes(self) -> int:
+        return self.rendered.reading_minutes
+
+    @property
+    def comment_count(self) -> int:
+        return self.thread.count
+
+    @property
+    def extra(self) -> Mapping[str, Any]:
+        return self.doc.extra
+
+
+@dataclass(frozen=True)
+class SiteView:
+    """What templates may know about the site: site.yaml minus anything private."""
+
+    title: str
+    description: str
+    base_url: str
+    language: str
+    author_name: str
+    author_url: str
+    params: Mapping[str, Any]
+    taxonomies: tuple[str, ...]
+    comments_enabled: bool
+    comments_endpoint: str
+    feeds_atom: bool
+    feeds_rss: bool
+    nav: tuple[Entry, ...]
+    css_url: str
+    js_url: str
+
+
+@dataclass(frozen=True)
+class SiteModel:
+    posts: tuple[Entry, ...]  # newest first
+    pages: tuple[Entry, ...]
+    terms: Mapping[str, tuple[Term[Entry], ...]]
+    years: tuple[Archive[Entry], ...]
+    months: tuple[Archive[Entry], ...]
+    neighbours: Mapping[str, tuple[Entry | None, Entry | None]] = field(default_factory=dict)
+
+
+def comments_open(doc: Document, config: SiteConfig, now: datetime) -> bool:
+    if not config.comments.enabled or doc.comments is CommentsMode.CLOSED:
+        return False
+    days = config.comments.close_after_days
+    return not (days and doc.date is not None and now - doc.date > timedelta(days=days))
+
+
+def assemble(
+    documents: list[Document],
+    rendered: Mapping[str, Rendered],
+    threads: Mapping[str, Thread],
+    config: SiteConfig,
+    now: datetime,
+) -> SiteModel:
+    entries = [
+        Entry(
+            doc,
+            rendered[doc.source],
+            threads.get(doc.key, Thread.empty()) if doc.kind is Kind.POST else Thread.empty(),
+            doc.kind is Kind.POST and comments_open(doc, config, now),
+        )
+        for doc in documents
+    ]
+    posts = sorted(
+        (e for e in entries if e.doc.kind is Kind.POST),
+        key=lambda e: (e.date, e.doc.source),
+        reverse=True,
+    )
+    pages = sorted((e for e in entries if e.doc.kind is Kind.PAGE), key=lambda e: e.url)
+
+    neighbours = {
+        post.url: (posts[i - 1] if i > 0 else None, posts[i + 1] if i + 1 < len(posts) else None)
+        for i, post in enumerate(posts)
+    }
+    terms = {
+        "tags": tuple(group_terms("tags", [(p.doc.tags, p) for p in posts]))
+        if "tags" in config.taxonomies else (),
+        "categories": tuple(group_terms("categories", [(p.doc.categories, p) for p in posts]))
+        if "categories" in config.taxonomies else (),
+    }  # fmt: skip
+
+    by_year: dict[int, list[Entry]] = defaultdict(list)
+    by_month: dict[tuple[int, int], list[Entry]] = defaultdict(list)
+    for post in posts:
+        assert post.date is not None
+        by_year[post.date.year].append(post)
+        by_month[(post.date.year, post.date.month)].append(post)
+    years = tuple(
+        Archive(year, None, f"/{year:04d}/", tuple(items))
+        for year, items in sorted(by_year.items(), reverse=True)
+    )
+    months = tuple(
+        Archive(year, month, f"/{year:04d}/{month:02d}/", tuple(items))
+        for (year, month), items in sorted(by_month.items(), reverse=True)
+    )
+    return SiteModel(tuple(posts), tuple(pages), terms, years, months, neighbours)

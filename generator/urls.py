@@ -1,0 +1,80 @@
+"""Slugs, permalinks and output paths. Pure; refuses any path that leaves output/."""
+
+from __future__ import annotations
+
+import posixpath
+import re
+import unicodedata
+from datetime import datetime
+
+_DATE_PREFIX = re.compile(r"^\d{4}-\d{2}-\d{2}-")
+_NOT_SLUG = re.compile(r"[^\w\s-]", re.UNICODE)
+_SEPARATORS = re.compile(r"[\s_-]+")
+
+
+class UnsafePath(ValueError):
+    """A URL that would write outside the output folder."""
+
+
+def slugify(text: str) -> str:
+    """Lower-case words joined by hyphens; letters of any script are kept."""
+    text = unicodedata.normalize("NFKC", text).lower()
+    text = text.replace("'", "").replace("’", "")
+    text = _NOT_SLUG.sub(" ", text)
+    return _SEPARATORS.sub("-", text).strip("-")
+
+
+def slug_from_filename(stem: str) -> str:
+    """`2024-05-01-on-listening` gives `on-listening`."""
+    return slugify(_DATE_PREFIX.sub("", stem))
+
+
+def is_safe_segment(slug: str) -> bool:
+    return bool(slug) and "/" not in slug and "\\" not in slug and slug not in (".", "..")
+
+
+def permalink(pattern: str, slug: str, date: datetime, category: str = "") -> str:
+    url = pattern.format(
+        year=f"{date.year:04d}",
+        month=f"{date.month:02d}",
+        day=f"{date.day:02d}",
+        slug=slug,
+        category=slugify(category) or "uncategorized",
+    )
+    return normalise_url(url)
+
+
+def normalise_url(url: str) -> str:
+    """A site-relative URL: leading slash, no `.`/`..` segments, folders end with `/`."""
+    if "\\" in url or "\x00" in url:
+        raise UnsafePath(url)
+    parts = [part for part in url.split("/") if part not in ("", ".")]
+    if ".." in parts:
+        raise UnsafePath(url)
+    path = "/" + "/".join(parts)
+    if parts and "." not in parts[-1]:
+        path += "/"
+    if parts and url.endswith("/") and not path.endswith("/"):
+        path += "/"
+    return path
+
+
+def output_path(url: str) -> str:
+    """The file, relative to output/, that serves ``url``."""
+    url = normalise_url(url)
+    path = url.lstrip("/")
+    if url.endswith("/"):
+        path = posixpath.join(path, "index.html")
+    path = posixpath.normpath(path)
+    if path.startswith("..") or posixpath.isabs(path):
+        raise UnsafePath(url)
+    return path
+
+
+def taxonomy_url(taxonomy: str, name: str) -> str:
+    return f"/{taxonomy}/{slugify(name) or 'untitled'}/"
+
+
+def page_url(base: str, number: int) -> str:
+    """Pagination: page 1 is the listing itself, then `page/2/` and so on."""
+    return base if number <= 1 else f"{base}page/{number}/"

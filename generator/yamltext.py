@@ -1,0 +1,77 @@
+"""YAML parsing that remembers the line of every mapping key.
+
+Error messages must point at the real line in the user's file, so we compose
+the node tree (which carries marks) before constructing plain Python values.
+The C loader is used when PyYAML was built with libyaml.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from .errors import SiteError
+
+try:
+    _Loader: type[Any] = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover - depends on how PyYAML was built
+    _Loader = yaml.SafeLoader
+
+KeyPath = tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class YamlDocument:
+    data: Any
+    lines: dict[KeyPath, int]  # 1-based line of each key, relative to the text given
+
+    def line(self, *path: str, default: int | None = None) -> int | None:
+        """Line of the deepest key of ``path`` that exists."""
+        for end in range(len(path), 0, -1):
+            found = self.lines.get(tuple(path[:end]))
+            if found is not None:
+                return found
+        return default
+
+
+def _collect_lines(node: yaml.Node, prefix: KeyPath, lines: dict[KeyPath, int]) -> None:
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            if isinstance(key_node, yaml.ScalarNode):
+                path = (*prefix, str(key_node.value))
+                lines[path] = key_node.start_mark.line + 1
+                _collect_lines(value_node, path, lines)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            path = (*prefix, str(index))
+            lines[path] = item.start_mark.line + 1
+            _collect_lines(item, path, lines)
+
+
+def parse_yaml(text: str, path: str, line_offset: int = 0) -> YamlDocument:
+    """Parse ``text``; a syntax error becomes a SiteError at the right line.
+
+    ``line_offset`` is added to every line number, for YAML embedded in a
+    larger file (front matter starts on the second line of a post).
+    """
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 + line_offset if mark is not None else None
+        problem = exc.problem or exc.context or "invalid YAML"
+        raise SiteError.at(f"invalid YAML: {problem}", path, line) from None
+    except yaml.YAMLError as exc:
+        raise SiteError.at(f"invalid YAML: {exc}", path) from None
+    finally:
+        loader.dispose()
+    lines: dict[KeyPath, int] = {}
+    if node is not None:
+        _collect_lines(node, (), lines)
+    if line_offset:
+        lines = {key: value + line_offset for key, value in lines.items()}
+    return YamlDocument(data, lines)
