@@ -168,9 +168,8 @@ def parse_config(text: str, path: str, root: Path) -> SiteConfig:
     if unknown:
         top.fail(
             "permalink",
-            f"unknown placeholder {{{unknown[0]}}}; use " + ", ".join(
-                "{" + name + "}" for name in PERMALINK_FIELDS
-            ),
+            f"unknown placeholder {{{unknown[0]}}}; use "
+            + ", ".join("{" + name + "}" for name in PERMALINK_FIELDS),
         )
     elif "slug" not in names:
         top.fail("permalink", "must contain {slug}, so that every post gets its own URL")

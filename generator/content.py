@@ -93,9 +93,7 @@ def parse_document(source: SourceFile, config: SiteConfig) -> Document:
     title = fields.string("title", required=True)
     moment = _date_field(fields, "date", config)
     if is_post and not fields.has("date"):
-        fields.problems.append(
-            Problem("date: required for posts, but missing", source.path, 1)
-        )
+        fields.problems.append(Problem("date: required for posts, but missing", source.path, 1))
     updated = _date_field(fields, "updated", config)
 
     default_slug = slug_from_filename(source.relative.rsplit("/", 1)[-1])

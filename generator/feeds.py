@@ -87,7 +87,9 @@ def rss_feed(info: FeedInfo, items: Sequence[FeedItem]) -> bytes:
     ET.SubElement(channel, "description").text = info.subtitle or info.title
     ET.SubElement(channel, "language").text = info.language
     ET.SubElement(
-        channel, f"{{{ATOM_NS}}}link", {"href": info.url, "rel": "self", "type": "application/rss+xml"}
+        channel,
+        f"{{{ATOM_NS}}}link",
+        {"href": info.url, "rel": "self", "type": "application/rss+xml"},
     )
     if items:
         newest = max(item.updated for item in items)

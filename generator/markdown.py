@@ -43,7 +43,6 @@ def highlight_code(code: str, lang: str, _attrs: Any = None) -> str:
     return f'<pre class="highlight"><code class="language-{lexer.aliases[0]}">{body}</code></pre>'
 
 
-
 def heading_anchors(md: MarkdownIt) -> None:
     """Give every heading a unique id made from its text (a core rule, run after inline)."""
 
@@ -111,7 +110,11 @@ def render(text: str, summary: str = "") -> Rendered:
     html = md.renderer.render(tokens, md.options, env)
 
     more = next(
-        (i for i, t in enumerate(tokens) if t.type == "html_block" and MORE_MARKER.match(t.content)),
+        (
+            i
+            for i, t in enumerate(tokens)
+            if t.type == "html_block" and MORE_MARKER.match(t.content)
+        ),
         None,
     )
     if more is not None:
@@ -131,6 +134,6 @@ def render(text: str, summary: str = "") -> Rendered:
 
 def pygments_css() -> str:
     """The stylesheet for highlighted code, for light and dark colour schemes."""
-    light = HtmlFormatter(style="friendly").get_style_defs(".highlight")
-    dark = HtmlFormatter(style="monokai").get_style_defs(".highlight")
+    light = HtmlFormatter(style="friendly").get_style_defs(".highlight")  # type: ignore[no-untyped-call]
+    dark = HtmlFormatter(style="monokai").get_style_defs(".highlight")  # type: ignore[no-untyped-call]
     return f"{light}\n@media (prefers-color-scheme: dark) {{\n{dark}\n}}\n"

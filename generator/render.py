@@ -191,11 +191,15 @@ class Renderer:
 
     def render_taxonomy(self, taxonomy: str, terms: tuple[Any, ...]) -> None:
         label = "Tags" if taxonomy == "tags" else "Categories"
-        self.page("terms.html", f"/{taxonomy}/", taxonomy, PageMeta(label, f"/{taxonomy}/", "terms"),
-                  taxonomy=taxonomy, label=label, terms=terms)  # fmt: skip
+        meta = PageMeta(label, f"/{taxonomy}/", "terms")
+        self.page(
+            "terms.html", meta.url, taxonomy, meta, taxonomy=taxonomy, label=label, terms=terms
+        )
         for term in terms:
             for pager in paginate(term.items, self.config.posts_per_page, term.url):
-                title = f"{term.name}" if pager.number == 1 else f"{term.name} — page {pager.number}"
+                title = (
+                    f"{term.name}" if pager.number == 1 else f"{term.name} — page {pager.number}"
+                )
                 meta = PageMeta(
                     title, pager.url, "term", f"Essays filed under {term.name}",
                     feed_url=term.url + "feed.xml",
@@ -345,4 +349,3 @@ def _plain(html: str, limit: int = 200) -> str:
     """Text of an HTML excerpt, for meta descriptions."""
     text = " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
     return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
-

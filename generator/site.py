@@ -86,7 +86,9 @@ class Entry:
 
     @property
     def toc(self) -> tuple[Heading, ...]:
-        show = self.doc.toc if self.doc.toc is not None else len(self.rendered.toc) >= TOC_MIN_HEADINGS
+        show = (
+            self.doc.toc if self.doc.toc is not None else len(self.rendered.toc) >= TOC_MIN_HEADINGS
+        )
         return self.rendered.toc if show else ()
 
     @property

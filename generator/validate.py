@@ -65,7 +65,7 @@ class Fields:
                     )
                 )
             return default
-        if isinstance(value, bool) or isinstance(value, (list, dict)):
+        if isinstance(value, (bool, list, dict)):
             self.expected(key, "text", value)
             return default
         text = str(value)

@@ -8,6 +8,7 @@ CDNs upload only what changed. Files no longer produced are removed.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -152,10 +153,8 @@ def write_outputs(out_dir: Path, outputs: OutputSet, manifest_path: Path) -> Wri
             removed += 1
     for folder, dirs, files in os.walk(out_dir, topdown=False):
         if not dirs and not files and Path(folder) != out_dir:
-            try:
+            with contextlib.suppress(OSError):  # not empty after all: keep it
                 Path(folder).rmdir()
-            except OSError:
-                pass
     atomic_write(manifest_path, json.dumps(new, sort_keys=True).encode())
     return WriteReport(written, unchanged, removed)
 

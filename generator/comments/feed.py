@@ -69,11 +69,12 @@ def parse_feed(text: str, path: str) -> tuple[PublicComment, ...]:
             continue
         line = _line_of(text, item.get("id"))
 
-        def bad(field: str, expected: str, line: int | None = line, where: str = where) -> None:
-            problems.append(
-                Problem(f"{where}.{field}: expected {expected}, got {describe(item.get(field))}",
-                        path, line)
-            )  # fmt: skip
+        def bad(
+            field: str, expected: str, item: dict[str, Any] = item, line: int | None = line,
+            where: str = where,
+        ) -> None:  # fmt: skip
+            got = describe(item.get(field))
+            problems.append(Problem(f"{where}.{field}: expected {expected}, got {got}", path, line))
 
         unknown = sorted(set(item) - set(_FIELDS))
         if unknown:

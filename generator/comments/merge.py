@@ -27,7 +27,9 @@ class Thread:
         return Thread((), 0)
 
 
-def _flatten(nodes: Iterable[PublicComment], children: Mapping[str, list[PublicComment]]) -> list[PublicComment]:
+def _flatten(
+    nodes: Iterable[PublicComment], children: Mapping[str, list[PublicComment]]
+) -> list[PublicComment]:
     out: list[PublicComment] = []
     for comment in nodes:
         out.append(comment)

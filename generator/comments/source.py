@@ -24,7 +24,9 @@ def read_feed_text(config: SiteConfig) -> str | None:
             with urllib.request.urlopen(url, timeout=DOWNLOAD_TIMEOUT) as response:
                 data: bytes = response.read(MAX_FEED_BYTES + 1)
         except (urllib.error.URLError, OSError, ValueError) as exc:
-            raise SiteError.at(f"comments feed: cannot download {url}: {exc}", "site.yaml") from None
+            raise SiteError.at(
+                f"comments feed: cannot download {url}: {exc}", "site.yaml"
+            ) from None
         if len(data) > MAX_FEED_BYTES:
             raise SiteError.at(f"comments feed: {url} is larger than 64 MiB", "site.yaml")
     else:

@@ -1,0 +1,1 @@
+"""The online half: the private comment store, moderation, spam rules, the WSGI app."""

@@ -1,0 +1,450 @@
+"""The private comment store: SQLite, WAL mode, schema versioned by PRAGMA user_version.
+
+The single source of truth for comment state, and the only place where emails,
+IP prefixes and user agents live. The store owns the schema and the rules.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import secrets
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+from ..comments.avatars import avatar_seed
+from ..errors import CommentError
+from ..models import CommentStatus, PublicComment, StoredComment
+
+# Each migration takes the schema from version N to N+1. Never edit one that shipped.
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE comments (
+        id TEXT PRIMARY KEY,
+        post TEXT NOT NULL,
+        parent TEXT,
+        author TEXT NOT NULL,
+        email TEXT NOT NULL DEFAULT '',
+        website TEXT NOT NULL DEFAULT '',
+        body TEXT NOT NULL,
+        body_hash TEXT NOT NULL DEFAULT '',
+        created TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('pending', 'approved', 'rejected', 'spam')),
+        by_author INTEGER NOT NULL DEFAULT 0,
+        ip TEXT NOT NULL DEFAULT '',
+        user_agent TEXT NOT NULL DEFAULT '',
+        moderated_by TEXT NOT NULL DEFAULT '',
+        moderated_at TEXT,
+        held_because TEXT NOT NULL DEFAULT '',
+        removed INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX comments_by_post ON comments (post, created);
+    CREATE INDEX comments_by_status ON comments (status, created);
+    CREATE INDEX comments_by_body ON comments (body_hash);
+    CREATE INDEX comments_by_email ON comments (email) WHERE email != '';
+    CREATE TABLE audit (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        at TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        action TEXT NOT NULL,
+        comment_id TEXT NOT NULL,
+        detail TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX audit_by_comment ON audit (comment_id, seq);
+    CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE imported (
+        source TEXT NOT NULL,
+        external_id TEXT NOT NULL,
+        comment_id TEXT NOT NULL,
+        PRIMARY KEY (source, external_id)
+    );
+    """,
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+_COLUMNS = (
+    "id, post, parent, author, email, website, body, created, status, by_author, ip, "
+    "user_agent, moderated_by, moderated_at, held_because, removed"
+)
+
+
+def new_comment_id() -> str:
+    return secrets.token_hex(6)
+
+
+def truncate_ip(address: str) -> str:
+    """Keep only the network: /24 for IPv4, /48 for IPv6. '' for anything unparsable."""
+    try:
+        ip = ipaddress.ip_address(address.strip())
+    except ValueError:
+        return ""
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    prefix = 24 if ip.version == 4 else 48
+    return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False))
+
+
+def body_hash(post: str, body: str) -> str:
+    normalised = " ".join(body.lower().split())
+    return hashlib.sha256(f"{post}\0{normalised}".encode()).hexdigest()
+
+
+def _time(moment: datetime | None) -> str | None:
+    if moment is None:
+        return None
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def _parse_time(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+def _row_to_comment(row: sqlite3.Row | tuple[object, ...]) -> StoredComment:
+    (cid, post, parent, author, email, website, body, created, status, by_author, ip, ua,
+     moderated_by, moderated_at, held, removed) = tuple(row)  # fmt: skip
+    created_at = _parse_time(str(created))
+    assert created_at is not None
+    return StoredComment(
+        id=str(cid), post=str(post), parent=str(parent) if parent else None,
+        author=str(author), email=str(email), website=str(website), body=str(body),
+        created=created_at, status=CommentStatus(status), by_author=bool(by_author),
+        ip=str(ip), user_agent=str(ua), moderated_by=str(moderated_by),
+        moderated_at=_parse_time(str(moderated_at)) if moderated_at else None,
+        held_because=str(held), removed=bool(removed),
+    )  # fmt: skip
+
+
+class CommentStore:
+    """A connection to the store. One per thread; SQLite handles the rest."""
+
+    def __init__(self, db: sqlite3.Connection, path: Path) -> None:
+        self.db = db
+        self.path = path
+
+    # -- opening -----------------------------------------------------------------
+
+    @classmethod
+    def open(cls, path: Path, create: bool = True) -> CommentStore:
+        if not create and not path.exists():
+            raise CommentError(
+                f"{path}: no comment store here yet; it is created by the first comment, "
+                "an import, or `salon comments export`"
+            )
+        path.parent.mkdir(parents=True, exist_ok=True)
+        db = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
+        db.execute("PRAGMA busy_timeout = 30000")
+        db.execute("PRAGMA journal_mode = WAL")
+        db.execute("PRAGMA synchronous = NORMAL")
+        db.execute("PRAGMA foreign_keys = ON")
+        store = cls(db, path)
+        store._migrate()
+        return store
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> CommentStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction that takes the lock up front, so writers queue, not fail."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    def _migrate(self) -> None:
+        with self.transaction() as db:
+            version = int(db.execute("PRAGMA user_version").fetchone()[0])
+            if version > SCHEMA_VERSION:
+                raise CommentError(
+                    f"{self.path}: the store has schema version {version}, newer than this "
+                    f"Salon understands ({SCHEMA_VERSION}); upgrade Salon"
+                )
+            for number in range(version, SCHEMA_VERSION):
+                for statement in MIGRATIONS[number].split(";"):
+                    if statement.strip():
+                        db.execute(statement)
+                db.execute(f"PRAGMA user_version = {number + 1}")
+
+    # -- settings and secrets -----------------------------------------------------
+
+    def setting(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
+        return str(row[0]) if row else None
+
+    def set_setting(self, key: str, value: str) -> None:
+        with self.transaction() as db:
+            db.execute("INSERT OR REPLACE INTO settings VALUES (?, ?)", (key, value))
+
+    def secret(self) -> bytes:
+        """The site's private key for avatars, form tokens and sessions (made once)."""
+        value = self.setting("secret")
+        if value is None:
+            with self.transaction() as db:
+                row = db.execute("SELECT value FROM settings WHERE key = 'secret'").fetchone()
+                value = str(row[0]) if row else secrets.token_hex(32)
+                db.execute("INSERT OR IGNORE INTO settings VALUES ('secret', ?)", (value,))
+        return bytes.fromhex(value)
+
+    # -- reading -------------------------------------------------------------------
+
+    def get(self, comment_id: str) -> StoredComment:
+        row = self.db.execute(
+            f"SELECT {_COLUMNS} FROM comments WHERE id = ?", (comment_id,)
+        ).fetchone()
+        if row is None:
+            raise CommentError(f"no comment with id {comment_id}")
+        return _row_to_comment(row)
+
+    def find(self, comment_id: str) -> StoredComment | None:
+        try:
+            return self.get(comment_id)
+        except CommentError:
+            return None
+
+    def list_comments(
+        self,
+        status: CommentStatus | None = None,
+        post: str | None = None,
+        limit: int | None = None,
+        newest_first: bool = False,
+    ) -> list[StoredComment]:
+        clauses, params = [], []
+        if status is not None:
+            clauses.append("status = ?")
+            params.append(status.value)
+        if post is not None:
+            clauses.append("post = ?")
+            params.append(post)
+        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+        order = "DESC" if newest_first else "ASC"
+        sql = f"SELECT {_COLUMNS} FROM comments {where} ORDER BY created {order}, id {order}"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        return [_row_to_comment(row) for row in self.db.execute(sql, params)]
+
+    def count(self, status: CommentStatus | None = None) -> int:
+        if status is None:
+            return int(self.db.execute("SELECT count(*) FROM comments").fetchone()[0])
+        return int(
+            self.db.execute(
+                "SELECT count(*) FROM comments WHERE status = ?", (status.value,)
+            ).fetchone()[0]
+        )
+
+    def has_duplicate(self, post: str, body: str) -> bool:
+        row = self.db.execute(
+            "SELECT 1 FROM comments WHERE body_hash = ? LIMIT 1", (body_hash(post, body),)
+        ).fetchone()
+        return row is not None
+
+    def email_has_approved(self, email: str) -> bool:
+        if not email:
+            return False
+        row = self.db.execute(
+            "SELECT 1 FROM comments WHERE email = ? COLLATE NOCASE AND status = 'approved' "
+            "AND removed = 0 LIMIT 1",
+            (email,),
+        ).fetchone()
+        return row is not None
+
+    def audit_log(self, comment_id: str | None = None) -> list[tuple[str, str, str, str, str]]:
+        """(time, actor, action, comment id, detail), oldest first."""
+        if comment_id is None:
+            rows = self.db.execute(
+                "SELECT at, actor, action, comment_id, detail FROM audit ORDER BY seq"
+            )
+        else:
+            rows = self.db.execute(
+                "SELECT at, actor, action, comment_id, detail FROM audit WHERE comment_id = ? "
+                "ORDER BY seq",
+                (comment_id,),
+            )
+        return [(str(a), str(b), str(c), str(d), str(e)) for a, b, c, d, e in rows]
+
+    # -- writing -------------------------------------------------------------------
+
+    def _audit(
+        self, db: sqlite3.Connection, actor: str, action: str, cid: str, detail: str = ""
+    ) -> None:
+        db.execute(
+            "INSERT INTO audit (at, actor, action, comment_id, detail) VALUES (?, ?, ?, ?, ?)",
+            (_time(datetime.now(UTC)), actor, action, cid, detail),
+        )
+
+    def add(self, comment: StoredComment, actor: str = "reader") -> StoredComment:
+        with self.transaction() as db:
+            self._insert(db, comment, actor)
+        return comment
+
+    def _insert(self, db: sqlite3.Connection, c: StoredComment, actor: str) -> None:
+        db.execute(
+            f"INSERT INTO comments ({_COLUMNS}, body_hash) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (c.id, c.post, c.parent, c.author, c.email, c.website, c.body, _time(c.created),
+             c.status.value, int(c.by_author), c.ip, c.user_agent, c.moderated_by,
+             _time(c.moderated_at), c.held_because, int(c.removed), body_hash(c.post, c.body)),
+        )  # fmt: skip
+        self._audit(db, actor, "create", c.id, c.status.value)
+
+    def add_imported(self, source: str, external_id: str, comment: StoredComment) -> bool:
+        """Insert a comment from an import unless this source's id was imported before."""
+        with self.transaction() as db:
+            seen = db.execute(
+                "SELECT 1 FROM imported WHERE source = ? AND external_id = ?", (source, external_id)
+            ).fetchone()
+            if seen:
+                return False
+            self._insert(db, comment, f"import:{source}")
+            db.execute("INSERT INTO imported VALUES (?, ?, ?)", (source, external_id, comment.id))
+        return True
+
+    def imported_id(self, source: str, external_id: str) -> str | None:
+        row = self.db.execute(
+            "SELECT comment_id FROM imported WHERE source = ? AND external_id = ?",
+            (source, external_id),
+        ).fetchone()
+        return str(row[0]) if row else None
+
+    def _require(self, db: sqlite3.Connection, ids: Sequence[str]) -> list[StoredComment]:
+        found = []
+        for cid in ids:
+            row = db.execute(f"SELECT {_COLUMNS} FROM comments WHERE id = ?", (cid,)).fetchone()
+            if row is None:
+                raise CommentError(f"no comment with id {cid}")
+            found.append(_row_to_comment(row))
+        return found
+
+    def set_status(
+        self, ids: Sequence[str], status: CommentStatus, actor: str
+    ) -> list[StoredComment]:
+        """Change the status of every id, or of none if one is unknown."""
+        now = _time(datetime.now(UTC))
+        with self.transaction() as db:
+            before = self._require(db, ids)
+            for comment in before:
+                if comment.removed:
+                    raise CommentError(
+                        f"comment {comment.id} was deleted; it cannot be {status.value}"
+                    )
+                db.execute(
+                    "UPDATE comments SET status = ?, moderated_by = ?, moderated_at = ? "
+                    "WHERE id = ?",
+                    (status.value, actor, now, comment.id),
+                )
+                self._audit(db, actor, status.value, comment.id, f"was {comment.status.value}")
+        return [self.get(cid) for cid in ids]
+
+    def edit(
+        self, comment_id: str, actor: str, body: str | None = None, author: str | None = None,
+        website: str | None = None, by_author: bool | None = None,
+    ) -> StoredComment:  # fmt: skip
+        with self.transaction() as db:
+            (comment,) = self._require(db, [comment_id])
+            if comment.removed:
+                raise CommentError(f"comment {comment_id} was deleted; there is nothing to edit")
+            changed = replace(
+                comment,
+                body=comment.body if body is None else body,
+                author=comment.author if author is None else author,
+                website=comment.website if website is None else website,
+                by_author=comment.by_author if by_author is None else by_author,
+            )
+            fields = [name for name in ("body", "author", "website", "by_author")
+                      if getattr(changed, name) != getattr(comment, name)]  # fmt: skip
+            db.execute(
+                "UPDATE comments SET body = ?, body_hash = ?, author = ?, website = ?, "
+                "by_author = ? WHERE id = ?",
+                (changed.body, body_hash(changed.post, changed.body), changed.author,
+                 changed.website, int(changed.by_author), comment_id),
+            )  # fmt: skip
+            self._audit(db, actor, "edit", comment_id, ", ".join(fields) or "no change")
+        return self.get(comment_id)
+
+    def delete(self, ids: Sequence[str], actor: str) -> None:
+        """Erase comments and their personal data for good.
+
+        A comment with replies stays as an empty placeholder so the replies keep
+        their place in the thread; one without replies is removed entirely.
+        """
+        with self.transaction() as db:
+            for comment in self._require(db, ids):
+                has_replies = db.execute(
+                    "SELECT 1 FROM comments WHERE parent = ? LIMIT 1", (comment.id,)
+                ).fetchone()
+                if has_replies:
+                    db.execute(
+                        "UPDATE comments SET author = '', email = '', website = '', body = '', "
+                        "body_hash = '', ip = '', user_agent = '', removed = 1, held_because = '' "
+                        "WHERE id = ?",
+                        (comment.id,),
+                    )
+                else:
+                    db.execute("DELETE FROM comments WHERE id = ?", (comment.id,))
+                db.execute("UPDATE audit SET detail = '' WHERE comment_id = ?", (comment.id,))
+                self._audit(db, actor, "delete", comment.id)
+
+    # -- the public view -----------------------------------------------------------
+
+    def public_comments(self) -> list[PublicComment]:
+        """Approved comments, public fields only, plus placeholders that approved replies need."""
+        secret = self.secret()
+        rows = [
+            _row_to_comment(row)
+            for row in self.db.execute(
+                f"SELECT {_COLUMNS} FROM comments WHERE status = 'approved' ORDER BY created, id"
+            )
+        ]
+        by_id = {c.id: c for c in rows}
+        needed: set[str] = set()
+        for comment in rows:
+            if comment.removed:
+                continue
+            parent = comment.parent
+            while parent and parent in by_id and parent not in needed:
+                if by_id[parent].removed:
+                    needed.add(parent)
+                parent = by_id[parent].parent
+        public = []
+        for c in rows:
+            if c.removed and c.id not in needed:
+                continue
+            public.append(
+                PublicComment(
+                    id=c.id, post=c.post, parent=c.parent, author=c.author, website=c.website,
+                    body=c.body, created=c.created, by_author=c.by_author,
+                    avatar="" if c.removed else avatar_seed(secret, c.email or c.author),
+                    removed=c.removed,
+                )
+            )  # fmt: skip
+        return public
+
+    def seed_from_public(self, comments: Iterable[PublicComment], actor: str) -> int:
+        """Fill an empty store from an existing public feed, so no published comment is lost."""
+        with self.transaction() as db:
+            if db.execute("SELECT count(*) FROM comments").fetchone()[0]:
+                return 0
+            count = 0
+            for c in comments:
+                self._insert(
+                    db,
+                    StoredComment(
+                        id=c.id, post=c.post, parent=c.parent, author=c.author, email="",
+                        website=c.website, body=c.body, created=c.created,
+                        status=CommentStatus.APPROVED, by_author=c.by_author, removed=c.removed,
+                    ),
+                    actor,
+                )  # fmt: skip
+                count += 1
+        return count
