@@ -67,24 +67,22 @@ def parse_feed(text: str, path: str) -> tuple[PublicComment, ...]:
         if not isinstance(item, dict):
             problems.append(Problem(f"{where}: expected an object", path))
             continue
-        line = _line_of(text, item.get("id"))
+        # Finding the line scans the text, so it is done only for items with a problem.
+        messages: list[str] = []
 
-        def bad(
-            field: str, expected: str, item: dict[str, Any] = item, line: int | None = line,
-            where: str = where,
-        ) -> None:  # fmt: skip
-            got = describe(item.get(field))
-            problems.append(Problem(f"{where}.{field}: expected {expected}, got {got}", path, line))
+        def bad(field: str, expected: str, item: dict[str, Any] = item, where: str = where) -> None:
+            messages.append(f"{where}.{field}: expected {expected}, got {describe(item.get(field))}")
 
         unknown = sorted(set(item) - set(_FIELDS))
         if unknown:
-            problems.append(Problem(f"{where}.{unknown[0]}: unknown field", path, line))
+            messages.append(f"{where}.{unknown[0]}: unknown field")
         comment_id = item.get("id")
         if not isinstance(comment_id, str) or not ID_PATTERN.match(comment_id):
             bad("id", "letters, digits, - or _ (at most 64)")
+            problems.extend(Problem(m, path) for m in messages)
             continue
         if comment_id in seen:
-            problems.append(Problem(f"{where}.id: duplicate id {comment_id}", path, line))
+            messages.append(f"{where}.id: duplicate id {comment_id}")
         seen.add(comment_id)
         post = item.get("post")
         if not isinstance(post, str) or not post:
@@ -108,6 +106,9 @@ def parse_feed(text: str, path: str) -> tuple[PublicComment, ...]:
         for flag in ("by_author", "removed"):
             if not isinstance(item.get(flag, False), bool):
                 bad(flag, "true or false")
+        if messages:
+            line = _line_of(text, comment_id)
+            problems.extend(Problem(message, path, line) for message in messages)
         if problems:
             continue
         assert isinstance(post, str) and created is not None

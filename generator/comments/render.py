@@ -13,6 +13,8 @@ from urllib.parse import urlsplit
 import nh3
 from markdown_it import MarkdownIt
 
+from ..markdown import fast_linkify_pretest
+
 ALLOWED_SCHEMES = frozenset({"http", "https", "mailto"})
 ALLOWED_TAGS = frozenset(
     {"p", "br", "a", "em", "strong", "code", "pre", "blockquote", "ul", "ol", "li", "s", "del"}
@@ -33,6 +35,7 @@ def comment_markdown() -> MarkdownIt:
     md.enable(["linkify", "strikethrough", "replacements", "smartquotes"])
     md.disable(["image", "heading", "lheading", "html_block", "html_inline", "reference"])
     md.validateLink = _link_is_allowed  # type: ignore[method-assign]
+    fast_linkify_pretest(md)
     return md
 
 
@@ -49,6 +52,7 @@ def sanitise_html(html: str) -> str:
     )
 
 
+@lru_cache(maxsize=65536)  # a comment appears on its page and in two feeds
 def render_comment_body(text: str) -> str:
     """Safe HTML for a comment's Markdown body."""
     return sanitise_html(comment_markdown().render(text))
