@@ -6,6 +6,7 @@ config → content → markdown → comments merge → templates → write.
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -13,17 +14,22 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from .cache import (
+    BuildCache,
+    load_feed_cached,
+    parse_sources,
+    render_comments,
+    render_documents,
+)
 from .comments.merge import merge_comments
-from .comments.source import load_feed
 from .config import SiteConfig, load_config
-from .content import iter_assets, iter_sources, parse_document
+from .content import iter_assets, iter_sources
 from .errors import Problem, SiteError
-from .markdown_cache import render_documents
 from .models import Document, Kind
 from .render import Renderer
 from .site import assemble
 from .templates import make_environment, theme_chain
-from .writer import WriteReport, write_outputs, write_private
+from .writer import Manifest, Staging, WriteReport, write_outputs, write_private
 
 
 @dataclass(frozen=True)
@@ -54,7 +60,7 @@ class BuildResult:
             held.append(f"{self.future_held} scheduled")
         held_text = f", held back: {' and '.join(held)}" if held else ""
         return (
-            f"Built {self.posts} posts and {self.pages} pages: "
+            f"Built {_count(self.posts, 'post')} and {_count(self.pages, 'page')}: "
             f"{self.report.written} files written, {self.report.unchanged} unchanged, "
             f"{self.report.removed} removed{held_text}, "
             f"{len(self.warnings)} warning{'s' if len(self.warnings) != 1 else ''}, "
@@ -62,18 +68,8 @@ class BuildResult:
         )
 
 
-def parse_all(config: SiteConfig) -> list[Document]:
-    """Parse every source, reporting the problems of all files at once."""
-    documents: list[Document] = []
-    problems: list[Problem] = []
-    for source in iter_sources(config):
-        try:
-            documents.append(parse_document(source, config))
-        except SiteError as exc:
-            problems.extend(exc.problems)
-    if problems:
-        raise SiteError(problems)
-    return documents
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 def select_published(
@@ -94,10 +90,12 @@ def select_published(
 
 def check_unique_urls(documents: list[Document]) -> None:
     claimed: dict[str, str] = {}
+    clashed: set[frozenset[str]] = set()  # one message per pair of files is enough
     problems: list[Problem] = []
     for doc in documents:
         for url in (doc.url, *doc.aliases):
             if url in claimed and claimed[url] != doc.source:
+                clashed.add(frozenset((claimed[url], doc.source)))
                 problems.append(
                     Problem(f"URL {url} is claimed by both {claimed[url]} and {doc.source}",
                             doc.source)
@@ -106,7 +104,7 @@ def check_unique_urls(documents: list[Document]) -> None:
     keys: dict[str, str] = {}
     for doc in documents:
         if doc.kind is Kind.POST:
-            if doc.key in keys:
+            if doc.key in keys and frozenset((keys[doc.key], doc.source)) not in clashed:
                 problems.append(
                     Problem(f'post key "{doc.key}" is used by both {keys[doc.key]} and '
                             f"{doc.source}; set a distinct `id:`", doc.source)
@@ -149,6 +147,10 @@ def post_manifest(config: SiteConfig, model_posts: list[Document], open_keys: se
     return json.dumps({"version": 1, "posts": posts}, ensure_ascii=False, indent=1).encode()
 
 
+def workers(jobs: int | None) -> int:
+    return jobs if jobs is not None else (os.cpu_count() or 1)
+
+
 class Timer:
     def __init__(self) -> None:
         self.timings: dict[str, float] = {}
@@ -171,25 +173,33 @@ def build_site(root: Path, options: BuildOptions | None = None) -> BuildResult:
         config = load_config(root)
         themes = theme_chain(config)
         env = make_environment(config, themes)
-    with timer.step("content"):
-        documents = parse_all(config)
-        documents, drafts, future = select_published(documents, options, now)
-        check_unique_urls(documents)
-    with timer.step("markdown"):
-        rendered = render_documents(documents, config, options.jobs, options.progress)
-    with timer.step("comments"):
-        feed = load_feed(config)
-        posts = [doc for doc in documents if doc.kind is Kind.POST]
-        threads, warnings = merge_comments(
-            feed, (doc.key for doc in posts), config.comments.max_depth, config.comments.feed
-        )
+        cache = BuildCache(config.private_dir / "cache.sqlite3")
+    try:
+        with timer.step("content"):
+            documents, source_hashes = parse_sources(
+                cache, list(iter_sources(config)), config, options.jobs
+            )
+            documents, drafts, future = select_published(documents, options, now)
+            check_unique_urls(documents)
+        with timer.step("markdown"):
+            rendered = render_documents(cache, documents, options.jobs, options.progress)
+        with timer.step("comments"):
+            feed = load_feed_cached(cache, config)
+            posts = [doc for doc in documents if doc.kind is Kind.POST]
+            threads, warnings = merge_comments(
+                feed, (doc.key for doc in posts), config.comments.max_depth, config.comments.feed
+            )
+            comment_html = render_comments(cache, feed, options.jobs)
+    finally:
+        cache.close()
     with timer.step("templates"):
-        model = assemble(documents, rendered, threads, config, now)
-        outputs = Renderer(config, env, model, themes, now).render_all(
-            asset_targets(config, documents)
-        )
+        model = assemble(documents, rendered, threads, config, now, source_hashes)
+        manifest = Manifest(config.private_dir / "output.json")
+        staging = Staging(config.private_dir / "staging", config.output_dir, manifest)
+        renderer = Renderer(config, env, model, themes, manifest, comment_html, staging)
+        outputs = renderer.render_all(asset_targets(config, documents), workers(options.jobs))
     with timer.step("write"):
-        report = write_outputs(config.output_dir, outputs, config.private_dir / "output.json")
+        report = write_outputs(config.output_dir, outputs, manifest, staging)
         open_keys = {entry.key for entry in model.posts if entry.comments_open}
         write_private(config.private_dir / "posts.json", post_manifest(config, posts, open_keys))
 

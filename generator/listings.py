@@ -59,11 +59,10 @@ def group_terms(taxonomy: str, pairs: Sequence[tuple[Sequence[str], T]]) -> list
     groups: dict[str, list[T]] = defaultdict(list)
     names: dict[str, str] = {}
     for terms, item in pairs:
-        for name in dict.fromkeys(terms):
-            slug = slugify(name) or "untitled"
-            names.setdefault(slug, name)
-            if item not in groups[slug]:
-                groups[slug].append(item)
+        # Two names of one item may share a slug ("Grief", "grief"): list the item once.
+        for slug in dict.fromkeys(slugify(name) or "untitled" for name in terms):
+            names.setdefault(slug, next(n for n in terms if (slugify(n) or "untitled") == slug))
+            groups[slug].append(item)
     return sorted(
         (
             Term(taxonomy, names[slug], slug, taxonomy_url(taxonomy, names[slug]), tuple(items))

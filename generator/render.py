@@ -1,13 +1,24 @@
-"""Every page, feed and file of the site, rendered into an OutputSet. No writing here."""
+"""Every page, feed and file of the site, rendered into an OutputSet. No writing here.
+
+Each page is planned with a render key: a hash of everything it is made from (the
+theme, the settings, and the fingerprints of the entries it shows). A page whose key
+matches the one recorded when its file was written, and whose file is intact, is
+kept without rendering. The rest are rendered, in worker processes when there are
+many (a cold build), serially otherwise (an edit).
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
+import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from html import unescape
 from pathlib import Path
 from typing import Any
@@ -15,17 +26,21 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
+from . import __version__
 from .comments.avatars import identicon_svg
 from .comments.merge import ThreadNode
 from .comments.render import render_comment_body, safe_website
 from .config import SiteConfig
 from .feeds import FeedInfo, FeedItem, atom_feed, robots_txt, rss_feed, sitemap
-from .listings import paginate
+from .listings import Paginated, paginate
 from .markdown import pygments_css
+from .models import PublicComment
 from .site import Entry, SiteModel, SiteView
-from .templates import Theme, render_template
+from .templates import Theme, render_template, template_dirs
 from .urls import output_path
-from .writer import OutputSet
+from .writer import Keep, Manifest, OutputSet, Staged, Staging
+
+PARALLEL_PAGES = 400  # below this, forking workers costs more than it saves
 
 
 @dataclass(frozen=True)
@@ -41,6 +56,13 @@ class PageMeta:
     json_ld: Mapping[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class PageJob:
+    template: str
+    path: str
+    context: Mapping[str, Any]
+
+
 def json_ld_markup(data: Mapping[str, Any]) -> Markup:
     """JSON for a <script> element: `<`, `>` and `&` escaped so no text can close it."""
     text = json.dumps(data, ensure_ascii=False, sort_keys=True)
@@ -48,17 +70,51 @@ def json_ld_markup(data: Mapping[str, Any]) -> Markup:
     return Markup(text)
 
 
-def comment_html(node: ThreadNode) -> Markup:
-    return Markup(render_comment_body(node.comment.body))
-
-
-def install_filters(env: jinja2.Environment, config: SiteConfig) -> None:
+def install_filters(
+    env: jinja2.Environment, config: SiteConfig, comment_html: Mapping[str, str]
+) -> None:
     tz = config.tz
+
+    def body_html(node: ThreadNode) -> Markup:
+        html = comment_html.get(node.comment.id)
+        return Markup(html if html is not None else render_comment_body(node.comment.body))
+
     env.filters["local"] = lambda moment: moment.astimezone(tz) if moment else moment
     env.filters["json_ld"] = json_ld_markup
-    env.filters["comment_html"] = comment_html
+    env.filters["comment_html"] = body_html
     env.filters["safe_website"] = safe_website
     env.filters["identicon"] = lambda seed: identicon_svg(seed or "anonymous")
+
+
+def _fingerprints(entries: Sequence[Entry]) -> str:
+    return ",".join(entry.fingerprint for entry in entries)
+
+
+def _pager_deps(pager: Paginated[Entry]) -> str:
+    return f"{pager.number}/{pager.total}:{_fingerprints(pager.items)}"
+
+
+def theme_fingerprint(config: SiteConfig, themes: tuple[Theme, ...], *parts: bytes) -> str:
+    """Everything every page depends on: Salon's version, the settings, every template."""
+    digest = hashlib.sha1(f"{__version__}\0{config!r}".encode())
+    for folder in template_dirs(config, themes):
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                digest.update(path.as_posix().encode() + b"\0" + path.read_bytes())
+    for part in parts:
+        digest.update(part)
+    return digest.hexdigest()
+
+
+# Worker processes are forked from the build, so they inherit the renderer and its
+# Jinja environment instead of receiving them pickled.
+_FORKED: Renderer | None = None
+
+
+def _render_in_worker(index: int) -> Staged:
+    assert _FORKED is not None
+    job = _FORKED.jobs[index]
+    return _FORKED.staging.put(job.path, _FORKED.run(job))
 
 
 class Renderer:
@@ -70,16 +126,21 @@ class Renderer:
         env: jinja2.Environment,
         model: SiteModel,
         themes: tuple[Theme, ...],
-        now: datetime,
+        manifest: Manifest,
+        comment_html: Mapping[str, str],
+        staging: Staging,
     ) -> None:
         self.config = config
         self.env = env
         self.model = model
         self.themes = themes
-        self.now = now
+        self.manifest = manifest
+        self.staging = staging
         self.outputs = OutputSet()
+        self.jobs: list[PageJob] = []
         self.sitemap: list[tuple[str, datetime | None]] = []
-        install_filters(env, config)
+        self.comment_html = comment_html
+        install_filters(env, config, comment_html)
         self.css = self._stylesheet()
         self.site = SiteView(
             title=config.title,
@@ -98,22 +159,62 @@ class Renderer:
             css_url="/assets/style.css?v=" + hashlib.sha1(self.css).hexdigest()[:10],
             js_url="/assets/salon.js?v=" + self._script_version(),
         )
+        nav = _fingerprints(self.site.nav).encode()
+        # Feeds do not go through templates: their keys leave the theme out.
+        self.feed_fingerprint = hashlib.sha1(f"{__version__}\0{config!r}".encode()).hexdigest()
+        self.fingerprint = theme_fingerprint(
+            config, themes, self.css, nav, self.site.js_url.encode()
+        )
 
     # -- helpers ---------------------------------------------------------------------
 
     def absolute(self, url: str) -> str:
         return self.config.base_url + url
 
-    def page(self, template: str, url: str, source: str, meta: PageMeta, **context: Any) -> None:
-        html = render_template(
-            self.env, template, {"site": self.site, "page": meta, **context}, self.config.root
-        )
-        self.outputs.add(output_path(url), html.encode("utf-8"), source)
+    def _key(self, path: str, deps: str, fingerprint: str = "") -> str:
+        base = fingerprint or self.fingerprint
+        return hashlib.sha1(f"{base}\0{path}\0{deps}".encode()).hexdigest()
+
+    def page(
+        self, template: str, url: str, source: str, meta: PageMeta, deps: str, **context: Any
+    ) -> None:
+        """Plan one HTML page; it is rendered later unless its file can be kept."""
+        path = output_path(url)
+        key = self._key(path, f"{template}\0{meta!r}\0{deps}")
         if not meta.noindex:
             self.sitemap.append((self.absolute(url), context.get("modified")))
+        if self.manifest.can_keep(self.config.output_dir, path, key):
+            self.outputs.add(path, Keep(key), source, key)
+            return
+        self.outputs.add(path, b"", source, key)  # claims the path now: duplicates fail early
+        self.jobs.append(PageJob(template, path, {"site": self.site, "page": meta, **context}))
 
-    def feed(self, url: str, data: bytes, source: str) -> None:
-        self.outputs.add(output_path(url), data, source)
+    def feed(self, url: str, source: str, deps: str, produce: Callable[[], bytes]) -> None:
+        path = output_path(url)
+        key = self._key(path, deps, self.feed_fingerprint)
+        if self.manifest.can_keep(self.config.output_dir, path, key):
+            self.outputs.add(path, Keep(key), source, key)
+        else:
+            self.outputs.add(path, self.staging.put(path, produce()), source, key)
+
+    def run(self, job: PageJob) -> bytes:
+        return render_template(self.env, job.template, job.context, self.config.root).encode()
+
+    def run_jobs(self, workers: int) -> None:
+        global _FORKED
+        if len(self.jobs) >= PARALLEL_PAGES and workers > 1 and os.name == "posix":
+            _FORKED = self
+            try:
+                context = multiprocessing.get_context("fork")
+                with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+                    results = pool.map(_render_in_worker, range(len(self.jobs)), chunksize=64)
+                    for job, staged in zip(self.jobs, results, strict=True):
+                        self.outputs.files[job.path] = staged
+            finally:
+                _FORKED = None
+        else:
+            for job in self.jobs:
+                self.outputs.files[job.path] = self.staging.put(job.path, self.run(job))
 
     def _stylesheet(self) -> bytes:
         for theme in self.themes:
@@ -131,7 +232,7 @@ class Renderer:
 
     # -- the site --------------------------------------------------------------------
 
-    def render_all(self, assets: list[tuple[str, Path]]) -> OutputSet:
+    def render_all(self, assets: list[tuple[str, Path]], workers: int = 1) -> OutputSet:
         for entry in self.model.posts:
             self.render_post(entry)
         for entry in self.model.pages:
@@ -145,89 +246,138 @@ class Renderer:
         self.render_aliases()
         self.render_feeds()
         self.render_static(assets)
-        self.feed("/sitemap.xml", sitemap(sorted(self.sitemap)), "sitemap")
-        self.feed("/robots.txt", robots_txt(self.absolute("/sitemap.xml")), "robots.txt")
+        site_map = sorted(self.sitemap)
+        self.feed("/sitemap.xml", "sitemap", repr(site_map), lambda: sitemap(site_map))
+        robots = self.absolute("/sitemap.xml")
+        self.feed("/robots.txt", "robots.txt", robots, lambda: robots_txt(robots))
+        self.run_jobs(workers)
         return self.outputs
 
     def render_post(self, entry: Entry) -> None:
         newer, older = self.model.neighbours.get(entry.url, (None, None))
         meta = PageMeta(
-            entry.title, entry.url, "post", entry.description or _plain(entry.excerpt_html),
+            entry.title,
+            entry.url,
+            "post",
+            entry.description or _plain(entry.excerpt_html),
             json_ld=self._posting_ld(entry),
-        )  # fmt: skip
+        )
         template = entry.doc.template or "post.html"
+        # Neighbours are fingerprinted whole: a theme may show more of them than the title.
+        deps = repr((entry.fingerprint, _fingerprint(newer), _fingerprint(older)))
+        comments_feed = entry.url + "comments.xml"
         self.page(
-            template, entry.url, entry.doc.source, meta,
+            template, entry.url, entry.doc.source, meta, deps,
             entry=entry, newer=newer, older=older, modified=entry.last_modified,
-            comments_feed=entry.url + "comments.xml",
+            comments_feed=comments_feed,
         )  # fmt: skip
         if self.config.comments.enabled:
+            title = f"Comments on “{entry.title}”"
+            recent = self._recent_comments([entry])
             self.feed(
-                entry.url + "comments.xml",
-                self._comments_feed(f"Comments on “{entry.title}”", entry.url + "comments.xml",
-                                    entry.url, [entry]),
-                entry.doc.source,
+                comments_feed, entry.doc.source, entry.fingerprint,
+                lambda: self._comments_feed(title, comments_feed, entry.url, recent),
             )  # fmt: skip
 
     def render_standalone(self, entry: Entry) -> None:
         meta = PageMeta(
-            entry.title, entry.url, "page", entry.description or _plain(entry.excerpt_html),
-            json_ld={"@context": "https://schema.org", "@type": "WebPage", "name": entry.title,
-                     "url": self.absolute(entry.url)},
+            entry.title,
+            entry.url,
+            "page",
+            entry.description or _plain(entry.excerpt_html),
+            json_ld={
+                "@context": "https://schema.org",
+                "@type": "WebPage",
+                "name": entry.title,
+                "url": self.absolute(entry.url),
+            },
+        )
+        self.page(
+            entry.doc.template or "page.html", entry.url, entry.doc.source, meta,
+            entry.fingerprint, entry=entry, modified=entry.last_modified,
         )  # fmt: skip
-        self.page(entry.doc.template or "page.html", entry.url, entry.doc.source, meta,
-                  entry=entry, modified=entry.last_modified)  # fmt: skip
 
     def render_home(self) -> None:
         for pager in paginate(self.model.posts, self.config.posts_per_page, "/"):
-            title = self.config.title if pager.number == 1 else (
-                f"{self.config.title} — page {pager.number}")  # fmt: skip
+            title = self.config.title
+            if pager.number > 1:
+                title = f"{self.config.title} — page {pager.number}"
             meta = PageMeta(
-                title, pager.url, "home", self.config.description, feed_url="/feed.xml",
-                json_ld={"@context": "https://schema.org", "@type": "Blog",
-                         "name": self.config.title, "url": self.absolute("/")},
-            )  # fmt: skip
-            self.page("index.html", pager.url, "home page", meta, pager=pager)
+                title,
+                pager.url,
+                "home",
+                self.config.description,
+                feed_url="/feed.xml",
+                json_ld={
+                    "@context": "https://schema.org",
+                    "@type": "Blog",
+                    "name": self.config.title,
+                    "url": self.absolute("/"),
+                },
+            )
+            self.page("index.html", pager.url, "home page", meta, _pager_deps(pager), pager=pager)
 
     def render_taxonomy(self, taxonomy: str, terms: tuple[Any, ...]) -> None:
         label = "Tags" if taxonomy == "tags" else "Categories"
         meta = PageMeta(label, f"/{taxonomy}/", "terms")
+        deps = repr([(term.name, term.url, len(term.items)) for term in terms])
         self.page(
-            "terms.html", meta.url, taxonomy, meta, taxonomy=taxonomy, label=label, terms=terms
+            "terms.html",
+            meta.url,
+            taxonomy,
+            meta,
+            deps,
+            taxonomy=taxonomy,
+            label=label,
+            terms=terms,
         )
         for term in terms:
             for pager in paginate(term.items, self.config.posts_per_page, term.url):
-                title = (
-                    f"{term.name}" if pager.number == 1 else f"{term.name} — page {pager.number}"
-                )
+                title = term.name if pager.number == 1 else f"{term.name} — page {pager.number}"
                 meta = PageMeta(
-                    title, pager.url, "term", f"Essays filed under {term.name}",
+                    title,
+                    pager.url,
+                    "term",
+                    f"Essays filed under {term.name}",
                     feed_url=term.url + "feed.xml",
+                )
+                deps = f"{term.name}\0{len(term.items)}\0{_pager_deps(pager)}"
+                self.page(
+                    "term.html", pager.url, f"{taxonomy} {term.name}", meta, deps,
+                    term=term, taxonomy=taxonomy, pager=pager,
                 )  # fmt: skip
-                self.page("term.html", pager.url, f"{taxonomy} {term.name}", meta,
-                          term=term, taxonomy=taxonomy, pager=pager)  # fmt: skip
             if self.config.feeds.atom:
-                self.feed(term.url + "feed.xml",
-                          self._posts_feed(f"{self.config.title}: {term.name}",
-                                           term.url + "feed.xml", term.url, term.items),
-                          f"{taxonomy} {term.name}")  # fmt: skip
+                feed_title = f"{self.config.title}: {term.name}"
+                feed_url = term.url + "feed.xml"
+                items = term.items[: self.config.feeds.entries]
+                home = term.url
+                self.feed(
+                    feed_url, f"{taxonomy} {term.name}", feed_title + _fingerprints(items),
+                    partial(self._posts_feed, feed_title, feed_url, home, items),
+                )  # fmt: skip
 
     def render_archives(self) -> None:
-        self.page("archives.html", "/archives/", "archives",
-                  PageMeta("Archives", "/archives/", "archives"),
-                  years=self.model.years, months=self.model.months)  # fmt: skip
+        meta = PageMeta("Archives", "/archives/", "archives")
+        self.page(
+            "archives.html", "/archives/", "archives", meta, _fingerprints(self.model.posts),
+            years=self.model.years, months=self.model.months,
+        )  # fmt: skip
         for archive in (*self.model.years, *self.model.months):
             label = str(archive.year)
             if archive.month is not None:
                 label = datetime(archive.year, archive.month, 1).strftime("%B %Y")
             for pager in paginate(archive.items, self.config.posts_per_page, archive.url):
                 meta = PageMeta(f"Archives: {label}", pager.url, "archive")
-                self.page("archive.html", pager.url, f"archive {label}", meta,
-                          archive=archive, label=label, pager=pager)  # fmt: skip
+                deps = f"{len(archive.items)}\0{_pager_deps(pager)}"
+                self.page(
+                    "archive.html", pager.url, f"archive {label}", meta, deps,
+                    archive=archive, label=label, pager=pager,
+                )  # fmt: skip
 
     def render_not_found(self) -> None:
         meta = PageMeta("Page not found", "/404.html", "404", noindex=True)
-        self.page("404.html", "/404.html", "404 page", meta, recent=self.model.posts[:5])
+        recent = self.model.posts[:5]
+        self.page("404.html", "/404.html", "404 page", meta, _fingerprints(recent), recent=recent)
 
     def render_aliases(self) -> None:
         redirects: list[str] = []
@@ -235,28 +385,41 @@ class Renderer:
             for alias in entry.doc.aliases:
                 target = self.absolute(entry.url)
                 if "?" in alias:
-                    redirects.append(f"{alias.split('?')[0] or '/'}  {alias.split('?', 1)[1]}  "
-                                     f"{entry.url}  301")  # fmt: skip
+                    path, query = alias.split("?", 1)
+                    redirects.append(f"{path or '/'}  {query}  {entry.url}  301")
                     continue
                 meta = PageMeta(entry.title, alias, "alias", noindex=True)
-                self.page("alias.html", alias, f"{entry.doc.source} (alias {alias})", meta,
-                          target=target, entry=entry)  # fmt: skip
+                self.page(
+                    "alias.html", alias, f"{entry.doc.source} (alias {alias})", meta,
+                    target, target=target, entry=entry,
+                )  # fmt: skip
         if redirects:
-            self.feed("/_redirects", ("\n".join(sorted(redirects)) + "\n").encode(), "aliases")
+            text = ("\n".join(sorted(redirects)) + "\n").encode()
+            self.feed("/_redirects", "aliases", text.decode(), lambda: text)
 
     def render_feeds(self) -> None:
         posts = self.model.posts[: self.config.feeds.entries]
+        deps = _fingerprints(posts)
+        title = self.config.title
         if self.config.feeds.atom:
-            self.feed("/feed.xml", self._posts_feed(self.config.title, "/feed.xml", "/", posts),
-                      "site feed")  # fmt: skip
+            self.feed(
+                "/feed.xml", "site feed", deps,
+                lambda: self._posts_feed(title, "/feed.xml", "/", posts),
+            )  # fmt: skip
         if self.config.feeds.rss:
-            info = self._info(self.config.title, "/rss.xml", "/")
-            self.feed("/rss.xml", rss_feed(info, [self._item(p) for p in posts]), "site RSS feed")
+            info = self._info(title, "/rss.xml", "/")
+            self.feed(
+                "/rss.xml", "site RSS feed", deps,
+                lambda: rss_feed(info, [self._item(p) for p in posts]),
+            )  # fmt: skip
         if self.config.comments.enabled:
-            self.feed("/comments.xml",
-                      self._comments_feed(f"Comments on {self.config.title}", "/comments.xml", "/",
-                                          self.model.posts),
-                      "recent comments feed")  # fmt: skip
+            # Only the newest comments are in the feed, so only they decide its key.
+            recent = self._recent_comments(self.model.posts)
+            deps = repr([(c.id, e.fingerprint) for c, e in recent])
+            self.feed(
+                "/comments.xml", "recent comments feed", deps,
+                lambda: self._comments_feed(f"Comments on {title}", "/comments.xml", "/", recent),
+            )  # fmt: skip
 
     def render_static(self, assets: list[tuple[str, Path]]) -> None:
         self.outputs.add("assets/style.css", self.css, "theme stylesheet")
@@ -269,7 +432,7 @@ class Renderer:
                     continue
                 target = f"assets/{relative}"
                 if target in self.outputs:  # a child theme overrides its parent's file
-                    self.outputs.files[target] = path
+                    self.outputs.replace(target, path)
                 else:
                     self.outputs.add(target, path, f"theme {theme.name}")
         for target, path in assets:
@@ -278,38 +441,60 @@ class Renderer:
     # -- feeds and structured data -------------------------------------------------
 
     def _info(self, title: str, url: str, home: str) -> FeedInfo:
-        return FeedInfo(title, self.absolute(url), self.absolute(home), self.config.description,
-                        self.config.author.name, self.config.language)  # fmt: skip
+        return FeedInfo(
+            title,
+            self.absolute(url),
+            self.absolute(home),
+            self.config.description,
+            self.config.author.name,
+            self.config.language,
+        )
 
     def _item(self, entry: Entry) -> FeedItem:
         assert entry.date is not None
         html = entry.html if self.config.feeds.full_content else entry.excerpt_html
         return FeedItem(
-            entry.title, self.absolute(entry.url), entry.date, entry.updated or entry.date, html,
-            entry.author or self.config.author.name, entry.doc.tags + entry.doc.categories,
-        )  # fmt: skip
+            entry.title,
+            self.absolute(entry.url),
+            entry.date,
+            entry.updated or entry.date,
+            html,
+            entry.author or self.config.author.name,
+            entry.doc.tags + entry.doc.categories,
+        )
 
-    def _posts_feed(self, title: str, url: str, home: str, posts: Any) -> bytes:
+    def _posts_feed(self, title: str, url: str, home: str, posts: Sequence[Entry]) -> bytes:
         items = [self._item(p) for p in list(posts)[: self.config.feeds.entries]]
         return atom_feed(self._info(title, url, home), items)
 
-    def _comments_feed(self, title: str, url: str, home: str, entries: Any) -> bytes:
-        items: list[FeedItem] = []
-        for entry in entries:
-            for node in _walk(entry.thread.roots):
-                comment = node.comment
-                if comment.removed:
-                    continue
-                items.append(
-                    FeedItem(
-                        f"{comment.author} on “{entry.title}”",
-                        self.absolute(f"{entry.url}#comment-{comment.id}"),
-                        comment.created, comment.created, render_comment_body(comment.body),
-                        comment.author, (), f"{self.config.base_url}/comments/{comment.id}",
-                    )
-                )  # fmt: skip
-        items.sort(key=lambda item: item.published, reverse=True)
-        return atom_feed(self._info(title, url, home), items[: self.config.feeds.entries * 2])
+    def _recent_comments(self, entries: Sequence[Entry]) -> list[tuple[PublicComment, Entry]]:
+        """The newest visible comments of these entries, newest first, as many as a feed holds."""
+        pairs = [
+            (node.comment, entry)
+            for entry in entries
+            for node in _walk(entry.thread.roots)
+            if not node.comment.removed
+        ]
+        pairs.sort(key=lambda pair: (pair[0].created, pair[0].id), reverse=True)
+        return pairs[: self.config.feeds.entries * 2]
+
+    def _comments_feed(
+        self, title: str, url: str, home: str, comments: Sequence[tuple[PublicComment, Entry]]
+    ) -> bytes:
+        items = [
+            FeedItem(
+                f"{comment.author} on “{entry.title}”",
+                self.absolute(f"{entry.url}#comment-{comment.id}"),
+                comment.created,
+                comment.created,
+                self.comment_html.get(comment.id) or render_comment_body(comment.body),
+                comment.author,
+                (),
+                f"{self.config.base_url}/comments/{comment.id}",
+            )
+            for comment, entry in comments
+        ]
+        return atom_feed(self._info(title, url, home), items)
 
     def _posting_ld(self, entry: Entry) -> dict[str, Any]:
         assert entry.date is not None
@@ -329,12 +514,20 @@ class Renderer:
         if author:
             data["author"] = {"@type": "Person", "name": author}
             if not entry.author and self.config.author.url:
-                data["author"]["url"] = self.config.author.url
+                data["author"]["url"] = (
+                    self.absolute(self.config.author.url)
+                    if self.config.author.url.startswith("/")
+                    else self.config.author.url
+                )
         if entry.doc.tags:
             data["keywords"] = list(entry.doc.tags)
         if entry.doc.categories:
             data["articleSection"] = entry.doc.categories[0]
         return data
+
+
+def _fingerprint(entry: Entry | None) -> str:
+    return entry.fingerprint if entry is not None else ""
 
 
 def _walk(nodes: tuple[ThreadNode, ...]) -> list[ThreadNode]:

@@ -3,6 +3,7 @@ listings and taxonomies, assembled from the earlier stages. Pure."""
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -26,6 +27,7 @@ class Entry:
     rendered: Rendered
     thread: Thread
     comments_open: bool
+    fingerprint: str = ""  # changes whenever anything a page shows of this entry changes
 
     @property
     def kind(self) -> str:
@@ -152,16 +154,20 @@ def assemble(
     threads: Mapping[str, Thread],
     config: SiteConfig,
     now: datetime,
+    source_hashes: Mapping[str, str] | None = None,
 ) -> SiteModel:
-    entries = [
-        Entry(
-            doc,
-            rendered[doc.source],
-            threads.get(doc.key, Thread.empty()) if doc.kind is Kind.POST else Thread.empty(),
-            doc.kind is Kind.POST and comments_open(doc, config, now),
-        )
-        for doc in documents
-    ]
+    source_hashes = source_hashes or {}
+    entries = []
+    for doc in documents:
+        thread = threads.get(doc.key, Thread.empty()) if doc.kind is Kind.POST else Thread.empty()
+        is_open = doc.kind is Kind.POST and comments_open(doc, config, now)
+        # The rendered HTML is a pure function of the document, and the document of its
+        # source file, whose hash stands in for both.
+        source_hash = source_hashes.get(doc.source) or repr(doc)
+        fingerprint = hashlib.sha1(
+            f"{source_hash}\0{thread.digest}\0{is_open}".encode()
+        ).hexdigest()
+        entries.append(Entry(doc, rendered[doc.source], thread, is_open, fingerprint))
     posts = sorted(
         (e for e in entries if e.doc.kind is Kind.POST),
         key=lambda e: (e.date, e.doc.source),

@@ -4,6 +4,10 @@ Nothing is written until the whole site has rendered, so a failed build leaves t
 previous output/ as it was. Each file goes to a temp file and is renamed into place.
 A file whose bytes did not change is not touched (its mtime is kept), so rsync and
 CDNs upload only what changed. Files no longer produced are removed.
+
+The manifest (.salon/output.json) remembers, for each file written, its digest,
+size, mtime and the render key of the inputs it was made from. A later build whose
+inputs give the same key may skip rendering and `keep` the file as it is on disk.
 """
 
 from __future__ import annotations
@@ -13,29 +17,74 @@ import hashlib
 import json
 import os
 import shutil
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from .errors import SiteError
 
-Content = bytes | Path  # rendered bytes, or a file to copy as it is
+
+@dataclass(frozen=True)
+class Keep:
+    """The file on disk is already right: its inputs have not changed since it was written."""
+
+    key: str
+
+
+@dataclass(frozen=True)
+class Staged:
+    """Rendered bytes already written to the staging folder (or found equal to output/)."""
+
+    digest: str
+    changed: bool  # False: the bytes equal the file already in output/
+
+
+Content = bytes | Path | Keep | Staged  # bytes, a file to copy, keep as is, or staged
+
+
+class Staging:
+    """A private folder where rendered pages wait until the whole build has succeeded.
+
+    Pages are staged as they are rendered (by worker processes too), so a big build
+    never holds every page in memory; only when every page has rendered are the
+    staged files renamed into output/. A failed build leaves output/ untouched.
+    """
+
+    def __init__(self, folder: Path, out_dir: Path, manifest: Manifest) -> None:
+        self.folder = folder
+        self.out_dir = out_dir
+        self.manifest = manifest
+        shutil.rmtree(folder, ignore_errors=True)  # what a failed build left behind
+
+    def put(self, relative: str, data: bytes) -> Staged:
+        digest = hashlib.sha1(data).hexdigest()
+        entry = self.manifest.entries.get(relative)
+        unchanged = isinstance(entry, list) and entry[:1] == [digest]
+        if unchanged and self.manifest.intact(self.out_dir, relative):
+            return Staged(digest, changed=False)
+        path = os.path.join(self.folder, relative)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "wb") as handle:
+            handle.write(data)
+        return Staged(digest, changed=True)
+
+    def discard(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
 
 
 def atomic_write(path: Path, data: bytes, fsync: bool = False) -> None:
     """Write ``data`` to ``path`` so that a reader sees the old file or the new, never half."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        with os.fdopen(fd, "wb") as handle:
+        with tmp.open("wb") as handle:
             handle.write(data)
             if fsync:
                 handle.flush()
                 os.fsync(handle.fileno())
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
     if fsync:
         dir_fd = os.open(path.parent, os.O_RDONLY)
@@ -59,8 +108,9 @@ class OutputSet:
     def __init__(self) -> None:
         self.files: dict[str, Content] = {}
         self.sources: dict[str, str] = {}
+        self.keys: dict[str, str] = {}
 
-    def add(self, path: str, content: Content, source: str) -> None:
+    def add(self, path: str, content: Content, source: str, key: str = "") -> None:
         path = check_relative(path)
         if path in self.files:
             raise SiteError.at(
@@ -69,6 +119,12 @@ class OutputSet:
             )
         self.files[path] = content
         self.sources[path] = source
+        if key:
+            self.keys[path] = key
+
+    def replace(self, path: str, content: Content) -> None:
+        """A child theme's file standing in for its parent's."""
+        self.files[check_relative(path)] = content
 
     def __contains__(self, path: str) -> bool:
         return path in self.files
@@ -84,7 +140,37 @@ class WriteReport:
     removed: int
 
 
-def _digest(content: Content) -> str:
+class Manifest:
+    """What the last build wrote: path -> [digest, size, mtime_ns, render key]."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            data = {}
+        self.entries: dict[str, list[object]] = data if isinstance(data, dict) else {}
+
+    def key(self, relative: str) -> str:
+        entry = self.entries.get(relative)
+        return str(entry[3]) if isinstance(entry, list) and len(entry) == 4 else ""
+
+    def intact(self, out_dir: Path, relative: str) -> bool:
+        """The file is still as the last build left it (nobody edited or removed it)."""
+        entry = self.entries.get(relative)
+        if not isinstance(entry, list) or len(entry) != 4:
+            return False
+        try:
+            stat = os.stat(os.path.join(out_dir, relative))
+        except OSError:
+            return False
+        return [stat.st_size, stat.st_mtime_ns] == entry[1:3]
+
+    def can_keep(self, out_dir: Path, relative: str, key: str) -> bool:
+        return bool(key) and self.key(relative) == key and self.intact(out_dir, relative)
+
+
+def _digest(content: bytes | Path) -> str:
     if isinstance(content, bytes):
         return hashlib.sha1(content).hexdigest()
     digest = hashlib.sha1()
@@ -100,40 +186,46 @@ def _existing_files(root: Path) -> Iterator[str]:
             yield (Path(folder) / name).relative_to(root).as_posix()
 
 
-def _load_manifest(path: Path) -> dict[str, list[object]]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
-def write_outputs(out_dir: Path, outputs: OutputSet, manifest_path: Path) -> WriteReport:
-    """Make ``out_dir`` hold exactly ``outputs``, touching only files that changed.
-
-    The manifest remembers each file's digest, size and mtime, so an unchanged file
-    is recognised without reading it back.
-    """
+def write_outputs(
+    out_dir: Path, outputs: OutputSet, manifest: Manifest, staging: Staging | None = None
+) -> WriteReport:
+    """Make ``out_dir`` hold exactly ``outputs``, touching only files that changed."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    root = out_dir.resolve()
-    old = _load_manifest(manifest_path)
     new: dict[str, list[object]] = {}
     written = unchanged = 0
     for relative, content in outputs.files.items():
-        target = out_dir / relative
-        if not target.resolve().is_relative_to(root):
-            raise SiteError.at(f'refusing to write "{relative}": it would leave output/')
+        key = outputs.keys.get(relative, "")
+        target = out_dir / relative  # check_relative() vetted the path when it was added
+        if isinstance(content, Keep) or (isinstance(content, Staged) and not content.changed):
+            entry = manifest.entries[relative]
+            new[relative] = [entry[0], entry[1], entry[2], key]
+            unchanged += 1
+            continue
+        if isinstance(content, Staged):
+            assert staging is not None
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(staging.folder / relative, target)
+            done = target.stat()
+            new[relative] = [content.digest, done.st_size, done.st_mtime_ns, key]
+            written += 1
+            continue
         digest = _digest(content)
+        stat: os.stat_result | None
         try:
             stat = target.stat()
         except FileNotFoundError:
             stat = None
-        before = old.get(relative)
-        if before is None and stat is not None and _digest(target) == digest:
-            before = [digest, stat.st_size, stat.st_mtime_ns]  # same bytes, manifest was lost
-        if stat is not None and before == [digest, stat.st_size, stat.st_mtime_ns]:
+        before = manifest.entries.get(relative)
+        same = (
+            isinstance(before, list)
+            and stat is not None
+            and before[:3] == [digest, stat.st_size, stat.st_mtime_ns]
+        )
+        if not same and stat is not None and stat.st_size == _size(content):
+            same = _digest(target) == digest  # same bytes, but the manifest did not know
+        if same and stat is not None:
+            new[relative] = [digest, stat.st_size, stat.st_mtime_ns, key]
             unchanged += 1
-            new[relative] = before
             continue
         if isinstance(content, bytes):
             atomic_write(target, content)
@@ -142,8 +234,8 @@ def write_outputs(out_dir: Path, outputs: OutputSet, manifest_path: Path) -> Wri
             tmp = target.with_name(f".{target.name}.tmp")
             shutil.copyfile(content, tmp)
             os.replace(tmp, target)
-        stat = target.stat()
-        new[relative] = [digest, stat.st_size, stat.st_mtime_ns]
+        done = target.stat()
+        new[relative] = [digest, done.st_size, done.st_mtime_ns, key]
         written += 1
 
     removed = 0
@@ -151,14 +243,24 @@ def write_outputs(out_dir: Path, outputs: OutputSet, manifest_path: Path) -> Wri
         if relative not in outputs.files:
             (out_dir / relative).unlink()
             removed += 1
-    for folder, dirs, files in os.walk(out_dir, topdown=False):
-        if not dirs and not files and Path(folder) != out_dir:
-            with contextlib.suppress(OSError):  # not empty after all: keep it
-                Path(folder).rmdir()
-    atomic_write(manifest_path, json.dumps(new, sort_keys=True).encode())
+    if removed:
+        # Bottom-up, so a folder emptied by removing its subfolders goes too.
+        for folder, _dirs, _files in os.walk(out_dir, topdown=False):
+            if Path(folder) != out_dir and not os.listdir(folder):
+                with contextlib.suppress(OSError):
+                    Path(folder).rmdir()
+    atomic_write(manifest.path, json.dumps(new, sort_keys=True).encode())
+    if staging is not None:
+        staging.discard()
     return WriteReport(written, unchanged, removed)
+
+
+def _size(content: bytes | Path) -> int:
+    return len(content) if isinstance(content, bytes) else content.stat().st_size
 
 
 def write_private(path: Path, data: bytes) -> None:
     """A file outside output/ (the post manifest for the comment service, caches)."""
+    if path.exists() and path.read_bytes() == data:
+        return
     atomic_write(path, data, fsync=True)

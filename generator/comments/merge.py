@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -21,10 +22,30 @@ class ThreadNode:
 class Thread:
     roots: tuple[ThreadNode, ...]
     count: int  # visible comments, placeholders of removed ones excluded
+    digest: str = ""  # changes whenever anything shown of the thread changes
 
     @staticmethod
     def empty() -> Thread:
         return Thread((), 0)
+
+
+def _digest(nodes: Iterable[ThreadNode]) -> str:
+    """A hash of every displayed field and of the shape of the thread."""
+    digest = hashlib.sha1()
+    stack = list(nodes)[::-1]
+    while stack:
+        node = stack.pop()
+        c = node.comment
+        digest.update(
+            "\x1f".join(
+                (c.id, c.post, c.parent or "", c.author, c.website, c.body,
+                 c.created.isoformat(), str(c.by_author), c.avatar, str(c.removed),
+                 str(node.depth), str(len(node.children)))
+            ).encode()
+            + b"\x1e"
+        )  # fmt: skip
+        stack.extend(reversed(node.children))
+    return digest.hexdigest()
 
 
 def _flatten(
@@ -112,5 +133,5 @@ def merge_comments(
     threads: dict[str, Thread] = {}
     for post, top in roots.items():
         nodes = _prune(tuple(_build(c, 1, max_depth, children) for c in top))
-        threads[post] = Thread(nodes, _count(nodes))
+        threads[post] = Thread(nodes, _count(nodes), _digest(nodes))
     return threads, warnings

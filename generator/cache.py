@@ -1,0 +1,208 @@
+"""The build cache: parsed documents, rendered Markdown and rendered comment bodies,
+kept between builds in a private SQLite file (.salon/cache.sqlite3).
+
+Each entry is keyed by a hash of everything its value is a pure function of, so a
+stale entry can never be used: a changed input simply has another key. Cold work
+runs in a process pool when there is a lot of it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import sqlite3
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any, TypeVar
+
+from . import __version__
+from .comments.feed import parse_feed
+from .comments.render import render_comment_body
+from .comments.source import read_feed_text
+from .config import SiteConfig
+from .content import SourceFile, parse_document
+from .errors import Problem, SiteError
+from .markdown import render
+from .models import Document, PublicComment, Rendered
+
+PARALLEL_THRESHOLD = 200  # below this, starting worker processes costs more than it saves
+T = TypeVar("T")
+Progress = Callable[[int, int], None]
+
+
+def _hash(*parts: str) -> str:
+    digest = hashlib.sha1(__version__.encode())
+    for part in parts:
+        digest.update(b"\0" + part.encode())
+    return digest.hexdigest()
+
+
+class BuildCache:
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(path)
+        self.db.execute("PRAGMA journal_mode = WAL")
+        self.db.execute("PRAGMA synchronous = OFF")  # a lost cache only costs time
+        for table in ("documents", "markdown", "comments", "comment_maps", "feeds"):
+            self.db.execute(
+                f"CREATE TABLE IF NOT EXISTS {table} (key TEXT PRIMARY KEY, value BLOB)"
+            )
+
+    def close(self) -> None:
+        self.db.close()
+
+    def get_many(self, table: str, keys: Iterable[str]) -> dict[str, Any]:
+        wanted = list(dict.fromkeys(keys))
+        found: dict[str, Any] = {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = self.db.execute(f"SELECT key, value FROM {table} WHERE key IN ({marks})", chunk)
+            for key, value in rows:
+                try:
+                    found[key] = pickle.loads(value)
+                except Exception:  # written by another version of Salon: compute again
+                    continue
+        return found
+
+    def put_many(self, table: str, items: dict[str, Any]) -> None:
+        if not items:
+            return
+        with self.db:
+            self.db.executemany(
+                f"INSERT OR REPLACE INTO {table} VALUES (?, ?)",
+                [(key, pickle.dumps(value, protocol=5)) for key, value in items.items()],
+            )
+
+    def compute(
+        self,
+        table: str,
+        inputs: dict[str, Any],
+        function: Callable[[Any], T],
+        jobs: int | None,
+        progress: Progress | None = None,
+    ) -> dict[str, T]:
+        """``function(input)`` for each key, from the cache where possible."""
+        found: dict[str, T] = self.get_many(table, inputs)
+        todo = [(key, value) for key, value in inputs.items() if key not in found]
+        fresh = run_many(function, todo, jobs, progress)
+        self.put_many(table, fresh)
+        return {**found, **fresh}
+
+
+def run_many(
+    function: Callable[[Any], T],
+    todo: Sequence[tuple[str, Any]],
+    jobs: int | None,
+    progress: Progress | None = None,
+) -> dict[str, T]:
+    workers = jobs if jobs is not None else (os.cpu_count() or 1)
+    if len(todo) < PARALLEL_THRESHOLD or workers <= 1:
+        return {key: function(value) for key, value in todo}
+    results: dict[str, T] = {}
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        outputs = pool.map(function, [value for _, value in todo], chunksize=32)
+        for done, ((key, _), result) in enumerate(zip(todo, outputs, strict=True), 1):
+            results[key] = result
+            if progress and (done % 100 == 0 or done == len(todo)):
+                progress(done, len(todo))
+    return results
+
+
+def _parse(pair: tuple[SourceFile, SiteConfig]) -> Document | tuple[Problem, ...]:
+    try:
+        return parse_document(*pair)
+    except SiteError as exc:
+        return exc.problems
+
+
+def parse_sources(
+    cache: BuildCache, sources: Sequence[SourceFile], config: SiteConfig, jobs: int | None
+) -> tuple[list[Document], dict[str, str]]:
+    """Every document, parsed or from the cache; all files' problems reported at once.
+
+    Also returns each source's hash, which identifies everything parsed from it.
+    """
+    settings = repr((config.timezone, config.permalink))
+    keys = [_hash(settings, s.kind.value, s.path, s.relative, s.text) for s in sources]
+    inputs = {key: (source, config) for key, source in zip(keys, sources, strict=True)}
+    parsed = run_cached_parse(cache, inputs, jobs)
+    documents: list[Document] = []
+    problems: list[Problem] = []
+    for key in keys:
+        result = parsed[key]
+        if isinstance(result, Document):
+            documents.append(result)
+        else:
+            problems.extend(result)
+    if problems:
+        raise SiteError(problems)
+    return documents, {source.path: key for source, key in zip(sources, keys, strict=True)}
+
+
+def run_cached_parse(
+    cache: BuildCache, inputs: dict[str, tuple[SourceFile, SiteConfig]], jobs: int | None
+) -> dict[str, Document | tuple[Problem, ...]]:
+    found = cache.get_many("documents", inputs)
+    todo = [(key, value) for key, value in inputs.items() if key not in found]
+    fresh = run_many(_parse, todo, jobs)
+    # Only successes are kept: a broken file is parsed again until it is fixed.
+    cache.put_many("documents", {k: v for k, v in fresh.items() if isinstance(v, Document)})
+    return {**found, **fresh}
+
+
+def _render(pair: tuple[str, str]) -> Rendered:
+    return render(pair[0], pair[1])
+
+
+def render_documents(
+    cache: BuildCache, documents: Sequence[Document], jobs: int | None, progress: Progress | None
+) -> dict[str, Rendered]:
+    """Rendered Markdown for each document, by source path."""
+    keys = {doc.source: _hash(doc.summary, doc.body) for doc in documents}
+    inputs = {keys[doc.source]: (doc.body, doc.summary) for doc in documents}
+    rendered = cache.compute("markdown", inputs, _render, jobs, progress)
+    return {source: rendered[key] for source, key in keys.items()}
+
+
+def render_comments(
+    cache: BuildCache, comments: Sequence[PublicComment], jobs: int | None
+) -> dict[str, str]:
+    """Safe HTML of each comment's body, by comment id.
+
+    The whole map is kept under the hash of all bodies, so an unchanged feed costs one
+    lookup; a changed feed renders only the bodies not seen before.
+    """
+    visible = [c for c in comments if not c.removed]
+    whole = _hash(*(f"{c.id}\0{c.body}" for c in visible))
+    found = cache.get_many("comment_maps", [whole])
+    if whole in found:
+        html: dict[str, str] = found[whole]
+        return html
+    keys = {c.id: _hash(c.body) for c in visible}
+    inputs = {keys[c.id]: c.body for c in visible}
+    rendered = cache.compute("comments", inputs, render_comment_body, jobs)
+    html = {cid: rendered[key] for cid, key in keys.items()}
+    with cache.db:
+        cache.db.execute("DELETE FROM comment_maps")  # only the latest is worth keeping
+    cache.put_many("comment_maps", {whole: html})
+    return html
+
+
+def load_feed_cached(cache: BuildCache, config: SiteConfig) -> tuple[PublicComment, ...]:
+    """The public feed's comments; its parse is cached by the text's hash."""
+    text = read_feed_text(config)
+    if text is None:
+        return ()
+    key = _hash(config.comments.feed, text)
+    found = cache.get_many("feeds", [key])
+    if key in found:
+        comments: tuple[PublicComment, ...] = found[key]
+        return comments
+    comments = parse_feed(text, config.comments.feed)
+    with cache.db:
+        cache.db.execute("DELETE FROM feeds")  # only the latest feed is worth keeping
+    cache.put_many("feeds", {key: comments})
+    return comments

@@ -1,0 +1,182 @@
+"""Incremental builds are never wrong: after each of many scripted changes, the output of
+an incremental build is byte-identical to a clean build of the same sources."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from generator.build import BuildOptions, build_site
+
+from .conftest import FIXED_NOW, SITES
+
+OPTIONS = BuildOptions(now=FIXED_NOW, jobs=1)
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {
+        path.relative_to(folder).as_posix(): path.read_bytes()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
+
+
+def clean_build(site: Path, scratch: Path) -> dict[str, bytes]:
+    if scratch.exists():
+        shutil.rmtree(scratch)
+    shutil.copytree(site, scratch, ignore=shutil.ignore_patterns("output", ".salon"))
+    build_site(scratch, OPTIONS)
+    return tree(scratch / "output")
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def comments(site: Path, change: Callable[[list[dict[str, object]]], None]) -> None:
+    path = site / "comments.json"
+    feed = json.loads(path.read_text(encoding="utf-8"))
+    change(feed["comments"])
+    path.write_text(json.dumps(feed, indent=2), encoding="utf-8")
+
+
+POST = "content/posts/essay-{}.md"
+
+CHANGES: list[tuple[str, Callable[[Path], None]]] = [
+    ("edit a body", lambda s: edit(s / POST.format(3), "More words", "Other words")),
+    ("edit a title", lambda s: edit(s / POST.format(2), "Essay number 2", "The second essay")),
+    ("move a date so the order changes", lambda s: edit(s / POST.format(1), "2024-01-10", "2024-09-01")),
+    ("add a tag", lambda s: edit(s / POST.format(4), "tags: [common, tag-4]", "tags: [common, tag-4, new-tag]")),
+    ("remove a tag", lambda s: edit(s / POST.format(5), "tags: [common, tag-5]", "tags: [tag-5]")),
+    ("change a category", lambda s: edit(s / POST.format(3), "category: Psychology", "category: Letters")),
+    ("draft to published", lambda s: (s / POST.format(6)).write_text(
+        "---\ntitle: Drafted\ndate: 2024-06-01\ndraft: true\ntags: [common]\n---\nA draft.\n", "utf-8")),
+    ("publish the draft", lambda s: edit(s / POST.format(6), "draft: true", "draft: false")),
+    ("published back to draft", lambda s: edit(s / POST.format(6), "draft: false", "draft: true")),
+    ("add a new post", lambda s: (s / "content/posts/fresh.md").write_text(
+        "---\ntitle: Fresh\ndate: 2024-12-24 18:00\ntags: [common, winter]\n---\nNew.\n", "utf-8")),
+    ("rename a post file", lambda s: (s / "content/posts/fresh.md").rename(s / "content/posts/renamed.md")),
+    ("delete a post", lambda s: (s / POST.format(5)).unlink()),
+    ("schedule a post in the future", lambda s: edit(s / POST.format(4), "2024-04-10", "2031-04-10")),
+    ("change an excerpt marker", lambda s: edit(s / POST.format(2), "<!-- more -->\n", "")),
+    ("edit a template", lambda s: (s / "templates/page.html").write_text(
+        '{% extends "base.html" %}{% block main %}<h1>{{ entry.title }}</h1>'
+        "{{ entry.html|safe }}<p>custom page</p>{% endblock %}\n", "utf-8")),
+    ("edit the CSS", lambda s: edit(s / "themes/local/static/style.css", "#fffdf7", "#fafafa")),
+    ("edit site.yaml", lambda s: edit(s / "site.yaml", "title: Incremental", "title: Renamed site")),
+    ("change posts_per_page", lambda s: edit(s / "site.yaml", "posts_per_page: 2", "posts_per_page: 3")),
+    ("add a comment", lambda s: comments(s, lambda c: c.append({
+        "id": "a3", "post": "essay-3", "parent": None, "author": "Cy", "website": "",
+        "body": "Hello *there*.", "created": "2024-03-11T10:00:00Z", "by_author": False,
+        "avatar": "cc"}))),
+    ("add a reply by the author", lambda s: comments(s, lambda c: c.append({
+        "id": "a4", "post": "essay-3", "parent": "a3", "author": "Inez", "website": "",
+        "body": "Thanks.", "created": "2024-03-12T10:00:00Z", "by_author": True,
+        "avatar": "dd"}))),
+    ("remove a comment", lambda s: comments(s, lambda c: c.pop(0))),
+    ("close comments on a post", lambda s: edit(s / POST.format(3), "tags:", "comments: closed\ntags:")),
+    ("add a page", lambda s: (s / "content/pages/contact.md").write_text(
+        "---\ntitle: Contact\n---\nWrite to me.\n", "utf-8")),
+    ("edit a page title (shown in every page's navigation)",
+     lambda s: edit(s / "content/pages/about.md", "title: About", "title: About me")),
+    ("add an image beside the posts", lambda s: (s / "content/posts/photo.png").write_bytes(b"\x89PNG fake")),
+    ("remove the image", lambda s: (s / "content/posts/photo.png").unlink()),
+    ("add an alias", lambda s: edit(s / POST.format(1), "tags:", "aliases: [/old/essay-one.html]\ntags:")),
+    ("delete the comments feed", lambda s: (s / "comments.json").unlink()),
+]  # fmt: skip
+
+
+def test_at_least_twenty_kinds_of_change() -> None:
+    assert len(CHANGES) >= 20
+
+
+def test_every_incremental_build_equals_a_clean_build(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    shutil.copytree(SITES / "incremental", site)
+    build_site(site, OPTIONS)
+    for name, change in CHANGES:
+        change(site)
+        build_site(site, OPTIONS)
+        incremental = tree(site / "output")
+        clean = clean_build(site, tmp_path / "clean")
+        missing = sorted(set(clean) - set(incremental))
+        extra = sorted(set(incremental) - set(clean))
+        different = sorted(
+            p for p in clean.keys() & incremental.keys() if clean[p] != incremental[p]
+        )
+        assert (missing, extra, different) == ([], [], []), f"after: {name}"
+
+
+def test_a_no_change_rebuild_rewrites_nothing(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    shutil.copytree(SITES / "incremental", site)
+    build_site(site, OPTIONS)
+    before = {p: p.stat().st_mtime_ns for p in (site / "output").rglob("*") if p.is_file()}
+    result = build_site(site, OPTIONS)
+    after = {p: p.stat().st_mtime_ns for p in (site / "output").rglob("*") if p.is_file()}
+    assert result.report.written == 0
+    assert result.report.removed == 0
+    assert result.report.unchanged == len(before)
+    assert before == after
+
+
+def test_editing_one_essay_rewrites_only_what_shows_it(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    shutil.copytree(SITES / "incremental", site)
+    build_site(site, OPTIONS)
+    output = site / "output"
+    before = {p: p.stat().st_mtime_ns for p in output.rglob("*") if p.is_file()}
+    edit(site / POST.format(3), "More words", "Different words")  # below the excerpt
+    result = build_site(site, OPTIONS)
+    rewritten = sorted(
+        p.relative_to(output).as_posix()
+        for p, mtime in before.items()
+        if p.stat().st_mtime_ns != mtime
+    )
+    # Its page, and the feeds that carry its full text; listings show only the excerpt.
+    assert rewritten == [
+        "2024/03/essay-3/index.html",
+        "categories/psychology/feed.xml",
+        "feed.xml",
+        "rss.xml",
+        "tags/common/feed.xml",
+        "tags/tag-3/feed.xml",
+    ]
+    assert result.report.written == len(rewritten)
+
+
+def test_a_page_edited_by_hand_in_output_is_restored(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    shutil.copytree(SITES / "incremental", site)
+    build_site(site, OPTIONS)
+    page = site / "output" / "about" / "index.html"
+    good = page.read_bytes()
+    page.write_bytes(b"tampered")
+    os.utime(page, ns=(1, 1))
+    build_site(site, OPTIONS)
+    assert page.read_bytes() == good
+
+
+@pytest.mark.parametrize("jobs", [2])
+def test_a_parallel_cold_build_equals_a_serial_one(tmp_path: Path, jobs: int) -> None:
+    from generator import cache, render
+
+    serial = tmp_path / "serial"
+    shutil.copytree(SITES / "incremental", serial)
+    build_site(serial, OPTIONS)
+    parallel = tmp_path / "parallel"
+    shutil.copytree(SITES / "incremental", parallel)
+    thresholds = (cache.PARALLEL_THRESHOLD, render.PARALLEL_PAGES)
+    cache.PARALLEL_THRESHOLD, render.PARALLEL_PAGES = 1, 1  # force the process pools
+    try:
+        build_site(parallel, BuildOptions(now=FIXED_NOW, jobs=jobs))
+    finally:
+        cache.PARALLEL_THRESHOLD, render.PARALLEL_PAGES = thresholds
+    assert tree(parallel / "output") == tree(serial / "output")
