@@ -22,9 +22,19 @@ from .cache import (
     render_documents,
 )
 from .comments.merge import merge_comments
+from .comments.source import read_feed_text
 from .config import SiteConfig, load_config
 from .content import iter_assets, iter_sources
 from .errors import Problem, SiteError
+from .freshness import (
+    LastBuild,
+    deadline,
+    forget_last_build,
+    inputs_digest,
+    load_last_build,
+    save_last_build,
+    still_fresh,
+)
 from .models import Document, Kind
 from .render import Renderer
 from .site import assemble
@@ -173,18 +183,37 @@ def build_site(root: Path, options: BuildOptions | None = None) -> BuildResult:
         config = load_config(root)
         themes = theme_chain(config)
         env = make_environment(config, themes)
-        cache = BuildCache(config.private_dir / "cache.sqlite3")
+    with timer.step("inputs"):
+        sources = list(iter_sources(config))
+        feed_text = read_feed_text(config)
+        settings = repr((options.drafts, options.future))
+        theme_dirs = [theme.path for theme in themes]
+        digest = inputs_digest(config, sources, feed_text, settings, theme_dirs)
+        manifest = Manifest(config.private_dir / "output.json")
+        last = load_last_build(config)
+        if still_fresh(last, digest, now, manifest, config.output_dir):
+            assert last is not None
+            return BuildResult(
+                report=WriteReport(0, len(manifest.entries), 0),
+                posts=last.posts,
+                pages=last.pages,
+                drafts_held=last.drafts_held,
+                future_held=last.future_held,
+                warnings=tuple(Problem(w) for w in last.warnings),
+                seconds=time.perf_counter() - started,
+                timings=timer.timings,
+            )
+        forget_last_build(config)  # until this build succeeds
+    cache = BuildCache(config.private_dir / "cache.sqlite3")
     try:
         with timer.step("content"):
-            documents, source_hashes = parse_sources(
-                cache, list(iter_sources(config)), config, options.jobs
-            )
-            documents, drafts, future = select_published(documents, options, now)
+            every_document, source_hashes = parse_sources(cache, sources, config, options.jobs)
+            documents, drafts, future = select_published(every_document, options, now)
             check_unique_urls(documents)
         with timer.step("markdown"):
             rendered = render_documents(cache, documents, options.jobs, options.progress)
         with timer.step("comments"):
-            feed = load_feed_cached(cache, config)
+            feed = load_feed_cached(cache, config, feed_text)
             posts = [doc for doc in documents if doc.kind is Kind.POST]
             threads, warnings = merge_comments(
                 feed, (doc.key for doc in posts), config.comments.max_depth, config.comments.feed
@@ -194,7 +223,6 @@ def build_site(root: Path, options: BuildOptions | None = None) -> BuildResult:
         cache.close()
     with timer.step("templates"):
         model = assemble(documents, rendered, threads, config, now, source_hashes)
-        manifest = Manifest(config.private_dir / "output.json")
         staging = Staging(config.private_dir / "staging", config.output_dir, manifest)
         renderer = Renderer(config, env, model, themes, manifest, comment_html, staging)
         outputs = renderer.render_all(asset_targets(config, documents), workers(options.jobs))
@@ -202,6 +230,16 @@ def build_site(root: Path, options: BuildOptions | None = None) -> BuildResult:
         report = write_outputs(config.output_dir, outputs, manifest, staging)
         open_keys = {entry.key for entry in model.posts if entry.comments_open}
         write_private(config.private_dir / "posts.json", post_manifest(config, posts, open_keys))
+        record = LastBuild(
+            digest=digest,
+            valid_until=deadline(every_document, config, now),
+            posts=len(model.posts),
+            pages=len(model.pages),
+            drafts_held=drafts,
+            future_held=future,
+            warnings=tuple(str(w) for w in warnings),
+        )
+        save_last_build(config, record)
 
     return BuildResult(
         report=report,

@@ -20,7 +20,6 @@ from typing import Any, TypeVar
 from . import __version__
 from .comments.feed import parse_feed
 from .comments.render import render_comment_body
-from .comments.source import read_feed_text
 from .config import SiteConfig
 from .content import SourceFile, parse_document
 from .errors import Problem, SiteError
@@ -191,9 +190,10 @@ def render_comments(
     return html
 
 
-def load_feed_cached(cache: BuildCache, config: SiteConfig) -> tuple[PublicComment, ...]:
+def load_feed_cached(
+    cache: BuildCache, config: SiteConfig, text: str | None
+) -> tuple[PublicComment, ...]:
     """The public feed's comments; its parse is cached by the text's hash."""
-    text = read_feed_text(config)
     if text is None:
         return ()
     key = _hash(config.comments.feed, text)

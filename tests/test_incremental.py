@@ -180,3 +180,21 @@ def test_a_parallel_cold_build_equals_a_serial_one(tmp_path: Path, jobs: int) ->
     finally:
         cache.PARALLEL_THRESHOLD, render.PARALLEL_PAGES = thresholds
     assert tree(parallel / "output") == tree(serial / "output")
+
+
+def test_a_scheduled_post_appears_once_its_time_has_come(tmp_path: Path) -> None:
+    from datetime import timedelta
+
+    site = tmp_path / "site"
+    shutil.copytree(SITES / "incremental", site)
+    due = FIXED_NOW + timedelta(days=1)
+    (site / "content/posts/soon.md").write_text(
+        f"---\ntitle: Soon\ndate: {due.isoformat()}\n---\nSoon.\n", "utf-8"
+    )
+    first = build_site(site, OPTIONS)
+    assert first.future_held == 1
+    again = build_site(site, OPTIONS)  # nothing changed, the time has not come
+    assert (again.report.written, again.future_held) == (0, 1)
+    later = build_site(site, BuildOptions(now=due + timedelta(minutes=1), jobs=1))
+    assert later.future_held == 0
+    assert (site / "output" / due.strftime("%Y/%m") / "soon" / "index.html").is_file()
