@@ -10,7 +10,7 @@ import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -24,7 +24,7 @@ from .cache import (
 from .comments.merge import merge_comments
 from .comments.source import read_feed_text
 from .config import SiteConfig, load_config
-from .content import iter_assets, iter_sources
+from .content import SourceFile, iter_assets, iter_sources, parse_document
 from .errors import Problem, SiteError
 from .freshness import (
     LastBuild,
@@ -35,6 +35,7 @@ from .freshness import (
     save_last_build,
     still_fresh,
 )
+from .markdown import render
 from .models import Document, Kind
 from .render import Renderer
 from .site import assemble
@@ -172,7 +173,17 @@ class Timer:
         self.timings[name] = time.perf_counter() - start
 
 
-def build_site(root: Path, options: BuildOptions | None = None) -> BuildResult:
+@dataclass
+class BuildMemory:
+    """What `salon serve` keeps from its last good build to preview an edit at once."""
+
+    renderer: Renderer | None = None
+    rendered_at: datetime | None = None
+
+
+def build_site(
+    root: Path, options: BuildOptions | None = None, memory: BuildMemory | None = None
+) -> BuildResult:
     """Build the site in ``root`` into ``root/output``."""
     options = options or BuildOptions()
     now = options.now or datetime.now(UTC)
@@ -191,7 +202,9 @@ def build_site(root: Path, options: BuildOptions | None = None) -> BuildResult:
         digest = inputs_digest(config, sources, feed_text, settings, theme_dirs)
         manifest = Manifest(config.private_dir / "output.json")
         last = load_last_build(config)
-        if still_fresh(last, digest, now, manifest, config.output_dir):
+        # `salon serve` needs the site in memory once, to preview edits: no shortcut then.
+        wants_memory = memory is not None and memory.renderer is None
+        if not wants_memory and still_fresh(last, digest, now, manifest, config.output_dir):
             assert last is not None
             return BuildResult(
                 report=WriteReport(0, len(manifest.entries), 0),
@@ -240,6 +253,8 @@ def build_site(root: Path, options: BuildOptions | None = None) -> BuildResult:
             warnings=tuple(str(w) for w in warnings),
         )
         save_last_build(config, record)
+    if memory is not None:
+        memory.renderer, memory.rendered_at = renderer, now
 
     return BuildResult(
         report=report,
@@ -251,3 +266,39 @@ def build_site(root: Path, options: BuildOptions | None = None) -> BuildResult:
         seconds=time.perf_counter() - started,
         timings=timer.timings,
     )
+
+
+def preview_edit(root: Path, paths: list[Path], memory: BuildMemory) -> list[str]:
+    """Write the pages of edited posts and pages at once, before the full rebuild.
+
+    Only an edit that keeps a document's URL is previewed, with the neighbours,
+    comments and settings of the last build; the full incremental build that follows
+    makes everything else right (and this page too, if anything else changed).
+    Returns the output paths written.
+    """
+    renderer = memory.renderer
+    if renderer is None:
+        return []
+    config = renderer.config
+    by_source = {e.doc.source: e for e in (*renderer.model.posts, *renderer.model.pages)}
+    written: list[str] = []
+    for path in paths:
+        try:
+            shown = path.relative_to(config.root).as_posix()
+        except ValueError:
+            continue
+        old = by_source.get(shown)
+        if old is None or not path.is_file():
+            continue
+        base = config.content_dir / ("posts" if old.doc.kind is Kind.POST else "pages")
+        relative = path.relative_to(base).with_suffix("").as_posix()
+        try:
+            source = SourceFile(old.doc.kind, shown, relative, path.read_text(encoding="utf-8"))
+            doc = parse_document(source, config)
+        except (SiteError, OSError, UnicodeDecodeError):
+            continue  # the full build reports it
+        if doc.url != old.doc.url or doc.draft:
+            continue
+        entry = replace(old, doc=doc, rendered=render(doc.body, doc.summary))
+        written.append(renderer.preview(entry))
+    return written

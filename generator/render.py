@@ -38,7 +38,7 @@ from .models import PublicComment
 from .site import Entry, SiteModel, SiteView
 from .templates import Theme, render_template, template_dirs
 from .urls import output_path
-from .writer import Keep, Manifest, OutputSet, Staged, Staging
+from .writer import Keep, Manifest, OutputSet, Staged, Staging, atomic_write
 
 PARALLEL_PAGES = 400  # below this, forking workers costs more than it saves
 
@@ -199,6 +199,18 @@ class Renderer:
 
     def run(self, job: PageJob) -> bytes:
         return render_template(self.env, job.template, job.context, self.config.root).encode()
+
+    def preview(self, entry: Entry) -> str:
+        """Render one post or page at once, straight into output/ (serve mode only)."""
+        self.jobs, self.outputs = [], OutputSet()
+        self.manifest = Manifest(self.manifest.path.with_suffix(".preview"))  # keep nothing
+        if entry.doc.kind.value == "post":
+            self.render_post(entry)
+        else:
+            self.render_standalone(entry)
+        job = self.jobs[0]
+        atomic_write(self.config.output_dir / job.path, self.run(job))
+        return job.path
 
     def run_jobs(self, workers: int) -> None:
         global _FORKED

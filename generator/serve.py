@@ -24,7 +24,7 @@ from werkzeug.security import safe_join
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
-from .build import BuildOptions, BuildResult, build_site
+from .build import BuildMemory, BuildOptions, BuildResult, build_site, preview_edit
 from .config import SiteConfig, load_config
 from .errors import SiteError
 from .watch import ChangeKind, SiteWatcher
@@ -73,15 +73,30 @@ class DevSite:
         self.state = BuildState()
         self.changed = threading.Condition()
         self.build_lock = threading.Lock()
+        self.memory = BuildMemory()
 
-    def rebuild(self, kinds: set[ChangeKind] | None = None) -> None:
+    def preview(self, paths: set[Path]) -> None:
+        """An edited essay's own page first, so the author sees it at once."""
+        started = time.perf_counter()
+        written = preview_edit(self.root, sorted(paths), self.memory)
+        if written:
+            took = (time.perf_counter() - started) * 1000
+            print(f"[serve] preview: {', '.join(written)} ({took:.0f} ms)", flush=True)
+            with self.changed:
+                self.state.generation += 1
+                self.changed.notify_all()
+
+    def rebuild(self, kinds: set[ChangeKind] | None = None, paths: set[Path] | None = None) -> None:
+        # The preview does not wait for a rebuild still running from an earlier save.
+        if kinds == {ChangeKind.CONTENT} and paths and self.state.error is None:
+            self.preview(paths)
         with self.build_lock:
             with self.changed:
                 self.state.building = True
             started = time.perf_counter()
             what = ", ".join(sorted(k.value for k in kinds)) if kinds else "start"
             try:
-                result = build_site(self.root, self.options)
+                result = build_site(self.root, self.options, self.memory)
             except SiteError as exc:
                 error = str(exc)
                 print(f"[serve] rebuild ({what}) failed:\n{error}", file=sys.stderr, flush=True)

@@ -63,12 +63,15 @@ class _Handler(FileSystemEventHandler):
 
 
 class SiteWatcher:
-    """Calls ``rebuild(kinds)`` once per burst of relevant changes."""
+    """Calls ``rebuild(kinds, paths)`` once per burst of relevant changes."""
 
-    def __init__(self, config: SiteConfig, rebuild: Callable[[set[ChangeKind]], None]) -> None:
+    def __init__(
+        self, config: SiteConfig, rebuild: Callable[[set[ChangeKind], set[Path]], None]
+    ) -> None:
         self.config = config
         self.rebuild = rebuild
         self.pending: set[ChangeKind] = set()
+        self.paths: set[Path] = set()
         self.lock = threading.Lock()
         self.timer: threading.Timer | None = None
         self.observer = Observer()
@@ -99,6 +102,7 @@ class SiteWatcher:
             return
         with self.lock:
             self.pending.add(kind)
+            self.paths.add(path)
             if self.timer is not None:
                 self.timer.cancel()
             self.timer = threading.Timer(DEBOUNCE_SECONDS, self._fire)
@@ -108,6 +112,7 @@ class SiteWatcher:
     def _fire(self) -> None:
         with self.lock:
             kinds, self.pending = self.pending, set()
+            paths, self.paths = self.paths, set()
             self.timer = None
         if kinds:
-            self.rebuild(kinds)
+            self.rebuild(kinds, paths)
