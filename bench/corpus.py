@@ -14,13 +14,65 @@ import random
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-WORDS = (
-    "listening trust change patience session client therapist silence story memory grief "
-    "anger repair attention boundary practice supervision feeling thought habit courage "
-    "relationship presence question answer moment morning evening room door window letter "
-    "river garden season winter summer quiet voice hand breath pause return beginning ending "
-    "work care doubt hope fear shame pride kindness honesty curiosity meaning pattern"
-).split()
+WORDS = [
+    "listening",
+    "trust",
+    "change",
+    "patience",
+    "session",
+    "client",
+    "therapist",
+    "silence",
+    "story",
+    "memory",
+    "grief",
+    "anger",
+    "repair",
+    "attention",
+    "boundary",
+    "practice",
+    "supervision",
+    "feeling",
+    "thought",
+    "habit",
+    "courage",
+    "relationship",
+    "presence",
+    "question",
+    "answer",
+    "moment",
+    "morning",
+    "evening",
+    "room",
+    "door",
+    "window",
+    "letter",
+    "river",
+    "garden",
+    "season",
+    "winter",
+    "summer",
+    "quiet",
+    "voice",
+    "hand",
+    "breath",
+    "pause",
+    "return",
+    "beginning",
+    "ending",
+    "work",
+    "care",
+    "doubt",
+    "hope",
+    "fear",
+    "shame",
+    "pride",
+    "kindness",
+    "honesty",
+    "curiosity",
+    "meaning",
+    "pattern",
+]
 TAGS = [f"topic-{i:02d}" for i in range(50)]
 CATEGORIES = ["Psychology", "Practice", "Supervision", "Research", "Teaching", "Notes",
               "Letters", "Reviews"]  # fmt: skip
@@ -55,9 +107,10 @@ def essay(rng: random.Random, index: int) -> tuple[str, str]:
         elif kind == 1:
             block.append(f"> {sentence(rng)} {sentence(rng)}")
         elif kind == 2:
+            link = f"https://example.org/{rng.choice(WORDS)}"
+            note = f"[^{section}]"
             block.append(
-                f"See [the notes](https://example.org/{rng.choice(WORDS)}) and a footnote[^{section}]."
-                f"\n\n[^{section}]: {sentence(rng)}"
+                f"See [the notes]({link}) and a footnote{note}.\n\n{note}: {sentence(rng)}"
             )
         else:
             block.append("```python\ndef reflect(x):\n    return sorted(x, key=len)\n```")
@@ -66,8 +119,9 @@ def essay(rng: random.Random, index: int) -> tuple[str, str]:
         words += len(text.split())
         parts.append(text)
     front = (
-        f"---\ntitle: \"{title}\"\ndate: {date:%Y-%m-%d %H:%M}\nid: {slug}\n"
-        f"category: {rng.choice(CATEGORIES)}\ntags: [{', '.join(tags)}]\n---\n"
+        f'---\ntitle: "{title}"\ndate: {date:%Y-%m-%d %H:%M}\nid: {slug}\n'
+        f"category: {rng.choice(CATEGORIES)}\n"
+        f"tags: [{', '.join(tags)}]\n---\n"
     )
     return slug, front + "\n\n".join(parts) + "\n"
 

