@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from .errors import CommentError, SiteError
@@ -99,22 +99,12 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _plugin_registrars() -> list:  # type: ignore[type-arg]
-    """Command groups that live beside their own code (comments, import)."""
-    registrars = []
-    try:
-        from .service.cli import register as register_comments
+def _plugin_registrars() -> list[Callable[..., None]]:
+    """Command groups that live beside their own code: `salon comments`, `salon import`."""
+    from .importers.cli import register as register_import
+    from .service.cli import register as register_comments
 
-        registrars.append(register_comments)
-    except ImportError:
-        pass
-    try:
-        from .importers.cli import register as register_import
-
-        registrars.append(register_import)
-    except ImportError:
-        pass
-    return registrars
+    return [register_comments, register_import]
 
 
 def _version() -> str:
