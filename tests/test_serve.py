@@ -1,0 +1,176 @@
+"""`salon serve` through a real server on loopback: static serving, safety, live reload,
+errors shown in the page, recovery, and the comment service mounted on the same origin."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from .conftest import copy_sample_site
+
+ESSAY = "content/posts/the-alliance.md"
+
+
+@dataclass
+class Served:
+    site: Path
+    url: str
+    process: subprocess.Popen[str]
+    log: list[str]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def get(url: str) -> tuple[int, dict[str, str], bytes]:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read()
+
+
+def wait_until(predicate: object, timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():  # type: ignore[operator]
+            return
+        time.sleep(0.05)
+    raise AssertionError("condition not met in time")
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[Served]:
+    site = copy_sample_site(tmp_path / "site")
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "generator", "serve", "--site", str(site), "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    log: list[str] = []
+    assert process.stdout is not None
+    for line in process.stdout:
+        log.append(line)
+        if "watching for changes" in line:
+            break
+    else:
+        raise AssertionError("server did not start:\n" + "".join(log))
+    try:
+        yield Served(site, f"http://127.0.0.1:{port}", process, log)
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+def test_serves_pages_with_their_types_and_folders_as_index(served: Served) -> None:
+    status, headers, body = get(served.url + "/")
+    assert status == 200
+    assert headers["Content-Type"] == "text/html; charset=utf-8"
+    assert b"The Consulting Room" in body
+    status, headers, _ = get(served.url + "/feed.xml")
+    assert (status, headers["Content-Type"]) == (200, "application/xml; charset=utf-8")
+    status, headers, _ = get(served.url + "/assets/style.css")
+    assert (status, headers["Content-Type"]) == (200, "text/css; charset=utf-8")
+
+
+def test_a_folder_without_slash_redirects(served: Served) -> None:
+    request = urllib.request.Request(served.url + "/about")
+    opener = urllib.request.build_opener(NoRedirect)
+    with pytest.raises(urllib.error.HTTPError) as caught:
+        opener.open(request, timeout=10)
+    assert caught.value.code == 301
+    assert caught.value.headers["Location"] == "/about/"
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: object, **kwargs: object) -> None:
+        return None
+
+
+def test_a_miss_gets_the_sites_404_page(served: Served) -> None:
+    status, _, body = get(served.url + "/no/such/page/")
+    assert status == 404
+    assert b"Page not found" in body
+
+
+def test_no_directory_listing_and_nothing_outside_output(served: Served) -> None:
+    (served.site / "output" / "empty-folder").mkdir()
+    status, _, body = get(served.url + "/empty-folder/")
+    assert status == 404 and b"Page not found" in body
+    for path in (
+        "/../site.yaml",
+        "/%2e%2e/site.yaml",
+        "/..%2fsite.yaml",
+        "/assets/../../site.yaml",
+    ):
+        with socket.create_connection(("127.0.0.1", int(served.url.rsplit(":", 1)[1]))) as conn:
+            conn.sendall(f"GET {path} HTTP/1.0\r\n\r\n".encode())
+            reply = b""
+            while chunk := conn.recv(65536):
+                reply += chunk
+        assert b"base_url:" not in reply, path
+        assert reply.split(b"\r\n", 1)[0].split()[1] in (b"404", b"400"), path
+
+
+def test_the_live_script_is_injected_only_when_serving(served: Served) -> None:
+    _, _, body = get(served.url + "/")
+    assert b'<script src="/__salon/live.js" defer></script>' in body
+    on_disk = (served.site / "output" / "index.html").read_bytes()
+    assert b"__salon" not in on_disk
+    status, _, script = get(served.url + "/__salon/live.js")
+    assert status == 200 and b"EventSource" in script
+
+
+def test_an_edit_is_rebuilt_and_open_tabs_are_told_to_reload(served: Served) -> None:
+    events = urllib.request.urlopen(served.url + "/__salon/events", timeout=30)
+    assert events.readline() == b"retry: 1000\n"
+    essay = served.site / ESSAY
+    essay.write_text(
+        essay.read_text(encoding="utf-8").replace("When I began practising", "When I first began"),
+        encoding="utf-8",
+    )
+    page = served.site / "output/2026/10/the-alliance/index.html"
+    wait_until(lambda: b"When I first began" in page.read_bytes())
+    lines = [events.readline() for _ in range(4)]
+    assert b"event: reload\n" in lines
+    events.close()
+
+
+def test_a_bad_edit_keeps_the_last_good_site_and_shows_the_error(served: Served) -> None:
+    essay = served.site / ESSAY
+    good = essay.read_text(encoding="utf-8")
+    essay.write_text(good.replace("date: 2026-10-14 08:30", "date: tuesday"), encoding="utf-8")
+
+    def error_shown() -> bool:
+        return b"salon-build-error" in get(served.url + "/2026/10/the-alliance/")[2]
+
+    wait_until(error_shown)
+    status, _, body = get(served.url + "/2026/10/the-alliance/")
+    assert status == 200  # the last good page, with the error over it
+    assert b"The Alliance Is the Treatment" in body
+    assert b"content/posts/the-alliance.md:3: date: expected a date" in body
+    assert served.process.poll() is None
+
+    essay.write_text(good, encoding="utf-8")
+    wait_until(lambda: not error_shown())
+
+
+def test_the_comment_service_is_mounted_on_the_same_origin(served: Served) -> None:
+    status, _, body = get(served.url + "/health")
+    assert status == 200
+    status, _, body = get(served.url + "/moderate")
+    assert status in (200, 303) or b"password" in body.lower()
