@@ -55,6 +55,11 @@ class Staging:
         self.out_dir = out_dir
         self.manifest = manifest
         shutil.rmtree(folder, ignore_errors=True)  # what a failed build left behind
+        folder.mkdir(parents=True, exist_ok=True)
+
+    def path_of(self, relative: str) -> str:
+        # Flat names: no folder tree to create now and to remove afterwards.
+        return os.path.join(self.folder, hashlib.sha1(relative.encode()).hexdigest())
 
     def put(self, relative: str, data: bytes) -> Staged:
         digest = hashlib.sha1(data).hexdigest()
@@ -62,9 +67,7 @@ class Staging:
         unchanged = isinstance(entry, list) and entry[:1] == [digest]
         if unchanged and self.manifest.intact(self.out_dir, relative):
             return Staged(digest, changed=False)
-        path = os.path.join(self.folder, relative)
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(path, "wb") as handle:
+        with open(self.path_of(relative), "wb") as handle:
             handle.write(data)
         return Staged(digest, changed=True)
 
@@ -192,6 +195,7 @@ def write_outputs(
     """Make ``out_dir`` hold exactly ``outputs``, touching only files that changed."""
     out_dir.mkdir(parents=True, exist_ok=True)
     new: dict[str, list[object]] = {}
+    made: set[Path] = set()
     written = unchanged = 0
     for relative, content in outputs.files.items():
         key = outputs.keys.get(relative, "")
@@ -203,8 +207,8 @@ def write_outputs(
             continue
         if isinstance(content, Staged):
             assert staging is not None
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(staging.folder / relative, target)
+            _make_parent(target, made)
+            os.replace(staging.path_of(relative), target)
             done = target.stat()
             new[relative] = [content.digest, done.st_size, done.st_mtime_ns, key]
             written += 1
@@ -253,6 +257,12 @@ def write_outputs(
     if staging is not None:
         staging.discard()
     return WriteReport(written, unchanged, removed)
+
+
+def _make_parent(target: Path, made: set[Path]) -> None:
+    if target.parent not in made:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        made.add(target.parent)
 
 
 def _size(content: bytes | Path) -> int:
