@@ -221,6 +221,7 @@ def build_site(
     try:
         with timer.step("content"):
             every_document, source_hashes = parse_sources(cache, sources, config, options.jobs)
+            del sources  # the texts live on in the documents; keep memory for what follows
             documents, drafts, future = select_published(every_document, options, now)
             check_unique_urls(documents)
         with timer.step("markdown"):

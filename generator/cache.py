@@ -17,12 +17,12 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
-from . import __version__
 from .comments.feed import parse_feed
 from .comments.render import render_comment_body
 from .config import SiteConfig
 from .content import SourceFile, parse_document
 from .errors import Problem, SiteError
+from .fingerprint import code_fingerprint
 from .markdown import render
 from .models import Document, PublicComment, Rendered
 
@@ -32,7 +32,7 @@ Progress = Callable[[int, int], None]
 
 
 def _hash(*parts: str) -> str:
-    digest = hashlib.sha1(__version__.encode())
+    digest = hashlib.sha1(code_fingerprint().encode())
     for part in parts:
         digest.update(b"\0" + part.encode())
     return digest.hexdigest()

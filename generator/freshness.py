@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from . import __version__
 from .config import SiteConfig
 from .content import SourceFile
+from .fingerprint import code_fingerprint
 from .models import CommentsMode, Document, Kind
 from .writer import Manifest, write_private
 
@@ -56,7 +56,7 @@ def inputs_digest(
     options: str,
     theme_dirs: Sequence[Path],
 ) -> str:
-    digest = hashlib.sha1(f"{__version__}\0{config!r}\0{options}".encode())
+    digest = hashlib.sha1(f"{code_fingerprint()}\0{config!r}\0{options}".encode())
     for source in sources:
         digest.update(f"\0{source.kind.value}\0{source.path}\0".encode())
         digest.update(source.text.encode())

@@ -26,12 +26,12 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from . import __version__
 from .comments.avatars import identicon_svg
 from .comments.merge import ThreadNode
 from .comments.render import render_comment_body, safe_website
 from .config import SiteConfig
 from .feeds import FeedInfo, FeedItem, atom_feed, robots_txt, rss_feed, sitemap
+from .fingerprint import code_fingerprint
 from .listings import Paginated, paginate
 from .markdown import pygments_css
 from .models import PublicComment
@@ -96,7 +96,7 @@ def _pager_deps(pager: Paginated[Entry]) -> str:
 
 def theme_fingerprint(config: SiteConfig, themes: tuple[Theme, ...], *parts: bytes) -> str:
     """Everything every page depends on: Salon's version, the settings, every template."""
-    digest = hashlib.sha1(f"{__version__}\0{config!r}".encode())
+    digest = hashlib.sha1(f"{code_fingerprint()}\0{config!r}".encode())
     for folder in template_dirs(config, themes):
         for path in sorted(folder.rglob("*")):
             if path.is_file():
@@ -161,7 +161,9 @@ class Renderer:
         )
         nav = _fingerprints(self.site.nav).encode()
         # Feeds do not go through templates: their keys leave the theme out.
-        self.feed_fingerprint = hashlib.sha1(f"{__version__}\0{config!r}".encode()).hexdigest()
+        self.feed_fingerprint = hashlib.sha1(
+            f"{code_fingerprint()}\0{config!r}".encode()
+        ).hexdigest()
         self.fingerprint = theme_fingerprint(
             config, themes, self.css, nav, self.site.js_url.encode()
         )
