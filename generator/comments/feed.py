@@ -22,15 +22,36 @@ _FIELDS = ("id", "post", "parent", "author", "website", "body", "created", "by_a
            "avatar", "removed")  # fmt: skip
 
 
-def _line_of(text: str, comment_id: object) -> int | None:
-    if isinstance(comment_id, str):
-        needle = '"id": ' + json.dumps(comment_id)
-        index = text.find(needle)
+# Characters that XML 1.0 forbids or that have no business in a comment: C0 and C1
+# controls (tab and newline kept), lone surrogates (unencodable), non-characters.
+_NOT_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+# Embedding, override and isolate controls: in a name or URL they would reorder the
+# text shown after them (the date, the reply link), so they are dropped there.
+_DIRECTION_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
+def clean_text(text: str, inline: bool = False) -> str:
+    """Text safe to publish in HTML, JSON and XML alike; ``inline`` for names and URLs."""
+    text = _NOT_TEXT.sub("", text)
+    if inline:
+        text = " ".join(_DIRECTION_CONTROLS.sub("", text).split())
+    return text
+
+
+def _line_of(text: str, comment_id: object, occurrence: int = 0) -> int | None:
+    """The line of the ``occurrence``-th item with this id (0: the first)."""
+    if not isinstance(comment_id, str):
+        return None
+    index = -1
+    for _ in range(occurrence + 1):
+        found = [
+            text.find(needle, index + 1)
+            for needle in ('"id": ' + json.dumps(comment_id), '"id":' + json.dumps(comment_id))
+        ]
+        index = min((i for i in found if i >= 0), default=-1)
         if index < 0:
-            index = text.find('"id":' + json.dumps(comment_id))
-        if index >= 0:
-            return text.count("\n", 0, index) + 1
-    return None
+            return None
+    return text.count("\n", 0, index) + 1
 
 
 def _parse_time(value: Any) -> datetime | None:
@@ -61,7 +82,7 @@ def parse_feed(text: str, path: str) -> tuple[PublicComment, ...]:
 
     problems: list[Problem] = []
     comments: list[PublicComment] = []
-    seen: set[str] = set()
+    seen: dict[str, int] = {}  # id: how many items had it so far
     for index, item in enumerate(items):
         where = f"comments[{index}]"
         if not isinstance(item, dict):
@@ -70,8 +91,13 @@ def parse_feed(text: str, path: str) -> tuple[PublicComment, ...]:
         # Finding the line scans the text, so it is done only for items with a problem.
         messages: list[str] = []
 
-        def bad(field: str, expected: str, item: dict[str, Any] = item, where: str = where) -> None:
-            messages.append(f"{where}.{field}: expected {expected}, got {describe(item.get(field))}")
+        def bad(
+            field: str, expected: str, item: dict[str, Any] = item, where: str = where,
+            messages: list[str] = messages,
+        ) -> None:  # fmt: skip
+            messages.append(
+                f"{where}.{field}: expected {expected}, got {describe(item.get(field))}"
+            )
 
         unknown = sorted(set(item) - set(_FIELDS))
         if unknown:
@@ -83,7 +109,7 @@ def parse_feed(text: str, path: str) -> tuple[PublicComment, ...]:
             continue
         if comment_id in seen:
             messages.append(f"{where}.id: duplicate id {comment_id}")
-        seen.add(comment_id)
+        seen[comment_id] = seen.get(comment_id, 0) + 1
         post = item.get("post")
         if not isinstance(post, str) or not post:
             bad("post", "the key of a post")
@@ -100,14 +126,14 @@ def parse_feed(text: str, path: str) -> tuple[PublicComment, ...]:
             if not isinstance(value, str):
                 bad(field, "text")
                 value = ""
-            strings[field] = value
+            strings[field] = clean_text(value, inline=field != "body")
         if not removed and not strings["body"].strip():
             bad("body", "the comment's text")
         for flag in ("by_author", "removed"):
             if not isinstance(item.get(flag, False), bool):
                 bad(flag, "true or false")
         if messages:
-            line = _line_of(text, comment_id)
+            line = _line_of(text, comment_id, seen[comment_id] - 1)
             problems.extend(Problem(message, path, line) for message in messages)
         if problems:
             continue
@@ -143,12 +169,12 @@ def comment_to_json(comment: PublicComment) -> dict[str, Any]:
         "id": comment.id,
         "post": comment.post,
         "parent": comment.parent,
-        "author": comment.author,
-        "website": comment.website,
-        "body": comment.body,
+        "author": clean_text(comment.author, inline=True),
+        "website": clean_text(comment.website, inline=True),
+        "body": clean_text(comment.body),
         "created": _time(comment.created),
         "by_author": comment.by_author,
-        "avatar": comment.avatar,
+        "avatar": clean_text(comment.avatar, inline=True),
     }
 
 

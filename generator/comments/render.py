@@ -44,7 +44,8 @@ def sanitise_html(html: str) -> str:
         nh3.clean(
             html,
             tags=set(ALLOWED_TAGS),
-            attributes={"a": {"href"}},
+            # "*": nothing on every element (nh3 would otherwise keep title and lang).
+            attributes={"a": {"href"}, "*": set()},
             url_schemes=set(ALLOWED_SCHEMES),
             link_rel=LINK_REL,
             strip_comments=True,

@@ -12,6 +12,7 @@ import subprocess
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 from ..comments.feed import parse_feed, serialise_feed
@@ -19,7 +20,7 @@ from ..config import SiteConfig
 from ..errors import CommentError, SiteError
 from ..models import CommentStatus, StoredComment
 from ..writer import atomic_write
-from .store import CommentStore
+from .store import CommentStore, new_comment_id
 
 
 @contextmanager
@@ -36,13 +37,20 @@ def feed_lock(config: SiteConfig) -> Iterator[None]:
 
 
 def open_store(config: SiteConfig, create: bool = True) -> CommentStore:
-    """Open the store; an empty store is first seeded from the existing public feed."""
+    """Open the store; the first time, it takes in the comments of the existing feed."""
     store = CommentStore.open(config.store_path, create=create)
-    if store.count() == 0 and not config.feed_is_remote and config.feed_path.exists():
+    # Until the store has written the feed or taken it in, the feed on disk holds
+    # published comments the store may not know (a fresh clone of the site).
+    if not store.feed_adopted() and not config.feed_is_remote and config.feed_path.is_file():
         try:
-            existing = parse_feed(
-                config.feed_path.read_text(encoding="utf-8"), config.comments.feed
-            )
+            text = config.feed_path.read_bytes().decode("utf-8")
+            existing = parse_feed(text, config.comments.feed)
+        except UnicodeDecodeError as exc:
+            store.close()
+            raise CommentError(
+                f"cannot seed the store from the feed: {config.comments.feed}: "
+                f"not UTF-8 text ({exc.reason})"
+            ) from None
         except SiteError as exc:
             store.close()
             raise CommentError(f"cannot seed the store from the feed: {exc}") from None
@@ -58,21 +66,40 @@ def export_feed(config: SiteConfig, store: CommentStore) -> Path:
             "on the machine that runs the comment service"
         )
     with feed_lock(config):
+        store.mark_feed_adopted()  # from now on the store alone is the truth
         text = serialise_feed(store.public_comments())
         atomic_write(config.feed_path, text.encode("utf-8"), fsync=True)
     return config.feed_path
 
 
 def run_hook(config: SiteConfig, wait: bool) -> int | None:
-    """Start `comments.on_change` in the site folder. Returns its status when waited for."""
+    """Start `comments.on_change` in the site folder. Returns its status when waited for.
+
+    The change it follows is already saved and exported, so a hook that cannot start or
+    fails is a warning on stderr, never an error that would hide a saved change.
+    """
     command = config.comments.on_change.strip()
     if not command:
         return None
-    process = subprocess.Popen(shlex.split(command), cwd=config.root,
-                                stdout=sys.stderr if wait else subprocess.DEVNULL,
-                                stderr=sys.stderr if wait else subprocess.DEVNULL,
-                                start_new_session=not wait)  # fmt: skip
-    return process.wait() if wait else None
+    try:
+        process = subprocess.Popen(shlex.split(command), cwd=config.root,
+                                   stdout=subprocess.PIPE if wait else subprocess.DEVNULL,
+                                   stderr=subprocess.STDOUT if wait else subprocess.DEVNULL,
+                                   start_new_session=not wait)  # fmt: skip
+    except (OSError, ValueError) as exc:
+        print(f"warning: comments.on_change: cannot run {command!r}: {exc}", file=sys.stderr)
+        return None
+    if not wait:
+        return None
+    # The hook's output goes to our stderr, line by line, so stdout stays ours alone.
+    assert process.stdout is not None
+    for line in process.stdout:
+        sys.stderr.write(line.decode("utf-8", errors="replace"))
+    status = process.wait()
+    if status != 0:
+        print(f"warning: comments.on_change {command!r} exited with status {status}",
+              file=sys.stderr)  # fmt: skip
+    return status
 
 
 def after_change(config: SiteConfig, store: CommentStore, wait_for_hook: bool) -> None:
@@ -112,3 +139,44 @@ def parse_status(text: str) -> CommentStatus:
     except ValueError:
         choices = ", ".join(s.value for s in CommentStatus)
         raise CommentError(f'unknown status "{text}"; use one of {choices}') from None
+
+
+def author_website(config: SiteConfig) -> str:
+    """The site author's URL as a commenter's website: absolute, or none."""
+    url = config.author.url.strip()
+    if url.startswith(("https://", "http://")):
+        return url
+    if url.startswith("/") and config.base_url:
+        return config.base_url + url
+    return ""
+
+
+def reply(
+    config: SiteConfig, store: CommentStore, parent_id: str, body: str, actor: str,
+    wait_for_hook: bool = True,
+) -> StoredComment:  # fmt: skip
+    """The site's author answers a comment: approved at once and marked as the author's."""
+    if not config.author.name.strip():
+        raise CommentError(
+            "site.yaml: author.name is not set; a reply needs the name it is signed with"
+        )
+    if not body.strip():
+        raise CommentError("the reply is empty; give its text with --body")
+    parent = store.get(parent_id)
+    if parent.removed:
+        raise CommentError(f"comment {parent_id} was deleted; there is nothing to reply to")
+    if parent.status is not CommentStatus.APPROVED:
+        raise CommentError(
+            f"comment {parent_id} is {parent.status.value}; approve it first, so that your "
+            "reply has a visible parent"
+        )
+    now = datetime.now(UTC)
+    comment = StoredComment(
+        id=new_comment_id(), post=parent.post, parent=parent.id, author=config.author.name,
+        email=config.author.email, website=author_website(config), body=body.strip(),
+        created=now, status=CommentStatus.APPROVED, by_author=True, moderated_by=actor,
+        moderated_at=now,
+    )  # fmt: skip
+    store.add(comment, actor=actor)
+    after_change(config, store, wait_for_hook)
+    return comment

@@ -63,8 +63,14 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (source, external_id)
     );
     """,
+    # 2: the avatar seed a comment was published with before it reached this store (the
+    # feed it was adopted from), so adopting a feed keeps every identicon as it was.
+    """
+    ALTER TABLE comments ADD COLUMN avatar TEXT NOT NULL DEFAULT ''
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
+FEED_ADOPTED = "feed_adopted"  # setting: when the existing public feed was taken in
 _COLUMNS = (
     "id, post, parent, author, email, website, body, created, status, by_author, ip, "
     "user_agent, moderated_by, moderated_at, held_because, removed"
@@ -386,7 +392,8 @@ class CommentStore:
                 if has_replies:
                     db.execute(
                         "UPDATE comments SET author = '', email = '', website = '', body = '', "
-                        "body_hash = '', ip = '', user_agent = '', removed = 1, held_because = '' "
+                        "body_hash = '', ip = '', user_agent = '', removed = 1, held_because = '', "
+                        "avatar = '' "
                         "WHERE id = ?",
                         (comment.id,),
                     )
@@ -400,12 +407,13 @@ class CommentStore:
     def public_comments(self) -> list[PublicComment]:
         """Approved comments, public fields only, plus placeholders that approved replies need."""
         secret = self.secret()
-        rows = [
-            _row_to_comment(row)
-            for row in self.db.execute(
-                f"SELECT {_COLUMNS} FROM comments WHERE status = 'approved' ORDER BY created, id"
-            )
-        ]
+        rows, published_avatar = [], {}
+        for row in self.db.execute(
+            f"SELECT {_COLUMNS}, avatar FROM comments WHERE status = 'approved' "
+            "ORDER BY created, id"
+        ):
+            rows.append(_row_to_comment(row[:-1]))
+            published_avatar[rows[-1].id] = str(row[-1])
         by_id = {c.id: c for c in rows}
         needed: set[str] = set()
         for comment in rows:
@@ -424,19 +432,41 @@ class CommentStore:
                 PublicComment(
                     id=c.id, post=c.post, parent=c.parent, author=c.author, website=c.website,
                     body=c.body, created=c.created, by_author=c.by_author,
-                    avatar="" if c.removed else avatar_seed(secret, c.email or c.author),
+                    avatar="" if c.removed else (
+                        published_avatar[c.id] or avatar_seed(secret, c.email or c.author)),
                     removed=c.removed,
                 )
             )  # fmt: skip
         return public
 
-    def seed_from_public(self, comments: Iterable[PublicComment], actor: str) -> int:
-        """Fill an empty store from an existing public feed, so no published comment is lost."""
+    def feed_adopted(self) -> bool:
+        return self.setting(FEED_ADOPTED) is not None
+
+    def mark_feed_adopted(self) -> None:
+        if self.feed_adopted():  # the usual case: no write lock needed
+            return
         with self.transaction() as db:
-            if db.execute("SELECT count(*) FROM comments").fetchone()[0]:
+            db.execute(
+                "INSERT OR IGNORE INTO settings VALUES (?, ?)",
+                (FEED_ADOPTED, _time(datetime.now(UTC))),
+            )
+
+    def seed_from_public(self, comments: Iterable[PublicComment], actor: str) -> int:
+        """Adopt the comments of an existing public feed, once in the store's life.
+
+        A fresh clone has the feed (committed with the site) but no store; without this,
+        the first moderation action would export a feed without the published comments.
+        Only ids the store does not know are added, so a store that already took comments
+        loses nothing either. Later calls do nothing: from then on the store is the truth,
+        and a comment deleted from it must not come back from an old copy of the feed.
+        """
+        with self.transaction() as db:
+            if db.execute("SELECT 1 FROM settings WHERE key = ?", (FEED_ADOPTED,)).fetchone():
                 return 0
             count = 0
             for c in comments:
+                if db.execute("SELECT 1 FROM comments WHERE id = ?", (c.id,)).fetchone():
+                    continue
                 self._insert(
                     db,
                     StoredComment(
@@ -446,5 +476,9 @@ class CommentStore:
                     ),
                     actor,
                 )  # fmt: skip
+                db.execute("UPDATE comments SET avatar = ? WHERE id = ?", (c.avatar, c.id))
                 count += 1
+            db.execute(
+                "INSERT INTO settings VALUES (?, ?)", (FEED_ADOPTED, _time(datetime.now(UTC)))
+            )
         return count
