@@ -136,6 +136,7 @@ class Renderer:
         self.themes = themes
         self.manifest = manifest
         self.staging = staging
+        self.previewing = False
         self.outputs = OutputSet()
         self.jobs: list[PageJob] = []
         self.sitemap: list[tuple[str, datetime | None]] = []
@@ -192,7 +193,12 @@ class Renderer:
         self.jobs.append(PageJob(template, path, {"site": self.site, "page": meta, **context}))
 
     def feed(self, url: str, source: str, deps: str, produce: Callable[[], bytes]) -> None:
-        path = output_path(url)
+        """A file made without templates (a feed, the sitemap), at a site-relative URL."""
+        self.file(output_path(url), source, deps, produce)
+
+    def file(self, path: str, source: str, deps: str, produce: Callable[[], bytes]) -> None:
+        if self.previewing:
+            return  # a preview writes the edited page only; the full build follows
         key = self._key(path, deps, self.feed_fingerprint)
         if self.manifest.can_keep(self.config.output_dir, path, key):
             self.outputs.add(path, Keep(key), source, key)
@@ -204,7 +210,7 @@ class Renderer:
 
     def preview(self, entry: Entry) -> str:
         """Render one post or page at once, straight into output/ (serve mode only)."""
-        self.jobs, self.outputs = [], OutputSet()
+        self.jobs, self.outputs, self.previewing = [], OutputSet(), True
         self.manifest = Manifest(self.manifest.path.with_suffix(".preview"))  # keep nothing
         if entry.doc.kind.value == "post":
             self.render_post(entry)
@@ -400,7 +406,8 @@ class Renderer:
                 target = self.absolute(entry.url)
                 if "?" in alias:
                     path, query = alias.split("?", 1)
-                    redirects.append(f"{path or '/'}  {query}  {entry.url}  301")
+                    base = self.config.base_path
+                    redirects.append(f"{base}{path or '/'}  {query}  {base}{entry.url}  301")
                     continue
                 meta = PageMeta(entry.title, alias, "alias", noindex=True)
                 self.page(
@@ -409,7 +416,8 @@ class Renderer:
                 )  # fmt: skip
         if redirects:
             text = ("\n".join(sorted(redirects)) + "\n").encode()
-            self.feed("/_redirects", "aliases", text.decode(), lambda: text)
+            # Netlify's and Cloudflare Pages' format; a query string cannot be a file.
+            self.file("_redirects", "aliases", text.decode(), lambda: text)
 
     def render_feeds(self) -> None:
         posts = self.model.posts[: self.config.feeds.entries]

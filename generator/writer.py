@@ -112,6 +112,7 @@ class OutputSet:
         self.files: dict[str, Content] = {}
         self.sources: dict[str, str] = {}
         self.keys: dict[str, str] = {}
+        self.folders: dict[str, str] = {}  # folder -> a file inside it
 
     def add(self, path: str, content: Content, source: str, key: str = "") -> None:
         path = check_relative(path)
@@ -120,6 +121,22 @@ class OutputSet:
                 f"{self.sources[path]} and {source} both want to write output/{path}; "
                 "give one of them another slug, URL or alias"
             )
+        # A file where another output needs a folder (slug "feed.xml" beside /feed.xml).
+        folders = [p.as_posix() for p in PurePosixPath(path).parents][:-1]
+        clash = next((f for f in folders if f in self.files), None)
+        if clash is not None:
+            raise SiteError.at(
+                f"{self.sources[clash]} writes output/{clash} and {source} needs it as a "
+                f"folder for output/{path}; give one of them another slug or URL"
+            )
+        if path in self.folders:
+            inner = self.folders[path]
+            raise SiteError.at(
+                f"{source} writes output/{path} and {self.sources[inner]} needs it as a "
+                f"folder for output/{inner}; give one of them another slug or URL"
+            )
+        for folder in folders:
+            self.folders.setdefault(folder, path)
         self.files[path] = content
         self.sources[path] = source
         if key:

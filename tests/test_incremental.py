@@ -52,45 +52,128 @@ POST = "content/posts/essay-{}.md"
 CHANGES: list[tuple[str, Callable[[Path], None]]] = [
     ("edit a body", lambda s: edit(s / POST.format(3), "More words", "Other words")),
     ("edit a title", lambda s: edit(s / POST.format(2), "Essay number 2", "The second essay")),
-    ("move a date so the order changes", lambda s: edit(s / POST.format(1), "2024-01-10", "2024-09-01")),
-    ("add a tag", lambda s: edit(s / POST.format(4), "tags: [common, tag-4]", "tags: [common, tag-4, new-tag]")),
+    (
+        "move a date so the order changes",
+        lambda s: edit(s / POST.format(1), "2024-01-10", "2024-09-01"),
+    ),
+    (
+        "add a tag",
+        lambda s: edit(
+            s / POST.format(4), "tags: [common, tag-4]", "tags: [common, tag-4, new-tag]"
+        ),
+    ),
     ("remove a tag", lambda s: edit(s / POST.format(5), "tags: [common, tag-5]", "tags: [tag-5]")),
-    ("change a category", lambda s: edit(s / POST.format(3), "category: Psychology", "category: Letters")),
-    ("draft to published", lambda s: (s / POST.format(6)).write_text(
-        "---\ntitle: Drafted\ndate: 2024-06-01\ndraft: true\ntags: [common]\n---\nA draft.\n", "utf-8")),
+    (
+        "change a category",
+        lambda s: edit(s / POST.format(3), "category: Psychology", "category: Letters"),
+    ),
+    (
+        "draft to published",
+        lambda s: (s / POST.format(6)).write_text(
+            "---\ntitle: Drafted\ndate: 2024-06-01\ndraft: true\ntags: [common]\n---\nA draft.\n",
+            "utf-8",
+        ),
+    ),
     ("publish the draft", lambda s: edit(s / POST.format(6), "draft: true", "draft: false")),
     ("published back to draft", lambda s: edit(s / POST.format(6), "draft: false", "draft: true")),
-    ("add a new post", lambda s: (s / "content/posts/fresh.md").write_text(
-        "---\ntitle: Fresh\ndate: 2024-12-24 18:00\ntags: [common, winter]\n---\nNew.\n", "utf-8")),
-    ("rename a post file", lambda s: (s / "content/posts/fresh.md").rename(s / "content/posts/renamed.md")),
+    (
+        "add a new post",
+        lambda s: (s / "content/posts/fresh.md").write_text(
+            "---\ntitle: Fresh\ndate: 2024-12-24 18:00\ntags: [common, winter]\n---\nNew.\n",
+            "utf-8",
+        ),
+    ),
+    (
+        "rename a post file",
+        lambda s: (s / "content/posts/fresh.md").rename(s / "content/posts/renamed.md"),
+    ),
     ("delete a post", lambda s: (s / POST.format(5)).unlink()),
-    ("schedule a post in the future", lambda s: edit(s / POST.format(4), "2024-04-10", "2031-04-10")),
+    (
+        "schedule a post in the future",
+        lambda s: edit(s / POST.format(4), "2024-04-10", "2031-04-10"),
+    ),
     ("change an excerpt marker", lambda s: edit(s / POST.format(2), "<!-- more -->\n", "")),
-    ("edit a template", lambda s: (s / "templates/page.html").write_text(
-        '{% extends "base.html" %}{% block main %}<h1>{{ entry.title }}</h1>'
-        "{{ entry.html|safe }}<p>custom page</p>{% endblock %}\n", "utf-8")),
+    (
+        "edit a template",
+        lambda s: (s / "templates/page.html").write_text(
+            '{% extends "base.html" %}{% block main %}<h1>{{ entry.title }}</h1>'
+            "{{ entry.html|safe }}<p>custom page</p>{% endblock %}\n",
+            "utf-8",
+        ),
+    ),
     ("edit the CSS", lambda s: edit(s / "themes/local/static/style.css", "#fffdf7", "#fafafa")),
-    ("edit site.yaml", lambda s: edit(s / "site.yaml", "title: Incremental", "title: Renamed site")),
-    ("change posts_per_page", lambda s: edit(s / "site.yaml", "posts_per_page: 2", "posts_per_page: 3")),
-    ("add a comment", lambda s: comments(s, lambda c: c.append({
-        "id": "a3", "post": "essay-3", "parent": None, "author": "Cy", "website": "",
-        "body": "Hello *there*.", "created": "2024-03-11T10:00:00Z", "by_author": False,
-        "avatar": "cc"}))),
-    ("add a reply by the author", lambda s: comments(s, lambda c: c.append({
-        "id": "a4", "post": "essay-3", "parent": "a3", "author": "Inez", "website": "",
-        "body": "Thanks.", "created": "2024-03-12T10:00:00Z", "by_author": True,
-        "avatar": "dd"}))),
+    (
+        "edit site.yaml",
+        lambda s: edit(s / "site.yaml", "title: Incremental", "title: Renamed site"),
+    ),
+    (
+        "change posts_per_page",
+        lambda s: edit(s / "site.yaml", "posts_per_page: 2", "posts_per_page: 3"),
+    ),
+    (
+        "add a comment",
+        lambda s: comments(
+            s,
+            lambda c: c.append(
+                {
+                    "id": "a3",
+                    "post": "essay-3",
+                    "parent": None,
+                    "author": "Cy",
+                    "website": "",
+                    "body": "Hello *there*.",
+                    "created": "2024-03-11T10:00:00Z",
+                    "by_author": False,
+                    "avatar": "cc",
+                }
+            ),
+        ),
+    ),
+    (
+        "add a reply by the author",
+        lambda s: comments(
+            s,
+            lambda c: c.append(
+                {
+                    "id": "a4",
+                    "post": "essay-3",
+                    "parent": "a3",
+                    "author": "Inez",
+                    "website": "",
+                    "body": "Thanks.",
+                    "created": "2024-03-12T10:00:00Z",
+                    "by_author": True,
+                    "avatar": "dd",
+                }
+            ),
+        ),
+    ),
     ("remove a comment", lambda s: comments(s, lambda c: c.pop(0))),
-    ("close comments on a post", lambda s: edit(s / POST.format(3), "tags:", "comments: closed\ntags:")),
-    ("add a page", lambda s: (s / "content/pages/contact.md").write_text(
-        "---\ntitle: Contact\n---\nWrite to me.\n", "utf-8")),
-    ("edit a page title (shown in every page's navigation)",
-     lambda s: edit(s / "content/pages/about.md", "title: About", "title: About me")),
-    ("add an image beside the posts", lambda s: (s / "content/posts/photo.png").write_bytes(b"\x89PNG fake")),
+    (
+        "close comments on a post",
+        lambda s: edit(s / POST.format(3), "tags:", "comments: closed\ntags:"),
+    ),
+    (
+        "add a page",
+        lambda s: (s / "content/pages/contact.md").write_text(
+            "---\ntitle: Contact\n---\nWrite to me.\n", "utf-8"
+        ),
+    ),
+    (
+        "edit a page title (shown in every page's navigation)",
+        lambda s: edit(s / "content/pages/about.md", "title: About", "title: About me"),
+    ),
+    (
+        "add an image beside the posts",
+        lambda s: (s / "content/posts/photo.png").write_bytes(b"\x89PNG fake"),
+    ),
     ("remove the image", lambda s: (s / "content/posts/photo.png").unlink()),
-    ("add an alias", lambda s: edit(s / POST.format(1), "tags:", "aliases: [/old/essay-one.html]\ntags:")),
+    (
+        "add an alias",
+        lambda s: edit(s / POST.format(1), "tags:", "aliases: [/old/essay-one.html]\ntags:"),
+    ),
     ("delete the comments feed", lambda s: (s / "comments.json").unlink()),
-]  # fmt: skip
+]
 
 
 def test_at_least_twenty_kinds_of_change() -> None:
