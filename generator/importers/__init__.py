@@ -1,0 +1,1 @@
+"""Moving in: WordPress and Disqus exports become content files and stored comments."""

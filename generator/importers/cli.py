@@ -1,0 +1,59 @@
+"""`salon import wordpress EXPORT.xml` and `salon import disqus EXPORT.xml`."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+
+def cmd_wordpress(args: argparse.Namespace) -> int:
+    from .wordpress import import_wordpress
+
+    report = import_wordpress(
+        Path(args.site).resolve(), Path(args.export), args.export, force=args.force
+    )
+    print(report.render(), end="")
+    return 0
+
+
+def cmd_disqus(args: argparse.Namespace) -> int:
+    from .disqus import import_disqus
+
+    report = import_disqus(Path(args.site).resolve(), Path(args.export), args.export)
+    print(report.render(), end="")
+    return 0
+
+
+def register(sub: Any, site_option: Callable[[argparse.ArgumentParser], None]) -> None:
+    """Add `salon import …` to the command line."""
+    group = sub.add_parser(
+        "import",
+        help="move in from WordPress or Disqus",
+        description="Import posts, pages and comments from another platform's export file.",
+    )
+    sources = group.add_subparsers(dest="source", required=True, metavar="SOURCE")
+
+    wordpress = sources.add_parser(
+        "wordpress",
+        help="posts, pages and comments from a WordPress export (Tools → Export)",
+        description="Posts and pages become Markdown files; comments go to the comment store; "
+        "every old address redirects to its new page. Running it again changes nothing.",
+    )
+    wordpress.add_argument("export", metavar="EXPORT.xml", help="the WordPress export file")
+    site_option(wordpress)
+    wordpress.add_argument(
+        "--force", action="store_true", help="overwrite files that exist and differ"
+    )
+    wordpress.set_defaults(func=cmd_wordpress)
+
+    disqus = sources.add_parser(
+        "disqus",
+        help="comments from a Disqus export",
+        description="Comments go to the comment store, on the posts their threads belong to; "
+        "threads that match no post are listed, not guessed.",
+    )
+    disqus.add_argument("export", metavar="EXPORT.xml", help="the Disqus export file")
+    site_option(disqus)
+    disqus.set_defaults(func=cmd_disqus)

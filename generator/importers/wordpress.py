@@ -1,0 +1,583 @@
+"""A WordPress export → posts, pages, aliases for every old address, and stored comments.
+
+Planning is pure (export + config + the documents already in the site → files to
+write, comments to store, a report); applying writes the files and the store.
+Everything is keyed so that a second import of the same file changes nothing.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from ..config import SiteConfig, load_config
+from ..models import CommentStatus, Document, Kind, StoredComment
+from ..service.store import truncate_ip
+from ..urls import UnsafePath, normalise_url, slugify
+from .html_to_markdown import Conversion, Options, html_to_markdown
+from .report import ImportReport
+from .sitefiles import (
+    FlowList,
+    PlannedFile,
+    check_document,
+    existing_documents,
+    front_matter,
+    write_files,
+)
+from .storing import PlannedComment, require_local_feed, store_comments
+from .wxr import WxrComment, WxrExport, WxrItem, parse_wp_time, parse_wxr
+from .xmlsafe import read_export
+
+SOURCE = "wordpress"
+_KINDS = {"post": Kind.POST, "page": Kind.PAGE}
+_DRAFT_STATUSES = {
+    "draft": "a draft in WordPress",
+    "pending": "pending review in WordPress",
+    "private": "private in WordPress",
+}
+_SKIPPED_STATUSES = {
+    "trash": "in the WordPress trash",
+    "auto-draft": "an empty auto-draft",
+    "inherit": "a revision",
+}
+_SKIPPED_TYPES = {
+    "attachment": "media files, not posts (those used in posts are listed below)",
+    "nav_menu_item": "navigation menu entries, not content",
+    "revision": "earlier versions of posts",
+    "wp_block": "reusable blocks, not posts",
+    "wp_template": "theme templates, not content",
+    "wp_template_part": "theme templates, not content",
+    "wp_global_styles": "theme settings, not content",
+    "wp_navigation": "navigation menus, not content",
+    "custom_css": "theme settings, not content",
+    "customize_changeset": "theme settings, not content",
+    "oembed_cache": "cached embeds, not content",
+}
+_COMMENT_STATUSES = {
+    "1": CommentStatus.APPROVED,
+    "approve": CommentStatus.APPROVED,
+    "approved": CommentStatus.APPROVED,
+    "0": CommentStatus.PENDING,
+    "hold": CommentStatus.PENDING,
+    "spam": CommentStatus.SPAM,
+    "trash": CommentStatus.REJECTED,
+    "post-trashed": CommentStatus.REJECTED,
+}
+_TAG = re.compile(r"<[^>]*>")
+# Addresses the build makes for listings and feeds: no imported page or alias may take them.
+_BUILT = re.compile(
+    r"^/(?:archives/|404\.html|sitemap\.xml|robots\.txt|feed\.xml|rss\.xml|comments\.xml|"
+    r"_redirects/?|assets/.*|page/\d+/|tags/.*|categories/.*|\d{4}/(?:\d{2}/)?|"
+    r".*/comments\.xml)$"
+)
+
+
+@dataclass(frozen=True)
+class ImportPlan:
+    files: tuple[PlannedFile, ...]
+    comments: tuple[PlannedComment, ...]
+    report: ImportReport
+
+
+@dataclass(frozen=True)
+class _Entry:
+    """An item chosen for import, with the identity it gets in the new site."""
+
+    item: WxrItem
+    kind: Kind
+    title: str
+    date: datetime
+    slug: str
+    path: str
+    url: str
+    draft_reason: str  # "" for a published post or page
+    scheduled: bool
+
+    @property
+    def key(self) -> str:
+        return self.slug
+
+
+def plain_title(raw: str) -> str:
+    """A title as text: WordPress allows markup and entities in titles, Salon does not."""
+    return " ".join(html.unescape(_TAG.sub("", raw)).split())
+
+
+def _site_time(wp_time: str, wp_gmt: str, config: SiteConfig) -> datetime | None:
+    """A WordPress time in the site's timezone: the GMT column is exact; local is a guess."""
+    gmt = parse_wp_time(wp_gmt)
+    if gmt is not None:
+        return gmt.replace(tzinfo=UTC).astimezone(config.tz)
+    local = parse_wp_time(wp_time)
+    if local is not None:
+        return local.replace(tzinfo=config.tz)
+    return None
+
+
+def _item_time(item: WxrItem, config: SiteConfig) -> datetime | None:
+    moment = _site_time(item.date, item.date_gmt, config)
+    if moment is None and item.pub_date:
+        try:
+            parsed = parsedate_to_datetime(item.pub_date)
+            if parsed.tzinfo is None:  # "-0000": RFC 5322 for "UTC, source unknown"
+                parsed = parsed.replace(tzinfo=UTC)
+            moment = parsed.astimezone(config.tz)
+        except (TypeError, ValueError):
+            moment = None
+    return moment.replace(microsecond=0) if moment is not None else None
+
+
+class _Planner:
+    def __init__(
+        self, export: WxrExport, config: SiteConfig, existing: dict[str, Document], shown: str
+    ) -> None:
+        self.export = export
+        self.config = config
+        self.report = ImportReport(f"{shown} (WordPress, WXR {export.version})")
+        self.authors = {a.login: a for a in export.authors}
+        site = urlsplit(export.site_url)
+        self.old_root = export.site_url.rstrip("/") if site.netloc else ""
+        self.old_hosts = {site.netloc.lower()} - {""}
+        for item in export.items:
+            host = urlsplit(item.link).netloc.lower()
+            if host:
+                self.old_hosts.add(host)
+        # What documents already in the site claim, by the path of the file claiming it.
+        self.url_owner: dict[str, str] = {}
+        self.key_owner: dict[str, str] = {}
+        for path, doc in existing.items():
+            for url in (doc.url, *doc.aliases):
+                self.url_owner.setdefault(url, path)
+            if doc.kind is Kind.POST:
+                self.key_owner.setdefault(doc.key, path)
+        self.planned_paths: set[str] = set()
+        self.targets: dict[str, str] = {}  # old address (as an alias) -> new URL
+        self.by_slug: dict[str, str] = {}  # WordPress slug -> new URL, where unambiguous
+
+    # -- which items, and who they become ----------------------------------------------
+
+    def choose(self) -> list[tuple[WxrItem, Kind, datetime, str, bool]]:
+        chosen = []
+        for item in self.export.items:
+            post_type = item.post_type or "post"
+            kind = _KINDS.get(post_type)
+            if kind is None:
+                why = _SKIPPED_TYPES.get(post_type, "not a post or page")
+                self.report.skip(post_type, why)
+                self._skip_comments(item, "on an item that was not imported")
+                continue
+            status = item.status or "publish"
+            if status in _SKIPPED_STATUSES:
+                self.report.skip(post_type, _SKIPPED_STATUSES[status])
+                self._skip_comments(item, "on an item that was not imported")
+                continue
+            if status not in ("publish", "future", *_DRAFT_STATUSES):
+                self.report.skip(post_type, f'status "{status}" is not one Salon knows')
+                self._skip_comments(item, "on an item that was not imported")
+                continue
+            moment = _item_time(item, self.config)
+            if moment is None:
+                self.report.skip(post_type, "no date at all (no wp:post_date or pubDate)")
+                self.report.note(f"{self._where(item)}: skipped, it has no date")
+                self._skip_comments(item, "on an item that was not imported")
+                continue
+            draft_reason = _DRAFT_STATUSES.get(status, "")
+            if item.password and not draft_reason:
+                draft_reason = "password-protected in WordPress; publishing would reveal it"
+            if status == "future" and kind is Kind.PAGE:
+                draft_reason = "a scheduled page (pages are not held back by date)"
+            scheduled = status == "future" and kind is Kind.POST and not draft_reason
+            chosen.append((item, kind, moment, draft_reason, scheduled))
+        return chosen
+
+    def _skip_comments(self, item: WxrItem, why: str) -> None:
+        if item.comments:
+            self.report.skip("comment", why, len(item.comments))
+
+    def _where(self, item: WxrItem) -> str:
+        line = f" (line {item.line})" if item.line else ""
+        return f"{item.describe()}{line}"
+
+    def _base_slug(self, item: WxrItem, kind: Kind) -> str:
+        slug = slugify(unquote(item.post_name)) or slugify(plain_title(item.title))
+        return slug or f"{kind.value}-{item.post_id or 'untitled'}"
+
+    def _claimable(self, url: str, path: str) -> bool:
+        if "?" not in url and _BUILT.match(url):
+            return False
+        owner = self.url_owner.get(url)
+        return owner is None or owner == path
+
+    def identify(self, chosen: list[tuple[WxrItem, Kind, datetime, str, bool]]) -> list[_Entry]:
+        pages = {item.post_id: item for item, kind, *_ in chosen if kind is Kind.PAGE}
+        page_slugs = {pid: self._base_slug(item, Kind.PAGE) for pid, item in pages.items()}
+        entries: list[_Entry] = []
+        for item, kind, moment, draft_reason, scheduled in chosen:
+            title = plain_title(item.title)
+            if not title:
+                title = "Untitled"
+                self.report.note(f'{self._where(item)}: has no title; titled "Untitled"')
+            elif title != item.title.strip():
+                self.report.note(f'{self._where(item)}: title kept as plain text: "{title}"')
+            if kind is Kind.PAGE:
+                folder = self._page_folder(item, pages, page_slugs)
+                entry = self._identify_page(item, title, moment, folder, page_slugs[item.post_id])
+            else:
+                entry = self._identify_post(item, title, moment)
+            entry = replace(entry, draft_reason=draft_reason, scheduled=scheduled)
+            self.planned_paths.add(entry.path)
+            self.url_owner[entry.url] = entry.path
+            if kind is Kind.POST:
+                self.key_owner[entry.key] = entry.path
+            entries.append(entry)
+        return entries
+
+    def _page_folder(
+        self, item: WxrItem, pages: dict[str, WxrItem], slugs: dict[str, str]
+    ) -> list[str]:
+        folder: list[str] = []
+        seen = {item.post_id}
+        parent = item.parent
+        while parent not in ("", "0"):
+            if parent not in pages:
+                self.report.note(
+                    f"{self._where(item)}: its parent page {parent} was not imported; "
+                    "placed at the top level"
+                )
+                break
+            if parent in seen:
+                break
+            seen.add(parent)
+            folder.insert(0, slugs[parent])
+            parent = pages[parent].parent
+        return folder
+
+    def _identify_page(
+        self, item: WxrItem, title: str, moment: datetime, folder: list[str], base: str
+    ) -> _Entry:
+        for number in range(1, 1000):
+            slug = base if number == 1 else f"{base}-{number}"
+            path = "/".join(["content", "pages", *folder, f"{slug}.md"])
+            if path in self.planned_paths:
+                continue
+            url = check_document(path, front_matter([("title", title)]), self.config).url
+            if self._claimable(url, path):
+                break
+        if slug != base:
+            self.report.note(f"{self._where(item)}: its address was taken; slug is now {slug}")
+        return _Entry(item, Kind.PAGE, title, moment, slug, path, url, "", False)
+
+    def _identify_post(self, item: WxrItem, title: str, moment: datetime) -> _Entry:
+        base = self._base_slug(item, Kind.POST)
+        for number in range(1, 1000):
+            slug = base if number == 1 else f"{base}-{number}"
+            path = f"content/posts/{moment:%Y-%m-%d}-{slug}.md"
+            if path in self.planned_paths or self.key_owner.get(slug, path) != path:
+                continue
+            fields = [("title", title), ("date", moment), ("slug", slug)]
+            if item.categories:
+                fields.append(("categories", FlowList(item.categories)))
+            url = check_document(path, front_matter(fields), self.config).url
+            if self._claimable(url, path):
+                break
+        if slug != base:
+            self.report.note(f"{self._where(item)}: its slug was taken; slug is now {slug}")
+        return _Entry(item, Kind.POST, title, moment, slug, path, url, "", False)
+
+    # -- old addresses -----------------------------------------------------------------
+
+    def old_address(self, link: str) -> str | None:
+        """An old URL as an alias: its path relative to the new site's base, with a
+        `?p=ID` or `?page_id=ID` query kept; None for other sites and odd paths."""
+        parts = urlsplit(link.strip())
+        if parts.netloc and parts.netloc.lower() not in self.old_hosts:
+            return None
+        path = unquote(parts.path) or "/"
+        if re.search(r"[%?#\s]", path):
+            return None  # not a path a static host could serve from a file
+        base = self.config.base_path
+        if base:
+            if path != base and not path.startswith(base + "/"):
+                return None  # outside the new site: no page here can stand for it
+            path = path[len(base) :] or "/"
+        try:
+            address = normalise_url(path)
+        except UnsafePath:
+            return None
+        query = re.match(r"^(p|page_id)=(\d+)$", parts.query)
+        if query:
+            return f"{address}?{query.group(0)}"
+        return None if address == "/" or parts.query else address
+
+    def aliases(self, entries: list[_Entry]) -> dict[str, list[str]]:
+        found: dict[str, list[str]] = {}
+        for entry in entries:
+            item = entry.item
+            candidates = [item.link]
+            if item.post_id:
+                query = "page_id" if entry.kind is Kind.PAGE else "p"
+                candidates.append(f"{self.old_root}/?{query}={item.post_id}")
+            mine: list[str] = []
+            for candidate in candidates:
+                address = self.old_address(candidate)
+                if address is None or address == entry.url or address in mine:
+                    continue
+                if not self._claimable(address, entry.path):
+                    owner = self.url_owner.get(address, "the site's own listings")
+                    self.report.note(
+                        f"{entry.path}: old address {address} is already used by {owner}; "
+                        "no redirect made for it"
+                    )
+                    continue
+                self.url_owner[address] = entry.path
+                mine.append(address)
+            for address in (*mine, entry.url):
+                self.targets.setdefault(address, entry.url)
+            for candidate in candidates:  # old links in posts may use any of these forms
+                address = self.old_address(candidate)
+                if address is not None:
+                    self.targets.setdefault(address, entry.url)
+            found[entry.path] = mine
+        slugs = [unquote(e.item.post_name) for e in entries if e.item.post_name]
+        self.by_slug = {
+            unquote(e.item.post_name): e.url
+            for e in entries
+            if e.item.post_name and slugs.count(unquote(e.item.post_name)) == 1
+        }
+        return found
+
+    def rewriter(self) -> Callable[[str], str]:
+        def rewrite(href: str) -> str:
+            parts = urlsplit(href)
+            if parts.scheme not in ("", "http", "https"):
+                return href
+            if not parts.netloc and not parts.path.startswith("/"):
+                return href
+            address = self.old_address(href)
+            target = self.targets.get(address) if address else None
+            if target is None and address and parts.netloc:
+                # WordPress finds a post by its slug when the date in a link is off.
+                target = self.by_slug.get(address.rstrip("/").rsplit("/", 1)[-1])
+            if target is None:
+                return href
+            self.report.links_rewritten += 1
+            fragment = f"#{parts.fragment}" if parts.fragment else ""
+            return f"{self.config.base_path}{target}{fragment}"
+
+        return rewrite
+
+    # -- files ---------------------------------------------------------------------------
+
+    def convert(self, html_text: str, where: str) -> Conversion:
+        conversion = html_to_markdown(html_text, Options(rewrite_url=self.rewriter()))
+        for name in conversion.shortcodes_left:
+            self.report.shortcode(name, where)
+        for name in conversion.blocks_dropped:
+            self.report.block_dropped(name, where)
+        for url in conversion.media:
+            self.report.medium(url)
+        for note in conversion.notes:
+            self.report.note(f"{where}: {note}")
+        return conversion
+
+    def file_for(self, entry: _Entry, aliases: list[str]) -> PlannedFile:
+        item = entry.item
+        where = entry.path
+        body = self.convert(item.content, where).markdown
+        summary = self.convert(item.excerpt, where).markdown.strip() if item.excerpt else ""
+        fields: list[tuple[str, Any]] = [("title", entry.title)]
+        if entry.kind is Kind.POST:
+            fields += [("date", entry.date)]
+            updated = _site_time(item.modified, item.modified_gmt, self.config)
+            if updated is not None and updated.replace(microsecond=0) > entry.date:
+                fields.append(("updated", updated.replace(microsecond=0)))
+            fields += [("slug", entry.slug), ("id", entry.key)]
+            author = self.authors.get(item.creator)
+            name = (author.display_name if author else "") or item.creator
+            if name:
+                fields.append(("author", name))
+            if item.categories:
+                fields.append(("categories", FlowList(item.categories)))
+            if item.tags:
+                fields.append(("tags", FlowList(item.tags)))
+        if summary:
+            fields.append(("summary", summary))
+        if entry.draft_reason:
+            fields.append(("draft", True))
+        if entry.kind is Kind.POST and item.comment_status == "closed":
+            fields.append(("comments", "closed"))
+        if aliases:
+            fields.append(("aliases", aliases))
+        text = front_matter(fields) + ("\n" + body if body else "")
+        check_document(entry.path, text, self.config)
+        return PlannedFile(entry.path, text, entry.kind, entry.title)
+
+    def count(self, entry: _Entry) -> None:
+        label = f'"{entry.title}" ({entry.path})'
+        if entry.kind is Kind.PAGE:
+            self.report.pages += 1
+            if entry.draft_reason:
+                self.report.page_drafts += 1
+        elif entry.draft_reason:
+            self.report.drafts.append(f"{label}: {entry.draft_reason}")
+        elif entry.scheduled:
+            self.report.scheduled.append(f"{label}: {entry.date:%Y-%m-%d %H:%M}")
+        else:
+            self.report.posts_published += 1
+        if entry.item.sticky:
+            self.report.note(f"{entry.path}: was sticky in WordPress; Salon lists posts by date")
+
+    # -- comments ------------------------------------------------------------------------
+
+    def author_ids(self) -> dict[str, set[str]]:
+        """WordPress user ids of each author: from the export, or learned from comments
+        that a registered user left with the author's own email."""
+        ids: dict[str, set[str]] = {a.login: {a.user_id} - {""} for a in self.export.authors}
+        by_email = {a.email.lower(): a.login for a in self.export.authors if a.email}
+        for item in self.export.items:
+            for comment in item.comments:
+                login = by_email.get(comment.email.lower())
+                if login and comment.user_id not in ("", "0"):
+                    ids[login].add(comment.user_id)
+        return ids
+
+    def comments(self, entries: list[_Entry]) -> list[PlannedComment]:
+        planned: list[PlannedComment] = []
+        author_ids = self.author_ids()
+        site = self.export.site_url.rstrip("/")
+        for entry in entries:
+            item = entry.item
+            if not item.comments:
+                continue
+            if entry.kind is Kind.PAGE:
+                why = "on a page (Salon shows comments under posts only)"
+                self.report.skip("comment", why, len(item.comments))
+                continue
+            external = {
+                c.comment_id: f"{site}/?p={item.post_id}#comment-{c.comment_id}"
+                for c in item.comments
+            }
+            kept: dict[str, WxrComment] = {}
+            for comment in item.comments:
+                kind = comment.type or "comment"
+                if kind in ("pingback", "trackback"):
+                    self.report.skip(kind, "a notice from another site, not a reader's comment")
+                    continue
+                if kind != "comment":
+                    self.report.skip(f"{kind} comment", "not a reader's comment")
+                    continue
+                if not comment.comment_id:
+                    self.report.skip("comment", "no wp:comment_id, so it cannot be imported once")
+                    continue
+                kept[comment.comment_id] = comment
+            for comment in kept.values():
+                made = self._comment(entry, comment, author_ids)
+                if made is None:
+                    continue
+                parent = None
+                if comment.parent not in ("", "0"):
+                    if comment.parent in kept:
+                        parent = external[comment.parent]
+                    else:
+                        self.report.note(
+                            f"{entry.path}: comment {comment.comment_id} replies to comment "
+                            f"{comment.parent}, which is not in the export; shown as a "
+                            "top-level comment"
+                        )
+                planned.append(PlannedComment(external[comment.comment_id], parent, made))
+        return planned
+
+    def _comment(
+        self, entry: _Entry, comment: WxrComment, author_ids: dict[str, set[str]]
+    ) -> StoredComment | None:
+        body = html_to_markdown(comment.content, Options(for_comment=True)).markdown.strip()
+        if not body:
+            self.report.skip("comment", "empty")
+            return None
+        status = _COMMENT_STATUSES.get(comment.approved.lower())
+        if status is None:
+            status = CommentStatus.PENDING
+            self.report.note(
+                f"{entry.path}: comment {comment.comment_id} has status "
+                f'"{comment.approved}"; imported as pending'
+            )
+        if entry.draft_reason and status is CommentStatus.APPROVED:
+            # The feed is public: a hidden post's comments wait until the author publishes it.
+            status = CommentStatus.PENDING
+            self.report.note(
+                f"{entry.path}: comment {comment.comment_id} held as pending while the post is "
+                "a draft; approve it when you publish the post"
+            )
+        created = _site_time(comment.date, comment.date_gmt, self.config)
+        if created is None:
+            created = entry.date
+            self.report.note(
+                f"{entry.path}: comment {comment.comment_id} has no date; given the post's date"
+            )
+        login = entry.item.creator
+        author = self.authors.get(login)
+        email = comment.email.strip()
+        own_emails = {self.config.author.email.lower(), author.email.lower() if author else ""}
+        registered = comment.user_id not in ("", "0")
+        by_author = (registered and comment.user_id in author_ids.get(login, set())) or (
+            bool(email) and email.lower() in own_emails - {""}
+        )
+        return StoredComment(
+            id="",
+            post=entry.key,
+            parent=None,
+            author=" ".join(comment.author.split()) or "Anonymous",
+            email=email,
+            website=comment.url.strip(),
+            body=body,
+            created=created.astimezone(UTC),
+            status=status,
+            by_author=by_author,
+            ip=truncate_ip(comment.ip),
+        )
+
+    # -- the whole plan ----------------------------------------------------------------
+
+    def plan(self) -> ImportPlan:
+        entries = self.identify(self.choose())
+        aliases = self.aliases(entries)
+        files = []
+        for entry in entries:
+            self.count(entry)
+            files.append(self.file_for(entry, aliases[entry.path]))
+            self.report.aliases += len(aliases[entry.path])
+        comments = self.comments(entries)
+        return ImportPlan(tuple(files), tuple(comments), self.report)
+
+
+def plan_wordpress(
+    export: WxrExport, config: SiteConfig, existing: dict[str, Document], shown: str
+) -> ImportPlan:
+    """Decide every file and comment an import makes; writes nothing."""
+    return _Planner(export, config, existing, shown).plan()
+
+
+def apply_plan(config: SiteConfig, plan: ImportPlan, force: bool) -> ImportReport:
+    """Write the planned files and store the planned comments."""
+    if plan.comments:
+        require_local_feed(config)  # before any file is written
+    write_files(config, plan.files, force, plan.report)
+    store_comments(config, SOURCE, plan.comments, plan.report)
+    return plan.report
+
+
+def import_wordpress(
+    root: Path, export_path: Path, shown: str, force: bool = False
+) -> ImportReport:
+    """`salon import wordpress`: read, plan, write; returns the report."""
+    config = load_config(root)
+    export = parse_wxr(read_export(export_path, shown), shown)
+    plan = plan_wordpress(export, config, existing_documents(config), shown)
+    return apply_plan(config, plan, force)
