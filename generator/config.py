@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from .errors import SiteError
+from .errors import SiteError, decode_utf8
 from .validate import Fields
 from .yamltext import parse_yaml
 
@@ -151,10 +151,10 @@ def parse_config(text: str, path: str, root: Path) -> SiteConfig:
         top.expected("timezone", "an IANA time zone such as Europe/Paris", timezone)
         timezone = "UTC"
 
-    author_fields = top.section("author")
-    if isinstance(top.raw("author"), str):
+    if isinstance(top.raw("author"), str):  # `author: Jane Doe` is short for author.name
         author = Author(name=top.raw("author"))
     else:
+        author_fields = top.section("author")
         author_fields.check_unknown(("name", "url", "email"))
         author = Author(
             name=author_fields.string("name"),
@@ -265,11 +265,9 @@ def load_config(root: Path) -> SiteConfig:
     """Read and validate ``root/site.yaml``."""
     path = root / CONFIG_FILE
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except FileNotFoundError:
         raise SiteError.at(
             f"no {CONFIG_FILE} here; run `salon new DIR` to start a site", str(path)
         ) from None
-    except UnicodeDecodeError as exc:
-        raise SiteError.at(f"not UTF-8 text ({exc.reason})", CONFIG_FILE) from None
-    return parse_config(text, CONFIG_FILE, root)
+    return parse_config(decode_utf8(data, CONFIG_FILE), CONFIG_FILE, root)

@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 from .config import SiteConfig
-from .errors import Problem, SiteError, describe
+from .errors import Problem, SiteError, decode_utf8, describe
 from .models import CommentsMode, Document, Kind
 from .urls import UnsafePath, is_safe_segment, normalise_url, permalink, slug_from_filename
 from .validate import Fields
@@ -112,9 +113,9 @@ def parse_document(source: SourceFile, config: SiteConfig) -> Document:
     aliases: list[str] = []
     for alias in fields.string_list("aliases"):
         try:
-            aliases.append(alias if "?" in alias else normalise_url(alias))
+            aliases.append(parse_alias(alias))
         except UnsafePath:
-            fields.expected("aliases", "site-relative URLs inside the site", alias)
+            fields.expected("aliases", "URLs of this site such as /2019/old-name/", alias)
 
     url = "/"
     try:
@@ -153,15 +154,25 @@ def parse_document(source: SourceFile, config: SiteConfig) -> Document:
         extra=extra,
     )
     if fields.problems:
-        raise SiteError(fields.problems)
+        raise SiteError(sorted(fields.problems, key=lambda p: p.line or 0))
     return document
 
 
+def parse_alias(alias: str) -> str:
+    """An old URL of a document, as a site-relative path (one with a query is kept as is).
+
+    Percent-escapes are decoded because a static host looks up the decoded path.
+    """
+    if alias.startswith("//") or re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", alias):
+        raise UnsafePath(alias)  # another site: a redirect page here cannot stand for it
+    if "?" in alias:  # served by a host's redirect rules (_redirects), not by a file
+        normalise_url(alias.split("?", 1)[0])  # still refuse `..`
+        return alias
+    return normalise_url(unquote(alias.split("#", 1)[0]))
+
+
 def _read_text(path: Path, shown: str) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise SiteError.at(f"not UTF-8 text ({exc.reason} at byte {exc.start})", shown) from None
+    return decode_utf8(path.read_bytes(), shown)
 
 
 def iter_sources(config: SiteConfig) -> Iterator[SourceFile]:

@@ -61,3 +61,17 @@ def describe(value: object) -> str:
     if isinstance(value, dict):
         return "a mapping"
     return str(value)
+
+
+def decode_utf8(data: bytes, shown: str) -> str:
+    """The text of a file, or a SiteError at the line of the first byte that is not UTF-8."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise SiteError.at(
+            f"not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
+            "save the file as UTF-8",
+            shown,
+            line,
+        ) from None

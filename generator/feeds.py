@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime
+from urllib.parse import urljoin
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
+_LINK_ATTR = re.compile(r"""(\s(?:href|src)\s*=\s*)(?:"([^"]*)"|'([^']*)')""", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -33,13 +36,31 @@ class FeedInfo:
     language: str = "en"
 
 
+def absolute_links(html: str, base: str) -> str:
+    """Make every href and src in ``html`` absolute, resolved against the entry's URL.
+
+    A feed reader shows an entry away from its page: `drawing.svg` beside a post or
+    `#fn1` would otherwise resolve against the feed's own URL, or nothing at all.
+    """
+
+    def resolve(match: re.Match[str]) -> str:
+        value = match.group(2) if match.group(2) is not None else match.group(3)
+        if value.startswith(("data:", "mailto:")):
+            return match.group(0)
+        quote = '"' if match.group(2) is not None else "'"
+        return f"{match.group(1)}{quote}{urljoin(base, value)}{quote}"
+
+    return _LINK_ATTR.sub(resolve, html)
+
+
 def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def _xml(root: ET.Element) -> bytes:
     ET.indent(root)
-    return b'<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="utf-8")
+    body: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=False)
+    return b'<?xml version="1.0" encoding="utf-8"?>\n' + body
 
 
 def atom_feed(info: FeedInfo, items: Sequence[FeedItem]) -> bytes:
@@ -74,7 +95,7 @@ def atom_feed(info: FeedInfo, items: Sequence[FeedItem]) -> bytes:
             sub(sub(entry, "author"), "name", item.author)
         for category in item.categories:
             sub(entry, "category", term=category)
-        sub(entry, "content", item.content_html, type="html")
+        sub(entry, "content", absolute_links(item.content_html, item.url), type="html")
     return _xml(feed)
 
 
@@ -103,7 +124,7 @@ def rss_feed(info: FeedInfo, items: Sequence[FeedItem]) -> bytes:
         ET.SubElement(element, "pubDate").text = format_datetime(item.published.astimezone(UTC))
         for category in item.categories:
             ET.SubElement(element, "category").text = category
-        ET.SubElement(element, "description").text = item.content_html
+        ET.SubElement(element, "description").text = absolute_links(item.content_html, item.url)
     return _xml(rss)
 
 

@@ -28,6 +28,7 @@ class Entry:
     thread: Thread
     comments_open: bool
     fingerprint: str = ""  # changes whenever anything a page shows of this entry changes
+    taxonomies: tuple[str, ...] = ("tags", "categories")  # those that have pages to link to
 
     @property
     def kind(self) -> str:
@@ -71,11 +72,15 @@ class Entry:
 
     @property
     def tags(self) -> tuple[tuple[str, str], ...]:
-        """(name, url) of each tag."""
+        """(name, url) of each tag; none when the site has no tag pages (site.yaml taxonomies)."""
+        if "tags" not in self.taxonomies:
+            return ()
         return tuple((tag, taxonomy_url("tags", tag)) for tag in self.doc.tags)
 
     @property
     def categories(self) -> tuple[tuple[str, str], ...]:
+        if "categories" not in self.taxonomies:
+            return ()
         return tuple((name, taxonomy_url("categories", name)) for name in self.doc.categories)
 
     @property
@@ -167,7 +172,9 @@ def assemble(
         fingerprint = hashlib.sha1(
             f"{source_hash}\0{thread.digest}\0{is_open}".encode()
         ).hexdigest()
-        entries.append(Entry(doc, rendered[doc.source], thread, is_open, fingerprint))
+        entries.append(
+            Entry(doc, rendered[doc.source], thread, is_open, fingerprint, config.taxonomies)
+        )
     posts = sorted(
         (e for e in entries if e.doc.kind is Kind.POST),
         key=lambda e: (e.date, e.doc.source),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, datetime
 from pathlib import Path
 
 from .errors import SiteError
@@ -63,7 +63,10 @@ def create_site(target: Path, title: str = "My Essays") -> None:
     quoted = '"' + title.replace("\\", "\\\\").replace('"', '\\"') + '"'
     (target / "site.yaml").write_text(SITE_YAML.format(title=quoted), encoding="utf-8")
     (target / "content" / "posts" / "first-essay.md").write_text(
-        FIRST_POST.format(today=date.today().isoformat()), encoding="utf-8"
+        # Today in UTC, the new site's timezone: a local date ahead of UTC would make the
+        # first essay a scheduled post, held back from the first build.
+        FIRST_POST.format(today=datetime.now(UTC).date().isoformat()),
+        encoding="utf-8",
     )
     (target / "content" / "pages" / "about.md").write_text(ABOUT_PAGE, encoding="utf-8")
     (target / ".gitignore").write_text(GITIGNORE, encoding="utf-8")

@@ -7,6 +7,7 @@ then in the themes it extends, so a site overrides any single template by name.
 
 from __future__ import annotations
 
+import re
 import traceback
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from typing import Any
 import jinja2
 
 from .config import SiteConfig
-from .errors import SiteError
+from .errors import SiteError, decode_utf8, describe
 from .yamltext import parse_yaml
 
 BUILTIN_THEMES = Path(__file__).parent / "themes"
@@ -37,35 +38,76 @@ class Theme:
         return self.path / "static"
 
 
-def find_theme(name: str, site_root: Path) -> Theme:
+def _theme_names(site_root: Path) -> list[str]:
+    names: set[str] = set()
+    for base in (site_root / "themes", BUILTIN_THEMES):
+        if base.is_dir():
+            names.update(
+                path.name
+                for path in base.iterdir()
+                if (path / "templates").is_dir() or (path / "theme.yaml").is_file()
+            )
+    return sorted(names)
+
+
+def find_theme(
+    name: str, site_root: Path, where: str = "site.yaml", line: int | None = None
+) -> Theme:
+    """The theme called ``name``: the site's own themes/NAME first, then a built-in one.
+
+    ``where`` and ``line`` say who asked for it (site.yaml's `theme`, or a theme.yaml's
+    `extends`), for the error message.
+    """
     for base in (site_root / "themes", BUILTIN_THEMES):
         path = base / name
         if (path / "templates").is_dir() or (path / "theme.yaml").is_file():
             return Theme(name, path)
+    key = "theme" if where == "site.yaml" else "extends"
+    available = ", ".join(_theme_names(site_root)) or "none"
     raise SiteError.at(
-        f'theme: no theme named "{name}" in themes/ or among the built-in themes', "site.yaml"
+        f'{key}: no theme named "{name}" in themes/ or among the built-in themes '
+        f"(there are: {available})",
+        where,
+        line,
     )
+
+
+def _config_line(site_root: Path, key: str) -> int | None:
+    """The line of a key of site.yaml; read again only to point an error at it."""
+    try:
+        text = (site_root / "site.yaml").read_text(encoding="utf-8")
+        return parse_yaml(text, "site.yaml").line(key)
+    except (OSError, UnicodeDecodeError, SiteError):
+        return None
 
 
 def theme_chain(config: SiteConfig) -> tuple[Theme, ...]:
     """The configured theme first, then each theme it extends."""
     chain: list[Theme] = []
     name: str | None = config.theme
+    where, line = "site.yaml", None
     while name is not None:
         if any(theme.name == name for theme in chain):
+            circle = " → ".join([*(theme.name for theme in chain), name])
             raise SiteError.at(
-                f"theme.yaml: themes extend each other in a circle ({name})", str(chain[-1].path)
+                f"extends: themes extend each other in a circle: {circle}", where, line
             )
-        theme = find_theme(name, config.root)
+        if where == "site.yaml":
+            line = _config_line(config.root, "theme")
+        theme = find_theme(name, config.root, where, line)
         chain.append(theme)
         name = None
         meta_path = theme.path / "theme.yaml"
         if meta_path.is_file():
-            shown = str(meta_path)
-            meta = parse_yaml(meta_path.read_text(encoding="utf-8"), shown).data or {}
-            parent = meta.get("extends") if isinstance(meta, dict) else None
+            where = _shown(str(meta_path), config.root) or str(meta_path)
+            doc = parse_yaml(decode_utf8(meta_path.read_bytes(), where), where)
+            meta = doc.data if isinstance(doc.data, dict) else {}
+            parent = meta.get("extends")
+            line = doc.line("extends", default=1)
             if parent is not None and not isinstance(parent, str):
-                raise SiteError.at("extends: expected a theme name", shown)
+                raise SiteError.at(
+                    f"extends: expected the name of a theme, got {describe(parent)}", where, line
+                )
             name = parent
     return tuple(chain)
 
@@ -75,8 +117,20 @@ def template_dirs(config: SiteConfig, themes: tuple[Theme, ...]) -> list[Path]:
     return dirs + [theme.templates for theme in themes if theme.templates.is_dir()]
 
 
-def _format_date(value: datetime | None, fmt: str = "%-d %B %Y") -> str:
-    return value.strftime(fmt) if value is not None else ""
+_UNPADDED = re.compile(r"%%|%-([dmHIMS])")
+
+
+def format_date(value: datetime | None, fmt: str = "%-d %B %Y") -> str:
+    """strftime, with `%-d`-style unpadded numbers on every platform (not only glibc)."""
+    if value is None:
+        return ""
+
+    def number(match: re.Match[str]) -> str:
+        if match.group(1) is None:  # a literal %, written %%
+            return "%%"
+        return str(int(value.strftime(f"%{match.group(1)}")))
+
+    return value.strftime(_UNPADDED.sub(number, fmt))
 
 
 def _isoformat(value: datetime | None) -> str:
@@ -101,7 +155,7 @@ def make_environment(config: SiteConfig, themes: tuple[Theme, ...]) -> jinja2.En
     def absolute(path: str) -> str:
         return config.base_url + path if path.startswith("/") else path
 
-    env.filters["date"] = _format_date
+    env.filters["date"] = format_date
     env.filters["isoformat"] = _isoformat
     env.filters["url"] = url
     env.filters["absolute"] = absolute
@@ -133,18 +187,37 @@ def _shown(filename: str | None, site_root: Path) -> str | None:
             return filename
 
 
+_QUALIFIED_OBJECT = re.compile(r"'(?:\w+\.)+(\w+) object'")
+
+
+def _error_message(exc: BaseException) -> str:
+    if isinstance(exc, jinja2.TemplateError):
+        message = exc.message or type(exc).__name__
+        # "'generator.site.Entry object' has no attribute 'titel'" -> "'Entry' has …"
+        return _QUALIFIED_OBJECT.sub(r"'\1'", message)
+    return f"{type(exc).__name__}: {exc}"
+
+
 def render_template(
     env: jinja2.Environment, name: str, context: Mapping[str, Any], site_root: Path
 ) -> str:
     """Render ``name``; any template mistake becomes a SiteError at template:line."""
     try:
         return env.get_template(name).render(context)
-    except jinja2.TemplateNotFound as exc:
-        raise SiteError.at(f'template "{exc.name}" not found in the site or its theme') from None
-    except (jinja2.TemplateError, TypeError, AttributeError, ValueError, KeyError) as exc:
+    except SiteError:
+        raise
+    except Exception as exc:  # a template can raise anything; all of it is the theme's mistake
         roots = [Path(d) for d in env.loader.searchpath] if env.loader else []  # type: ignore[attr-defined]
+        if isinstance(exc, jinja2.TemplateNotFound):
+            # Missing as a whole: no line to show. Missing from an include or extends: show it.
+            filename, line = (None, None) if exc.name == name else _template_location(exc, roots)
+            where = _shown(filename, site_root)
+            raise SiteError.at(
+                f'template "{exc.name}" not found in the site\'s templates/ or its theme',
+                where,
+                line,
+            ) from None
         filename, line = _template_location(exc, roots)
-        message = exc.message if isinstance(exc, jinja2.TemplateError) else str(exc)
         raise SiteError.at(
-            f"template error: {message}", _shown(filename, site_root) or name, line
+            f"template error: {_error_message(exc)}", _shown(filename, site_root) or name, line
         ) from None

@@ -29,8 +29,12 @@ def slug_from_filename(stem: str) -> str:
     return slugify(_DATE_PREFIX.sub("", stem))
 
 
+_UNSAFE_IN_SEGMENT = re.compile(r"[/\\?#%\s\x00-\x1f\x7f]")
+
+
 def is_safe_segment(slug: str) -> bool:
-    return bool(slug) and "/" not in slug and "\\" not in slug and slug not in (".", "..")
+    """One URL segment that needs no escaping: no slash, no `?#%`, no space, no leading dot."""
+    return bool(slug) and not slug.startswith(".") and not _UNSAFE_IN_SEGMENT.search(slug)
 
 
 def permalink(pattern: str, slug: str, date: datetime, category: str = "") -> str:

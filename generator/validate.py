@@ -56,12 +56,12 @@ class Fields:
     def string(self, key: str, default: str = "", required: bool = False) -> str:
         value = self.data.get(key)
         if value is None:
-            if required:
+            if required and key in self.data:  # `title:` with nothing after it
+                self.fail(key, "required, but empty")
+            elif required:
                 self.problems.append(
                     Problem(
-                        f"{self.name(key)}: required, but missing",
-                        self.path,
-                        self.line(key) if key in self.data else self.default_line,
+                        f"{self.name(key)}: required, but missing", self.path, self.default_line
                     )
                 )
             return default

@@ -12,14 +12,32 @@ from typing import Any
 
 import yaml
 
-from .errors import SiteError
+from .errors import Problem, SiteError
 
 try:
-    _Loader: type[Any] = yaml.CSafeLoader
+    _Base: type[Any] = yaml.CSafeLoader
 except AttributeError:  # pragma: no cover - depends on how PyYAML was built
-    _Loader = yaml.SafeLoader
+    _Base = yaml.SafeLoader
 
 KeyPath = tuple[str, ...]
+
+
+class _Loader(_Base):  # type: ignore[misc]
+    """The safe loader, except that an impossible date stays text.
+
+    PyYAML raises a bare ValueError, with no line, for `date: 2024-13-01`; kept as
+    text, the value reaches the field's own check, which names the key and the line.
+    """
+
+
+def _lenient_timestamp(loader: Any, node: yaml.ScalarNode) -> Any:
+    try:
+        return yaml.constructor.SafeConstructor.construct_yaml_timestamp(loader, node)
+    except ValueError:
+        return loader.construct_scalar(node)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _lenient_timestamp)
 
 
 @dataclass(frozen=True)
@@ -36,18 +54,24 @@ class YamlDocument:
         return default
 
 
-def _collect_lines(node: yaml.Node, prefix: KeyPath, lines: dict[KeyPath, int]) -> None:
+def _collect_lines(
+    node: yaml.Node, prefix: KeyPath, lines: dict[KeyPath, int], twice: list[tuple[KeyPath, int]]
+) -> None:
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
-            if isinstance(key_node, yaml.ScalarNode):
+            if isinstance(key_node, yaml.ScalarNode) and key_node.value != "<<":
                 path = (*prefix, str(key_node.value))
-                lines[path] = key_node.start_mark.line + 1
-                _collect_lines(value_node, path, lines)
+                line = key_node.start_mark.line + 1
+                if path in lines:  # YAML would silently keep the last value
+                    twice.append((path, line))
+                else:
+                    lines[path] = line
+                _collect_lines(value_node, path, lines, twice)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
             path = (*prefix, str(index))
             lines[path] = item.start_mark.line + 1
-            _collect_lines(item, path, lines)
+            _collect_lines(item, path, lines, twice)
 
 
 def parse_yaml(text: str, path: str, line_offset: int = 0) -> YamlDocument:
@@ -64,14 +88,35 @@ def parse_yaml(text: str, path: str, line_offset: int = 0) -> YamlDocument:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 + line_offset if mark is not None else None
         problem = exc.problem or exc.context or "invalid YAML"
+        if problem.startswith("but ") and exc.context:  # "but found another document"
+            problem = f"{exc.context}, {problem}"
         raise SiteError.at(f"invalid YAML: {problem}", path, line) from None
+    except yaml.reader.ReaderError as exc:  # a control character: no mark, only a position
+        line = text.count("\n", 0, exc.position) + 1 + line_offset
+        code = exc.character if isinstance(exc.character, int) else 0
+        raise SiteError.at(
+            f"invalid YAML: the control character U+{code:04X} is not allowed here; remove it",
+            path,
+            line,
+        ) from None
     except yaml.YAMLError as exc:
         raise SiteError.at(f"invalid YAML: {exc}", path) from None
     finally:
         loader.dispose()
     lines: dict[KeyPath, int] = {}
+    twice: list[tuple[KeyPath, int]] = []
     if node is not None:
-        _collect_lines(node, (), lines)
+        _collect_lines(node, (), lines, twice)
+    if twice:
+        raise SiteError(
+            Problem(
+                f"{'.'.join(key)}: given twice (first on line {lines[key] + line_offset}); "
+                "keep one",
+                path,
+                line + line_offset,
+            )
+            for key, line in twice
+        )
     if line_offset:
         lines = {key: value + line_offset for key, value in lines.items()}
     return YamlDocument(data, lines)

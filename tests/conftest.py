@@ -1,0 +1,47 @@
+"""Shared fixtures: copies of the small test sites and of the sample site, built in tmp_path."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SITES = Path(__file__).resolve().parent / "sites"
+SITES_INVALID = Path(__file__).resolve().parent / "sites_invalid"
+# Builds in tests use a fixed "now", so that drafts, scheduled posts and dates never drift.
+FIXED_NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
+# What makes the repository root a site (everything else there is the project itself).
+SAMPLE_SITE_PARTS = ("site.yaml", "content", "comments.json", "static", "templates", "themes")
+
+
+def copy_sample_site(target: Path) -> Path:
+    """A copy of the sample site at the repository root, without its output/ or .salon/."""
+    target.mkdir(parents=True, exist_ok=True)
+    for name in SAMPLE_SITE_PARTS:
+        source = REPO / name
+        if source.is_dir():
+            shutil.copytree(source, target / name)
+        elif source.is_file():
+            shutil.copy2(source, target / name)
+    return target
+
+
+@pytest.fixture
+def site_copy(tmp_path: Path) -> Callable[[str], Path]:
+    """``site_copy("basic")``: a fresh copy of tests/sites/basic to build and change."""
+
+    def copy(name: str) -> Path:
+        target = tmp_path / name
+        shutil.copytree(SITES / name, target)
+        return target
+
+    return copy
+
+
+@pytest.fixture
+def sample_site(tmp_path: Path) -> Path:
+    return copy_sample_site(tmp_path / "sample")

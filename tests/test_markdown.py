@@ -1,0 +1,151 @@
+"""The author's Markdown: render(text) -> Rendered(html, excerpt_html, toc, words)."""
+
+from __future__ import annotations
+
+import pytest
+
+from generator.markdown import pygments_css, render
+from generator.models import Heading
+from tests.htmldom import parse_html
+
+
+def html(text: str) -> str:
+    return render(text).html
+
+
+def test_typographer_curly_quotes_apostrophes_dashes_and_ellipsis() -> None:
+    out = html('She said "stay" -- it\'s the point --- or so... I thought.\n')
+    assert out == "<p>She said “stay” – it’s the point — or so… I thought.</p>\n"
+    assert html("'Single' quotes.\n") == "<p>‘Single’ quotes.</p>\n"
+
+
+def test_typography_leaves_code_alone() -> None:
+    assert html('`"x" -- y...`\n') == "<p><code>&quot;x&quot; -- y...</code></p>\n"
+
+
+def test_tables() -> None:
+    doc = parse_html(html("| Name | Age |\n|------|----:|\n| Ann | 9 |\n"))
+    table = doc.one("table")
+    assert [th.text for th in table.find_all("th")] == ["Name", "Age"]
+    assert [td.text for td in table.one("tbody").find_all("td")] == ["Ann", "9"]
+
+
+def test_strikethrough() -> None:
+    assert html("~~gone~~\n") == "<p><s>gone</s></p>\n"
+
+
+def test_footnotes() -> None:
+    doc = parse_html(html("Claim.[^1]\n\n[^1]: Source.\n"))
+    ref = doc.one("sup", class_="footnote-ref").one("a")
+    assert ref.get("href") == "#fn1"
+    note = doc.one("section", class_="footnotes").one("li", id="fn1")
+    assert note.text.startswith("Source.")
+
+
+def test_definition_lists() -> None:
+    doc = parse_html(html("Alliance\n: The bond between client and therapist.\n"))
+    assert doc.one("dl").one("dt").text == "Alliance"
+    assert doc.one("dd").text == "The bond between client and therapist."
+
+
+def test_task_lists() -> None:
+    doc = parse_html(html("- [ ] to do\n- [x] done\n"))
+    boxes = doc.find_all("input", type="checkbox")
+    assert len(boxes) == 2
+    assert "checked" not in boxes[0].attrs
+    assert "checked" in boxes[1].attrs
+    assert all("disabled" in box.attrs for box in boxes)
+
+
+def test_linkify() -> None:
+    doc = parse_html(html("See https://example.org today.\n"))
+    assert doc.one("a").get("href") == "https://example.org"
+
+
+def test_raw_html_of_the_author_is_kept() -> None:
+    out = html('<figure class="wide"><img src="a.jpg" alt="A"></figure>\n\nText <kbd>K</kbd>.\n')
+    doc = parse_html(out)
+    assert doc.one("figure", class_="wide").one("img").get("src") == "a.jpg"
+    assert doc.one("kbd").text == "K"
+
+
+def test_headings_get_unique_ids_and_make_the_table_of_contents() -> None:
+    rendered = render("# Top\n\n## Why *we* listen\n\n### Notes\n\n## Notes\n\n## Notes\n")
+    doc = parse_html(rendered.html)
+    assert [h.get("id") for h in doc.find_all() if h.tag in ("h1", "h2", "h3")] == [
+        "top",
+        "why-we-listen",
+        "notes",
+        "notes-1",
+        "notes-2",
+    ]
+    assert rendered.toc == (
+        Heading(1, "top", "Top"),
+        Heading(2, "why-we-listen", "Why we listen"),
+        Heading(3, "notes", "Notes"),
+        Heading(2, "notes-1", "Notes"),
+        Heading(2, "notes-2", "Notes"),
+    )
+
+
+def test_headings_inside_blockquotes_are_not_in_the_toc() -> None:
+    assert render("> ## Quoted\n\n## Real\n").toc == (Heading(2, "real", "Real"),)
+
+
+def test_heading_ids_keep_letters_of_any_script() -> None:
+    assert render("## Über die Stille\n").toc[0].anchor == "über-die-stille"
+    assert render("## ?!\n").toc[0].anchor == "section"
+
+
+def test_excerpt_is_the_text_before_more() -> None:
+    rendered = render("First.\n\nSecond.\n\n<!-- more -->\n\nThird.\n", summary="Ignored.")
+    assert rendered.excerpt_html == "<p>First.</p>\n<p>Second.</p>\n"
+    assert "<p>Third.</p>" in rendered.html
+
+
+def test_excerpt_is_the_summary_when_there_is_no_more_marker() -> None:
+    assert render("First.\n\nSecond.\n", summary='A *short* "summary"').excerpt_html == (
+        "<p>A <em>short</em> “summary”</p>\n"
+    )
+
+
+def test_excerpt_is_the_first_top_level_paragraph_otherwise() -> None:
+    assert render("# Title\n\n> Quote.\n\nFirst.\n\nSecond.\n").excerpt_html == "<p>First.</p>\n"
+    assert render("## Only a heading\n").excerpt_html == ""
+
+
+def test_excerpt_drops_footnote_marks() -> None:
+    assert render("Claim.[^1] More.\n\n[^1]: Source.\n").excerpt_html == "<p>Claim. More.</p>\n"
+
+
+def test_word_count_counts_prose_not_markup_or_code_blocks() -> None:
+    text = "# Two words\n\nIt's **three words** here, and `code`.\n\n```\nnot counted at all\n```\n"
+    assert render(text).words == 2 + 6
+    assert render("").words == 0
+
+
+@pytest.mark.parametrize(("words", "minutes"), [(0, 1), (230, 1), (460, 2), (1000, 4)])
+def test_reading_time_is_at_least_a_minute(words: int, minutes: int) -> None:
+    assert render(" ".join(["word"] * words)).reading_minutes == minutes
+
+
+def test_code_is_highlighted_with_classes_and_no_inline_styles() -> None:
+    out = html('```python\ndef f():\n    return "<b>"\n```\n')
+    doc = parse_html(out)
+    code = doc.one("pre", class_="highlight").one("code", class_="language-python")
+    assert [span.text for span in code.find_all("span", class_="k")] == ["def", "return"]
+    assert "style=" not in out
+    assert "&lt;b&gt;" in out  # code is escaped, never raw HTML
+
+
+def test_unknown_or_missing_language_is_a_plain_escaped_block() -> None:
+    assert html("```nosuchlang\n<b>\n```\n") == (
+        '<pre><code class="language-nosuchlang">&lt;b&gt;\n</code></pre>\n'
+    )
+    assert html("```\n<b>\n```\n") == "<pre><code>&lt;b&gt;\n</code></pre>\n"
+
+
+def test_pygments_css_covers_light_and_dark_schemes() -> None:
+    css = pygments_css()
+    assert ".highlight .k " in css
+    assert "@media (prefers-color-scheme: dark)" in css

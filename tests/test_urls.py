@@ -1,0 +1,122 @@
+"""Slugs, permalinks and output paths: pure, and never a path outside output/."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from generator.urls import (
+    UnsafePath,
+    is_safe_segment,
+    normalise_url,
+    output_path,
+    page_url,
+    permalink,
+    slug_from_filename,
+    slugify,
+    taxonomy_url,
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "slug"),
+    [
+        ("Hello, World!", "hello-world"),
+        ("  The   Alliance  ", "the-alliance"),
+        ("Don't panic", "dont-panic"),
+        ("Don’t panic", "dont-panic"),
+        ("snake_case and-dashes", "snake-case-and-dashes"),
+        ("Über die Stille", "über-die-stille"),
+        ("Психология слушания", "психология-слушания"),
+        ("ﬁne ligature", "fine-ligature"),  # NFKC
+        ("???", ""),
+        ("../../etc/passwd", "etc-passwd"),
+    ],
+)
+def test_slugify(text: str, slug: str) -> None:
+    assert slugify(text) == slug
+
+
+def test_slug_from_filename_drops_a_date_prefix() -> None:
+    assert slug_from_filename("2024-05-01-On Listening") == "on-listening"
+    assert slug_from_filename("2024-notes") == "2024-notes"
+
+
+@pytest.mark.parametrize("segment", ["essay", "café", "v1.2", "2024"])
+def test_safe_segments(segment: str) -> None:
+    assert is_safe_segment(segment)
+
+
+@pytest.mark.parametrize(
+    "segment", ["", ".", "..", ".hidden", "a/b", "a\\b", "a b", "a?b", "a#b", "100%", "a\x00"]
+)
+def test_unsafe_segments(segment: str) -> None:
+    assert not is_safe_segment(segment)
+
+
+def test_permalink_fills_every_placeholder() -> None:
+    moment = datetime(2024, 3, 7, 23, 30, tzinfo=ZoneInfo("Europe/Paris"))
+    assert permalink("/{year}/{month}/{slug}/", "walks", moment) == "/2024/03/walks/"
+    assert permalink("/{year}/{month}/{day}/{slug}/", "walks", moment) == "/2024/03/07/walks/"
+    assert permalink("/{category}/{slug}/", "walks", moment, "Field Notes") == (
+        "/field-notes/walks/"
+    )
+    assert permalink("/{category}/{slug}/", "walks", moment) == "/uncategorized/walks/"
+    assert permalink("/essays/{slug}.html", "walks", moment) == "/essays/walks.html"
+
+
+def test_permalink_uses_the_date_as_written_in_its_own_timezone() -> None:
+    late = datetime(2024, 12, 31, 23, 30, tzinfo=ZoneInfo("Pacific/Auckland"))
+    assert permalink("/{year}/{month}/{day}/{slug}/", "x", late) == "/2024/12/31/x/"
+
+
+@pytest.mark.parametrize(
+    ("url", "normal"),
+    [
+        ("/", "/"),
+        ("", "/"),
+        ("about", "/about/"),
+        ("/about", "/about/"),
+        ("//about//me/", "/about/me/"),
+        ("/./about/", "/about/"),
+        ("/feed.xml", "/feed.xml"),
+        ("/old/page.html", "/old/page.html"),
+    ],
+)
+def test_normalise_url(url: str, normal: str) -> None:
+    assert normalise_url(url) == normal
+
+
+@pytest.mark.parametrize("url", ["/../x/", "/a/../../b/", "..", "/a\\..\\b/", "/a\x00/"])
+def test_normalise_url_refuses_escapes(url: str) -> None:
+    with pytest.raises(UnsafePath):
+        normalise_url(url)
+
+
+@pytest.mark.parametrize(
+    ("url", "path"),
+    [
+        ("/", "index.html"),
+        ("/2024/05/walks/", "2024/05/walks/index.html"),
+        ("/feed.xml", "feed.xml"),
+        ("/tags/grief/page/2/", "tags/grief/page/2/index.html"),
+    ],
+)
+def test_output_path(url: str, path: str) -> None:
+    assert output_path(url) == path
+
+
+@pytest.mark.parametrize("url", ["/../../etc/passwd", "../x/", "/a/../../b/", "/x\\..\\..\\y"])
+def test_output_path_refuses_to_leave_output(url: str) -> None:
+    with pytest.raises(UnsafePath):
+        output_path(url)
+
+
+def test_taxonomy_and_page_urls() -> None:
+    assert taxonomy_url("tags", "Therapeutic Relationship") == "/tags/therapeutic-relationship/"
+    assert taxonomy_url("tags", "!!!") == "/tags/untitled/"
+    assert page_url("/", 1) == "/"
+    assert page_url("/", 2) == "/page/2/"
+    assert page_url("/tags/grief/", 3) == "/tags/grief/page/3/"
