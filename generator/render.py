@@ -30,6 +30,7 @@ from .comments.avatars import identicon_svg
 from .comments.merge import ThreadNode
 from .comments.render import render_comment_body, safe_website
 from .config import SiteConfig
+from .errors import SiteError
 from .feeds import FeedInfo, FeedItem, atom_feed, robots_txt, rss_feed, sitemap
 from .fingerprint import code_fingerprint
 from .listings import Paginated, paginate
@@ -137,6 +138,7 @@ class Renderer:
         self.manifest = manifest
         self.staging = staging
         self.previewing = False
+        self.known_templates: set[str] = set()
         self.outputs = OutputSet()
         self.jobs: list[PageJob] = []
         self.sitemap: list[tuple[str, datetime | None]] = []
@@ -182,6 +184,17 @@ class Renderer:
         self, template: str, url: str, source: str, meta: PageMeta, deps: str, **context: Any
     ) -> None:
         """Plan one HTML page; it is rendered later unless its file can be kept."""
+        if template not in self.known_templates:
+            try:
+                self.env.get_template(template)
+            except jinja2.TemplateNotFound:
+                raise SiteError.at(
+                    f'template: no template named "{template}" in templates/ or the theme',
+                    source,
+                ) from None
+            except jinja2.TemplateError:
+                pass  # a broken template: rendering reports it with its line
+            self.known_templates.add(template)
         path = output_path(url)
         key = self._key(path, f"{template}\0{meta!r}\0{deps}")
         if not meta.noindex:
