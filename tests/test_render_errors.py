@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from generator.cli import main
@@ -9,9 +11,9 @@ from generator.skeleton import create_site
 
 
 def test_a_missing_custom_template_names_the_post(
-    tmp_path: pytest.TempPathFactory, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    site = tmp_path / "site"  # type: ignore[operator]
+    site = tmp_path / "site"
     create_site(site)
     post = site / "content" / "posts" / "first-essay.md"
     post.write_text(

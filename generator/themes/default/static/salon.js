@@ -1,22 +1,29 @@
-// Salon: optional enhancements. Every page works without this script.
+// Salon: optional enhancements. Every page works without this script: the comment form
+// posts as plain HTML. With it, replies open under the comment, and the form is sent in
+// the background with the answer shown in place.
 (function () {
   "use strict";
   var form = document.querySelector(".comment-form");
-  if (!form) return;
+  if (!form || !window.fetch || !window.FormData) return;
   var respond = document.getElementById("respond");
   var title = document.getElementById("respond-title");
   var status = form.querySelector(".form-status");
-  var parentField = form.querySelector("[name=parent]");
+  var parent = form.querySelector("[name=parent]");
+  var body = form.querySelector("[name=body]");
+  var submit = form.querySelector("[type=submit]");
   var home = respond.parentNode;
   var homeNext = respond.nextSibling;
+  var heading = title.textContent;
+  var opener = null;
+  var sending = false;
 
   // A fresh signed token, so the service can tell a person from a script.
   function fetchToken() {
-    var url = form.getAttribute("data-token-url");
     var post = form.querySelector("[name=post]").value;
-    fetch(url + "?post=" + encodeURIComponent(post), { credentials: "same-origin" })
-      .then(function (r) { return r.ok ? r.json() : null; })
-      .then(function (data) { if (data && data.token) form.querySelector("[name=token]").value = data.token; })
+    fetch(form.getAttribute("data-token-url") + "?post=" + encodeURIComponent(post), {
+      credentials: "same-origin"
+    }).then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (data) { if (data && data.token) form.elements.token.value = data.token; })
       .catch(function () {});
   }
   fetchToken();
@@ -26,54 +33,105 @@
   cancel.className = "cancel-reply";
   cancel.textContent = "Cancel reply";
   cancel.hidden = true;
-  form.querySelector(".form-actions").appendChild(cancel);
+  submit.after(cancel);
 
-  function replyTo(id, name, link) {
-    parentField.value = id;
+  function replyTo(link) {
+    var name = link.getAttribute("data-reply-name");
+    parent.value = link.getAttribute("data-reply-to");
     title.textContent = "Reply to " + name;
     link.closest("article").after(respond);
     cancel.hidden = false;
-    form.querySelector("textarea").focus();
+    opener = link;
+    body.focus();
   }
   cancel.addEventListener("click", function () {
-    parentField.value = "";
-    title.textContent = "Leave a comment";
+    parent.value = "";
+    title.textContent = heading;
     home.insertBefore(respond, homeNext);
     cancel.hidden = true;
+    if (opener) opener.focus();
   });
   document.querySelectorAll(".reply-link").forEach(function (link) {
     link.addEventListener("click", function (event) {
       event.preventDefault();
-      replyTo(link.getAttribute("data-reply-to"), link.getAttribute("data-reply-name"), link);
+      replyTo(link);
     });
   });
 
+  // Field errors shown the way the service's own error page shows them.
+  function clearErrors() {
+    form.querySelectorAll(".field.invalid").forEach(function (field) {
+      field.classList.remove("invalid");
+      var input = field.querySelector("input, textarea, select");
+      input.removeAttribute("aria-invalid");
+      input.removeAttribute("aria-describedby");
+      var note = field.querySelector(".error");
+      if (note) note.remove();
+    });
+  }
+  function showErrors(errors) {
+    var first = null;
+    var messages = [];
+    Object.keys(errors).forEach(function (name) {
+      messages.push(errors[name]);
+      var input = form.elements[name];
+      if (!input || !input.closest || !input.closest(".field")) return;
+      var note = document.createElement("span");
+      note.className = "error";
+      note.id = input.id + "-error";
+      note.textContent = errors[name];
+      input.closest(".field").classList.add("invalid");
+      input.setAttribute("aria-invalid", "true");
+      input.setAttribute("aria-describedby", note.id);
+      input.after(note);
+      first = first || input;
+    });
+    say("Your comment was not sent yet: " + messages.join(" "), true);
+    if (first) first.focus();
+  }
+  function done() {
+    sending = false;
+    submit.removeAttribute("aria-disabled");
+  }
+  function say(text, problem) {
+    status.textContent = text;
+    status.classList.toggle("problem", !!problem);
+  }
+
   form.addEventListener("submit", function (event) {
-    if (!window.fetch || !window.FormData) return;
     event.preventDefault();
+    if (sending) return;
     var data = {};
     new FormData(form).forEach(function (value, key) { data[key] = value; });
-    status.textContent = "Sending…";
+    clearErrors();
+    say("Sending…");
+    // Not `disabled`: that would take the focus away from the button the reader used.
+    sending = true;
+    submit.setAttribute("aria-disabled", "true");
     fetch(form.action, {
       method: "POST",
+      credentials: "same-origin",
       headers: { "Content-Type": "application/json", "Accept": "application/json" },
       body: JSON.stringify(data)
     }).then(function (response) {
-      return response.json().then(function (body) { return { ok: response.ok, status: response.status, body: body }; });
+      return response.json().then(function (answer) {
+        return { ok: response.ok, answer: answer || {} };
+      });
     }).then(function (result) {
+      done();
       if (result.ok) {
-        status.textContent = "Thank you — your comment is awaiting moderation.";
-        form.querySelector("textarea").value = "";
+        say("Thank you — your comment is awaiting moderation.");
+        body.value = "";
         fetchToken();
-      } else if (result.body && result.body.errors) {
-        var messages = [];
-        for (var field in result.body.errors) messages.push(result.body.errors[field]);
-        status.textContent = "Not sent yet: " + messages.join(" ");
+      } else if (result.answer.errors) {
+        showErrors(result.answer.errors);
       } else {
-        status.textContent = "Not sent yet: " + ((result.body && result.body.error) || "please try again.");
+        say("Your comment was not sent yet: " +
+            (result.answer.error || "please try again in a moment."), true);
       }
     }).catch(function () {
-      // The service is unreachable from script: fall back to a plain form post.
+      // No JSON answer (the service is elsewhere or down): send the plain form instead.
+      done();
       form.submit();
     });
   });
