@@ -181,10 +181,21 @@ class Renderer:
         return hashlib.sha1(f"{base}\0{path}\0{deps}".encode()).hexdigest()
 
     def page(
-        self, template: str, url: str, source: str, meta: PageMeta, deps: str, **context: Any
+        self,
+        template: str,
+        url: str,
+        source: str,
+        meta: PageMeta,
+        deps: str,
+        custom: bool = False,
+        **context: Any,
     ) -> None:
-        """Plan one HTML page; it is rendered later unless its file can be kept."""
-        if template not in self.known_templates:
+        """Plan one HTML page; it is rendered later unless its file can be kept.
+
+        ``custom``: the template was named by the source's front matter, so a missing
+        one is that source's mistake.
+        """
+        if custom and template not in self.known_templates:
             try:
                 self.env.get_template(template)
             except jinja2.TemplateNotFound:
@@ -300,7 +311,7 @@ class Renderer:
         deps = repr((entry.fingerprint, _fingerprint(newer), _fingerprint(older)))
         comments_feed = entry.url + "comments.xml"
         self.page(
-            template, entry.url, entry.doc.source, meta, deps,
+            template, entry.url, entry.doc.source, meta, deps, custom=bool(entry.doc.template),
             entry=entry, newer=newer, older=older, modified=entry.last_modified,
             comments_feed=comments_feed,
         )  # fmt: skip
@@ -327,7 +338,8 @@ class Renderer:
         )
         self.page(
             entry.doc.template or "page.html", entry.url, entry.doc.source, meta,
-            entry.fingerprint, entry=entry, modified=entry.last_modified,
+            entry.fingerprint, custom=bool(entry.doc.template), entry=entry,
+            modified=entry.last_modified,
         )  # fmt: skip
 
     def render_home(self) -> None:

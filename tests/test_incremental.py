@@ -40,6 +40,11 @@ def edit(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
+def write(path: Path, text: str, encoding: str = "utf-8") -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding=encoding)
+
+
 def comments(site: Path, change: Callable[[list[dict[str, object]]], None]) -> None:
     path = site / "comments.json"
     feed = json.loads(path.read_text(encoding="utf-8"))
@@ -95,7 +100,8 @@ CHANGES: list[tuple[str, Callable[[Path], None]]] = [
     ("change an excerpt marker", lambda s: edit(s / POST.format(2), "<!-- more -->\n", "")),
     (
         "edit a template",
-        lambda s: (s / "templates/page.html").write_text(
+        lambda s: write(
+            s / "templates/page.html",
             '{% extends "base.html" %}{% block main %}<h1>{{ entry.title }}</h1>'
             "{{ entry.html|safe }}<p>custom page</p>{% endblock %}\n",
             "utf-8",

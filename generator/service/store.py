@@ -258,10 +258,14 @@ class CommentStore:
     def email_has_approved(self, email: str) -> bool:
         if not email:
             return False
+        # The address as given or lower-cased (the comment service stores it lower-cased),
+        # compared exactly so that the partial index on email answers: COLLATE NOCASE
+        # cannot use it and read every row (31 ms a call with 100,000 comments). The unary
+        # + keeps SQLite from walking the (mostly approved) status index instead.
         row = self.db.execute(
-            "SELECT 1 FROM comments WHERE email = ? COLLATE NOCASE AND status = 'approved' "
-            "AND removed = 0 LIMIT 1",
-            (email,),
+            "SELECT 1 FROM comments WHERE email != '' AND email IN (?, ?) "
+            "AND +status = 'approved' AND removed = 0 LIMIT 1",
+            (email, email.lower()),
         ).fetchone()
         return row is not None
 

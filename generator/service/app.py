@@ -1,0 +1,115 @@
+"""The comment service as one WSGI application: ``create_app(config)``.
+
+Routes (the endpoint path comes from comments.endpoint, /api/comments by default):
+
+    POST    <endpoint>          a reader's comment (HTML form or JSON)
+    GET     <endpoint>/token    {"token": …}: the signed form token salon.js fills in
+    GET     <endpoint>/thanks   the thank-you page a form post is sent on to
+    GET     /health             {"status": "ok", …}
+    GET/POST /moderate…         the moderation page
+
+It routes on the full path, so it works served alone by waitress and mounted at the
+root of a combined server (`salon serve`) alike.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable
+from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
+
+from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.wrappers import Request, Response
+
+from ..config import SiteConfig
+from .intake import handle_intake, handle_thanks, handle_token
+from .manifest import ManifestError
+from .moderate import Moderation
+from .state import ServiceState
+from .web import json_response, text_response, wants_json
+
+log = logging.getLogger("salon.service")
+Handler = Callable[[ServiceState, Request], Response]
+
+
+class CommentService:
+    """The WSGI callable. One instance serves every thread of the server."""
+
+    def __init__(self, state: ServiceState) -> None:
+        self.state = state
+        self.moderation = Moderation(state)
+        endpoint = state.endpoint
+        # path -> (methods, handler)
+        self.routes: dict[str, tuple[frozenset[str], Handler]] = {
+            endpoint: (frozenset({"POST", "OPTIONS"}), handle_intake),
+            endpoint + "/token": (frozenset({"GET", "HEAD", "OPTIONS"}), handle_token),
+            endpoint + "/thanks": (frozenset({"GET", "HEAD"}), handle_thanks),
+            "/health": (frozenset({"GET", "HEAD"}), health),
+        }
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        request = Request(environ)
+        try:
+            response = self.dispatch(request)
+        except HTTPException as exc:  # raised by Werkzeug itself, e.g. a form too large
+            response = text_response(exc.description or exc.name, exc.code or 400)
+        except Exception:
+            # A bug, never a reader's doing: logged in full, answered without details.
+            log.exception("internal error on %s %s", request.method, request.path)
+            response = text_response("The comment service hit an internal error.", 500)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        return response(environ, start_response)
+
+    def dispatch(self, request: Request) -> Response:
+        path = request.path
+        if path == "/moderate" or path.startswith("/moderate/"):
+            return self.moderation.handle(request, path[len("/moderate") :])
+        route = self.routes.get(path.rstrip("/") or "/")
+        if route is None:
+            return _answer(request, 404, "There is nothing here.")
+        methods, handler = route
+        if request.method not in methods:
+            response = _answer(request, 405, f"Use {' or '.join(sorted(methods))} here.")
+            response.headers["Allow"] = ", ".join(sorted(methods))
+            return response
+        return handler(self.state, request)
+
+
+def _answer(request: Request, status: int, message: str) -> Response:
+    if wants_json(request):
+        return json_response({"error": message}, status)
+    return text_response(message, status)
+
+
+def health(state: ServiceState, request: Request) -> Response:
+    """Up, and can it take comments? 200 when the store answers; the manifest's state
+    is reported but does not fail the check (the site may simply not be built yet)."""
+    try:
+        state.stores.get().db.execute("SELECT 1").fetchone()
+    except Exception as exc:
+        log.error("health: the store does not answer: %s", exc)
+        return json_response({"status": "error", "store": "not answering"}, 503)
+    try:
+        posts: int | str = len(state.posts.posts())
+    except ManifestError as exc:
+        posts = str(exc)
+    response = json_response({"status": "ok", "store": "ok", "posts": posts})
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def create_app(config: SiteConfig, *, now: Callable[[], float] | None = None) -> WSGIApplication:
+    """The comment service for the site ``config`` describes.
+
+    ``now`` replaces the clock (seconds since the epoch) in tests: form token ages,
+    rate limits, session expiry and the time stamped on comments all follow it.
+    """
+    service = CommentService(ServiceState.create(config, now or time.time))
+    proxies = config.comments.service.trusted_proxies
+    if proxies > 0:
+        # Only then are X-Forwarded-For/-Proto/-Host believed, and only as many hops
+        # as configured: the address each trusted proxy saw, counted from the right.
+        return ProxyFix(service, x_for=proxies, x_proto=proxies, x_host=proxies)
+    return service

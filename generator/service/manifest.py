@@ -1,0 +1,98 @@
+"""Which posts exist and which take comments: the manifest `salon build` writes.
+
+``<site>/.salon/posts.json`` is ``{"version": 1, "posts": {KEY: {"title", "url", "open"}}}``.
+The service reloads it whenever its modification time or size changes, so a
+rebuild that closes a post is seen by the next submission.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+MANIFEST_VERSION = 1
+
+
+@dataclass(frozen=True)
+class PostInfo:
+    key: str
+    title: str
+    url: str  # site-relative, starts with /
+    open: bool
+
+
+class ManifestError(Exception):
+    """The manifest is missing or unreadable; the message says what to do."""
+
+
+def parse_manifest(text: str) -> dict[str, PostInfo]:
+    """Pure: the posts of a manifest's text, or ManifestError."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ManifestError(f"not valid JSON ({exc.msg} at line {exc.lineno})") from None
+    if not isinstance(data, dict) or data.get("version") != MANIFEST_VERSION:
+        raise ManifestError(f"expected version {MANIFEST_VERSION} of the post manifest")
+    posts = data.get("posts")
+    if not isinstance(posts, dict):
+        raise ManifestError('expected "posts" to be an object')
+    found: dict[str, PostInfo] = {}
+    for key, item in posts.items():
+        if not isinstance(item, dict):
+            raise ManifestError(f'post "{key}": expected an object')
+        title, url, is_open = item.get("title"), item.get("url"), item.get("open")
+        if not isinstance(title, str) or not isinstance(url, str) or not isinstance(is_open, bool):
+            raise ManifestError(f'post "{key}": expected title, url and open')
+        found[key] = PostInfo(key, title, url, is_open)
+    return found
+
+
+class PostIndex:
+    """The manifest, reloaded when the file changes. Safe to share between threads."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._lock = threading.Lock()
+        self._stamp: tuple[int, int] | None = None
+        self._posts: dict[str, PostInfo] = {}
+        self._error = ""
+
+    @property
+    def shown(self) -> str:
+        return f"{self.path.parent.name}/{self.path.name}"
+
+    def posts(self) -> Mapping[str, PostInfo]:
+        """Every post by key; ManifestError when there is no usable manifest."""
+        try:
+            stat = os.stat(self.path)
+        except FileNotFoundError:
+            raise ManifestError(
+                f"the site's list of essays ({self.shown}) is missing; run `salon build`"
+            ) from None
+        stamp = (stat.st_mtime_ns, stat.st_size)
+        with self._lock:
+            if stamp != self._stamp:
+                try:
+                    self._posts = parse_manifest(self.path.read_text(encoding="utf-8"))
+                    self._error = ""
+                except (ManifestError, OSError, UnicodeDecodeError) as exc:
+                    self._posts = {}
+                    self._error = (
+                        f"the site's list of essays ({self.shown}) cannot be read ({exc}); "
+                        "run `salon build` again"
+                    )
+                self._stamp = stamp
+            if self._error:
+                raise ManifestError(self._error)
+            return self._posts
+
+    def find(self, key: str) -> PostInfo | None:
+        """The post, or None when it is unknown or there is no usable manifest."""
+        try:
+            return self.posts().get(key)
+        except ManifestError:
+            return None

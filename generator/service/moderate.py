@@ -1,0 +1,497 @@
+"""The moderation page, /moderate: log in, clear the queue, look after the lists.
+
+Plain HTML forms, no script: every control works from the keyboard. Every action
+is a POST carrying the session's CSRF token; GET never changes anything. Each
+action changes the store, rewrites the public feed, then starts the on_change
+hook in the background. Everything a reader wrote is escaped by Jinja's autoescape.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from werkzeug.wrappers import Request, Response
+
+from ..comments.feed import clean_text
+from ..errors import CommentError
+from ..models import CommentStatus, StoredComment
+from .moderation import after_change
+from .passwords import PASSWORD_SETTING, verify_password
+from .sessions import Flash, Session
+from .state import LOGIN_FORM_SECONDS, ServiceState
+from .store import CommentStore
+from .tokens import TokenCheck
+from .validation import check_body, check_name, check_website, normalise_website
+from .web import (
+    client_address,
+    html_response,
+    is_allowed_origin,
+    own_origin,
+    rate_key,
+    request_origin,
+)
+
+log = logging.getLogger("salon.service")
+TEMPLATES = Path(__file__).parent / "templates"
+COOKIE = "salon_moderator"
+ACTOR = "moderator (web)"
+PAGE_SIZE = 100
+MAX_FORM_BYTES = 128 * 1024  # an edit of 10,000 non-Latin characters, form-encoded
+_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+SECURITY_HEADERS = {
+    # No script at all, styles only from here, forms only to here, never in a frame.
+    "Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self'; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    "X-Frame-Options": "DENY",
+    # Same-origin keeps the Origin header on our own POSTs, and sends nothing to the
+    # websites of commenters that a moderator opens.
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",
+}
+
+
+@dataclass(frozen=True)
+class ListSpec:
+    name: str
+    path: str  # under /moderate
+    label: str
+    heading: str
+    status: CommentStatus
+    oldest_first: bool
+    actions: tuple[tuple[str, str], ...]
+    empty: str
+
+
+DELETE = ("delete", "Delete…")
+LISTS: dict[str, ListSpec] = {
+    spec.name: spec
+    for spec in (
+        ListSpec("pending", "", "Queue", "Comments awaiting moderation", CommentStatus.PENDING,
+                 True, (("approve", "Approve"), ("reject", "Reject"), ("spam", "Spam"), DELETE),
+                 "Nothing is waiting: the queue is empty."),
+        ListSpec("approved", "/approved", "Approved", "Approved comments", CommentStatus.APPROVED,
+                 False, (("pending", "Back to queue"), ("reject", "Reject"), ("spam", "Spam"),
+                         DELETE), "No approved comments yet."),
+        ListSpec("spam", "/spam", "Spam", "Spam", CommentStatus.SPAM, False,
+                 (("pending", "Not spam: to queue"), ("approve", "Approve"), DELETE),
+                 "No spam. Nothing to look at here."),
+        ListSpec("rejected", "/rejected", "Rejected", "Rejected comments",
+                 CommentStatus.REJECTED, False,
+                 (("pending", "Back to queue"), ("approve", "Approve"), DELETE),
+                 "No rejected comments."),
+    )
+}  # fmt: skip
+STATUS_OF = {"approve": CommentStatus.APPROVED, "reject": CommentStatus.REJECTED,
+             "spam": CommentStatus.SPAM, "pending": CommentStatus.PENDING}  # fmt: skip
+DONE = {CommentStatus.APPROVED: "Approved", CommentStatus.REJECTED: "Rejected",
+        CommentStatus.SPAM: "Marked as spam",
+        CommentStatus.PENDING: "Moved back to the queue"}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Row:
+    """A comment with what the moderator needs to judge it."""
+
+    comment: StoredComment
+    post_title: str
+    received: str
+    moderated: str
+    parent_author: str
+    parent_words: str
+    words: str
+
+
+def opening_words(text: str, count: int = 12, limit: int = 100) -> str:
+    words = text.split()
+    shown = " ".join(words[:count])
+    if len(shown) > limit:
+        shown = shown[:limit].rstrip()
+    return shown + ("…" if shown != " ".join(words) else "")
+
+
+def plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+class Moderation:
+    def __init__(self, state: ServiceState) -> None:
+        self.state = state
+        self.env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+            autoescape=True,
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        self.stylesheet = (TEMPLATES / "moderate.css").read_text(encoding="utf-8")
+
+    # -- plumbing ------------------------------------------------------------------
+
+    def handle(self, request: Request, rest: str) -> Response:
+        request.max_content_length = MAX_FORM_BYTES
+        response = self._route(request, rest)
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response
+
+    def _route(self, request: Request, rest: str) -> Response:
+        rest = rest.rstrip("/")
+        post = request.method == "POST"
+        if rest == "/style.css":
+            return Response(self.stylesheet, content_type="text/css; charset=utf-8",
+                            headers={"Cache-Control": "max-age=3600"})  # fmt: skip
+        if rest == "/login":
+            return self.login(request) if post else self.login_page(request)
+        session_id = request.cookies.get(COOKIE)
+        session = self.state.sessions.get(session_id, self.state.now())
+        if session is None or session_id is None:
+            return self._to_login(request, expired=bool(session_id))
+        if post:
+            refusal = self._check_post(request, session)
+            if refusal is not None:
+                return refusal
+            handlers = {"/logout": self.logout, "/act": self.act, "/undo": self.undo,
+                        "/delete": self.delete}  # fmt: skip
+            if rest in handlers:
+                return handlers[rest](request, session_id, session)
+            if rest.startswith("/edit/"):
+                return self.save_edit(request, session_id, session, rest[len("/edit/") :])
+            return self._message(request, session, 404, "Not found", "There is no such page.")
+        for spec in LISTS.values():
+            if rest == spec.path:
+                return self.list_page(request, session_id, session, spec)
+        if rest.startswith("/edit/"):
+            return self.edit_page(request, session_id, session, rest[len("/edit/") :])
+        return self._message(request, session, 404, "Not found", "There is no such page.")
+
+    def root(self, request: Request) -> str:
+        return f"{request.script_root}/moderate"
+
+    def _check_post(self, request: Request, session: Session) -> Response | None:
+        origin = request_origin(request)
+        allowed = {self.state.site_origin, own_origin(request)}
+        if origin is not None and not is_allowed_origin(origin, allowed):
+            return self._message(
+                request, session, 403, "Refused",
+                "This action was sent from another site, so it was refused.",
+            )  # fmt: skip
+        sent = request.form.get("csrf", "").encode()
+        if not hmac.compare_digest(sent, session.csrf.encode()):
+            return self._message(
+                request, session, 403, "Refused",
+                "This form is out of date or did not come from this page (its CSRF token "
+                "does not match). Reload the page and try again.",
+            )  # fmt: skip
+        return None
+
+    def _render(
+        self, template: str, request: Request, status: int = 200, **context: Any
+    ) -> Response:
+        base = {
+            "language": self.state.config.language, "site_title": self.state.config.title,
+            "root": self.root(request), "signed_in": False, "lists": [
+                (spec.name, spec.label) for spec in LISTS.values()],
+            "list_paths": {spec.name: spec.path for spec in LISTS.values()},
+            "current": "pending", "csrf": "", "flash": None,
+        }  # fmt: skip
+        html = self.env.get_template(template).render({**base, **context})
+        return html_response(html, status)
+
+    def _signed_in(self, session_id: str, session: Session, **more: Any) -> dict[str, Any]:
+        return {"signed_in": True, "csrf": session.csrf,
+                "flash": self.state.sessions.pop_flash(session_id), **more}  # fmt: skip
+
+    def _message(
+        self, request: Request, session: Session | None, status: int, title: str, message: str
+    ) -> Response:
+        context: dict[str, Any] = {"title": title, "message": message}
+        if session is not None:
+            context.update(signed_in=True, csrf=session.csrf)
+        return self._render("message.html", request, status, **context)
+
+    def _redirect(self, request: Request, path: str) -> Response:
+        return Response(status=303, headers={"Location": self.root(request) + path})
+
+    def _to_login(self, request: Request, expired: bool) -> Response:
+        return self._redirect(request, "/login" + ("?expired=1" if expired else ""))
+
+    def _back(self, request: Request) -> ListSpec:
+        name = request.values.get("back", "pending")
+        return LISTS.get(name, LISTS["pending"])
+
+    def _when(self, moment: datetime | None) -> str:
+        if moment is None:
+            return ""
+        return moment.astimezone(self.state.config.tz).strftime("%-d %b %Y, %H:%M")
+
+    def _store(self) -> CommentStore:
+        return self.state.stores.get()
+
+    # -- logging in and out --------------------------------------------------------
+
+    def login_page(
+        self, request: Request, status: int = 200, message: str = "",
+        headers: Mapping[str, str] | None = None,
+    ) -> Response:  # fmt: skip
+        now = self.state.now()
+        if not message and self.state.sessions.get(request.cookies.get(COOKIE), now):
+            return self._redirect(request, "")
+        can_log_in = True
+        if self._store().setting(PASSWORD_SETTING) is None:
+            status, can_log_in = 503, False
+            message = ("No moderator password is set yet. On the server, in the site's folder, "
+                       "run `salon comments set-password`.")  # fmt: skip
+        elif not message and request.args.get("expired"):
+            message = "Your session has ended. Please log in again."
+        response = self._render(
+            "login.html", request, status, title="Log in", message=message,
+            can_log_in=can_log_in, login_token=self.state.login_tokens.issue("login", now),
+        )  # fmt: skip
+        response.headers.update(headers or {})
+        return response
+
+    def login(self, request: Request) -> Response:
+        now = self.state.now()
+        key = rate_key(client_address(request))
+        wait = self.state.login_limits.retry_after(key, now)
+        if wait is not None:
+            minutes = max(1, round(wait / 60))
+            return self.login_page(
+                request, 429,
+                f"Too many wrong passwords from your address. Try again in "
+                f"{plural(minutes, 'minute')}.",
+                {"Retry-After": str(wait)},
+            )  # fmt: skip
+        origin = request_origin(request)
+        if origin is not None and not is_allowed_origin(
+            origin, {self.state.site_origin, own_origin(request)}
+        ):
+            return self.login_page(request, 403, "This login was sent from another site.")
+        verdict = self.state.login_tokens.open(request.form.get("csrf", ""), "login", now)
+        if verdict.check is not TokenCheck.VALID or verdict.age > LOGIN_FORM_SECONDS:
+            return self.login_page(
+                request, 400, "The login form was out of date. Please enter the password again."
+            )
+        stored = self._store().setting(PASSWORD_SETTING)
+        if stored is None:
+            return self.login_page(request)
+        if not verify_password(request.form.get("password", "")[:1024], stored):
+            self.state.login_limits.record(key, now)
+            log.warning("moderation: wrong password from %s", key)
+            return self.login_page(request, 403, "That password is not right.")
+        self.state.login_limits.reset(key)
+        session_id, _ = self.state.sessions.create(now)
+        response = self._redirect(request, "")
+        response.set_cookie(
+            COOKIE, session_id, max_age=int(self.state.sessions.lifetime),
+            path=self.root(request), secure=request.scheme == "https", httponly=True,
+            samesite="Strict",
+        )  # fmt: skip
+        return response
+
+    def logout(self, request: Request, session_id: str, session: Session) -> Response:
+        self.state.sessions.end(session_id)
+        response = self._redirect(request, "/login")
+        response.delete_cookie(COOKIE, path=self.root(request), secure=request.scheme == "https",
+                               httponly=True, samesite="Strict")  # fmt: skip
+        return response
+
+    # -- the lists -----------------------------------------------------------------
+
+    def rows(self, comments: Sequence[StoredComment]) -> list[Row]:
+        store = self._store()
+        rows = []
+        for comment in comments:
+            post = self.state.posts.find(comment.post)
+            parent = store.find(comment.parent) if comment.parent else None
+            rows.append(Row(
+                comment=comment,
+                post_title=post.title if post else comment.post,
+                received=self._when(comment.created),
+                moderated=self._when(comment.moderated_at),
+                parent_author=(parent.author or "(removed)") if parent else "",
+                parent_words=(opening_words(parent.body) or "comment removed") if parent else "",
+                words=opening_words(comment.body),
+            ))  # fmt: skip
+        return rows
+
+    def counts(self) -> dict[str, int]:
+        store = self._store()
+        return {"pending": store.count(CommentStatus.PENDING),
+                "spam": store.count(CommentStatus.SPAM)}  # fmt: skip
+
+    def list_page(
+        self, request: Request, session_id: str, session: Session, spec: ListSpec
+    ) -> Response:
+        store = self._store()
+        comments = store.list_comments(
+            status=spec.status, limit=PAGE_SIZE, newest_first=not spec.oldest_first
+        )
+        total = store.count(spec.status)
+        order = "oldest" if spec.oldest_first else "newest"
+        summary = (
+            f"{plural(total, 'comment')}."
+            if total <= PAGE_SIZE
+            else f"{total} comments; showing the {order} {PAGE_SIZE}. Act on these to see more."
+        )
+        row_actions = tuple((action, label.rstrip("…")) for action, label in spec.actions)
+        return self._render(
+            "list.html", request, title=spec.heading, heading=spec.heading, summary=summary,
+            rows=self.rows(comments), actions=spec.actions, row_actions=row_actions,
+            empty=spec.empty, current=spec.name, counts=self.counts(),
+            select_all=request.args.get("all") == "1",
+            **self._signed_in(session_id, session),
+        )  # fmt: skip
+
+    # -- actions -------------------------------------------------------------------
+
+    def _ids(self, values: Sequence[str]) -> list[str]:
+        return list(dict.fromkeys(v for v in values if _ID.match(v)))
+
+    def _changed(
+        self, request: Request, session_id: str, back: ListSpec, message: str,
+        undo: tuple[tuple[str, str], ...] = (),
+    ) -> Response:  # fmt: skip
+        """After a store change: rewrite the feed, start the hook, say what happened."""
+        store = self._store()
+        try:
+            after_change(self.state.config, store, wait_for_hook=False)
+        except (CommentError, OSError) as exc:
+            log.error("the public feed could not be rewritten: %s", exc)
+            message += f" But the public feed could not be rewritten: {exc}"
+            self.state.sessions.set_flash(session_id, Flash(message, undo, error=True))
+            return self._redirect(request, back.path)
+        self.state.sessions.set_flash(session_id, Flash(message, undo))
+        return self._redirect(request, back.path)
+
+    def _fail(self, request: Request, session_id: str, back: ListSpec, message: str) -> Response:
+        self.state.sessions.set_flash(session_id, Flash(message, error=True))
+        return self._redirect(request, back.path)
+
+    def act(self, request: Request, session_id: str, session: Session) -> Response:
+        back = self._back(request)
+        action, _, one = request.form.get("do", "").partition(":")
+        ids = self._ids([one] if one else request.form.getlist("ids"))
+        if not ids:
+            return self._fail(request, session_id, back, "Select at least one comment first.")
+        store = self._store()
+        if action == "delete":
+            found = [c for c in (store.find(cid) for cid in ids) if c is not None]
+            if not found:
+                return self._fail(request, session_id, back, "Those comments no longer exist.")
+            return self._render(
+                "confirm_delete.html", request, title="Delete comments", rows=self.rows(found),
+                current=back.name, **self._signed_in(session_id, session),
+            )  # fmt: skip
+        status = STATUS_OF.get(action)
+        if status is None:
+            return self._fail(request, session_id, back, "Unknown action.")
+        before = []
+        for cid in ids:
+            comment = store.find(cid)
+            if comment is not None:
+                before.append((cid, comment.status.value))
+        try:
+            store.set_status(ids, status, ACTOR)
+        except CommentError as exc:
+            return self._fail(request, session_id, back, f"Nothing was changed: {exc}.")
+        message = f"{DONE[status]}: {plural(len(ids), 'comment')}."
+        return self._changed(request, session_id, back, message, tuple(before))
+
+    def undo(self, request: Request, session_id: str, session: Session) -> Response:
+        back = self._back(request)
+        groups: dict[CommentStatus, list[str]] = {}
+        for value in request.form.getlist("restore"):
+            cid, _, status_text = value.partition(":")
+            try:
+                status = CommentStatus(status_text)
+            except ValueError:
+                continue
+            if _ID.match(cid):
+                groups.setdefault(status, []).append(cid)
+        if not groups:
+            return self._fail(request, session_id, back, "There is nothing to undo.")
+        store = self._store()
+        try:
+            for status, ids in groups.items():
+                store.set_status(ids, status, ACTOR)
+        except CommentError as exc:
+            return self._fail(request, session_id, back, f"Could not undo: {exc}.")
+        count = sum(len(ids) for ids in groups.values())
+        return self._changed(request, session_id, back,
+                             f"Undone: {plural(count, 'comment')} back as before.")  # fmt: skip
+
+    def delete(self, request: Request, session_id: str, session: Session) -> Response:
+        back = self._back(request)
+        ids = self._ids(request.form.getlist("ids"))
+        if not ids:
+            return self._fail(request, session_id, back, "Select at least one comment first.")
+        try:
+            self._store().delete(ids, ACTOR)
+        except CommentError as exc:
+            return self._fail(request, session_id, back, f"Nothing was deleted: {exc}.")
+        return self._changed(request, session_id, back,
+                             f"Deleted for good: {plural(len(ids), 'comment')}.")  # fmt: skip
+
+    # -- editing -------------------------------------------------------------------
+
+    def _editable(self, comment_id: str) -> StoredComment | None:
+        comment = self._store().find(comment_id) if _ID.match(comment_id) else None
+        return comment if comment is not None and not comment.removed else None
+
+    def _edit_form(
+        self, request: Request, session_id: str, session: Session, comment: StoredComment,
+        form: Mapping[str, Any], errors: Mapping[str, str], status: int = 200,
+    ) -> Response:  # fmt: skip
+        post = self.state.posts.find(comment.post)
+        return self._render(
+            "edit.html", request, status, title="Edit a comment", comment=comment,
+            post_title=post.title if post else comment.post, received=self._when(comment.created),
+            form=form, errors=errors, current=self._back(request).name,
+            **self._signed_in(session_id, session),
+        )  # fmt: skip
+
+    def edit_page(
+        self, request: Request, session_id: str, session: Session, comment_id: str
+    ) -> Response:
+        comment = self._editable(comment_id)
+        if comment is None:
+            return self._message(request, session, 404, "Not found",
+                                 "There is no such comment, or it was deleted.")  # fmt: skip
+        form = {"name": comment.author, "website": comment.website, "body": comment.body,
+                "by_author": comment.by_author}  # fmt: skip
+        return self._edit_form(request, session_id, session, comment, form, {})
+
+    def save_edit(
+        self, request: Request, session_id: str, session: Session, comment_id: str
+    ) -> Response:
+        comment = self._editable(comment_id)
+        if comment is None:
+            return self._message(request, session, 404, "Not found",
+                                 "There is no such comment, or it was deleted.")  # fmt: skip
+        name = clean_text(request.form.get("name", ""), inline=True).strip()
+        website = normalise_website(clean_text(request.form.get("website", ""), inline=True))
+        body = clean_text(request.form.get("body", "").replace("\r\n", "\n")).strip()
+        form = {"name": name, "website": website, "body": body,
+                "by_author": request.form.get("by_author") == "1"}  # fmt: skip
+        checks = {"name": check_name(name), "website": check_website(website),
+                  "body": check_body(body)}  # fmt: skip
+        errors = {field: message for field, message in checks.items() if message}
+        if errors:
+            return self._edit_form(request, session_id, session, comment, form, errors, 400)
+        try:
+            self._store().edit(comment.id, ACTOR, body=body, author=name, website=website,
+                               by_author=bool(form["by_author"]))  # fmt: skip
+        except CommentError as exc:
+            return self._fail(request, session_id, self._back(request), f"Not saved: {exc}.")
+        return self._changed(request, session_id, self._back(request),
+                             f"Saved your changes to the comment by {name}.")  # fmt: skip

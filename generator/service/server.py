@@ -1,0 +1,178 @@
+"""`salon comments serve`: the comment service on waitress, a threaded production
+WSGI server in pure Python.
+
+One line is logged per request. SIGINT and SIGTERM stop the service gracefully: it
+stops accepting connections, lets every request already received (or still being
+received) finish and its answer reach the client, then waits for the worker threads,
+so a submission that was being written is never lost. A second signal stops waiting.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from types import FrameType
+from typing import Any
+from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
+
+from waitress import wasyncore
+from waitress.server import create_server
+
+from ..config import SiteConfig
+from ..errors import CommentError
+from .app import create_app
+from .state import endpoint_path
+from .store import truncate_ip
+
+log = logging.getLogger("salon.service")
+access_log = logging.getLogger("salon.access")
+
+THREADS = 8  # waitress worker threads; SQLite queues the writers, readers run in parallel
+MAX_REQUEST_BODY = 128 * 1024  # waitress refuses larger bodies before the app reads them
+DRAIN_SECONDS = 15.0  # at most this long to finish the requests in flight when stopping
+POLL_SECONDS = 0.5
+
+
+class _LoggedBody:
+    """The response body, passed through; logs the request's line when it is closed."""
+
+    def __init__(
+        self, body: Iterable[bytes], environ: WSGIEnvironment, status: list[str], started: float
+    ) -> None:
+        self._body = body
+        self._environ = environ
+        self._status = status
+        self._started = started
+        self._size = 0
+
+    def __iter__(self) -> Iterator[bytes]:
+        for chunk in self._body:
+            self._size += len(chunk)
+            yield chunk
+
+    def close(self) -> None:
+        try:
+            close = getattr(self._body, "close", None)
+            if close is not None:
+                close()
+        finally:
+            env = self._environ
+            query = env.get("QUERY_STRING", "")
+            target = env.get("PATH_INFO", "") + (f"?{query}" if query else "")
+            # The address is logged truncated, as the store keeps it: logs are not a
+            # back door for the personal data the store is careful with.
+            access_log.info(
+                '%s "%s %s %s" %s %d %.1fms',
+                truncate_ip(env.get("REMOTE_ADDR", "")) or "-",
+                env.get("REQUEST_METHOD", "-"), target, env.get("SERVER_PROTOCOL", "-"),
+                self._status[0] if self._status else "-", self._size,
+                (time.perf_counter() - self._started) * 1000,
+            )  # fmt: skip
+
+
+def log_requests(app: WSGIApplication) -> WSGIApplication:
+    """Wrap ``app`` so that every request logs one line once its answer is sent."""
+
+    def logged(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        started = time.perf_counter()
+        status: list[str] = []
+
+        def capture(code: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            status[:] = [code.split(" ", 1)[0]]
+            return start_response(code, headers, exc_info)
+
+        return _LoggedBody(app(environ, capture), environ, status, started)
+
+    return logged
+
+
+def _configure_logging() -> None:
+    root = logging.getLogger()
+    if not root.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%Y-%m-%d %H:%M:%S"))
+        root.addHandler(handler)
+    if root.level == logging.NOTSET or root.level > logging.INFO:
+        root.setLevel(logging.INFO)
+
+
+def _busy(channel: Any) -> bool:
+    """A connection with a request being received, run or answered."""
+    return bool(channel.requests or channel.request is not None or channel.total_outbufs_len)
+
+
+def _drain(server: Any, stopping: threading.Event, force: threading.Event) -> None:
+    """Stop accepting, then run the loop until every request in flight is answered."""
+    wasyncore.dispatcher.close(server)  # the listening socket only; the trigger stays
+    deadline = time.monotonic() + DRAIN_SECONDS
+    while time.monotonic() < deadline and not force.is_set():
+        channels = list(server.active_channels.values())
+        for channel in channels:
+            if not _busy(channel):
+                channel.handle_close()  # an idle keep-alive connection: nothing to lose
+        if not any(_busy(channel) for channel in channels):
+            return
+        wasyncore.loop(timeout=0.05, map=server._map, use_poll=True, count=1)
+    busy = sum(1 for channel in server.active_channels.values() if _busy(channel))
+    if busy:
+        log.warning("stopping with %d request(s) still unfinished", busy)
+
+
+def make_server(app: WSGIApplication, host: str, port: int) -> Any:
+    """A waitress server for ``app`` with Salon's settings, listening but not yet running."""
+    try:
+        return create_server(
+            log_requests(app), host=host, port=port, threads=THREADS, ident="salon",
+            max_request_body_size=MAX_REQUEST_BODY, channel_timeout=60,
+            clear_untrusted_proxy_headers=False, asyncore_use_poll=True,
+        )  # fmt: skip
+    except OSError as exc:
+        raise CommentError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+
+
+def serve_forever(config: SiteConfig, host: str, port: int) -> int:
+    """Serve the comment service on host:port until SIGINT or SIGTERM. Returns 0."""
+    _configure_logging()
+    server = make_server(create_app(config), host, port)
+
+    stopping, force = threading.Event(), threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        if stopping.is_set():
+            force.set()
+        stopping.set()
+        server.pull_trigger()  # wake the loop now rather than at its next timeout
+
+    previous: dict[signal.Signals, Any] = {}
+    if threading.current_thread() is threading.main_thread():
+        for stop_signal in (signal.SIGINT, signal.SIGTERM):
+            previous[stop_signal] = signal.signal(stop_signal, on_signal)
+
+    host_shown = str(server.effective_host)
+    if ":" in host_shown:
+        host_shown = f"[{host_shown}]"
+    log.info(
+        "Salon comment service for %s on http://%s:%s/ (comments at %s, moderation at "
+        "/moderate); stop with Ctrl-C",
+        config.title, host_shown, server.effective_port, endpoint_path(config),
+    )  # fmt: skip
+    try:
+        while not stopping.is_set():
+            wasyncore.loop(timeout=POLL_SECONDS, map=server._map, use_poll=True, count=1)
+        log.info("stopping: finishing the requests in flight")
+        _drain(server, stopping, force)
+    finally:
+        # Worker threads finish the task they are running (a comment being stored)
+        # before they exit; tasks never started are cancelled.
+        server.task_dispatcher.shutdown(cancel_pending=True, timeout=DRAIN_SECONDS)
+        for channel in list(server.active_channels.values()):
+            channel.handle_close()
+        server.trigger.close()
+        for stop_signal, handler in previous.items():
+            signal.signal(stop_signal, handler)
+    log.info("stopped")
+    return 0

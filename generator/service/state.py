@@ -1,0 +1,104 @@
+"""Everything the service's handlers share, made once by create_app."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from ..config import SiteConfig
+from .manifest import PostIndex
+from .moderation import open_store
+from .ratelimit import Limit, RateLimiter
+from .reader_pages import ReaderPages
+from .sessions import SessionStore
+from .store import CommentStore
+from .tokens import FormTokens, Signer, SpentTokens, derive_key
+from .web import normalise_origin
+
+MANIFEST = Path(".salon") / "posts.json"
+DEFAULT_ENDPOINT = "/api/comments"
+# Failed logins allowed from one address: a few typos, never a dictionary.
+LOGIN_FAILURES = (Limit(5, 15 * 60), Limit(20, 24 * 3600))
+LOGIN_FORM_SECONDS = 2 * 3600  # a login page left open longer must be reloaded
+
+
+def endpoint_path(config: SiteConfig) -> str:
+    """The path part of comments.endpoint, where the intake listens."""
+    path = urlsplit(config.comments.endpoint).path.rstrip("/")
+    return path if path.startswith("/") else DEFAULT_ENDPOINT
+
+
+class StorePool:
+    """One store connection per server thread (SQLite connections are not shared)."""
+
+    def __init__(self, config: SiteConfig) -> None:
+        self.config = config
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._all: list[CommentStore] = []
+
+    def get(self) -> CommentStore:
+        store: CommentStore | None = getattr(self._local, "store", None)
+        if store is None:
+            store = open_store(self.config)
+            self._local.store = store
+            with self._lock:
+                self._all.append(store)
+        return store
+
+    def close_all(self) -> None:
+        with self._lock:
+            for store in self._all:
+                store.close()
+            self._all.clear()
+
+
+@dataclass
+class ServiceState:
+    config: SiteConfig
+    clock: Callable[[], float]
+    stores: StorePool
+    posts: PostIndex
+    form_tokens: FormTokens
+    login_tokens: Signer
+    spent_tokens: SpentTokens
+    intake_limits: RateLimiter
+    login_limits: RateLimiter
+    sessions: SessionStore
+    pages: ReaderPages
+    endpoint: str
+    site_origin: str | None
+    # Taken around "is it a duplicate? then store it", so two copies sent at once
+    # cannot both pass the check. SQLite serialises writes anyway; this costs nothing.
+    intake_lock: threading.Lock
+
+    @classmethod
+    def create(cls, config: SiteConfig, clock: Callable[[], float]) -> ServiceState:
+        stores = StorePool(config)
+        secret = stores.get().secret()
+        rules = config.comments.service
+        max_age = rules.max_form_age_hours * 3600
+        return cls(
+            config=config,
+            clock=clock,
+            stores=stores,
+            posts=PostIndex(config.root / MANIFEST),
+            form_tokens=FormTokens(derive_key(secret, "form"), rules.min_seconds, max_age),
+            login_tokens=Signer(derive_key(secret, "login")),
+            spent_tokens=SpentTokens(max_age + 3600),
+            intake_limits=RateLimiter(
+                [Limit(rules.rate_per_minute, 60), Limit(rules.rate_per_hour, 3600)]
+            ),
+            login_limits=RateLimiter(LOGIN_FAILURES),
+            sessions=SessionStore(rules.session_hours * 3600),
+            pages=ReaderPages(config),
+            endpoint=endpoint_path(config),
+            site_origin=normalise_origin(config.base_url),
+            intake_lock=threading.Lock(),
+        )
+
+    def now(self) -> float:
+        return self.clock()
