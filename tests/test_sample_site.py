@@ -119,10 +119,6 @@ def test_every_internal_link_resolves_to_a_file_that_exists(built: Built) -> Non
     assert broken == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="theme bug: base.html's footer links site.author_url without the |url filter",
-)
 def test_every_internal_link_resolves_when_the_site_lives_under_a_path(
     tmp_path: Path,
 ) -> None:
