@@ -69,7 +69,7 @@ def test_post_page_shows_title_dates_author_category_tags_and_reading_time(basic
     assert published.get("datetime") == "2025-01-10T00:00:00+01:00"
     assert published.text == "10 January 2025"
     assert article.one("time", class_="dt-updated").get("datetime") == "2025-02-01T10:00:00+01:00"
-    assert article.one("a", class_="p-author h-card").text == "Guest Writer"
+    assert article.one("span", class_="p-author h-card").text == "Guest Writer"
     assert [a.text for a in article.find_all("a", rel="tag")] == ["Craft", "Walking"]
     assert hrefs(article.find_all("a", rel="tag")) == ["/tags/craft/", "/tags/walking/"]
     kicker = article.one("p", class_="kicker").one("a", class_="p-category")
