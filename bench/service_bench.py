@@ -160,6 +160,16 @@ def run_load(port: int, clients: int, requests: int, label: str) -> Result:
                   cuts[89], cuts[98], times[-1])  # fmt: skip
 
 
+def measure(root: Path, log: Path, clients: int, requests: int, label: str) -> Result:
+    """Start the service, warm it up, measure, and stop it whatever happens."""
+    process, port = start_server(root, log)
+    try:
+        run_load(port, clients, 100, "warm-up")
+        return run_load(port, clients, requests, label)
+    finally:
+        stop_server(process)
+
+
 def fill_store(root: Path, count: int) -> None:
     """Add ``count`` comments in one transaction: mostly approved, some pending and spam."""
     config = load_config(root)
@@ -208,10 +218,7 @@ def main() -> None:
         root = make_site(Path(tmp) / "site")
         log = Path(tmp) / "service.log"
 
-        process, port = start_server(root, log)
-        run_load(port, args.clients, 100, "warm-up")
-        empty = run_load(port, args.clients, args.requests, "empty store")
-        stop_server(process)
+        empty = measure(root, log, args.clients, args.requests, "empty store")
         print(empty.show())
 
         began = time.perf_counter()
@@ -220,10 +227,7 @@ def main() -> None:
             total = store.count()
         print(f"(filled the store to {total:,} comments in {time.perf_counter() - began:.1f} s)")
 
-        process, port = start_server(root, log)
-        run_load(port, args.clients, 100, "warm-up")
-        full = run_load(port, args.clients, args.requests, f"store of {total:,} comments")
-        stop_server(process)
+        full = measure(root, log, args.clients, args.requests, f"store of {total:,} comments")
         print(full.show())
         errors = [line for line in log.read_text().splitlines() if '" 5' in line]
         print(f"5xx answers in the request log: {len(errors)}")

@@ -135,6 +135,16 @@ def test_a_submission_in_flight_when_stopping_is_not_lost(
         assert store.get(comment_id).body == "Sent while the server stops."
 
 
+def test_signals_in_quick_succession_still_stop_it(tmp_path: Path, start_service: object) -> None:
+    # A supervisor and a terminal may both signal at once; the handler must not block.
+    for _ in range(3):
+        service = start_service(make_site(tmp_path / "site"))  # type: ignore[operator]
+        for stop_signal in (signal.SIGINT, signal.SIGTERM, signal.SIGINT):
+            service.process.send_signal(stop_signal)
+        assert service.process.wait(timeout=20) == 0
+        assert service.log().splitlines()[-1].endswith("stopped")
+
+
 def test_a_port_in_use_is_a_clear_error(tmp_path: Path) -> None:
     config = make_site(tmp_path / "site")
     with socket.socket() as taken:

@@ -9,6 +9,7 @@ so a submission that was being written is never lost. A second signal stops wait
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import signal
 import sys
@@ -105,11 +106,20 @@ def _busy(channel: Any) -> bool:
     return bool(channel.requests or channel.request is not None or channel.total_outbufs_len)
 
 
-def _drain(server: Any, stopping: threading.Event, force: threading.Event) -> None:
+class _Stop:
+    """What the signal handler tells the loop. Plain attributes, no lock: a handler that
+    took a lock could deadlock against itself when a second signal interrupts the first
+    (as happens when a supervisor and the terminal both send one)."""
+
+    requested = False
+    forced = False
+
+
+def _drain(server: Any, stop: _Stop) -> None:
     """Stop accepting, then run the loop until every request in flight is answered."""
     wasyncore.dispatcher.close(server)  # the listening socket only; the trigger stays
     deadline = time.monotonic() + DRAIN_SECONDS
-    while time.monotonic() < deadline and not force.is_set():
+    while time.monotonic() < deadline and not stop.forced:
         channels = list(server.active_channels.values())
         for channel in channels:
             if not _busy(channel):
@@ -139,13 +149,16 @@ def serve_forever(config: SiteConfig, host: str, port: int) -> int:
     _configure_logging()
     server = make_server(create_app(config), host, port)
 
-    stopping, force = threading.Event(), threading.Event()
+    stop = _Stop()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
-        if stopping.is_set():
-            force.set()
-        stopping.set()
-        server.pull_trigger()  # wake the loop now rather than at its next timeout
+        if stop.requested:
+            stop.forced = True
+        stop.requested = True
+        # Wakes the loop at once (a write to a pipe, no lock); after the loop has ended
+        # and closed the pipe there is nothing to wake.
+        with contextlib.suppress(OSError):
+            server.pull_trigger()
 
     previous: dict[signal.Signals, Any] = {}
     if threading.current_thread() is threading.main_thread():
@@ -161,18 +174,18 @@ def serve_forever(config: SiteConfig, host: str, port: int) -> int:
         config.title, host_shown, server.effective_port, endpoint_path(config),
     )  # fmt: skip
     try:
-        while not stopping.is_set():
+        while not stop.requested:
             wasyncore.loop(timeout=POLL_SECONDS, map=server._map, use_poll=True, count=1)
         log.info("stopping: finishing the requests in flight")
-        _drain(server, stopping, force)
+        _drain(server, stop)
     finally:
         # Worker threads finish the task they are running (a comment being stored)
         # before they exit; tasks never started are cancelled.
         server.task_dispatcher.shutdown(cancel_pending=True, timeout=DRAIN_SECONDS)
         for channel in list(server.active_channels.values()):
             channel.handle_close()
-        server.trigger.close()
         for stop_signal, handler in previous.items():
             signal.signal(stop_signal, handler)
+        server.trigger.close()
     log.info("stopped")
     return 0

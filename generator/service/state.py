@@ -56,7 +56,7 @@ class StorePool:
             self._all.clear()
 
 
-@dataclass
+@dataclass(frozen=True)
 class ServiceState:
     config: SiteConfig
     clock: Callable[[], float]
