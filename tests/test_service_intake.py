@@ -182,7 +182,7 @@ def test_the_error_page_keeps_everything_the_reader_typed(client: Client) -> Non
     assert form.one("input", name="website").get("value") == "https://ada.example"
     assert form.one("input", name="post").get("value") == "hello"
     assert form.one("input", name="name").get("aria-invalid") == "true"
-    assert form.one("input", name="token").get("value"), "a fresh token to send again with"
+    assert not form.one("input", name="token").get("value"), "no token was sent: none given"
     assert form.one("input", name="homepage").get("value") is None
     errors = [li.text for li in doc.one("div", class_="form-errors").find_all("li")]
     assert errors == [
@@ -546,3 +546,14 @@ def test_the_built_form_posts_what_the_service_reads(sample_site: Path) -> None:
         (comment,) = store.list_comments(status=CommentStatus.PENDING)
         assert (comment.post, comment.body, comment.held_because) == (
             key, "Written in the real form.", "")  # fmt: skip
+
+
+def test_a_corrected_form_keeps_its_token_so_a_quick_fix_is_not_spam(client: Client) -> None:
+    token = client.token()
+    reply = client.post_form(comment_fields(name="", token=token))
+    assert reply.status == 400
+    form = reply.html().one("form", class_="comment-form")
+    assert form.one("input", name="token").get("value") == token
+    forged = client.post_form(comment_fields(name="", token="1.forged.token"))
+    fresh = forged.html().one("form", class_="comment-form").one("input", name="token")
+    assert fresh.get("value") not in ("", None, "1.forged.token")

@@ -181,8 +181,11 @@ def comment_to_json(comment: PublicComment) -> dict[str, Any]:
 def serialise_feed(comments: Iterable[PublicComment], generated: datetime | None = None) -> str:
     """The feed's text: stable order (post, time, id) so equal inputs give equal bytes."""
     ordered = sorted(comments, key=lambda c: (c.post, c.created, c.id))
-    document: dict[str, Any] = {"version": FEED_VERSION}
+    head = f'{{\n  "version": {FEED_VERSION},\n'
     if generated is not None:
-        document["generated"] = _time(generated)
-    document["comments"] = [comment_to_json(c) for c in ordered]
-    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+        head += f'  "generated": "{_time(generated)}",\n'
+    # One comment a line: readable, diffable, and written by json's C encoder (an
+    # indented dump falls back to pure Python, seconds for a feed of 100,000 comments).
+    lines = ",\n".join("    " + json.dumps(comment_to_json(c), ensure_ascii=False) for c in ordered)
+    body = f'  "comments": [\n{lines}\n  ]\n' if ordered else '  "comments": []\n'
+    return head + body + "}\n"

@@ -75,6 +75,18 @@ class Answer:
         return self._page(400, notices, by_field, None, show_form="post" not in errors,
                           clear_parent="parent" in errors)  # fmt: skip
 
+    def _token_for_retry(self, submitted: str, post: str) -> str:
+        """The token the corrected form is sent with.
+
+        A good token is kept, so its clock still runs from when the essay was opened and
+        a reader who fixes a typo quickly is not taken for a script; no token stays none
+        (the comment is held for moderation as before); a forged or stale one is replaced.
+        """
+        check = self.state.form_tokens.check(submitted, post, self.state.now()).check
+        if check in (TokenCheck.VALID, TokenCheck.TOO_FAST, TokenCheck.MISSING):
+            return submitted
+        return self.state.form_tokens.issue(post, self.state.now())
+
     def _page(
         self, status: int, notices: list[str], errors: Mapping[str, str],
         headers: Mapping[str, str] | None, show_form: bool, clear_parent: bool = False,
@@ -86,8 +98,7 @@ class Answer:
         entry = None
         if post is not None:
             entry = FormEntry(post.key, post.title, post.url, comments_open=post.open)
-            # A fresh token, so that sending the form again from this page is not spam.
-            form["token"] = self.state.form_tokens.issue(post.key, self.state.now())
+            form["token"] = self._token_for_retry(form.get("token", ""), post.key)
         html = self.state.pages.render(
             "comment_error.html", "Your comment was not sent yet", self.state.endpoint,
             entry=entry, form=form, errors=dict(errors), notices=notices,
