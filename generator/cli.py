@@ -14,7 +14,8 @@ def _site_dir(args: argparse.Namespace) -> Path:
     return Path(args.site).resolve()
 
 
-def _progress_printer() -> object:
+def _progress_printer() -> Callable[[int, int], None] | None:
+    """A progress bar on a terminal; nothing when output goes to a file or CI."""
     if not sys.stderr.isatty():
         return None
 
@@ -34,9 +35,10 @@ def cmd_build(args: argparse.Namespace) -> int:
 
     result = build_site(
         _site_dir(args),
-        BuildOptions(drafts=args.drafts, future=args.future, jobs=args.jobs,
-                     progress=_progress_printer()),  # type: ignore[arg-type]
-    )  # fmt: skip
+        BuildOptions(
+            drafts=args.drafts, future=args.future, jobs=args.jobs, progress=_progress_printer()
+        ),
+    )
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     if args.timings:
