@@ -223,11 +223,16 @@ def build_site(
             every_document, source_hashes = parse_sources(cache, sources, config, options.jobs)
             del sources  # the texts live on in the documents; keep memory for what follows
             documents, drafts, future = select_published(every_document, options, now)
+            valid_until = deadline(every_document, config, now)
+            del every_document
             check_unique_urls(documents)
         with timer.step("markdown"):
             rendered = render_documents(cache, documents, options.jobs, options.progress)
+            # From here on pages show the rendered HTML; the Markdown source is only weight.
+            documents = [replace(doc, body="") for doc in documents]
         with timer.step("comments"):
             feed = load_feed_cached(cache, config, feed_text)
+            del feed_text  # tens of megabytes for a big archive, parsed now
             posts = [doc for doc in documents if doc.kind is Kind.POST]
             threads, warnings = merge_comments(
                 feed, (doc.key for doc in posts), config.comments.max_depth, config.comments.feed
@@ -246,7 +251,7 @@ def build_site(
         write_private(config.private_dir / "posts.json", post_manifest(config, posts, open_keys))
         record = LastBuild(
             digest=digest,
-            valid_until=deadline(every_document, config, now),
+            valid_until=valid_until,
             posts=len(model.posts),
             pages=len(model.pages),
             drafts_held=drafts,
