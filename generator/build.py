@@ -5,6 +5,7 @@ config → content → markdown → comments merge → templates → write.
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 import time
@@ -162,6 +163,16 @@ def workers(jobs: int | None) -> int:
     return jobs if jobs is not None else (os.cpu_count() or 1)
 
 
+def _load_malloc_trim() -> Callable[[int], int] | None:
+    try:
+        return ctypes.CDLL("libc.so.6").malloc_trim
+    except (OSError, AttributeError):  # not glibc: nothing to do
+        return None
+
+
+_MALLOC_TRIM = _load_malloc_trim()
+
+
 class Timer:
     def __init__(self) -> None:
         self.timings: dict[str, float] = {}
@@ -171,6 +182,10 @@ class Timer:
         start = time.perf_counter()
         yield
         self.timings[name] = time.perf_counter() - start
+        # Each step frees much of what it built; glibc keeps freed memory unless asked
+        # to give it back, and a big archive's build would otherwise only ever grow.
+        if _MALLOC_TRIM is not None:
+            _MALLOC_TRIM(0)
 
 
 @dataclass
@@ -305,6 +320,6 @@ def preview_edit(root: Path, paths: list[Path], memory: BuildMemory) -> list[str
             continue  # the full build reports it
         if doc.url != old.doc.url or doc.draft:
             continue
-        entry = replace(old, doc=doc, rendered=render(doc.body, doc.summary))
+        entry = replace(old, doc=doc, texts={doc.source: render(doc.body, doc.summary)})
         written.append(renderer.preview(entry))
     return written

@@ -12,7 +12,7 @@ import hashlib
 import os
 import pickle
 import sqlite3
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
@@ -41,6 +41,7 @@ def _hash(*parts: str) -> str:
 class BuildCache:
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
         self.db = sqlite3.connect(path)
         self.db.execute("PRAGMA journal_mode = WAL")
         self.db.execute("PRAGMA synchronous = OFF")  # a lost cache only costs time
@@ -66,13 +67,23 @@ class BuildCache:
                     continue
         return found
 
+    def keys_present(self, table: str, keys: Iterable[str]) -> set[str]:
+        wanted = list(dict.fromkeys(keys))
+        found: set[str] = set()
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = self.db.execute(f"SELECT key FROM {table} WHERE key IN ({marks})", chunk)
+            found.update(key for (key,) in rows)
+        return found
+
     def put_many(self, table: str, items: dict[str, Any]) -> None:
         if not items:
             return
         with self.db:
-            self.db.executemany(
+            self.db.executemany(  # a generator: one pickle in memory at a time
                 f"INSERT OR REPLACE INTO {table} VALUES (?, ?)",
-                [(key, pickle.dumps(value, protocol=5)) for key, value in items.items()],
+                ((key, pickle.dumps(value, protocol=5)) for key, value in items.items()),
             )
 
     def compute(
@@ -156,14 +167,64 @@ def _render(pair: tuple[str, str]) -> Rendered:
     return render(pair[0], pair[1])
 
 
+class RenderedStore(Mapping[str, Rendered]):
+    """Rendered Markdown by source path, read from the cache when a page asks for it.
+
+    A big archive's rendered HTML is hundreds of megabytes; holding it all would set
+    the build's peak memory. Each process (the forked page renderers too) opens its
+    own read-only connection; a few recent entries are kept, as pages ask in runs.
+    """
+
+    def __init__(self, path: Path, keys: dict[str, str]) -> None:
+        self.path = path
+        self._keys = keys
+        self._db: sqlite3.Connection | None = None
+        self._pid = 0
+        self._recent: dict[str, Rendered] = {}
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._db is None or self._pid != os.getpid():
+            self._db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
+            self._pid = os.getpid()
+            self._recent = {}
+        return self._db
+
+    def __getitem__(self, source: str) -> Rendered:
+        found = self._recent.get(source)
+        if found is not None:
+            return found
+        key = self._keys[source]
+        row = (
+            self._connection()
+            .execute("SELECT value FROM markdown WHERE key = ?", (key,))
+            .fetchone()
+        )
+        if row is None:
+            raise KeyError(source)
+        rendered: Rendered = pickle.loads(row[0])
+        if len(self._recent) >= 64:
+            self._recent.pop(next(iter(self._recent)))
+        self._recent[source] = rendered
+        return rendered
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._keys)
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+
 def render_documents(
     cache: BuildCache, documents: Sequence[Document], jobs: int | None, progress: Progress | None
-) -> dict[str, Rendered]:
-    """Rendered Markdown for each document, by source path."""
+) -> RenderedStore:
+    """Rendered Markdown for each document, by source path, kept in the cache."""
     keys = {doc.source: _hash(doc.summary, doc.body) for doc in documents}
-    inputs = {keys[doc.source]: (doc.body, doc.summary) for doc in documents}
-    rendered = cache.compute("markdown", inputs, _render, jobs, progress)
-    return {source: rendered[key] for source, key in keys.items()}
+    present = cache.keys_present("markdown", keys.values())
+    todo = list({keys[d.source]: (d.body, d.summary) for d in documents
+                 if keys[d.source] not in present}.items())  # fmt: skip
+    for start in range(0, len(todo), 1000):  # in batches, so memory stays flat
+        cache.put_many("markdown", run_many(_render, todo[start : start + 1000], jobs, progress))
+    return RenderedStore(cache.path, keys)
 
 
 def render_comments(

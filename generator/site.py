@@ -19,16 +19,20 @@ from .urls import taxonomy_url
 TOC_MIN_HEADINGS = 3
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Entry:
     """A post or page ready for a template."""
 
     doc: Document
-    rendered: Rendered
+    texts: Mapping[str, Rendered]  # rendered Markdown by source, loaded when asked for
     thread: Thread
     comments_open: bool
     fingerprint: str = ""  # changes whenever anything a page shows of this entry changes
     taxonomies: tuple[str, ...] = ("tags", "categories")  # those that have pages to link to
+
+    @property
+    def rendered(self) -> Rendered:
+        return self.texts[self.doc.source]
 
     @property
     def kind(self) -> str:
@@ -172,9 +176,7 @@ def assemble(
         fingerprint = hashlib.sha1(
             f"{source_hash}\0{thread.digest}\0{is_open}".encode()
         ).hexdigest()
-        entries.append(
-            Entry(doc, rendered[doc.source], thread, is_open, fingerprint, config.taxonomies)
-        )
+        entries.append(Entry(doc, rendered, thread, is_open, fingerprint, config.taxonomies))
     posts = sorted(
         (e for e in entries if e.doc.kind is Kind.POST),
         key=lambda e: (e.date, e.doc.source),
