@@ -7,12 +7,15 @@ made by bench.corpus), edits an essay several times, and prints each delay.
 from __future__ import annotations
 
 import argparse
+import queue
 import socket
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
+from typing import IO
 
 
 def free_port() -> int:
@@ -48,6 +51,14 @@ def main() -> None:
         for line in server.stdout:
             if "watching for changes" in line:
                 break
+        rebuilt = queue.Queue[str]()
+
+        def follow(stream: IO[str]) -> None:
+            for line in stream:
+                if line.startswith("[serve] content"):
+                    rebuilt.put(line)
+
+        threading.Thread(target=follow, args=(server.stdout,), daemon=True).start()
         outputs = list((site / "output").rglob(f"{essay.stem}/index.html"))
         page = outputs[0]
         delays = []
@@ -60,7 +71,8 @@ def main() -> None:
             wait_for(lambda m=marker: m in page.read_text(encoding="utf-8"), 60)
             delays.append((time.perf_counter() - saved) * 1000)
             print(f"edit {number + 1}: page on disk after {delays[-1]:.0f} ms", flush=True)
-            time.sleep(3)  # let the full incremental rebuild finish before the next save
+            # The author reads before saving again: let the full rebuild finish first.
+            print(f"  full rebuild: {rebuilt.get(timeout=120).strip()}", flush=True)
         print(f"median {statistics.median(delays):.0f} ms, worst {max(delays):.0f} ms")
     finally:
         server.terminate()
