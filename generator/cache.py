@@ -67,6 +67,22 @@ class BuildCache:
                     continue
         return found
 
+    def prune(self, table: str, keep: Iterable[str]) -> None:
+        """Forget entries this build did not use, once they outnumber the used ones.
+
+        Every edit adds an entry; without this, years of edits would only ever grow
+        the cache.
+        """
+        wanted = set(keep)
+        (count,) = self.db.execute(f"SELECT count(*) FROM {table}").fetchone()
+        if count <= 2 * len(wanted) + 500:
+            return
+        with self.db:
+            self.db.execute("CREATE TEMP TABLE IF NOT EXISTS keep (key TEXT PRIMARY KEY)")
+            self.db.execute("DELETE FROM keep")
+            self.db.executemany("INSERT OR IGNORE INTO keep VALUES (?)", ((k,) for k in wanted))
+            self.db.execute(f"DELETE FROM {table} WHERE key NOT IN (SELECT key FROM keep)")
+
     def keys_present(self, table: str, keys: Iterable[str]) -> set[str]:
         wanted = list(dict.fromkeys(keys))
         found: set[str] = set()
@@ -149,6 +165,7 @@ def parse_sources(
             problems.extend(result)
     if problems:
         raise SiteError(problems)
+    cache.prune("documents", keys)
     return documents, {source.path: key for source, key in zip(sources, keys, strict=True)}
 
 
@@ -224,6 +241,7 @@ def render_documents(
                  if keys[d.source] not in present}.items())  # fmt: skip
     for start in range(0, len(todo), 1000):  # in batches, so memory stays flat
         cache.put_many("markdown", run_many(_render, todo[start : start + 1000], jobs, progress))
+    cache.prune("markdown", keys.values())
     return RenderedStore(cache.path, keys)
 
 
@@ -245,6 +263,7 @@ def render_comments(
     inputs = {keys[c.id]: c.body for c in visible}
     rendered = cache.compute("comments", inputs, render_comment_body, jobs)
     html = {cid: rendered[key] for cid, key in keys.items()}
+    cache.prune("comments", keys.values())
     with cache.db:
         cache.db.execute("DELETE FROM comment_maps")  # only the latest is worth keeping
     cache.put_many("comment_maps", {whole: html})

@@ -287,3 +287,28 @@ def test_a_scheduled_post_appears_once_its_time_has_come(tmp_path: Path) -> None
     later = build_site(site, BuildOptions(now=due + timedelta(minutes=1), jobs=1))
     assert later.future_held == 0
     assert (site / "output" / due.strftime("%Y/%m") / "soon" / "index.html").is_file()
+
+
+def test_the_cache_forgets_what_years_of_edits_left_behind(tmp_path: Path) -> None:
+    import sqlite3
+
+    from generator.cache import BuildCache, render_documents
+    from generator.config import load_config
+    from generator.content import iter_sources, parse_document
+
+    site = tmp_path / "site"
+    shutil.copytree(SITES / "incremental", site)
+    essay = site / POST.format(3)
+    original = essay.read_text(encoding="utf-8")
+    for number in range(700):  # each edit leaves a stale entry behind
+        essay.write_text(original.replace("More words", f"Edit {number}"), encoding="utf-8")
+        config = load_config(site)
+        docs = [parse_document(s, config) for s in iter_sources(config)]
+        cache = BuildCache(config.private_dir / "cache.sqlite3")
+        render_documents(cache, docs, jobs=1, progress=None)
+        cache.close()
+    db = sqlite3.connect(site / ".salon" / "cache.sqlite3")
+    (rows,) = db.execute("SELECT count(*) FROM markdown").fetchone()
+    assert rows <= 2 * 6 + 500 + 1
+    build_site(site, OPTIONS)
+    assert b"Edit 699" in (site / "output/2024/03/essay-3/index.html").read_bytes()
