@@ -39,7 +39,7 @@ from .freshness import (
 from .markdown import render
 from .models import Document, Kind
 from .render import Renderer
-from .site import assemble
+from .site import SiteView, assemble
 from .templates import make_environment, theme_chain
 from .writer import Manifest, Staging, WriteReport, write_outputs, write_private
 
@@ -150,13 +150,21 @@ def asset_targets(config: SiteConfig, documents: list[Document]) -> list[tuple[s
     return targets
 
 
-def post_manifest(config: SiteConfig, model_posts: list[Document], open_keys: set[str]) -> bytes:
-    """What the comment service needs to know: which posts exist and which are open."""
+def post_manifest(model_posts: list[Document], open_keys: set[str], site: SiteView) -> bytes:
+    """What the comment service needs to know: which posts exist and which are open,
+    and what its reader pages need to look like the rest of the site."""
     posts = {
         doc.key: {"title": doc.title, "url": doc.url, "open": doc.key in open_keys}
         for doc in model_posts
     }
-    return json.dumps({"version": 1, "posts": posts}, ensure_ascii=False, indent=1).encode()
+    look = {
+        "nav": [{"title": item.title, "url": item.url} for item in site.nav],
+        "css_url": site.css_url,
+        "js_url": site.js_url,
+    }
+    return json.dumps(
+        {"version": 1, "posts": posts, "site": look}, ensure_ascii=False, indent=1
+    ).encode()
 
 
 def workers(jobs: int | None) -> int:
@@ -263,7 +271,9 @@ def build_site(
     with timer.step("write"):
         report = write_outputs(config.output_dir, outputs, manifest, staging)
         open_keys = {entry.key for entry in model.posts if entry.comments_open}
-        write_private(config.private_dir / "posts.json", post_manifest(config, posts, open_keys))
+        write_private(
+            config.private_dir / "posts.json", post_manifest(posts, open_keys, renderer.site)
+        )
         record = LastBuild(
             digest=digest,
             valid_until=valid_until,

@@ -145,6 +145,7 @@ class Renderer:
         self.comment_html = comment_html
         install_filters(env, config, comment_html)
         self.css = self._stylesheet()
+        nav_pages = tuple(p for p in model.pages if not p.extra.get("hide_from_nav"))
         self.site = SiteView(
             title=config.title,
             description=config.description,
@@ -158,11 +159,11 @@ class Renderer:
             comments_endpoint=config.comments.endpoint,
             feeds_atom=config.feeds.atom,
             feeds_rss=config.feeds.rss,
-            nav=tuple(p for p in model.pages if not p.extra.get("hide_from_nav")),
+            nav=nav_pages,
             css_url="/assets/style.css?v=" + hashlib.sha1(self.css).hexdigest()[:10],
             js_url="/assets/salon.js?v=" + self._script_version(),
         )
-        nav = _fingerprints(self.site.nav).encode()
+        nav = _fingerprints(nav_pages).encode()
         # Feeds do not go through templates: their keys leave the theme out.
         self.feed_fingerprint = hashlib.sha1(
             f"{code_fingerprint()}\0{config!r}".encode()

@@ -8,7 +8,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from .comments.merge import Thread
 from .config import SiteConfig
@@ -119,6 +119,22 @@ class Entry:
         return self.doc.extra
 
 
+class NavLink(Protocol):
+    """What a navigation item shows: an Entry of a page, or a Link."""
+
+    @property
+    def title(self) -> str: ...
+
+    @property
+    def url(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class Link:
+    title: str
+    url: str
+
+
 @dataclass(frozen=True)
 class SiteView:
     """What templates may know about the site: site.yaml minus anything private."""
@@ -135,7 +151,7 @@ class SiteView:
     comments_endpoint: str
     feeds_atom: bool
     feeds_rss: bool
-    nav: tuple[Entry, ...]
+    nav: tuple[NavLink, ...]
     css_url: str
     js_url: str
 

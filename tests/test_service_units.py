@@ -359,3 +359,16 @@ def test_normalise_origin(url: str, origin: str | None) -> None:
 )
 def test_rate_key(address: str, key: str) -> None:
     assert rate_key(address) == key
+
+
+def test_reader_pages_look_like_the_built_site() -> None:
+    from generator.service.manifest import SiteLook, parse_site_look
+
+    text = (
+        '{"version": 1, "posts": {}, "site": {"nav": [{"title": "About", "url": "/about/"}],'
+        ' "css_url": "/assets/style.css?v=abc", "js_url": "/assets/salon.js?v=def"}}'
+    )
+    assert parse_site_look(text) == SiteLook(
+        (("About", "/about/"),), "/assets/style.css?v=abc", "/assets/salon.js?v=def"
+    )
+    assert parse_site_look('{"version": 1, "posts": {}}') == SiteLook()

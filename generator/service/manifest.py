@@ -1,12 +1,15 @@
 """Which posts exist and which take comments: the manifest `salon build` writes.
 
-``<site>/.salon/posts.json`` is ``{"version": 1, "posts": {KEY: {"title", "url", "open"}}}``.
+``<site>/.salon/posts.json`` is ``{"version": 1, "posts": {KEY: {"title", "url", "open"}},
+"site": {"nav": [{"title", "url"}], "css_url", "js_url"}}``; "site" tells the reader pages
+how the built site looks (its navigation and its versioned stylesheet).
 The service reloads it whenever its modification time or size changes, so a
 rebuild that closes a post is seen by the next submission.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import threading
@@ -23,6 +26,23 @@ class PostInfo:
     title: str
     url: str  # site-relative, starts with /
     open: bool
+
+
+@dataclass(frozen=True)
+class SiteLook:
+    nav: tuple[tuple[str, str], ...] = ()  # (title, url) of each page in the navigation
+    css_url: str = "/assets/style.css"
+    js_url: str = "/assets/salon.js"
+
+
+def parse_site_look(text: str) -> SiteLook:
+    """Pure and forgiving: a manifest without (or with a broken) "site" gives defaults."""
+    try:
+        data = json.loads(text).get("site")
+        nav = tuple((str(i["title"]), str(i["url"])) for i in data["nav"])
+        return SiteLook(nav, str(data["css_url"]), str(data["js_url"]))
+    except (ValueError, AttributeError, KeyError, TypeError):
+        return SiteLook()
 
 
 class ManifestError(Exception):
@@ -60,6 +80,7 @@ class PostIndex:
         self._stamp: tuple[int, int] | None = None
         self._posts: dict[str, PostInfo] = {}
         self._error = ""
+        self._look = SiteLook()
 
     @property
     def shown(self) -> str:
@@ -77,7 +98,9 @@ class PostIndex:
         with self._lock:
             if stamp != self._stamp:
                 try:
-                    self._posts = parse_manifest(self.path.read_text(encoding="utf-8"))
+                    text = self.path.read_text(encoding="utf-8")
+                    self._posts = parse_manifest(text)
+                    self._look = parse_site_look(text)
                     self._error = ""
                 except (ManifestError, OSError, UnicodeDecodeError) as exc:
                     self._posts = {}
@@ -89,6 +112,13 @@ class PostIndex:
             if self._error:
                 raise ManifestError(self._error)
             return self._posts
+
+    def look(self) -> SiteLook:
+        """The built site's navigation and asset URLs (defaults before the first build)."""
+        with contextlib.suppress(ManifestError):  # no manifest yet: the defaults
+            self.posts()  # reloads the manifest if it changed
+        with self._lock:
+            return self._look
 
     def find(self, key: str) -> PostInfo | None:
         """The post, or None when it is unknown or there is no usable manifest."""

@@ -20,8 +20,9 @@ from ..comments.merge import Thread
 from ..config import SiteConfig
 from ..errors import SiteError
 from ..render import PageMeta, install_filters
-from ..site import SiteView
+from ..site import Link, SiteView
 from ..templates import make_environment, render_template, theme_chain
+from .manifest import PostIndex, SiteLook
 from .web import normalise_origin
 
 log = logging.getLogger("salon.service")
@@ -45,8 +46,9 @@ def endpoint_is_elsewhere(config: SiteConfig) -> bool:
 
 
 class ReaderPages:
-    def __init__(self, config: SiteConfig) -> None:
+    def __init__(self, config: SiteConfig, posts: PostIndex | None = None) -> None:
         self.config = config
+        self.posts = posts
         self.absolute_links = endpoint_is_elsewhere(config)
         self._env: jinja2.Environment | None = None
         self._lock = threading.Lock()
@@ -64,14 +66,15 @@ class ReaderPages:
 
     def site_view(self) -> SiteView:
         config = self.config
+        look = self.posts.look() if self.posts is not None else SiteLook()
         return SiteView(
             title=config.title, description=config.description, base_url=config.base_url,
             language=config.language, author_name=config.author.name,
             author_url=config.author.url, params=config.params, taxonomies=config.taxonomies,
             comments_enabled=config.comments.enabled,
             comments_endpoint=config.comments.endpoint, feeds_atom=config.feeds.atom,
-            feeds_rss=config.feeds.rss, nav=(), css_url="/assets/style.css",
-            js_url="/assets/salon.js",
+            feeds_rss=config.feeds.rss, nav=tuple(Link(t, u) for t, u in look.nav),
+            css_url=look.css_url, js_url=look.js_url,
         )  # fmt: skip
 
     def render(self, template: str, title: str, url: str, **context: Any) -> str:

@@ -79,13 +79,14 @@ class ServiceState:
     def create(cls, config: SiteConfig, clock: Callable[[], float]) -> ServiceState:
         stores = StorePool(config)
         secret = stores.get().secret()
+        posts = PostIndex(config.root / MANIFEST)
         rules = config.comments.service
         max_age = rules.max_form_age_hours * 3600
         return cls(
             config=config,
             clock=clock,
             stores=stores,
-            posts=PostIndex(config.root / MANIFEST),
+            posts=posts,
             form_tokens=FormTokens(derive_key(secret, "form"), rules.min_seconds, max_age),
             login_tokens=Signer(derive_key(secret, "login")),
             spent_tokens=SpentTokens(max_age + 3600),
@@ -94,7 +95,7 @@ class ServiceState:
             ),
             login_limits=RateLimiter(LOGIN_FAILURES),
             sessions=SessionStore(rules.session_hours * 3600),
-            pages=ReaderPages(config),
+            pages=ReaderPages(config, posts),
             endpoint=endpoint_path(config),
             site_origin=normalise_origin(config.base_url),
             intake_lock=threading.Lock(),
