@@ -59,9 +59,12 @@ class PageMeta:
 
 @dataclass(frozen=True)
 class PageJob:
-    template: str
+    """One file to make: a page through a template, or a feed by a function."""
+
     path: str
-    context: Mapping[str, Any]
+    template: str = ""
+    context: Mapping[str, Any] = field(default_factory=dict)
+    produce: Callable[[], bytes] | None = None  # for files made without templates
 
 
 def json_ld_markup(data: Mapping[str, Any]) -> Markup:
@@ -215,7 +218,7 @@ class Renderer:
             self.outputs.add(path, Keep(key), source, key)
             return
         self.outputs.add(path, b"", source, key)  # claims the path now: duplicates fail early
-        self.jobs.append(PageJob(template, path, {"site": self.site, "page": meta, **context}))
+        self.jobs.append(PageJob(path, template, {"site": self.site, "page": meta, **context}))
 
     def feed(self, url: str, source: str, deps: str, produce: Callable[[], bytes]) -> None:
         """A file made without templates (a feed, the sitemap), at a site-relative URL."""
@@ -228,9 +231,13 @@ class Renderer:
         if self.manifest.can_keep(self.config.output_dir, path, key):
             self.outputs.add(path, Keep(key), source, key)
         else:
-            self.outputs.add(path, self.staging.put(path, produce()), source, key)
+            # Made later with the pages, in the worker processes when there are many.
+            self.outputs.add(path, b"", source, key)
+            self.jobs.append(PageJob(path, produce=produce))
 
     def run(self, job: PageJob) -> bytes:
+        if job.produce is not None:
+            return job.produce()
         return render_template(self.env, job.template, job.context, self.config.root).encode()
 
     def preview(self, entry: Entry) -> str:
