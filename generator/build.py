@@ -264,7 +264,7 @@ def build_site(
     finally:
         cache.close()
     with timer.step("templates"):
-        model = assemble(documents, rendered, threads, config, now, source_hashes)
+        model = assemble(documents, rendered, rendered.light, threads, config, now, source_hashes)
         staging = Staging(config.private_dir / "staging", config.output_dir, manifest)
         renderer = Renderer(config, env, model, themes, manifest, comment_html, staging)
         outputs = renderer.render_all(asset_targets(config, documents), workers(options.jobs))
@@ -330,6 +330,7 @@ def preview_edit(root: Path, paths: list[Path], memory: BuildMemory) -> list[str
             continue  # the full build reports it
         if doc.url != old.doc.url or doc.draft:
             continue
-        entry = replace(old, doc=doc, texts={doc.source: render(doc.body, doc.summary)})
+        rendered = render(doc.body, doc.summary)
+        entry = replace(old, doc=doc, texts={doc.source: rendered}, light=rendered)
         written.append(renderer.preview(entry))
     return written

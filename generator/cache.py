@@ -14,6 +14,7 @@ import pickle
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -45,7 +46,7 @@ class BuildCache:
         self.db = sqlite3.connect(path)
         self.db.execute("PRAGMA journal_mode = WAL")
         self.db.execute("PRAGMA synchronous = OFF")  # a lost cache only costs time
-        for table in ("documents", "markdown", "comments", "comment_maps", "feeds"):
+        for table in ("documents", "markdown", "light", "comments", "comment_maps", "feeds"):
             self.db.execute(
                 f"CREATE TABLE IF NOT EXISTS {table} (key TEXT PRIMARY KEY, value BLOB)"
             )
@@ -192,9 +193,10 @@ class RenderedStore(Mapping[str, Rendered]):
     own read-only connection; a few recent entries are kept, as pages ask in runs.
     """
 
-    def __init__(self, path: Path, keys: dict[str, str]) -> None:
+    def __init__(self, path: Path, keys: dict[str, str], light: dict[str, Rendered]) -> None:
         self.path = path
         self._keys = keys
+        self.light = light  # by source: everything but the body's HTML, for listings
         self._db: sqlite3.Connection | None = None
         self._pid = 0
         self._recent: dict[str, Rendered] = {}
@@ -240,9 +242,20 @@ def render_documents(
     todo = list({keys[d.source]: (d.body, d.summary) for d in documents
                  if keys[d.source] not in present}.items())  # fmt: skip
     for start in range(0, len(todo), 1000):  # in batches, so memory stays flat
-        cache.put_many("markdown", run_many(_render, todo[start : start + 1000], jobs, progress))
+        fresh = run_many(_render, todo[start : start + 1000], jobs, progress)
+        cache.put_many("markdown", fresh)
+        cache.put_many("light", {key: _light(value) for key, value in fresh.items()})
+    light = cache.get_many("light", keys.values())
+    for key in set(keys.values()) - set(light):  # a cache from before "light" existed
+        light[key] = _light(cache.get_many("markdown", [key])[key])
     cache.prune("markdown", keys.values())
-    return RenderedStore(cache.path, keys)
+    cache.prune("light", keys.values())
+    by_source = {source: light[key] for source, key in keys.items()}
+    return RenderedStore(cache.path, keys, by_source)
+
+
+def _light(rendered: Rendered) -> Rendered:
+    return replace(rendered, html="")
 
 
 def render_comments(

@@ -25,6 +25,7 @@ class Entry:
 
     doc: Document
     texts: Mapping[str, Rendered]  # rendered Markdown by source, loaded when asked for
+    light: Rendered  # the same without the body's HTML: excerpt, contents, word count
     thread: Thread
     comments_open: bool
     fingerprint: str = ""  # changes whenever anything a page shows of this entry changes
@@ -93,22 +94,20 @@ class Entry:
 
     @property
     def excerpt_html(self) -> str:
-        return self.rendered.excerpt_html
+        return self.light.excerpt_html
 
     @property
     def toc(self) -> tuple[Heading, ...]:
-        show = (
-            self.doc.toc if self.doc.toc is not None else len(self.rendered.toc) >= TOC_MIN_HEADINGS
-        )
-        return self.rendered.toc if show else ()
+        show = self.doc.toc if self.doc.toc is not None else len(self.light.toc) >= TOC_MIN_HEADINGS
+        return self.light.toc if show else ()
 
     @property
     def words(self) -> int:
-        return self.rendered.words
+        return self.light.words
 
     @property
     def reading_minutes(self) -> int:
-        return self.rendered.reading_minutes
+        return self.light.reading_minutes
 
     @property
     def comment_count(self) -> int:
@@ -176,6 +175,7 @@ def comments_open(doc: Document, config: SiteConfig, now: datetime) -> bool:
 def assemble(
     documents: list[Document],
     rendered: Mapping[str, Rendered],
+    light: Mapping[str, Rendered],
     threads: Mapping[str, Thread],
     config: SiteConfig,
     now: datetime,
@@ -192,7 +192,9 @@ def assemble(
         fingerprint = hashlib.sha1(
             f"{source_hash}\0{thread.digest}\0{is_open}".encode()
         ).hexdigest()
-        entries.append(Entry(doc, rendered, thread, is_open, fingerprint, config.taxonomies))
+        entries.append(
+            Entry(doc, rendered, light[doc.source], thread, is_open, fingerprint, config.taxonomies)
+        )
     posts = sorted(
         (e for e in entries if e.doc.kind is Kind.POST),
         key=lambda e: (e.date, e.doc.source),
