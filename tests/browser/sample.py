@@ -17,6 +17,8 @@ from typing import NoReturn
 
 import pytest
 
+from tests.conftest import copy_sample_site
+
 REPO = Path(__file__).resolve().parents[2]
 NODE_MODULES = REPO / "node_modules"
 AXE_SCRIPT = NODE_MODULES / "axe-core" / "axe.min.js"
@@ -32,7 +34,6 @@ CHROMIUM_ARGS = [
     "--disable-quic",
 ]
 # What makes the repository root a site: everything else (generator/, tests/, …) is Salon.
-SITE_SOURCES = ("site.yaml", "content", "comments.json", "static", "templates", "themes")
 SAMPLE_ESSAY = "/2026/10/the-alliance/"
 SAMPLE_ESSAY_TITLE = "Psychology: The Alliance Is the Treatment"
 REQUIRE_ENV = "SALON_REQUIRE_BROWSER"
@@ -43,18 +44,6 @@ def unavailable(reason: str) -> NoReturn:
     if os.environ.get(REQUIRE_ENV) == "1":
         pytest.fail(f"{reason}, and {REQUIRE_ENV}=1 says these tests must run", pytrace=False)
     pytest.skip(reason)
-
-
-def copy_sample_site(target: Path) -> Path:
-    """Copy the sample site's sources (not its output/ or private store) into target."""
-    target.mkdir(parents=True, exist_ok=True)
-    for name in SITE_SOURCES:
-        source = REPO / name
-        if source.is_dir():
-            shutil.copytree(source, target / name)
-        elif source.is_file():
-            shutil.copy2(source, target / name)
-    return target
 
 
 def build(site: Path) -> Path:
