@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 from .cache import (
@@ -50,7 +51,7 @@ class BuildOptions:
     future: bool = False
     now: datetime | None = None  # fixed in tests; the real time otherwise
     jobs: int | None = None  # worker processes for rendering; None: one per core
-    progress: Callable[[int, int], None] | None = None
+    progress: Callable[[str, int, int], None] | None = None  # (stage, done, total)
 
 
 @dataclass(frozen=True)
@@ -250,7 +251,8 @@ def build_site(
             del every_document
             check_unique_urls(documents)
         with timer.step("markdown"):
-            rendered = render_documents(cache, documents, options.jobs, options.progress)
+            markdown_progress = partial(options.progress, "Markdown") if options.progress else None
+            rendered = render_documents(cache, documents, options.jobs, markdown_progress)
             # From here on pages show the rendered HTML; the Markdown source is only weight.
             documents = [replace(doc, body="") for doc in documents]
         with timer.step("comments"):
@@ -267,7 +269,9 @@ def build_site(
         model = assemble(documents, rendered, rendered.light, threads, config, now, source_hashes)
         staging = Staging(config.private_dir / "staging", config.output_dir, manifest)
         renderer = Renderer(config, env, model, themes, manifest, comment_html, staging)
-        outputs = renderer.render_all(asset_targets(config, documents), workers(options.jobs))
+        outputs = renderer.render_all(
+            asset_targets(config, documents), workers(options.jobs), options.progress
+        )
     with timer.step("write"):
         report = write_outputs(config.output_dir, outputs, manifest, staging)
         open_keys = {entry.key for entry in model.posts if entry.comments_open}

@@ -14,15 +14,16 @@ def _site_dir(args: argparse.Namespace) -> Path:
     return Path(args.site).resolve()
 
 
-def _progress_printer() -> Callable[[int, int], None] | None:
+def _progress_printer() -> Callable[[str, int, int], None] | None:
     """A progress bar on a terminal; nothing when output goes to a file or CI."""
     if not sys.stderr.isatty():
         return None
 
-    def show(done: int, total: int) -> None:
+    def show(stage: str, done: int, total: int) -> None:
         width = 30
         filled = width * done // max(total, 1)
-        sys.stderr.write(f"\rRendering [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
+        bar = "#" * filled + "." * (width - filled)
+        sys.stderr.write(f"\r{stage:<9} [{bar}] {done}/{total}")
         if done >= total:
             sys.stderr.write("\n")
         sys.stderr.flush()

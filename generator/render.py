@@ -41,6 +41,7 @@ from .templates import Theme, render_template, template_dirs
 from .urls import output_path
 from .writer import Keep, Manifest, OutputSet, Staged, Staging, atomic_write
 
+Progress = Callable[[str, int, int], None]  # (stage, done, total)
 PARALLEL_PAGES = 400  # below this, forking workers costs more than it saves
 
 
@@ -252,21 +253,29 @@ class Renderer:
         atomic_write(self.config.output_dir / job.path, self.run(job))
         return job.path
 
-    def run_jobs(self, workers: int) -> None:
+    def run_jobs(self, workers: int, progress: Progress | None = None) -> None:
         global _FORKED
-        if len(self.jobs) >= PARALLEL_PAGES and workers > 1 and os.name == "posix":
+        total = len(self.jobs)
+
+        def done(count: int) -> None:
+            if progress is not None and (count % 200 == 0 or count == total):
+                progress("Pages", count, total)
+
+        if total >= PARALLEL_PAGES and workers > 1 and os.name == "posix":
             _FORKED = self
             try:
                 context = multiprocessing.get_context("fork")
                 with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-                    results = pool.map(_render_in_worker, range(len(self.jobs)), chunksize=64)
-                    for job, staged in zip(self.jobs, results, strict=True):
+                    results = pool.map(_render_in_worker, range(total), chunksize=64)
+                    for count, (job, staged) in enumerate(zip(self.jobs, results, strict=True), 1):
                         self.outputs.files[job.path] = staged
+                        done(count)
             finally:
                 _FORKED = None
         else:
-            for job in self.jobs:
+            for count, job in enumerate(self.jobs, 1):
                 self.outputs.files[job.path] = self.staging.put(job.path, self.run(job))
+                done(count)
 
     def _stylesheet(self) -> bytes:
         for theme in self.themes:
@@ -284,7 +293,9 @@ class Renderer:
 
     # -- the site --------------------------------------------------------------------
 
-    def render_all(self, assets: list[tuple[str, Path]], workers: int = 1) -> OutputSet:
+    def render_all(
+        self, assets: list[tuple[str, Path]], workers: int = 1, progress: Progress | None = None
+    ) -> OutputSet:
         for entry in self.model.posts:
             self.render_post(entry)
         for entry in self.model.pages:
@@ -302,7 +313,7 @@ class Renderer:
         self.feed("/sitemap.xml", "sitemap", repr(site_map), lambda: sitemap(site_map))
         robots = self.absolute("/sitemap.xml")
         self.feed("/robots.txt", "robots.txt", robots, lambda: robots_txt(robots))
-        self.run_jobs(workers)
+        self.run_jobs(workers, progress)
         return self.outputs
 
     def render_post(self, entry: Entry) -> None:
