@@ -6,9 +6,7 @@ import urllib.error
 import urllib.request
 
 from ..config import SiteConfig
-from ..errors import SiteError
-from ..models import PublicComment
-from .feed import parse_feed
+from ..errors import SiteError, decode_utf8
 
 DOWNLOAD_TIMEOUT = 20  # seconds
 MAX_FEED_BYTES = 64 * 1024 * 1024
@@ -34,12 +32,4 @@ def read_feed_text(config: SiteConfig) -> str | None:
             data = config.feed_path.read_bytes()
         except FileNotFoundError:
             return None
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise SiteError.at(f"not UTF-8 text ({exc.reason})", config.comments.feed) from None
-
-
-def load_feed(config: SiteConfig) -> tuple[PublicComment, ...]:
-    text = read_feed_text(config)
-    return parse_feed(text, config.comments.feed) if text is not None else ()
+    return decode_utf8(data, config.comments.feed)
