@@ -467,3 +467,36 @@ def test_hostile_website_and_name_survive_as_text(setup: Setup, moderator: Moder
     doc = moderator.page("/moderate").html()
     assert_inert(doc)
     assert doc.one("bdi", class_="author").text == '"><svg onload=alert(1)>'
+
+
+def test_long_lists_are_paged(setup: Setup, moderator: Moderator) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from generator.models import StoredComment
+
+    start = datetime(2025, 1, 1, tzinfo=UTC)
+    with store_of(setup.config) as store:
+        for number in range(230):
+            store.add(
+                StoredComment(
+                    id=f"bulk{number:04d}", post="hello", parent=None, author=f"Reader {number}",
+                    email="", website="", body=f"Comment number {number}.",
+                    created=start + timedelta(minutes=number), status=CommentStatus.APPROVED,
+                )
+            )  # fmt: skip
+
+    def ids_on(page: int) -> list[str]:
+        html = moderator.page(f"/moderate/approved?page={page}").html()
+        return [box.get("value") or "" for box in html.find_all("input", name="ids")]
+
+    first, last = ids_on(1), ids_on(3)
+    assert (len(first), len(last)) == (100, 30)
+    assert first[0] == "bulk0229" and last[-1] == "bulk0000"  # newest first
+    assert set(first).isdisjoint(ids_on(2))
+    page = moderator.page("/moderate/approved?page=2").html()
+    links = {a.text: a.get("href") for a in page.one("nav", class_="pages").find_all("a")}
+    assert links == {
+        "Previous page": "/moderate/approved?page=1",
+        "Next page": "/moderate/approved?page=3",
+    }
+    assert ids_on(99) == last and ids_on(0) == first  # out of range: the nearest page

@@ -333,22 +333,26 @@ class Moderation:
         self, request: Request, session_id: str, session: Session, spec: ListSpec
     ) -> Response:
         store = self._store()
-        comments = store.list_comments(
-            status=spec.status, limit=PAGE_SIZE, newest_first=not spec.oldest_first
-        )
         total = store.count(spec.status)
+        pages = max(1, -(-total // PAGE_SIZE))
+        number = request.args.get("page", "1")
+        page = min(int(number), pages) if number.isdigit() and int(number) >= 1 else 1
+        comments = store.list_comments(
+            status=spec.status, limit=PAGE_SIZE, newest_first=not spec.oldest_first,
+            offset=(page - 1) * PAGE_SIZE,
+        )  # fmt: skip
         order = "oldest" if spec.oldest_first else "newest"
         summary = (
             f"{plural(total, 'comment')}."
             if total <= PAGE_SIZE
-            else f"{total} comments; showing the {order} {PAGE_SIZE}. Act on these to see more."
+            else f"{total} comments, {order} first; page {page} of {pages}."
         )
         row_actions = tuple((action, label.rstrip("…")) for action, label in spec.actions)
         return self._render(
             "list.html", request, title=spec.heading, heading=spec.heading, summary=summary,
             rows=self.rows(comments), actions=spec.actions, row_actions=row_actions,
             empty=spec.empty, current=spec.name, counts=self.counts(),
-            select_all=request.args.get("all") == "1",
+            select_all=request.args.get("all") == "1", page=page, pages=pages,
             **self._signed_in(session_id, session),
         )  # fmt: skip
 

@@ -225,6 +225,7 @@ class CommentStore:
         post: str | None = None,
         limit: int | None = None,
         newest_first: bool = False,
+        offset: int = 0,
     ) -> list[StoredComment]:
         clauses, params = [], []
         if status is not None:
@@ -237,7 +238,7 @@ class CommentStore:
         order = "DESC" if newest_first else "ASC"
         sql = f"SELECT {_COLUMNS} FROM comments {where} ORDER BY created {order}, id {order}"
         if limit is not None:
-            sql += f" LIMIT {int(limit)}"
+            sql += f" LIMIT {int(limit)} OFFSET {max(0, int(offset))}"
         return [_row_to_comment(row) for row in self.db.execute(sql, params)]
 
     def count(self, status: CommentStatus | None = None) -> int:
