@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import mimetypes
+import socket
 import sys
 import threading
 import time
@@ -251,8 +252,23 @@ def _comment_service(config: SiteConfig) -> WSGIApp | None:
     return app
 
 
+def check_port(host: str, port: int) -> None:
+    """Say at once, and plainly, when the address is taken (before a long first build)."""
+    try:
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind((host, port))
+    except OSError as exc:
+        raise SiteError.at(
+            f"cannot listen on {host}:{port}: {exc.strerror or exc}; "
+            "stop what uses it, or choose another --port"
+        ) from None
+
+
 def serve(root: Path, host: str, port: int, drafts: bool = False, future: bool = False) -> int:
     config = load_config(root)
+    check_port(host, port)
     site = DevSite(root, BuildOptions(drafts=drafts, future=future))
     site.rebuild()
     if site.state.error and site.state.last is None and not config.output_dir.exists():

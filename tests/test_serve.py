@@ -181,3 +181,23 @@ def test_the_comment_service_is_mounted_on_the_same_origin(served: Served) -> No
     # No password set yet in a fresh copy: the page says how to set one.
     assert status == 503
     assert b"run `salon comments set-password`" in body
+
+
+def test_a_port_in_use_is_a_plain_error(tmp_path: Path) -> None:
+    site = copy_sample_site(tmp_path / "site")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run(
+            [sys.executable, "-m", "generator", "serve", "--site", str(site), "--port", str(port)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert result.returncode == 1
+    assert result.stderr == (
+        f"error: cannot listen on 127.0.0.1:{port}: Address already in use; "
+        "stop what uses it, or choose another --port\n"
+    )
+    assert not (site / "output").exists()  # said before building anything
