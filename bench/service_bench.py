@@ -34,6 +34,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from bench.machine import cpu_name  # noqa: E402
 from generator.config import load_config  # noqa: E402
 from generator.models import CommentStatus, StoredComment  # noqa: E402
 from generator.service.moderation import open_store  # noqa: E402
@@ -191,14 +192,7 @@ def fill_store(root: Path, count: int) -> None:
 
 
 def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    cpu = cpu_name()
     return (
         f"{cpu}, {os.cpu_count()} cores; Python {platform.python_version()} on "
         f"{platform.system()} {platform.release()}; waitress with {THREADS} threads"

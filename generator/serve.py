@@ -15,6 +15,7 @@ import socket
 import sys
 import threading
 import time
+import traceback
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -109,8 +110,6 @@ class DevSite:
             except Exception as exc:  # a bug in Salon: keep serving the last good site
                 error = f"internal error: {type(exc).__name__}: {exc}"
                 print(f"[serve] rebuild ({what}) crashed: {error}", file=sys.stderr, flush=True)
-                import traceback
-
                 traceback.print_exc()
                 with self.changed:
                     self.state.error = error
