@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from .comments.feed import parse_feed
-from .comments.render import render_comment_body
+from .comments.render import plain_comment_html, render_comment_body
 from .config import SiteConfig
 from .content import SourceFile, parse_document
 from .errors import Problem, SiteError
@@ -270,12 +270,19 @@ def render_comments(
     whole = _hash(*(f"{c.id}\0{c.body}" for c in visible))
     found = cache.get_many("comment_maps", [whole])
     if whole in found:
-        html: dict[str, str] = found[whole]
-        return html
-    keys = {c.id: _hash(c.body) for c in visible}
-    inputs = {keys[c.id]: c.body for c in visible}
+        cached: dict[str, str] = found[whole]
+        return cached
+    html: dict[str, str] = {}
+    keys: dict[str, str] = {}  # bodies needing Markdown: rendered in parallel, cached by hash
+    for comment in visible:
+        plain = plain_comment_html(comment.body)
+        if plain is not None:
+            html[comment.id] = plain
+        else:
+            keys[comment.id] = _hash(comment.body)
+    inputs = {keys[c.id]: c.body for c in visible if c.id in keys}
     rendered = cache.compute("comments", inputs, render_comment_body, jobs)
-    html = {cid: rendered[key] for cid, key in keys.items()}
+    html.update((cid, rendered[key]) for cid, key in keys.items())
     cache.prune("comments", keys.values())
     with cache.db:
         cache.db.execute("DELETE FROM comment_maps")  # only the latest is worth keeping

@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from urllib.parse import urlsplit
 
@@ -53,9 +54,50 @@ def sanitise_html(html: str) -> str:
     )
 
 
+# Most comments are a few sentences of prose: letters, digits, spaces, line breaks and
+# punctuation that means nothing to Markdown, nothing to escape and no link. Such a body
+# is rendered here directly, at a fraction of the cost; the test suite checks that the
+# result is the same, byte for byte, as through Markdown and the sanitiser.
+# Plain string and character tests first: the regular expressions are slower.
+_NOT_INERT = re.compile(r"[^\w \n.,;:?!()/%’‘“”—–…'-]")
+_TYPOGRAPHIC = ("..", "--", ",,", "????", "!!!!", "?…", "!…", "://", "www.")
+_ABBREVIATION = re.compile(r"\((?:c|tm|r)\)", re.IGNORECASE)  # the typographer's ©, ™, ®
+_LONE_QUOTE = re.compile(r"(?<![^\W\d_])'|'(?![^\W\d_])")  # not an apostrophe in a word
+_DOT_WORD = re.compile(r"\.\w")  # "example.com": linkify's fuzzy links all have one
+# A line must start with a letter: a digit could open a list ("1. "), the rest syntax.
+_LINE_START = re.compile(r"[^\W\d_]")
+
+
+def plain_comment_html(text: str) -> str | None:
+    """The HTML of a body that is plain prose, or None if it needs the full pipeline."""
+    if (
+        not text
+        or "_" in text
+        or _NOT_INERT.search(text) is not None
+        or any(sequence in text for sequence in _TYPOGRAPHIC)
+        or ("(" in text and _ABBREVIATION.search(text) is not None)
+        or ("'" in text and _LONE_QUOTE.search(text) is not None)
+        or _DOT_WORD.search(text) is not None
+    ):
+        return None
+    paragraphs: list[list[str]] = [[]]
+    for line in text.split("\n"):
+        if not line:
+            if paragraphs[-1]:
+                paragraphs.append([])
+        elif line[0] == " " or line[-1] == " " or _LINE_START.match(line) is None:
+            return None
+        else:
+            paragraphs[-1].append(line.replace("'", "’"))
+    return "".join("<p>" + "<br>\n".join(lines) + "</p>\n" for lines in paragraphs if lines)
+
+
 @lru_cache(maxsize=65536)  # a comment appears on its page and in two feeds
 def render_comment_body(text: str) -> str:
     """Safe HTML for a comment's Markdown body."""
+    plain = plain_comment_html(text)
+    if plain is not None:
+        return plain
     return sanitise_html(comment_markdown().render(text))
 
 
