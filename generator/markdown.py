@@ -18,6 +18,7 @@ from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.tasklists import tasklists_plugin
 from pygments import highlight as pygments_highlight
 from pygments.formatters import HtmlFormatter
+from pygments.lexer import Lexer
 from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
 
@@ -29,14 +30,22 @@ _WORD = re.compile(r"\w+(?:[’'-]\w+)*")
 _FORMATTER = HtmlFormatter(nowrap=True)
 
 
+@lru_cache(maxsize=256)
+def _lexer(name: str) -> Lexer | None:
+    """Pygments' lexer for a language name; finding one by name costs more than using it."""
+    try:
+        return get_lexer_by_name(name)
+    except ClassNotFound:
+        return None
+
+
 def highlight_code(code: str, lang: str, _attrs: Any = None) -> str:
     """Pygments HTML for a fenced block, or '' to let markdown-it escape it plainly."""
     name = (lang or "").split()[0] if lang else ""
     if not name:
         return ""
-    try:
-        lexer = get_lexer_by_name(name)
-    except ClassNotFound:
+    lexer = _lexer(name)
+    if lexer is None:
         return ""
     body = str(pygments_highlight(code, lexer, _FORMATTER))
     # Starting with <pre tells markdown-it to use this as the whole block.

@@ -17,7 +17,7 @@ import hashlib
 import json
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -47,7 +47,11 @@ class Staging:
 
     Pages are staged as they are rendered (by worker processes too), so a big build
     never holds every page in memory; only when every page has rendered are the
-    staged files renamed into output/. A failed build leaves output/ untouched.
+    staged files moved into output/. A failed build leaves output/ untouched.
+
+    The staging folder mirrors output/'s tree. Its folders are made by the workers,
+    in parallel, and a first build (output/ absent or empty) moves the whole tree
+    into place with one rename instead of one per file.
     """
 
     def __init__(self, folder: Path, out_dir: Path, manifest: Manifest) -> None:
@@ -58,8 +62,7 @@ class Staging:
         folder.mkdir(parents=True, exist_ok=True)
 
     def path_of(self, relative: str) -> str:
-        # Flat names: no folder tree to create now and to remove afterwards.
-        return os.path.join(self.folder, hashlib.sha1(relative.encode()).hexdigest())
+        return os.path.join(self.folder, relative)  # check_relative() vetted the path
 
     def put(self, relative: str, data: bytes) -> Staged:
         digest = hashlib.sha1(data).hexdigest()
@@ -67,12 +70,27 @@ class Staging:
         unchanged = isinstance(entry, list) and entry[:1] == [digest]
         if unchanged and self.manifest.intact(self.out_dir, relative):
             return Staged(digest, changed=False)
-        with open(self.path_of(relative), "wb") as handle:
-            handle.write(data)
+        self.place(relative, data)
         return Staged(digest, changed=True)
+
+    def place(self, relative: str, content: bytes | Path) -> None:
+        path = self.path_of(relative)
+        try:
+            _put_file(path, content)
+        except FileNotFoundError:  # its folder is not there yet: asking first costs more
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            _put_file(path, content)
 
     def discard(self) -> None:
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _put_file(path: str, content: bytes | Path) -> None:
+    if isinstance(content, bytes):
+        with open(path, "wb") as handle:
+            handle.write(content)
+    else:
+        shutil.copyfile(content, path)
 
 
 def atomic_write(path: Path, data: bytes, fsync: bool = False) -> None:
@@ -200,16 +218,30 @@ def _digest(content: bytes | Path) -> str:
     return digest.hexdigest()
 
 
-def _existing_files(root: Path) -> Iterator[str]:
-    for folder, _dirs, files in os.walk(root):
+def _existing_files(root: Path, produced: Mapping[str, object]) -> Iterator[str]:
+    """Files in output/, except hidden ones at its top that the build does not make.
+
+    output/ is often a checkout of the published branch: its .git (or .hg, .jj …)
+    must survive the build, as a user's own dot-files there must.
+    """
+    for folder, dirs, files in os.walk(root):
+        if folder == str(root):
+            dirs[:] = [d for d in dirs if not d.startswith(".") or _makes_inside(produced, d)]
+            files = [f for f in files if not f.startswith(".") or f in produced]
         for name in files:
             yield (Path(folder) / name).relative_to(root).as_posix()
+
+
+def _makes_inside(produced: Mapping[str, object], folder: str) -> bool:
+    return any(path.startswith(folder + "/") for path in produced)
 
 
 def write_outputs(
     out_dir: Path, outputs: OutputSet, manifest: Manifest, staging: Staging | None = None
 ) -> WriteReport:
     """Make ``out_dir`` hold exactly ``outputs``, touching only files that changed."""
+    if staging is not None and _move_whole_tree(out_dir, outputs, staging):
+        return _first_manifest(out_dir, outputs, manifest)
     out_dir.mkdir(parents=True, exist_ok=True)
     new: dict[str, list[object]] = {}
     made: set[Path] = set()
@@ -260,7 +292,7 @@ def write_outputs(
         written += 1
 
     removed = 0
-    for relative in list(_existing_files(out_dir)):
+    for relative in list(_existing_files(out_dir, outputs.files)):
         if relative not in outputs.files:
             (out_dir / relative).unlink()
             removed += 1
@@ -274,6 +306,46 @@ def write_outputs(
     if staging is not None:
         staging.discard()
     return WriteReport(written, unchanged, removed)
+
+
+def _move_whole_tree(out_dir: Path, outputs: OutputSet, staging: Staging) -> bool:
+    """A first build: stage what is left, then rename the staging tree to output/.
+
+    Only when output/ is absent or empty, so nothing there is kept or removed; False
+    (and nothing moved) otherwise, or when the rename is impossible (output/ on
+    another filesystem, or a mount point).
+    """
+    with contextlib.suppress(FileNotFoundError):
+        if any(out_dir.iterdir()):
+            return False
+    if any(isinstance(c, Keep | Staged) and not _changed(c) for c in outputs.files.values()):
+        return False
+    for relative, content in outputs.files.items():
+        if isinstance(content, bytes | Path):
+            staging.place(relative, content)
+    with contextlib.suppress(FileNotFoundError):
+        out_dir.rmdir()
+    try:
+        os.replace(staging.folder, out_dir)
+    except OSError:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        return False
+    return True
+
+
+def _changed(content: Keep | Staged) -> bool:
+    return isinstance(content, Staged) and content.changed
+
+
+def _first_manifest(out_dir: Path, outputs: OutputSet, manifest: Manifest) -> WriteReport:
+    new: dict[str, list[object]] = {}
+    for relative, content in outputs.files.items():
+        target = os.path.join(out_dir, relative)
+        digest = content.digest if isinstance(content, Staged) else _digest(Path(target))
+        done = os.stat(target)
+        new[relative] = [digest, done.st_size, done.st_mtime_ns, outputs.keys.get(relative, "")]
+    atomic_write(manifest.path, json.dumps(new, sort_keys=True).encode())
+    return WriteReport(len(new), 0, 0)
 
 
 def _make_parent(target: Path, made: set[Path]) -> None:

@@ -474,6 +474,38 @@ def test_stray_files_in_output_are_removed(site_copy: SiteCopy) -> None:
     assert not (site / "output/stale").exists()
 
 
+def test_hidden_folders_at_the_top_of_output_survive(site_copy: SiteCopy) -> None:
+    """output/ is often a checkout of the published branch; its .git is not ours."""
+    site = site_copy("basic")
+    (site / "output/.git/objects").mkdir(parents=True)
+    (site / "output/.git/HEAD").write_text("ref: refs/heads/gh-pages\n")
+    (site / "output/.git/objects/ab").write_text("x")
+    (site / "output/.nojekyll").write_text("")
+    (site / "output/stale.html").write_text("old")
+    build(site)
+    shutil.rmtree(site / "content/posts/second")
+    build(site)
+    assert (site / "output/.git/HEAD").read_text() == "ref: refs/heads/gh-pages\n"
+    assert (site / "output/.git/objects/ab").exists()
+    assert (site / "output/.nojekyll").exists()
+    assert not (site / "output/stale.html").exists()
+    assert not (site / "output/2024/12/second").exists()
+
+
+def test_first_build_moves_the_staged_tree_and_records_every_file(site_copy: SiteCopy) -> None:
+    site = site_copy("basic")
+    result = build(site)
+    output = site / "output"
+    manifest = json.loads((site / ".salon/output.json").read_text(encoding="utf-8"))
+    on_disk = {p.relative_to(output).as_posix() for p in output.rglob("*") if p.is_file()}
+    assert set(manifest) == on_disk
+    assert result.report.written == len(on_disk)
+    assert not any((site / ".salon/staging").glob("*"))  # nothing left behind
+    again = build(site)
+    assert again.report.written == 0
+    assert again.report.unchanged == len(on_disk)
+
+
 def test_output_of_two_builds_of_one_site_is_identical(site_copy: SiteCopy, tmp_path: Path) -> None:
     one = site_copy("basic")
     two = tmp_path / "again"
