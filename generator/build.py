@@ -21,7 +21,7 @@ from .cache import (
     load_feed_cached,
     parse_sources,
     render_comments,
-    render_documents,
+    start_markdown,
 )
 from .comments.merge import merge_comments
 from .comments.source import read_feed_text
@@ -250,19 +250,22 @@ def build_site(
             valid_until = deadline(every_document, config, now)
             del every_document
             check_unique_urls(documents)
-        with timer.step("markdown"):
-            markdown_progress = partial(options.progress, "Markdown") if options.progress else None
-            rendered = render_documents(cache, documents, options.jobs, markdown_progress)
-            # From here on pages show the rendered HTML; the Markdown source is only weight.
-            documents = [replace(doc, body="") for doc in documents]
-        with timer.step("comments"):
-            feed = load_feed_cached(cache, config, feed_text)
-            del feed_text  # tens of megabytes for a big archive, parsed now
-            posts = [doc for doc in documents if doc.kind is Kind.POST]
-            threads, warnings = merge_comments(
-                feed, (doc.key for doc in posts), config.comments.max_depth, config.comments.feed
-            )
-            comment_html = render_comments(cache, feed, options.jobs)
+        # Markdown renders in worker processes while this process does the comments.
+        with start_markdown(cache, documents, options.jobs) as pending:
+            with timer.step("comments"):
+                feed = load_feed_cached(cache, config, feed_text)
+                del feed_text  # tens of megabytes for a big archive, parsed now
+                posts = [doc for doc in documents if doc.kind is Kind.POST]
+                threads, warnings = merge_comments(
+                    feed, (doc.key for doc in posts), config.comments.max_depth,
+                    config.comments.feed,
+                )  # fmt: skip
+                comment_html = render_comments(cache, feed, options.jobs)
+            with timer.step("markdown"):
+                progress = partial(options.progress, "Markdown") if options.progress else None
+                rendered = pending.finish(progress)
+        # From here on pages show the rendered HTML; the Markdown source is only weight.
+        documents = [replace(doc, body="") for doc in documents]
     finally:
         cache.close()
     with timer.step("templates"):

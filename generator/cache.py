@@ -233,25 +233,90 @@ class RenderedStore(Mapping[str, Rendered]):
         return len(self._keys)
 
 
-def render_documents(
-    cache: BuildCache, documents: Sequence[Document], jobs: int | None, progress: Progress | None
-) -> RenderedStore:
-    """Rendered Markdown for each document, by source path, kept in the cache."""
+class PendingMarkdown:
+    """Markdown being rendered in worker processes, started by ``start_markdown``.
+
+    The workers start at once and the parent is free until ``finish``: a build threads
+    and renders its comments meanwhile, so no core waits for the other. ``finish``
+    stores results in the cache as they arrive, in small batches, so memory stays flat
+    and the workers never wait for the parent.
+    """
+
+    def __init__(
+        self,
+        cache: BuildCache,
+        keys: dict[str, str],
+        todo: list[tuple[str, tuple[str, str]]],
+        jobs: int | None,
+    ) -> None:
+        self.cache = cache
+        self.keys = keys
+        self.todo = todo
+        self.pool: ProcessPoolExecutor | None = None
+        self.results: Iterator[Rendered] | None = None
+        workers = jobs if jobs is not None else (os.cpu_count() or 1)
+        if len(todo) >= PARALLEL_THRESHOLD and workers > 1:
+            self.pool = ProcessPoolExecutor(max_workers=workers)
+            self.results = self.pool.map(_render, [value for _, value in todo], chunksize=16)
+
+    def __enter__(self) -> PendingMarkdown:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop the workers; what they have not started is dropped (after an error)."""
+        if self.pool is not None:
+            self.pool.shutdown(cancel_futures=True)
+            self.pool = None
+
+    def finish(self, progress: Progress | None = None) -> RenderedStore:
+        try:
+            results = self.results if self.results is not None else map(_render, self._inputs())
+            batch: dict[str, Rendered] = {}
+            for done, ((key, _), rendered) in enumerate(zip(self.todo, results, strict=True), 1):
+                batch[key] = rendered
+                if len(batch) == 200 or done == len(self.todo):
+                    self._store(batch)
+                    batch = {}
+                if progress and (done % 100 == 0 or done == len(self.todo)):
+                    progress(done, len(self.todo))
+        finally:
+            self.close()
+        cache, keys = self.cache, self.keys
+        light = cache.get_many("light", keys.values())
+        for key in set(keys.values()) - set(light):  # a cache from before "light" existed
+            light[key] = _light(cache.get_many("markdown", [key])[key])
+        cache.prune("markdown", keys.values())
+        cache.prune("light", keys.values())
+        by_source = {source: light[key] for source, key in keys.items()}
+        return RenderedStore(cache.path, keys, by_source)
+
+    def _inputs(self) -> Iterator[tuple[str, str]]:
+        return (value for _, value in self.todo)
+
+    def _store(self, batch: dict[str, Rendered]) -> None:
+        self.cache.put_many("markdown", batch)
+        self.cache.put_many("light", {key: _light(value) for key, value in batch.items()})
+
+
+def start_markdown(
+    cache: BuildCache, documents: Sequence[Document], jobs: int | None
+) -> PendingMarkdown:
+    """Start rendering the Markdown of each document not in the cache."""
     keys = {doc.source: _hash(doc.summary, doc.body) for doc in documents}
     present = cache.keys_present("markdown", keys.values())
     todo = list({keys[d.source]: (d.body, d.summary) for d in documents
                  if keys[d.source] not in present}.items())  # fmt: skip
-    for start in range(0, len(todo), 1000):  # in batches, so memory stays flat
-        fresh = run_many(_render, todo[start : start + 1000], jobs, progress)
-        cache.put_many("markdown", fresh)
-        cache.put_many("light", {key: _light(value) for key, value in fresh.items()})
-    light = cache.get_many("light", keys.values())
-    for key in set(keys.values()) - set(light):  # a cache from before "light" existed
-        light[key] = _light(cache.get_many("markdown", [key])[key])
-    cache.prune("markdown", keys.values())
-    cache.prune("light", keys.values())
-    by_source = {source: light[key] for source, key in keys.items()}
-    return RenderedStore(cache.path, keys, by_source)
+    return PendingMarkdown(cache, keys, todo, jobs)
+
+
+def render_documents(
+    cache: BuildCache, documents: Sequence[Document], jobs: int | None, progress: Progress | None
+) -> RenderedStore:
+    """Rendered Markdown for each document, by source path, kept in the cache."""
+    return start_markdown(cache, documents, jobs).finish(progress)
 
 
 def _light(rendered: Rendered) -> Rendered:

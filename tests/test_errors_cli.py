@@ -9,6 +9,8 @@ is written into the copy re-encoded as Latin-1, without that suffix.
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -170,3 +172,26 @@ def test_every_option_of_build_new_and_serve_is_documented() -> None:
             for option in action.option_strings:
                 if option not in ("-h", "--help"):
                     assert f"`{option}" in doc, f"salon {name} {option} is not in docs/cli.md"
+
+
+def test_a_broken_feed_stops_the_markdown_workers_already_started(tmp_path: Path) -> None:
+    """Markdown renders in workers while the feed is read; a bad feed must end it all."""
+    site = tmp_path / "site"
+    shutil.copytree(SITES / "comments", site)
+    posts = site / "content/posts"
+    for number in range(300):  # enough for the process pool
+        (posts / f"bulk-{number}.md").write_text(
+            f"---\ntitle: Bulk {number}\ndate: 2020-01-01\n---\nSome *text* {number}.\n",
+            encoding="utf-8",
+        )
+    (site / "comments.json").write_text('{"version": 1, "comments": [}', encoding="utf-8")
+
+    # In a child process, so that workers left running would show as a timeout.
+    done = subprocess.run(
+        [sys.executable, "-m", "generator", "build", "--site", str(site)],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+
+    assert done.returncode == 1
+    assert done.stderr == "error: comments.json:1: not valid JSON: Expecting value\n"
+    assert not (site / "output").exists()
