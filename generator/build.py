@@ -18,11 +18,11 @@ from pathlib import Path
 
 from .cache import (
     BuildCache,
-    load_feed_cached,
     parse_sources,
     render_comments,
     start_markdown,
 )
+from .comments.feed import parse_feed
 from .comments.merge import merge_comments
 from .comments.source import read_feed_text
 from .config import SiteConfig, load_config
@@ -253,7 +253,7 @@ def build_site(
         # Markdown renders in worker processes while this process does the comments.
         with start_markdown(cache, documents, options.jobs) as pending:
             with timer.step("comments"):
-                feed = load_feed_cached(cache, config, feed_text)
+                feed = parse_feed(feed_text, config.comments.feed) if feed_text is not None else ()
                 del feed_text  # tens of megabytes for a big archive, parsed now
                 posts = [doc for doc in documents if doc.kind is Kind.POST]
                 threads, warnings = merge_comments(

@@ -8,6 +8,7 @@ runs in a process pool when there is a lot of it.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 import pickle
@@ -18,7 +19,6 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
 
-from .comments.feed import parse_feed
 from .comments.render import plain_comment_html, render_comment_body
 from .config import SiteConfig
 from .content import SourceFile, parse_document
@@ -43,10 +43,13 @@ class BuildCache:
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self.db = sqlite3.connect(path)
+        self.db = sqlite3.connect(path, timeout=120)  # Markdown workers write to it too
         self.db.execute("PRAGMA journal_mode = WAL")
         self.db.execute("PRAGMA synchronous = OFF")  # a lost cache only costs time
-        for table in ("documents", "markdown", "light", "comments", "comment_maps", "feeds"):
+        # Tables of earlier versions, whose entries cost more memory than they saved time.
+        for table in ("comment_maps", "feeds"):
+            self.db.execute(f"DROP TABLE IF EXISTS {table}")
+        for table in ("documents", "markdown", "light", "comments"):
             self.db.execute(
                 f"CREATE TABLE IF NOT EXISTS {table} (key TEXT PRIMARY KEY, value BLOB)"
             )
@@ -181,10 +184,6 @@ def run_cached_parse(
     return {**found, **fresh}
 
 
-def _render(pair: tuple[str, str]) -> Rendered:
-    return render(pair[0], pair[1])
-
-
 class RenderedStore(Mapping[str, Rendered]):
     """Rendered Markdown by source path, read from the cache when a page asks for it.
 
@@ -237,9 +236,9 @@ class PendingMarkdown:
     """Markdown being rendered in worker processes, started by ``start_markdown``.
 
     The workers start at once and the parent is free until ``finish``: a build threads
-    and renders its comments meanwhile, so no core waits for the other. ``finish``
-    stores results in the cache as they arrive, in small batches, so memory stays flat
-    and the workers never wait for the parent.
+    and renders its comments meanwhile, so no core waits for the other. Each worker
+    stores what it renders in the cache itself, so rendered HTML never travels back
+    to the parent or waits there in memory.
     """
 
     def __init__(
@@ -251,13 +250,18 @@ class PendingMarkdown:
     ) -> None:
         self.cache = cache
         self.keys = keys
-        self.todo = todo
+        self.total = len(todo)
+        self.batches = [
+            (str(cache.path), todo[start : start + MARKDOWN_BATCH])
+            for start in range(0, len(todo), MARKDOWN_BATCH)
+        ]
         self.pool: ProcessPoolExecutor | None = None
-        self.results: Iterator[Rendered] | None = None
+        self.results: Iterator[int] | None = None
         workers = jobs if jobs is not None else (os.cpu_count() or 1)
         if len(todo) >= PARALLEL_THRESHOLD and workers > 1:
+            gc.freeze()  # forked workers then share the parent's memory instead of copying it
             self.pool = ProcessPoolExecutor(max_workers=workers)
-            self.results = self.pool.map(_render, [value for _, value in todo], chunksize=16)
+            self.results = self.pool.map(_render_and_store, self.batches)
 
     def __enter__(self) -> PendingMarkdown:
         return self
@@ -270,18 +274,20 @@ class PendingMarkdown:
         if self.pool is not None:
             self.pool.shutdown(cancel_futures=True)
             self.pool = None
+            gc.unfreeze()
+
+    def _render_here(self, items: list[tuple[str, tuple[str, str]]]) -> int:
+        _store_rendered(self.cache.db, {key: render(*value) for key, value in items})
+        return len(items)
 
     def finish(self, progress: Progress | None = None) -> RenderedStore:
         try:
-            results = self.results if self.results is not None else map(_render, self._inputs())
-            batch: dict[str, Rendered] = {}
-            for done, ((key, _), rendered) in enumerate(zip(self.todo, results, strict=True), 1):
-                batch[key] = rendered
-                if len(batch) == 200 or done == len(self.todo):
-                    self._store(batch)
-                    batch = {}
-                if progress and (done % 100 == 0 or done == len(self.todo)):
-                    progress(done, len(self.todo))
+            results = self.results or (self._render_here(items) for _, items in self.batches)
+            done = 0
+            for count in results:
+                done += count
+                if progress:
+                    progress(done, self.total)
         finally:
             self.close()
         cache, keys = self.cache, self.keys
@@ -293,12 +299,37 @@ class PendingMarkdown:
         by_source = {source: light[key] for source, key in keys.items()}
         return RenderedStore(cache.path, keys, by_source)
 
-    def _inputs(self) -> Iterator[tuple[str, str]]:
-        return (value for _, value in self.todo)
 
-    def _store(self, batch: dict[str, Rendered]) -> None:
-        self.cache.put_many("markdown", batch)
-        self.cache.put_many("light", {key: _light(value) for key, value in batch.items()})
+MARKDOWN_BATCH = 25  # documents a worker renders, then stores in one transaction
+_WORKER_DB: tuple[int, str, sqlite3.Connection] | None = None
+
+
+def _worker_db(path: str) -> sqlite3.Connection:
+    """This process's own connection to the cache (a forked one must not share the parent's)."""
+    global _WORKER_DB
+    if _WORKER_DB is None or _WORKER_DB[:2] != (os.getpid(), path):
+        db = sqlite3.connect(path, timeout=120)
+        db.execute("PRAGMA synchronous = OFF")  # a lost cache only costs time
+        _WORKER_DB = (os.getpid(), path, db)
+    return _WORKER_DB[2]
+
+
+def _render_and_store(batch: tuple[str, list[tuple[str, tuple[str, str]]]]) -> int:
+    path, items = batch
+    _store_rendered(_worker_db(path), {key: render(*value) for key, value in items})
+    return len(items)
+
+
+def _store_rendered(db: sqlite3.Connection, fresh: dict[str, Rendered]) -> None:
+    with db:
+        db.executemany(
+            "INSERT OR REPLACE INTO markdown VALUES (?, ?)",
+            ((key, pickle.dumps(value, protocol=5)) for key, value in fresh.items()),
+        )
+        db.executemany(
+            "INSERT OR REPLACE INTO light VALUES (?, ?)",
+            ((key, pickle.dumps(_light(value), protocol=5)) for key, value in fresh.items()),
+        )
 
 
 def start_markdown(
@@ -328,46 +359,22 @@ def render_comments(
 ) -> dict[str, str]:
     """Safe HTML of each comment's body, by comment id.
 
-    The whole map is kept under the hash of all bodies, so an unchanged feed costs one
-    lookup; a changed feed renders only the bodies not seen before.
+    Plain prose is turned into paragraphs here, faster than a cache could answer;
+    bodies with Markdown are rendered in parallel and cached by their hash.
     """
-    visible = [c for c in comments if not c.removed]
-    whole = _hash(*(f"{c.id}\0{c.body}" for c in visible))
-    found = cache.get_many("comment_maps", [whole])
-    if whole in found:
-        cached: dict[str, str] = found[whole]
-        return cached
     html: dict[str, str] = {}
-    keys: dict[str, str] = {}  # bodies needing Markdown: rendered in parallel, cached by hash
-    for comment in visible:
+    keys: dict[str, str] = {}  # comment id: hash of a body that needs Markdown
+    for comment in comments:
+        if comment.removed:
+            continue
         plain = plain_comment_html(comment.body)
         if plain is not None:
             html[comment.id] = plain
         else:
             keys[comment.id] = _hash(comment.body)
-    inputs = {keys[c.id]: c.body for c in visible if c.id in keys}
+    bodies = {c.id: c.body for c in comments if c.id in keys}
+    inputs = {keys[cid]: body for cid, body in bodies.items()}
     rendered = cache.compute("comments", inputs, render_comment_body, jobs)
     html.update((cid, rendered[key]) for cid, key in keys.items())
     cache.prune("comments", keys.values())
-    with cache.db:
-        cache.db.execute("DELETE FROM comment_maps")  # only the latest is worth keeping
-    cache.put_many("comment_maps", {whole: html})
     return html
-
-
-def load_feed_cached(
-    cache: BuildCache, config: SiteConfig, text: str | None
-) -> tuple[PublicComment, ...]:
-    """The public feed's comments; its parse is cached by the text's hash."""
-    if text is None:
-        return ()
-    key = _hash(config.comments.feed, text)
-    found = cache.get_many("feeds", [key])
-    if key in found:
-        comments: tuple[PublicComment, ...] = found[key]
-        return comments
-    comments = parse_feed(text, config.comments.feed)
-    with cache.db:
-        cache.db.execute("DELETE FROM feeds")  # only the latest feed is worth keeping
-    cache.put_many("feeds", {key: comments})
-    return comments

@@ -60,7 +60,8 @@ def inputs_digest(
     for source in sources:
         digest.update(f"\0{source.kind.value}\0{source.path}\0".encode())
         digest.update(source.text.encode())
-    digest.update(b"\0feed\0" + (feed_text or "").encode())
+    digest.update(b"\0feed\0")
+    digest.update((feed_text or "").encode())  # not concatenated: a big feed is not copied twice
     assets = (config.content_dir, config.root / "templates", *theme_dirs)
     for line in _files_by_stat(assets):
         digest.update(line.encode())

@@ -11,6 +11,7 @@ import json
 import re
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from ..errors import Problem, SiteError, describe
@@ -20,6 +21,7 @@ FEED_VERSION = 1
 ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _FIELDS = ("id", "post", "parent", "author", "website", "body", "created", "by_author",
            "avatar", "removed")  # fmt: skip
+_FIELD_SET = frozenset(_FIELDS)
 
 
 # Characters that XML 1.0 forbids or that have no business in a comment: C0 and C1
@@ -64,6 +66,12 @@ def _parse_time(value: Any) -> datetime | None:
     return moment if moment.tzinfo is not None else None
 
 
+def _expected(
+    messages: list[str], where: str, item: dict[str, Any], field: str, expected: str
+) -> None:
+    messages.append(f"{where}.{field}: expected {expected}, got {describe(item.get(field))}")
+
+
 def parse_feed(text: str, path: str) -> tuple[PublicComment, ...]:
     """Validate and decode a feed; a broken one is a SiteError naming file, line and field."""
     try:
@@ -90,16 +98,8 @@ def parse_feed(text: str, path: str) -> tuple[PublicComment, ...]:
             continue
         # Finding the line scans the text, so it is done only for items with a problem.
         messages: list[str] = []
-
-        def bad(
-            field: str, expected: str, item: dict[str, Any] = item, where: str = where,
-            messages: list[str] = messages,
-        ) -> None:  # fmt: skip
-            messages.append(
-                f"{where}.{field}: expected {expected}, got {describe(item.get(field))}"
-            )
-
-        unknown = sorted(set(item) - set(_FIELDS))
+        bad = partial(_expected, messages, where, item)
+        unknown = sorted(item.keys() - _FIELD_SET)
         if unknown:
             messages.append(f"{where}.{unknown[0]}: unknown field")
         comment_id = item.get("id")
@@ -126,7 +126,7 @@ def parse_feed(text: str, path: str) -> tuple[PublicComment, ...]:
             if not isinstance(value, str):
                 bad(field, "text")
                 value = ""
-            strings[field] = clean_text(value, inline=field != "body")
+            strings[field] = clean_text(value, inline=field != "body") if value else ""
         if not removed and not strings["body"].strip():
             bad("body", "the comment's text")
         for flag in ("by_author", "removed"):
