@@ -8,7 +8,6 @@ runs in a process pool when there is a lot of it.
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import os
 import pickle
@@ -26,6 +25,7 @@ from .errors import Problem, SiteError
 from .fingerprint import code_fingerprint
 from .markdown import render
 from .models import Document, PublicComment, Rendered
+from .pools import fork_pool, forked_workers, release_pool
 
 PARALLEL_THRESHOLD = 200  # below this, starting worker processes costs more than it saves
 T = TypeVar("T")
@@ -132,7 +132,7 @@ def run_many(
     if len(todo) < PARALLEL_THRESHOLD or workers <= 1:
         return {key: function(value) for key, value in todo}
     results: dict[str, T] = {}
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    with forked_workers(workers) as pool:
         outputs = pool.map(function, [value for _, value in todo], chunksize=32)
         for done, ((key, _), result) in enumerate(zip(todo, outputs, strict=True), 1):
             results[key] = result
@@ -259,8 +259,7 @@ class PendingMarkdown:
         self.results: Iterator[int] | None = None
         workers = jobs if jobs is not None else (os.cpu_count() or 1)
         if len(todo) >= PARALLEL_THRESHOLD and workers > 1:
-            gc.freeze()  # forked workers then share the parent's memory instead of copying it
-            self.pool = ProcessPoolExecutor(max_workers=workers)
+            self.pool = fork_pool(workers)
             self.results = self.pool.map(_render_and_store, self.batches)
 
     def __enter__(self) -> PendingMarkdown:
@@ -272,9 +271,8 @@ class PendingMarkdown:
     def close(self) -> None:
         """Stop the workers; what they have not started is dropped (after an error)."""
         if self.pool is not None:
-            self.pool.shutdown(cancel_futures=True)
+            release_pool(self.pool, cancel=True)
             self.pool = None
-            gc.unfreeze()
 
     def _render_here(self, items: list[tuple[str, tuple[str, str]]]) -> int:
         _store_rendered(self.cache.db, {key: render(*value) for key, value in items})

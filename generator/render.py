@@ -11,11 +11,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-import multiprocessing
 import os
 import re
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
@@ -36,6 +34,7 @@ from .fingerprint import code_fingerprint
 from .listings import Paginated, paginate
 from .markdown import pygments_css
 from .models import PublicComment
+from .pools import forked_workers
 from .site import Entry, SiteModel, SiteView
 from .templates import Theme, render_template, template_dirs
 from .urls import output_path
@@ -264,8 +263,7 @@ class Renderer:
         if total >= PARALLEL_PAGES and workers > 1 and os.name == "posix":
             _FORKED = self
             try:
-                context = multiprocessing.get_context("fork")
-                with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+                with forked_workers(workers) as pool:
                     results = pool.map(_render_in_worker, range(total), chunksize=64)
                     for count, (job, staged) in enumerate(zip(self.jobs, results, strict=True), 1):
                         self.outputs.files[job.path] = staged
