@@ -10,6 +10,7 @@ many (a cold build), serially otherwise (an edit).
 from __future__ import annotations
 
 import hashlib
+import heapq
 import json
 import os
 import re
@@ -539,8 +540,8 @@ class Renderer:
             for node in _walk(entry.thread.roots)
             if not node.comment.removed
         ]
-        pairs.sort(key=lambda pair: (pair[0].created, pair[0].id), reverse=True)
-        return pairs[: self.config.feeds.entries * 2]
+        count = self.config.feeds.entries * 2
+        return heapq.nlargest(count, pairs, key=lambda pair: (pair[0].created, pair[0].id))
 
     def _comments_feed(
         self, title: str, url: str, home: str, comments: Sequence[tuple[PublicComment, Entry]]

@@ -19,7 +19,7 @@ import os
 import shutil
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from .errors import SiteError
 
@@ -117,10 +117,10 @@ def atomic_write(path: Path, data: bytes, fsync: bool = False) -> None:
 
 def check_relative(path: str) -> str:
     """Refuse any output path that is absolute or climbs out of the output folder."""
-    pure = PurePosixPath(path)
-    if not path or pure.is_absolute() or ".." in pure.parts or "\\" in path or "\x00" in path:
+    parts = [part for part in path.split("/") if part not in ("", ".")]
+    if not parts or path.startswith("/") or ".." in parts or "\\" in path or "\x00" in path:
         raise SiteError.at(f'refusing to write "{path}": it would leave output/')
-    return pure.as_posix()
+    return "/".join(parts)
 
 
 class OutputSet:
@@ -140,7 +140,8 @@ class OutputSet:
                 "give one of them another slug, URL or alias"
             )
         # A file where another output needs a folder (slug "feed.xml" beside /feed.xml).
-        folders = [p.as_posix() for p in PurePosixPath(path).parents][:-1]
+        parts = path.split("/")
+        folders = ["/".join(parts[:end]) for end in range(len(parts) - 1, 0, -1)]  # nearest first
         clash = next((f for f in folders if f in self.files), None)
         if clash is not None:
             raise SiteError.at(

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from generator.errors import SiteError
 from generator.urls import (
     UnsafePath,
     is_safe_segment,
@@ -18,6 +19,7 @@ from generator.urls import (
     slugify,
     taxonomy_url,
 )
+from generator.writer import check_relative
 
 
 @pytest.mark.parametrize(
@@ -120,3 +122,19 @@ def test_taxonomy_and_page_urls() -> None:
     assert page_url("/", 1) == "/"
     assert page_url("/", 2) == "/page/2/"
     assert page_url("/tags/grief/", 3) == "/tags/grief/page/3/"
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [("a/b.html", "a/b.html"), ("./a//b/./c.html", "a/b/c.html"), ("feed.xml", "feed.xml")],
+)
+def test_output_paths_are_normalised(path: str, expected: str) -> None:
+    assert check_relative(path) == expected
+
+
+@pytest.mark.parametrize(
+    "path", ["../x", "/etc/passwd", "a/../../x", "a/..", "a\\b", "a\x00b", "", ".", "//x"]
+)
+def test_output_paths_that_would_leave_output_are_refused(path: str) -> None:
+    with pytest.raises(SiteError, match="it would leave output/"):
+        check_relative(path)
