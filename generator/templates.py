@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import re
 import traceback
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -118,19 +119,37 @@ def template_dirs(config: SiteConfig, themes: tuple[Theme, ...]) -> list[Path]:
 
 
 _UNPADDED = re.compile(r"%%|%-([dmHIMS])")
+_UNPADDED_VALUES: dict[str, Callable[[datetime], int]] = {
+    "d": lambda moment: moment.day,
+    "m": lambda moment: moment.month,
+    "H": lambda moment: moment.hour,
+    "I": lambda moment: moment.hour % 12 or 12,
+    "M": lambda moment: moment.minute,
+    "S": lambda moment: moment.second,
+}
+
+
+@lru_cache(maxsize=64)
+def _date_pieces(fmt: str) -> tuple[tuple[bool, str], ...]:
+    """A format cut into strftime parts (False, part) and unpadded numbers (True, code)."""
+    pieces: list[tuple[bool, str]] = []
+    start = 0
+    for match in _UNPADDED.finditer(fmt):
+        if match.group(1) is not None:  # not a literal %, written %%
+            pieces += [(False, fmt[start : match.start()]), (True, match.group(1))]
+            start = match.end()
+    pieces.append((False, fmt[start:]))
+    return tuple(piece for piece in pieces if piece[1])
 
 
 def format_date(value: datetime | None, fmt: str = "%-d %B %Y") -> str:
     """strftime, with `%-d`-style unpadded numbers on every platform (not only glibc)."""
     if value is None:
         return ""
-
-    def number(match: re.Match[str]) -> str:
-        if match.group(1) is None:  # a literal %, written %%
-            return "%%"
-        return str(int(value.strftime(f"%{match.group(1)}")))
-
-    return value.strftime(_UNPADDED.sub(number, fmt))
+    return "".join(
+        str(_UNPADDED_VALUES[part](value)) if unpadded else value.strftime(part)
+        for unpadded, part in _date_pieces(fmt)
+    )
 
 
 def _isoformat(value: datetime | None) -> str:

@@ -1,0 +1,55 @@
+"""Template filters that pages lean on thousands of times: dates and identicons."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+
+import pytest
+
+from generator.comments.avatars import identicon_svg
+from generator.templates import format_date
+
+MOMENT = datetime(2024, 3, 5, 7, 8, 9, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("fmt", "expected"),
+    [
+        ("%-d %B %Y", "5 March 2024"),
+        ("%-d %B %Y at %H:%M", "5 March 2024 at 07:08"),
+        ("%-d %b %Y %-H:%M", "5 Mar 2024 7:08"),
+        ("%-m/%-d %-I:%-M:%-S %p", "3/5 7:8:9 AM"),
+        ("%d.%m.%Y", "05.03.2024"),
+        ("100%% on %-d", "100% on 5"),
+        ("%%-d stays literal", "%-d stays literal"),
+        ("", ""),
+    ],
+)
+def test_dates_with_unpadded_numbers(fmt: str, expected: str) -> None:
+    assert format_date(MOMENT, fmt) == expected
+
+
+def test_twelve_hour_clock_at_midnight_and_noon() -> None:
+    assert format_date(MOMENT.replace(hour=0), "%-I %p") == "12 AM"
+    assert format_date(MOMENT.replace(hour=12), "%-I %p") == "12 PM"
+
+
+def test_no_date_is_empty_text() -> None:
+    assert format_date(None) == ""
+
+
+def test_identicon_is_a_stable_mirrored_pattern() -> None:
+    svg = identicon_svg("abcdef0123456789abcd")
+    assert svg.startswith('<svg class="avatar" width="40" height="40"')
+    assert 'fill="hsl(259 40% 92%)"' in svg
+    path = svg.split(' d="')[1].split('"')[0]
+    cells = {tuple(map(int, cell[1:].split()[:2])) for cell in path.split("h1v1h-1z") if cell}
+    assert (0, 0) in cells and (2, 3) in cells and (2, 0) not in cells
+    for x, y in cells:  # mirrored about the middle column
+        assert (4 - x, y) in cells
+
+
+def test_identicons_differ_between_people() -> None:
+    seeds = [hashlib.sha1(str(n).encode()).hexdigest()[:20] for n in range(200)]
+    assert len({identicon_svg(seed) for seed in seeds}) > 190
