@@ -335,10 +335,12 @@ class Renderer:
         )  # fmt: skip
         if self.config.comments.enabled:
             title = f"Comments on “{entry.title}”"
-            recent = self._recent_comments([entry])
             self.feed(
                 comments_feed, entry.doc.source, entry.fingerprint,
-                lambda: self._comments_feed(title, comments_feed, entry.url, recent),
+                # Its comments are gathered when the feed is made, in a worker.
+                lambda: self._comments_feed(
+                    title, comments_feed, entry.url, self._recent_comments([entry])
+                ),
             )  # fmt: skip
 
     def render_standalone(self, entry: Entry) -> None:
