@@ -23,10 +23,21 @@ class Thread:
     roots: tuple[ThreadNode, ...]
     count: int  # visible comments, placeholders of removed ones excluded
     digest: str = ""  # changes whenever anything shown of the thread changes
+    flat: tuple[ThreadNode, ...] = ()  # every node in reading order, for lists without nesting
 
     @staticmethod
     def empty() -> Thread:
         return Thread((), 0)
+
+
+def _in_order(nodes: Iterable[ThreadNode]) -> tuple[ThreadNode, ...]:
+    out: list[ThreadNode] = []
+    stack = list(nodes)[::-1]
+    while stack:
+        node = stack.pop()
+        out.append(node)
+        stack.extend(reversed(node.children))
+    return tuple(out)
 
 
 def _digest(nodes: Iterable[ThreadNode]) -> str:
@@ -133,5 +144,5 @@ def merge_comments(
     threads: dict[str, Thread] = {}
     for post, top in roots.items():
         nodes = _prune(tuple(_build(c, 1, max_depth, children) for c in top))
-        threads[post] = Thread(nodes, _count(nodes), _digest(nodes))
+        threads[post] = Thread(nodes, _count(nodes), _digest(nodes), _in_order(nodes))
     return threads, warnings
