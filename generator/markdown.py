@@ -26,7 +26,7 @@ from .models import Heading, Rendered
 from .urls import slugify
 
 MORE_MARKER = re.compile(r"^\s*<!--\s*more\s*-->\s*$")
-_WORD = re.compile(r"\w+(?:[’'-]\w+)*")
+_HAS_WORD = re.compile(r"[^\W_]")
 _FORMATTER = HtmlFormatter(nowrap=True)
 
 
@@ -114,7 +114,13 @@ def _inline_text(token: Token) -> str:
 
 
 def _count_words(tokens: list[Token]) -> int:
-    return sum(len(_WORD.findall(_inline_text(t))) for t in tokens if t.type == "inline")
+    """Words as a word processor counts them: runs between spaces holding a letter or digit.
+
+    Most runs are letters only, answered by isalpha() without a regular expression;
+    matching a pattern over every character cost a sixth of a post's rendering.
+    """
+    text = " ".join(_inline_text(t) for t in tokens if t.type == "inline")
+    return sum(1 for run in text.split() if run.isalpha() or _HAS_WORD.search(run))
 
 
 def _first_paragraph(tokens: list[Token]) -> list[Token]:

@@ -149,3 +149,9 @@ def test_pygments_css_covers_light_and_dark_schemes() -> None:
     css = pygments_css()
     assert ".highlight .k " in css
     assert "@media (prefers-color-scheme: dark)" in css
+
+
+def test_words_are_counted_as_word_processors_count_them() -> None:
+    text = "Well-being, e.g. un*believ*able — x/y and 3.5 of them… “Quoted” words!\n"
+    # Well-being, | e.g. | unbelievable | x/y | and | 3.5 | of | them… | “Quoted” | words!
+    assert render(text).words == 10
