@@ -9,6 +9,7 @@ runs in a process pool when there is a lot of it.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import pickle
 import sqlite3
@@ -49,7 +50,7 @@ class BuildCache:
         # Tables of earlier versions, whose entries cost more memory than they saved time.
         for table in ("comment_maps", "feeds"):
             self.db.execute(f"DROP TABLE IF EXISTS {table}")
-        for table in ("documents", "markdown", "light", "comments"):
+        for table in ("documents", "markdown", "light", "comments", "comment_html"):
             self.db.execute(
                 f"CREATE TABLE IF NOT EXISTS {table} (key TEXT PRIMARY KEY, value BLOB)"
             )
@@ -357,9 +358,20 @@ def render_comments(
 ) -> dict[str, str]:
     """Safe HTML of each comment's body, by comment id.
 
-    Plain prose is turned into paragraphs here, faster than a cache could answer;
-    bodies with Markdown are rendered in parallel and cached by their hash.
+    Plain prose is turned into paragraphs here; bodies with Markdown are rendered in
+    parallel and cached by their hash. The whole map is kept as JSON under the hash of
+    every body, so a build whose feed did not change reads it back in one piece (JSON
+    rather than pickle: its encoder needs no memory beyond the text it makes).
     """
+    digest = hashlib.sha1(code_fingerprint().encode())
+    for comment in comments:
+        if not comment.removed:
+            digest.update(f"{comment.id}\0{comment.body}\1".encode())
+    whole = digest.hexdigest()
+    row = cache.db.execute("SELECT value FROM comment_html WHERE key = ?", (whole,)).fetchone()
+    if row is not None:
+        cached: dict[str, str] = json.loads(row[0])
+        return cached
     html: dict[str, str] = {}
     keys: dict[str, str] = {}  # comment id: hash of a body that needs Markdown
     for comment in comments:
@@ -375,4 +387,9 @@ def render_comments(
     rendered = cache.compute("comments", inputs, render_comment_body, jobs)
     html.update((cid, rendered[key]) for cid, key in keys.items())
     cache.prune("comments", keys.values())
+    with cache.db:
+        cache.db.execute("DELETE FROM comment_html")  # only the latest is worth keeping
+        cache.db.execute(
+            "INSERT INTO comment_html VALUES (?, ?)", (whole, json.dumps(html, ensure_ascii=False))
+        )
     return html

@@ -40,23 +40,18 @@ def _in_order(nodes: Iterable[ThreadNode]) -> tuple[ThreadNode, ...]:
     return tuple(out)
 
 
-def _digest(nodes: Iterable[ThreadNode]) -> str:
-    """A hash of every displayed field and of the shape of the thread."""
-    digest = hashlib.sha1()
-    stack = list(nodes)[::-1]
-    while stack:
-        node = stack.pop()
-        c = node.comment
-        digest.update(
-            "\x1f".join(
-                (c.id, c.post, c.parent or "", c.author, c.website, c.body,
-                 c.created.isoformat(), str(c.by_author), c.avatar, str(c.removed),
-                 str(node.depth), str(len(node.children)))
-            ).encode()
-            + b"\x1e"
-        )  # fmt: skip
-        stack.extend(reversed(node.children))
-    return digest.hexdigest()
+def _digest(flat: Iterable[ThreadNode]) -> str:
+    """A hash of every displayed field and of the shape of the thread (nodes in order)."""
+    text = "".join(
+        "\x1f".join(
+            (c.id, c.post, c.parent or "", c.author, c.website, c.body,
+             c.created.isoformat(), str(c.by_author), c.avatar, str(c.removed),
+             str(node.depth), str(len(node.children)))
+        ) + "\x1e"
+        for node in flat
+        for c in (node.comment,)
+    )  # fmt: skip
+    return hashlib.sha1(text.encode()).hexdigest()
 
 
 def _flatten(
@@ -91,10 +86,6 @@ def _prune(nodes: tuple[ThreadNode, ...]) -> tuple[ThreadNode, ...]:
     return tuple(
         ThreadNode(n.comment, n.depth, _prune(n.children)) for n in nodes if _has_visible(n)
     )
-
-
-def _count(nodes: Iterable[ThreadNode]) -> int:
-    return sum((0 if n.comment.removed else 1) + _count(n.children) for n in nodes)
 
 
 def merge_comments(
@@ -141,8 +132,13 @@ def merge_comments(
         else:
             children[comment.parent].append(comment)
 
+    with_removed = {c.post for c in shown.values() if c.removed}
     threads: dict[str, Thread] = {}
     for post, top in roots.items():
-        nodes = _prune(tuple(_build(c, 1, max_depth, children) for c in top))
-        threads[post] = Thread(nodes, _count(nodes), _digest(nodes), _in_order(nodes))
+        nodes = tuple(_build(c, 1, max_depth, children) for c in top)
+        if post in with_removed:
+            nodes = _prune(nodes)
+        flat = _in_order(nodes)
+        count = sum(1 for node in flat if not node.comment.removed)
+        threads[post] = Thread(nodes, count, _digest(flat), flat)
     return threads, warnings
