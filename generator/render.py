@@ -136,6 +136,7 @@ class Renderer:
         staging: Staging,
     ) -> None:
         self.config = config
+        self.out_dir = config.output_dir  # a property that makes a new Path each time
         self.env = env
         self.model = model
         self.themes = themes
@@ -215,7 +216,7 @@ class Renderer:
         key = self._key(path, f"{template}\0{meta!r}\0{deps}")
         if not meta.noindex:
             self.sitemap.append((self.absolute(url), context.get("modified")))
-        if self.manifest.can_keep(self.config.output_dir, path, key):
+        if self.manifest.can_keep(self.out_dir, path, key):
             self.outputs.add(path, Keep(key), source, key)
             return
         self.outputs.add(path, b"", source, key)  # claims the path now: duplicates fail early
@@ -229,7 +230,7 @@ class Renderer:
         if self.previewing:
             return  # a preview writes the edited page only; the full build follows
         key = self._key(path, deps, self.feed_fingerprint)
-        if self.manifest.can_keep(self.config.output_dir, path, key):
+        if self.manifest.can_keep(self.out_dir, path, key):
             self.outputs.add(path, Keep(key), source, key)
         else:
             # Made later with the pages, in the worker processes when there are many.
@@ -250,7 +251,7 @@ class Renderer:
         else:
             self.render_standalone(entry)
         job = self.jobs[0]
-        atomic_write(self.config.output_dir / job.path, self.run(job))
+        atomic_write(self.out_dir / job.path, self.run(job))
         return job.path
 
     def run_jobs(self, workers: int, progress: Progress | None = None) -> None:
