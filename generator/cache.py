@@ -9,7 +9,6 @@ runs in a process pool when there is a lot of it.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import pickle
 import sqlite3
@@ -359,19 +358,22 @@ def render_comments(
     """Safe HTML of each comment's body, by comment id.
 
     Plain prose is turned into paragraphs here; bodies with Markdown are rendered in
-    parallel and cached by their hash. The whole map is kept as JSON under the hash of
-    every body, so a build whose feed did not change reads it back in one piece (JSON
-    rather than pickle: its encoder needs no memory beyond the text it makes).
+    parallel and cached by their hash. The whole map is kept too, a row per comment
+    under the hash of every body, so a build whose feed did not change reads it back
+    at once (rows rather than one pickle or JSON text, which would cost a big build a
+    hundred megabytes of memory while being made).
     """
     digest = hashlib.sha1(code_fingerprint().encode())
     for comment in comments:
         if not comment.removed:
             digest.update(f"{comment.id}\0{comment.body}\1".encode())
     whole = digest.hexdigest()
-    row = cache.db.execute("SELECT value FROM comment_html WHERE key = ?", (whole,)).fetchone()
-    if row is not None:
-        cached: dict[str, str] = json.loads(row[0])
-        return cached
+    stored = cache.db.execute("SELECT value FROM comment_html WHERE key = ?", (_MAP_DIGEST,))
+    if stored.fetchone() == (whole,):
+        rows = cache.db.execute(
+            "SELECT key, value FROM comment_html WHERE key != ?", (_MAP_DIGEST,)
+        )
+        return dict(rows)
     html: dict[str, str] = {}
     keys: dict[str, str] = {}  # comment id: hash of a body that needs Markdown
     for comment in comments:
@@ -388,8 +390,10 @@ def render_comments(
     html.update((cid, rendered[key]) for cid, key in keys.items())
     cache.prune("comments", keys.values())
     with cache.db:
-        cache.db.execute("DELETE FROM comment_html")  # only the latest is worth keeping
-        cache.db.execute(
-            "INSERT INTO comment_html VALUES (?, ?)", (whole, json.dumps(html, ensure_ascii=False))
-        )
+        cache.db.execute("DELETE FROM comment_html")  # only the latest map is worth keeping
+        cache.db.executemany("INSERT INTO comment_html VALUES (?, ?)", html.items())
+        cache.db.execute("INSERT INTO comment_html VALUES (?, ?)", (_MAP_DIGEST, whole))
     return html
+
+
+_MAP_DIGEST = "#digest"  # the row holding the hash of the bodies (no comment id has a #)
