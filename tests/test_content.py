@@ -301,6 +301,28 @@ def test_iter_sources_reads_posts_and_pages_in_order_and_skips_hidden_files(tmp_
     ]
 
 
+def test_iter_sources_orders_folder_by_folder_and_skips_what_is_not_a_file(
+    tmp_path: Path,
+) -> None:
+    posts = tmp_path / "content/posts"
+    (posts / "a").mkdir(parents=True)
+    (posts / "a/b.md").write_text("x")
+    (posts / "a.md").write_text("x")  # after the folder a/, as paths sort part by part
+    (posts / "a-b.md").write_text("x")
+    (posts / "C.MD").write_text("x")
+    (posts / "folder.md").mkdir()  # a folder named like a file
+    (posts / "folder.md/index.md").write_text("x")
+    (posts / "broken.md").symlink_to(posts / "nowhere.md")
+    found = [(s.path, s.relative) for s in iter_sources(config(root=tmp_path))]
+    assert found == [
+        ("content/posts/C.MD", "C"),
+        ("content/posts/a/b.md", "a/b"),
+        ("content/posts/a-b.md", "a-b"),
+        ("content/posts/a.md", "a"),
+        ("content/posts/folder.md/index.md", "folder.md/index"),
+    ]
+
+
 def test_iter_assets_lists_every_other_file(tmp_path: Path) -> None:
     content = tmp_path / "content"
     (content / "posts/walk").mkdir(parents=True)
