@@ -260,7 +260,7 @@ def build_site(
                     feed, (doc.key for doc in posts), config.comments.max_depth,
                     config.comments.feed,
                 )  # fmt: skip
-                comment_html = render_comments(cache, feed, options.jobs)
+                comment_html = render_comments(cache, feed, options.jobs, pending.pool)
             with timer.step("markdown"):
                 progress = partial(options.progress, "Markdown") if options.progress else None
                 rendered = pending.finish(progress)

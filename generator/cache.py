@@ -8,6 +8,7 @@ runs in a process pool when there is a lot of it.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import pickle
@@ -113,11 +114,12 @@ class BuildCache:
         function: Callable[[Any], T],
         jobs: int | None,
         progress: Progress | None = None,
+        pool: ProcessPoolExecutor | None = None,
     ) -> dict[str, T]:
         """``function(input)`` for each key, from the cache where possible."""
         found: dict[str, T] = self.get_many(table, inputs)
         todo = [(key, value) for key, value in inputs.items() if key not in found]
-        fresh = run_many(function, todo, jobs, progress)
+        fresh = run_many(function, todo, jobs, progress, pool)
         self.put_many(table, fresh)
         return {**found, **fresh}
 
@@ -127,13 +129,21 @@ def run_many(
     todo: Sequence[tuple[str, Any]],
     jobs: int | None,
     progress: Progress | None = None,
+    pool: ProcessPoolExecutor | None = None,
 ) -> dict[str, T]:
+    """``function`` over the values, in worker processes when there are many.
+
+    ``pool``: workers already running (the Markdown workers), used instead of forking
+    more: forking while another pool's threads run could leave a lock held in the child.
+    """
     workers = jobs if jobs is not None else (os.cpu_count() or 1)
     if len(todo) < PARALLEL_THRESHOLD or workers <= 1:
         return {key: function(value) for key, value in todo}
-    results: dict[str, T] = {}
-    with forked_workers(workers) as pool:
+    with contextlib.ExitStack() as stack:
+        if pool is None:
+            pool = stack.enter_context(forked_workers(workers))
         outputs = pool.map(function, [value for _, value in todo], chunksize=32)
+        results: dict[str, T] = {}
         for done, ((key, _), result) in enumerate(zip(todo, outputs, strict=True), 1):
             results[key] = result
             if progress and (done % 100 == 0 or done == len(todo)):
@@ -353,7 +363,10 @@ def _light(rendered: Rendered) -> Rendered:
 
 
 def render_comments(
-    cache: BuildCache, comments: Sequence[PublicComment], jobs: int | None
+    cache: BuildCache,
+    comments: Sequence[PublicComment],
+    jobs: int | None,
+    pool: ProcessPoolExecutor | None = None,
 ) -> dict[str, str]:
     """Safe HTML of each comment's body, by comment id.
 
@@ -386,7 +399,7 @@ def render_comments(
             keys[comment.id] = _hash(comment.body)
     bodies = {c.id: c.body for c in comments if c.id in keys}
     inputs = {keys[cid]: body for cid, body in bodies.items()}
-    rendered = cache.compute("comments", inputs, render_comment_body, jobs)
+    rendered = cache.compute("comments", inputs, render_comment_body, jobs, pool=pool)
     html.update((cid, rendered[key]) for cid, key in keys.items())
     cache.prune("comments", keys.values())
     with cache.db:

@@ -312,10 +312,12 @@ def write_outputs(
 def _move_whole_tree(out_dir: Path, outputs: OutputSet, staging: Staging) -> bool:
     """A first build: stage what is left, then rename the staging tree to output/.
 
-    Only when output/ is absent or empty, so nothing there is kept or removed; False
-    (and nothing moved) otherwise, or when the rename is impossible (output/ on
-    another filesystem, or a mount point).
+    Only when output/ is a plain folder that is absent or empty, so nothing there is
+    kept or removed; False (and output/ as it was) otherwise, or when the rename is
+    impossible (output/ a mount point, or on another filesystem).
     """
+    if out_dir.is_symlink():  # it may point at a web server's folder: keep the link
+        return False
     with contextlib.suppress(FileNotFoundError):
         if any(out_dir.iterdir()):
             return False
@@ -324,9 +326,9 @@ def _move_whole_tree(out_dir: Path, outputs: OutputSet, staging: Staging) -> boo
     for relative, content in outputs.files.items():
         if isinstance(content, bytes | Path):
             staging.place(relative, content)
-    with contextlib.suppress(FileNotFoundError):
-        out_dir.rmdir()
     try:
+        with contextlib.suppress(FileNotFoundError):
+            out_dir.rmdir()
         os.replace(staging.folder, out_dir)
     except OSError:
         out_dir.mkdir(parents=True, exist_ok=True)

@@ -506,6 +506,18 @@ def test_first_build_moves_the_staged_tree_and_records_every_file(site_copy: Sit
     assert again.report.unchanged == len(on_disk)
 
 
+def test_output_that_is_a_link_to_an_empty_folder_stays_a_link(
+    site_copy: SiteCopy, tmp_path: Path
+) -> None:
+    site = site_copy("basic")
+    served = tmp_path / "www"
+    served.mkdir()
+    (site / "output").symlink_to(served, target_is_directory=True)
+    build(site)
+    assert (site / "output").is_symlink()
+    assert (served / "index.html").is_file()
+
+
 def test_output_of_two_builds_of_one_site_is_identical(site_copy: SiteCopy, tmp_path: Path) -> None:
     one = site_copy("basic")
     two = tmp_path / "again"

@@ -313,3 +313,34 @@ def test_removed_comments_show_a_placeholder_for_their_replies(tmp_path: Path) -
     assert placeholder.one("p", "comment-removed").text == "This comment was removed."
     assert comment_ids(placeholder) == ["comment-t2", "comment-t3", "comment-t4", "comment-t5"]
     assert root.one("h2", id="comments-title").text == '6 thoughts on “Threads & "Replies"”'
+
+
+def test_a_cold_build_with_many_essays_and_markdown_comments_uses_the_running_workers(
+    tmp_path: Path,
+) -> None:
+    """Comment bodies with Markdown go to the Markdown workers already running.
+
+    300 essays start the Markdown workers; 300 bodies with emphasis then need them too.
+    Every body must arrive rendered on its page.
+    """
+    site = tmp_path / "site"
+    shutil.copytree(SITES / "comments", site)
+    posts = site / "content/posts"
+    comments = []
+    for number in range(300):
+        front = f"---\ntitle: Bulk {number}\ndate: 2024-06-01\nid: bulk-{number}\n---\n"
+        (posts / f"bulk-{number}.md").write_text(f"{front}Essay {number}.\n", encoding="utf-8")
+        comments.append(
+            {"id": f"m{number}", "post": f"bulk-{number}", "parent": None, "author": "Ann",
+             "website": "", "body": f"So *very* true, number {number}.",
+             "created": "2024-06-02T09:00:00Z", "by_author": False, "avatar": ""}
+        )  # fmt: skip
+    (site / "comments.json").write_text(
+        json.dumps({"version": 1, "comments": comments}), encoding="utf-8"
+    )
+
+    build_site(site, BuildOptions(now=FIXED_NOW, jobs=2))
+
+    for number in (0, 150, 299):
+        page = (site / f"output/2024/06/bulk-{number}/index.html").read_text(encoding="utf-8")
+        assert f"<p>So <em>very</em> true, number {number}.</p>" in page
