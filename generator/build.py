@@ -1,6 +1,10 @@
 """The build pipeline, written once, as a short list of named and timed steps:
 
-config → content → markdown → comments merge → templates → write.
+config → inputs → content → comments (while Markdown renders) → templates → write.
+
+The modules of the later steps (Markdown, Jinja rendering, Pygments, the cache) are
+imported only once the inputs step has found work to do: a build that finds nothing
+changed, the most common one, never needs them.
 """
 
 from __future__ import annotations
@@ -15,13 +19,8 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .cache import (
-    BuildCache,
-    parse_sources,
-    render_comments,
-    start_markdown,
-)
 from .comments.feed import parse_feed
 from .comments.merge import merge_comments
 from .comments.source import read_feed_text
@@ -37,12 +36,13 @@ from .freshness import (
     save_last_build,
     still_fresh,
 )
-from .markdown import render
 from .models import Document, Kind
-from .render import Renderer
-from .site import SiteView, assemble
 from .templates import make_environment, theme_chain
 from .writer import Manifest, Staging, WriteReport, write_outputs, write_private
+
+if TYPE_CHECKING:
+    from .render import Renderer
+    from .site import SiteView
 
 
 @dataclass(frozen=True)
@@ -217,7 +217,6 @@ def build_site(
     with timer.step("config"):
         config = load_config(root)
         themes = theme_chain(config)
-        env = make_environment(config, themes)
     with timer.step("inputs"):
         sources = list(iter_sources(config))
         feed_text = read_feed_text(config)
@@ -241,6 +240,11 @@ def build_site(
                 timings=timer.timings,
             )
         forget_last_build(config)  # until this build succeeds
+    from .cache import BuildCache, parse_sources, render_comments, start_markdown
+    from .render import Renderer
+    from .site import assemble
+
+    env = make_environment(config, themes)
     cache = BuildCache(config.private_dir / "cache.sqlite3")
     try:
         with timer.step("content"):
@@ -337,6 +341,8 @@ def preview_edit(root: Path, paths: list[Path], memory: BuildMemory) -> list[str
             continue  # the full build reports it
         if doc.url != old.doc.url or doc.draft:
             continue
+        from .markdown import render  # imported by the build that made the renderer
+
         rendered = render(doc.body, doc.summary)
         entry = replace(old, doc=doc, texts={doc.source: rendered}, light=rendered)
         written.append(renderer.preview(entry))

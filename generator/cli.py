@@ -65,7 +65,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
                  future=args.future)  # fmt: skip
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(plugins: bool = True) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="salon", description="Build a blog of essays with moderated reader comments."
     )
@@ -97,8 +97,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--future", action="store_true")
     serve.set_defaults(func=cmd_serve)
 
-    for register in _plugin_registrars():
-        register(sub, site_option)
+    if plugins:
+        for register in _plugin_registrars():
+            register(sub, site_option)
     return parser
 
 
@@ -116,9 +117,15 @@ def _version() -> str:
     return f"salon {__version__}"
 
 
+# Commands that need none of the command groups registered by _plugin_registrars, whose
+# modules (the comment service, the importers) take a tenth of a second to import.
+_CORE_COMMANDS = frozenset({"build", "new", "serve"})
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(plugins=not arguments or arguments[0] not in _CORE_COMMANDS)
+    args = parser.parse_args(arguments)
     try:
         status: int = args.func(args)
         return status

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import urllib.error
-import urllib.request
-
 from ..config import SiteConfig
 from ..errors import SiteError, decode_utf8
 
@@ -17,6 +14,9 @@ def read_feed_text(config: SiteConfig) -> str | None:
     if not config.comments.enabled:
         return None
     if config.feed_is_remote:
+        import urllib.error  # here: urllib's import costs more than a local build's check
+        import urllib.request
+
         url = config.comments.feed
         try:
             with urllib.request.urlopen(url, timeout=DOWNLOAD_TIMEOUT) as response:
