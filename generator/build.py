@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import ctypes
 import json
-import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -37,6 +36,7 @@ from .freshness import (
     still_fresh,
 )
 from .models import Document, Kind
+from .pools import worker_count
 from .templates import make_environment, theme_chain
 from .writer import Manifest, Staging, WriteReport, write_outputs, write_private
 
@@ -168,10 +168,6 @@ def post_manifest(model_posts: list[Document], open_keys: set[str], site: SiteVi
     ).encode()
 
 
-def workers(jobs: int | None) -> int:
-    return jobs if jobs is not None else (os.cpu_count() or 1)
-
-
 def _load_malloc_trim() -> Callable[[int], int] | None:
     try:
         return ctypes.CDLL("libc.so.6").malloc_trim
@@ -277,7 +273,7 @@ def build_site(
         staging = Staging(config.private_dir / "staging", config.output_dir, manifest)
         renderer = Renderer(config, env, model, themes, manifest, comment_html, staging)
         outputs = renderer.render_all(
-            asset_targets(config, documents), workers(options.jobs), options.progress
+            asset_targets(config, documents), worker_count(options.jobs), options.progress
         )
     with timer.step("write"):
         report = write_outputs(config.output_dir, outputs, manifest, staging)

@@ -26,7 +26,7 @@ from .errors import Problem, SiteError
 from .fingerprint import code_fingerprint
 from .markdown import render
 from .models import Document, PublicComment, Rendered
-from .pools import fork_pool, forked_workers, release_pool
+from .pools import fork_pool, forked_workers, release_pool, worker_count
 
 PARALLEL_THRESHOLD = 200  # below this, starting worker processes costs more than it saves
 T = TypeVar("T")
@@ -136,7 +136,7 @@ def run_many(
     ``pool``: workers already running (the Markdown workers), used instead of forking
     more: forking while another pool's threads run could leave a lock held in the child.
     """
-    workers = jobs if jobs is not None else (os.cpu_count() or 1)
+    workers = worker_count(jobs)
     if len(todo) < PARALLEL_THRESHOLD or workers <= 1:
         return {key: function(value) for key, value in todo}
     with contextlib.ExitStack() as stack:
@@ -267,7 +267,7 @@ class PendingMarkdown:
         ]
         self.pool: ProcessPoolExecutor | None = None
         self.results: Iterator[int] | None = None
-        workers = jobs if jobs is not None else (os.cpu_count() or 1)
+        workers = worker_count(jobs)
         if len(todo) >= PARALLEL_THRESHOLD and workers > 1:
             self.pool = fork_pool(workers)
             self.results = self.pool.map(_render_and_store, self.batches)
@@ -351,13 +351,6 @@ def start_markdown(
     return PendingMarkdown(cache, keys, todo, jobs)
 
 
-def render_documents(
-    cache: BuildCache, documents: Sequence[Document], jobs: int | None, progress: Progress | None
-) -> RenderedStore:
-    """Rendered Markdown for each document, by source path, kept in the cache."""
-    return start_markdown(cache, documents, jobs).finish(progress)
-
-
 def _light(rendered: Rendered) -> Rendered:
     return replace(rendered, html="")
 
@@ -389,6 +382,7 @@ def render_comments(
         return dict(rows)
     html: dict[str, str] = {}
     keys: dict[str, str] = {}  # comment id: hash of a body that needs Markdown
+    inputs: dict[str, str] = {}  # that hash: the body
     for comment in comments:
         if comment.removed:
             continue
@@ -396,9 +390,8 @@ def render_comments(
         if plain is not None:
             html[comment.id] = plain
         else:
-            keys[comment.id] = _hash(comment.body)
-    bodies = {c.id: c.body for c in comments if c.id in keys}
-    inputs = {keys[cid]: body for cid, body in bodies.items()}
+            keys[comment.id] = key = _hash(comment.body)
+            inputs[key] = comment.body
     rendered = cache.compute("comments", inputs, render_comment_body, jobs, pool=pool)
     html.update((cid, rendered[key]) for cid, key in keys.items())
     cache.prune("comments", keys.values())

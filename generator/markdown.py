@@ -82,7 +82,8 @@ def heading_anchors(md: MarkdownIt) -> None:
 _DOT_WORD = re.compile(r"\.\w\w")
 
 
-def _maybe_link(text: str) -> bool:
+def maybe_link(text: str) -> bool:
+    """False when linkify-it could find no link in ``text`` (True may be a false alarm)."""
     return "://" in text or "www." in text or "@" in text or _DOT_WORD.search(text) is not None
 
 
@@ -94,7 +95,7 @@ def fast_linkify_pretest(md: MarkdownIt) -> None:
     slow_pretest = linkify.pretest
 
     def pretest(text: str) -> bool:
-        return _maybe_link(text) and bool(slow_pretest(text))
+        return maybe_link(text) and bool(slow_pretest(text))
 
     linkify.pretest = pretest
 

@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import gc
 import multiprocessing
+import os
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
+
+
+def worker_count(jobs: int | None) -> int:
+    """Worker processes for ``--jobs``: as asked, else one per core."""
+    return jobs if jobs is not None else (os.cpu_count() or 1)
 
 
 def fork_pool(workers: int) -> ProcessPoolExecutor:

@@ -344,7 +344,8 @@ def _first_manifest(out_dir: Path, outputs: OutputSet, manifest: Manifest) -> Wr
     new: dict[str, list[object]] = {}
     for relative, content in outputs.files.items():
         target = os.path.join(out_dir, relative)
-        digest = content.digest if isinstance(content, Staged) else _digest(Path(target))
+        assert not isinstance(content, Keep)  # _move_whole_tree moves nothing when any is
+        digest = content.digest if isinstance(content, Staged) else _digest(content)
         done = os.stat(target)
         new[relative] = [digest, done.st_size, done.st_mtime_ns, outputs.keys.get(relative, "")]
     atomic_write(manifest.path, json.dumps(new, sort_keys=True).encode())

@@ -233,36 +233,32 @@ def test_pages_link_their_feeds(output: Path) -> None:
     assert "/tags/walking/feed.xml" in hrefs
 
 
-def test_feed_entries_are_capped_by_feeds_entries(tmp_path: Path) -> None:
+def build_basic_with_feeds(tmp_path: Path, feeds: str) -> Path:
+    """The basic site built with its `feeds:` section's `entries: 10` line replaced."""
     site = tmp_path / "basic"
     shutil.copytree(SITES / "basic", site)
     config = site / "site.yaml"
-    config.write_text(config.read_text().replace("entries: 10", "entries: 2"), encoding="utf-8")
+    config.write_text(config.read_text().replace("entries: 10", feeds), encoding="utf-8")
     build_site(site, BuildOptions(now=FIXED_NOW, jobs=1))
+    return site
+
+
+def test_feed_entries_are_capped_by_feeds_entries(tmp_path: Path) -> None:
+    site = build_basic_with_feeds(tmp_path, "entries: 2")
     assert len(read_feed(site / "output", "feed.xml").entries) == 2
     assert len(read_feed(site / "output", "rss.xml").entries) == 2
     assert len(read_feed(site / "output", "tags/walking/feed.xml").entries) == 2
 
 
 def test_excerpt_only_feeds(tmp_path: Path) -> None:
-    site = tmp_path / "basic"
-    shutil.copytree(SITES / "basic", site)
-    config = site / "site.yaml"
-    text = config.read_text().replace("entries: 10", "entries: 10\n  full_content: false")
-    config.write_text(text, encoding="utf-8")
-    build_site(site, BuildOptions(now=FIXED_NOW, jobs=1))
+    site = build_basic_with_feeds(tmp_path, "entries: 10\n  full_content: false")
     feed = read_feed(site / "output", "feed.xml")
     headings = parse_html(feed.entries[1].content[0].value)
     assert headings.text == "An essay with enough headings to earn a table of contents."
 
 
 def test_feeds_can_be_turned_off(tmp_path: Path) -> None:
-    site = tmp_path / "basic"
-    shutil.copytree(SITES / "basic", site)
-    config = site / "site.yaml"
-    text = config.read_text().replace("entries: 10", "entries: 10\n  rss: false")
-    config.write_text(text, encoding="utf-8")
-    build_site(site, BuildOptions(now=FIXED_NOW, jobs=1))
+    site = build_basic_with_feeds(tmp_path, "entries: 10\n  rss: false")
     assert not (site / "output/rss.xml").exists()
     assert (site / "output/feed.xml").exists()
     home = parse_html((site / "output/index.html").read_text(encoding="utf-8"))

@@ -292,7 +292,7 @@ def test_a_scheduled_post_appears_once_its_time_has_come(tmp_path: Path) -> None
 def test_the_cache_forgets_what_years_of_edits_left_behind(tmp_path: Path) -> None:
     import sqlite3
 
-    from generator.cache import BuildCache, render_documents
+    from generator.cache import BuildCache, start_markdown
     from generator.config import load_config
     from generator.content import iter_sources, parse_document
 
@@ -305,7 +305,7 @@ def test_the_cache_forgets_what_years_of_edits_left_behind(tmp_path: Path) -> No
         config = load_config(site)
         docs = [parse_document(s, config) for s in iter_sources(config)]
         cache = BuildCache(config.private_dir / "cache.sqlite3")
-        render_documents(cache, docs, jobs=1, progress=None)
+        start_markdown(cache, docs, jobs=1).finish()
         cache.close()
     db = sqlite3.connect(site / ".salon" / "cache.sqlite3")
     (rows,) = db.execute("SELECT count(*) FROM markdown").fetchone()

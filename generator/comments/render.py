@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import nh3
 from markdown_it import MarkdownIt
 
-from ..markdown import fast_linkify_pretest
+from ..markdown import fast_linkify_pretest, maybe_link
 
 ALLOWED_SCHEMES = frozenset({"http", "https", "mailto"})
 ALLOWED_TAGS = frozenset(
@@ -60,10 +60,9 @@ def sanitise_html(html: str) -> str:
 # result is the same, byte for byte, as through Markdown and the sanitiser.
 # Plain string and character tests first: the regular expressions are slower.
 _NOT_INERT = re.compile(r"[^\w \n.,;:?!()/%’‘“”—–…'-]")
-_TYPOGRAPHIC = ("..", "--", ",,", "????", "!!!!", "?…", "!…", "://", "www.")
+_TYPOGRAPHIC = ("..", "--", ",,", "????", "!!!!", "?…", "!…")
 _ABBREVIATION = re.compile(r"\((?:c|tm|r)\)", re.IGNORECASE)  # the typographer's ©, ™, ®
 _LONE_QUOTE = re.compile(r"(?<![^\W\d_])'|'(?![^\W\d_])")  # not an apostrophe in a word
-_DOT_WORD = re.compile(r"\.\w")  # "example.com": linkify's fuzzy links all have one
 # A line must start with a letter: a digit could open a list ("1. "), the rest syntax.
 _LINE_START = re.compile(r"[^\W\d_]")
 
@@ -77,7 +76,7 @@ def plain_comment_html(text: str) -> str | None:
         or any(sequence in text for sequence in _TYPOGRAPHIC)
         or ("(" in text and _ABBREVIATION.search(text) is not None)
         or ("'" in text and _LONE_QUOTE.search(text) is not None)
-        or _DOT_WORD.search(text) is not None
+        or maybe_link(text)  # the very test that lets linkify look at all
     ):
         return None
     paragraphs: list[list[str]] = [[]]
