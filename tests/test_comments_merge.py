@@ -76,6 +76,14 @@ def test_counts_leave_out_placeholders_and_prune_empty_ones() -> None:
     assert threads["p"].count == 1
 
 
+def test_a_chain_of_thousands_of_replies_and_loops_of_parents_are_handled() -> None:
+    chain = [pc("c0")] + [pc(f"c{n}", f"c{n - 1}", minutes=n) for n in range(1, 3000)]
+    loop = [pc("x1", "x2"), pc("x2", "x1"), pc("self", "self")]
+    threads, warnings = merge_comments([*chain, *loop], ["p"], 5, "comments.json")
+    assert threads["p"].count == 3000
+    assert sorted(str(w).split(":")[1].split()[-1] for w in warnings) == ["self", "x1", "x2"]
+
+
 def test_orphans_are_warnings_naming_the_comment_and_are_not_shown() -> None:
     comments = [
         pc("ok"),

@@ -9,6 +9,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
@@ -500,3 +501,12 @@ def test_long_lists_are_paged(setup: Setup, moderator: Moderator) -> None:
         "Next page": "/moderate/approved?page=3",
     }
     assert ids_on(99) == last and ids_on(0) == first  # out of range: the nearest page
+
+
+@pytest.mark.parametrize("junk", ["²", "abc", "-2", "1.5", ""])
+def test_a_page_number_that_is_not_one_shows_the_first_page(
+    setup: Setup, moderator: Moderator, junk: str
+) -> None:
+    reply = moderator.page(f"/moderate/approved?page={quote(junk)}")
+    assert reply.status == 200
+    assert reply.html().one("h1").text.startswith("Approved")

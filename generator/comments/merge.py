@@ -57,10 +57,13 @@ def _digest(flat: Iterable[ThreadNode]) -> str:
 def _flatten(
     nodes: Iterable[PublicComment], children: Mapping[str, list[PublicComment]]
 ) -> list[PublicComment]:
+    """Every reply under ``nodes``, depth first (a stack: a chain may be thousands deep)."""
     out: list[PublicComment] = []
-    for comment in nodes:
+    stack = list(nodes)[::-1]
+    while stack:
+        comment = stack.pop()
         out.append(comment)
-        out.extend(_flatten(children.get(comment.id, []), children))
+        stack.extend(reversed(children.get(comment.id, [])))
     return out
 
 
@@ -107,13 +110,32 @@ def merge_comments(
     # A reply is shown only when its whole chain of parents is shown.
     shown: dict[str, PublicComment] = {}
 
-    def reachable(comment: PublicComment, seen: frozenset[str] = frozenset()) -> bool:
-        if comment.parent is None:
-            return True
-        parent = by_id.get(comment.parent)
-        if parent is None or parent.post != comment.post or parent.id in seen:
-            return False
-        return reachable(parent, seen | {comment.id})
+    # Walked up without recursion, and remembered for every comment on the way: a chain
+    # of replies may be thousands long, and its comments share their answer.
+    known: dict[str, bool] = {}
+
+    def reachable(comment: PublicComment) -> bool:
+        chain: list[str] = []
+        on_chain: set[str] = set()
+        current = comment
+        while True:
+            if current.id in known:
+                answer = known[current.id]
+                break
+            if current.parent is None:
+                answer = True
+                chain.append(current.id)
+                break
+            parent = by_id.get(current.parent)
+            chain.append(current.id)
+            on_chain.add(current.id)
+            if parent is None or parent.post != current.post or parent.id in on_chain:
+                answer = False  # no parent, another post's, or a loop
+                break
+            current = parent
+        for comment_id in chain:
+            known[comment_id] = answer
+        return answer
 
     for comment in by_id.values():
         if reachable(comment):

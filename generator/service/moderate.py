@@ -335,8 +335,8 @@ class Moderation:
         store = self._store()
         total = store.count(spec.status)
         pages = max(1, -(-total // PAGE_SIZE))
-        number = request.args.get("page", "1")
-        page = min(int(number), pages) if number.isdigit() and int(number) >= 1 else 1
+        # Anything but a number (even "²", which isdigit() accepts) means the first page.
+        page = min(max(request.args.get("page", 1, type=int), 1), pages)
         comments = store.list_comments(
             status=spec.status, limit=PAGE_SIZE, newest_first=not spec.oldest_first,
             offset=(page - 1) * PAGE_SIZE,
