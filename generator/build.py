@@ -24,7 +24,7 @@ from .comments.feed import parse_feed
 from .comments.merge import merge_comments
 from .comments.source import read_feed_text
 from .config import SiteConfig, load_config
-from .content import SourceFile, iter_assets, iter_sources, parse_document
+from .content import iter_assets, iter_sources, parse_document, read_source
 from .errors import Problem, SiteError
 from .freshness import (
     LastBuild,
@@ -329,11 +329,10 @@ def preview_edit(root: Path, paths: list[Path], memory: BuildMemory) -> list[str
         if old is None or not path.is_file():
             continue
         base = config.content_dir / ("posts" if old.doc.kind is Kind.POST else "pages")
-        relative = path.relative_to(base).with_suffix("").as_posix()
         try:
-            source = SourceFile(old.doc.kind, shown, relative, path.read_text(encoding="utf-8"))
+            source = read_source(config, old.doc.kind, path.relative_to(base).as_posix())
             doc = parse_document(source, config)
-        except (SiteError, OSError, UnicodeDecodeError):
+        except (SiteError, OSError):
             continue  # the full build reports it
         if doc.url != old.doc.url or doc.draft:
             continue

@@ -115,12 +115,16 @@ class BuildCache:
         jobs: int | None,
         progress: Progress | None = None,
         pool: ProcessPoolExecutor | None = None,
+        keep: Callable[[T], bool] | None = None,
     ) -> dict[str, T]:
-        """``function(input)`` for each key, from the cache where possible."""
+        """``function(input)`` for each key, from the cache where possible.
+
+        ``keep``: which fresh results to cache (all when None).
+        """
         found: dict[str, T] = self.get_many(table, inputs)
         todo = [(key, value) for key, value in inputs.items() if key not in found]
         fresh = run_many(function, todo, jobs, progress, pool)
-        self.put_many(table, fresh)
+        self.put_many(table, {k: v for k, v in fresh.items() if keep is None or keep(v)})
         return {**found, **fresh}
 
 
@@ -168,7 +172,10 @@ def parse_sources(
     settings = repr((config.timezone, config.permalink))
     keys = [_hash(settings, s.kind.value, s.path, s.relative, s.text) for s in sources]
     inputs = {key: (source, config) for key, source in zip(keys, sources, strict=True)}
-    parsed = run_cached_parse(cache, inputs, jobs)
+    # Only successes are kept: a broken file is parsed again until it is fixed.
+    parsed = cache.compute(
+        "documents", inputs, _parse, jobs, keep=lambda result: isinstance(result, Document)
+    )
     documents: list[Document] = []
     problems: list[Problem] = []
     for key in keys:
@@ -181,17 +188,6 @@ def parse_sources(
         raise SiteError(problems)
     cache.prune("documents", keys)
     return documents, {source.path: key for source, key in zip(sources, keys, strict=True)}
-
-
-def run_cached_parse(
-    cache: BuildCache, inputs: dict[str, tuple[SourceFile, SiteConfig]], jobs: int | None
-) -> dict[str, Document | tuple[Problem, ...]]:
-    found = cache.get_many("documents", inputs)
-    todo = [(key, value) for key, value in inputs.items() if key not in found]
-    fresh = run_many(_parse, todo, jobs)
-    # Only successes are kept: a broken file is parsed again until it is fixed.
-    cache.put_many("documents", {k: v for k, v in fresh.items() if isinstance(v, Document)})
-    return {**found, **fresh}
 
 
 class RenderedStore(Mapping[str, Rendered]):

@@ -177,33 +177,44 @@ def _read_text(path: str | Path, shown: str) -> str:
         return decode_utf8(handle.read(), shown)
 
 
-def iter_sources(config: SiteConfig) -> Iterator[SourceFile]:
-    """Read every post and page under content/, in a stable order (folder by folder).
+def _visible_files(base: Path) -> list[tuple[str, str]]:
+    """(path relative to ``base``, suffix) of every file below it, hidden ones left out,
+    in the order paths sort: part by part.
 
-    Hidden files and folders are left out. Paths are handled as strings: a big
-    archive's thousands of pathlib objects cost more than reading the files.
+    Strings and os.walk, not pathlib: a big archive's thousands of Path objects cost
+    more than reading the files.
     """
+    found: list[tuple[list[str], str, str]] = []
+    for top, dirs, files in os.walk(base):
+        dirs[:] = [name for name in dirs if not name.startswith(".")]
+        inside = os.path.relpath(top, base).replace(os.sep, "/")
+        prefix = "" if inside == "." else inside + "/"
+        found.extend(
+            ((prefix + name).split("/"), prefix + name, os.path.splitext(name)[1])
+            for name in files
+            if not name.startswith(".")
+        )
+    found.sort(key=lambda item: item[0])
+    return [(relative, suffix) for _parts, relative, suffix in found]
+
+
+def iter_sources(config: SiteConfig) -> Iterator[SourceFile]:
+    """Read every post and page under content/, in a stable order (folder by folder)."""
     for kind, folder in ((Kind.POST, "posts"), (Kind.PAGE, "pages")):
         base = config.content_dir / folder
         if not base.is_dir():
             continue
-        found: list[tuple[list[str], str, str]] = []  # (parts, relative path, suffix)
-        for top, dirs, files in os.walk(base):
-            dirs[:] = [name for name in dirs if not name.startswith(".")]
-            inside = os.path.relpath(top, base).replace(os.sep, "/")
-            prefix = "" if inside == "." else inside + "/"
-            for name in files:
-                suffix = os.path.splitext(name)[1]
-                if name.startswith(".") or suffix.lower() not in MARKDOWN_SUFFIXES:
-                    continue
-                found.append(((prefix + name).split("/"), prefix + name, suffix))
-        found.sort(key=lambda item: item[0])  # as paths sort: part by part
-        for _parts, relative, suffix in found:
-            path = os.path.join(base, relative)
-            if not os.path.isfile(path):  # a broken link
-                continue
-            shown = f"content/{folder}/{relative}"
-            yield SourceFile(kind, shown, relative[: -len(suffix)], _read_text(path, shown))
+        for relative, suffix in _visible_files(base):
+            if suffix.lower() in MARKDOWN_SUFFIXES and os.path.isfile(base / relative):
+                yield read_source(config, kind, relative)  # (not a broken link)
+
+
+def read_source(config: SiteConfig, kind: Kind, relative: str) -> SourceFile:
+    """One post or page, by its path under content/posts or content/pages."""
+    folder = "posts" if kind is Kind.POST else "pages"
+    shown = f"content/{folder}/{relative}"
+    text = _read_text(config.content_dir / folder / relative, shown)
+    return SourceFile(kind, shown, relative[: -len(os.path.splitext(relative)[1])], text)
 
 
 def iter_assets(config: SiteConfig) -> Iterator[tuple[Path, str]]:
@@ -211,10 +222,7 @@ def iter_assets(config: SiteConfig) -> Iterator[tuple[Path, str]]:
     base = config.content_dir
     if not base.is_dir():
         return
-    for path in sorted(base.rglob("*")):
-        if not path.is_file() or path.suffix.lower() in MARKDOWN_SUFFIXES:
-            continue
-        relative = path.relative_to(base)
-        if any(part.startswith(".") for part in relative.parts):
-            continue
-        yield path, relative.as_posix()
+    for relative, suffix in _visible_files(base):
+        path = base / relative
+        if suffix.lower() not in MARKDOWN_SUFFIXES and path.is_file():
+            yield path, relative

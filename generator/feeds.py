@@ -52,7 +52,8 @@ def absolute_links(html: str, base: str) -> str:
     return _LINK_ATTR.sub(resolve, html)
 
 
-def _iso(moment: datetime) -> str:
+def utc_time(moment: datetime) -> str:
+    """RFC 3339 in UTC to the second, as feeds (and the comments feed) write times."""
     return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
@@ -118,7 +119,7 @@ def atom_feed(info: FeedInfo, items: Sequence[FeedItem]) -> bytes:
     xml.leaf("link", rel="self", type="application/atom+xml", href=info.url)
     xml.leaf("link", rel="alternate", type="text/html", href=info.home)
     newest = max((item.updated for item in items), default=datetime(2000, 1, 1, tzinfo=UTC))
-    xml.leaf("updated", _iso(newest))
+    xml.leaf("updated", utc_time(newest))
     if info.author:
         xml.start("author")
         xml.leaf("name", info.author)
@@ -138,8 +139,8 @@ def _atom_entry(item: FeedItem) -> str:
         f"    <title>{_text(item.title)}</title>\n"
         f'    <link rel="alternate" type="text/html" href="{_attr(item.url)}" />\n'
         f"    <id>{_text(item.id or item.url)}</id>\n"
-        f"    <published>{_iso(item.published)}</published>\n"
-        f"    <updated>{_iso(item.updated)}</updated>\n"
+        f"    <published>{utc_time(item.published)}</published>\n"
+        f"    <updated>{utc_time(item.updated)}</updated>\n"
         f"{author if item.author else ''}{categories}"
         f'    <content type="html">{_text(absolute_links(item.content_html, item.url))}</content>\n'
         "  </entry>\n"
@@ -181,7 +182,7 @@ def sitemap(urls: Sequence[tuple[str, datetime | None]]) -> bytes:
         xml.start("url")
         xml.leaf("loc", loc)
         if modified is not None:
-            xml.leaf("lastmod", _iso(modified))
+            xml.leaf("lastmod", utc_time(modified))
         xml.end("url")
     xml.end("urlset")
     return xml.bytes()

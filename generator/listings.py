@@ -60,8 +60,12 @@ def group_terms(taxonomy: str, pairs: Sequence[tuple[Sequence[str], T]]) -> list
     names: dict[str, str] = {}
     for terms, item in pairs:
         # Two names of one item may share a slug ("Grief", "grief"): list the item once.
-        for slug in dict.fromkeys(slugify(name) or "untitled" for name in terms):
-            names.setdefault(slug, next(n for n in terms if (slugify(n) or "untitled") == slug))
+        # A slug's page is named by the first name seen with it.
+        first: dict[str, str] = {}
+        for name in terms:
+            first.setdefault(slugify(name) or "untitled", name)
+        for slug, name in first.items():
+            names.setdefault(slug, name)
             groups[slug].append(item)
     return sorted(
         (

@@ -61,12 +61,7 @@ def heading_anchors(md: MarkdownIt) -> None:
         for index, token in enumerate(tokens):
             if token.type != "heading_open" or token.attrGet("id"):
                 continue
-            text = "".join(
-                child.content
-                for child in (tokens[index + 1].children or [])
-                if child.type in ("text", "code_inline")
-            )
-            base = slugify(text) or "section"
+            base = slugify(_inline_text(tokens[index + 1])) or "section"
             count = used.get(base, 0)
             used[base] = count + 1
             token.attrSet("id", base if count == 0 else f"{base}-{count}")

@@ -540,7 +540,7 @@ class Renderer:
         pairs = [
             (node.comment, entry)
             for entry in entries
-            for node in _walk(entry.thread.roots)
+            for node in entry.thread.flat
             if not node.comment.removed
         ]
         count = self.config.feeds.entries * 2
@@ -596,14 +596,6 @@ class Renderer:
 
 def _fingerprint(entry: Entry | None) -> str:
     return entry.fingerprint if entry is not None else ""
-
-
-def _walk(nodes: tuple[ThreadNode, ...]) -> list[ThreadNode]:
-    out: list[ThreadNode] = []
-    for node in nodes:
-        out.append(node)
-        out.extend(_walk(node.children))
-    return out
 
 
 def _plain(html: str, limit: int = 200) -> str:

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ..errors import Problem, SiteError, describe
+from ..feeds import utc_time
 from ..models import PublicComment
 
 FEED_VERSION = 1
@@ -159,14 +160,10 @@ def parse_feed(text: str, path: str) -> tuple[PublicComment, ...]:
     return tuple(comments)
 
 
-def _time(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-
-
 def comment_to_json(comment: PublicComment) -> dict[str, Any]:
     if comment.removed:
         return {"id": comment.id, "post": comment.post, "parent": comment.parent,
-                "created": _time(comment.created), "removed": True}  # fmt: skip
+                "created": utc_time(comment.created), "removed": True}  # fmt: skip
     return {
         "id": comment.id,
         "post": comment.post,
@@ -174,7 +171,7 @@ def comment_to_json(comment: PublicComment) -> dict[str, Any]:
         "author": clean_text(comment.author, inline=True),
         "website": clean_text(comment.website, inline=True),
         "body": clean_text(comment.body),
-        "created": _time(comment.created),
+        "created": utc_time(comment.created),
         "by_author": comment.by_author,
         "avatar": clean_text(comment.avatar, inline=True),
     }
@@ -185,7 +182,7 @@ def serialise_feed(comments: Iterable[PublicComment], generated: datetime | None
     ordered = sorted(comments, key=lambda c: (c.post, c.created, c.id))
     head = f'{{\n  "version": {FEED_VERSION},\n'
     if generated is not None:
-        head += f'  "generated": "{_time(generated)}",\n'
+        head += f'  "generated": "{utc_time(generated)}",\n'
     # One comment a line: readable, diffable, and written by json's C encoder (an
     # indented dump falls back to pure Python, seconds for a feed of 100,000 comments).
     lines = ",\n".join("    " + json.dumps(comment_to_json(c), ensure_ascii=False) for c in ordered)

@@ -388,8 +388,7 @@ class _Converter:
         if not caption or not self.html:
             picture = self.finish(self.inline([image]), " ")
             return [_Chunk("p", part) for part in (picture, caption) if part]
-        for element in [image, *image.elements()]:
-            self.prepare_raw(element)
+        self.prepare_raw_tree(image)
         caption_html = "".join(to_html(c, keep_attribute) for c in captions[0].children)
         caption_html = _SPACE.sub(" ", caption_html).strip()
         figure = (
@@ -418,6 +417,11 @@ class _Converter:
             if self.is_medium(el.attrs["href"]):
                 self.found.medium(el.attrs["href"])
 
+    def prepare_raw_tree(self, el: Element) -> None:
+        """prepare_raw for the element and every element inside it."""
+        for element in [el, *el.elements()]:
+            self.prepare_raw(element)
+
     def raw(self, el: Element) -> list[_Chunk]:
         if not self.html:
             src = el.attrs.get("src") or next(
@@ -427,8 +431,7 @@ class _Converter:
             if src.startswith(("http://", "https://")):
                 return [_Chunk("p", f"<{src}>")]
             return [_Chunk("p", text)] if text else []
-        for element in [el, *el.elements()]:
-            self.prepare_raw(element)
+        self.prepare_raw_tree(el)
         markup = to_html(el, keep_attribute)
         if el.tag != "pre":  # only <pre> runs to its end tag; other HTML ends at a blank line
             markup = re.sub(r"\n\s*\n", "\n", markup)
@@ -492,8 +495,7 @@ class _Converter:
         if tag in _RAW:
             if not self.html:
                 return self.inline(node.children)
-            for element in [node, *node.elements()]:
-                self.prepare_raw(element)
+            self.prepare_raw_tree(node)
             return _SPACE.sub(" ", to_html(node, keep_attribute))
         if tag in _KEEP_INLINE and self.html:
             attrs = "".join(

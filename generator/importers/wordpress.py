@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -324,9 +325,9 @@ class _Planner:
             if item.post_id:
                 query = "page_id" if entry.kind is Kind.PAGE else "p"
                 candidates.append(f"{self.old_root}/?{query}={item.post_id}")
+            addresses = [self.old_address(candidate) for candidate in candidates]
             mine: list[str] = []
-            for candidate in candidates:
-                address = self.old_address(candidate)
+            for address in addresses:
                 if address is None or address == entry.url or address in mine:
                     continue
                 if not self._claimable(address, entry.path):
@@ -340,17 +341,13 @@ class _Planner:
                 mine.append(address)
             for address in (*mine, entry.url):
                 self.targets.setdefault(address, entry.url)
-            for candidate in candidates:  # old links in posts may use any of these forms
-                address = self.old_address(candidate)
+            for address in addresses:  # old links in posts may use any of these forms
                 if address is not None:
                     self.targets.setdefault(address, entry.url)
             found[entry.path] = mine
-        slugs = [unquote(e.item.post_name) for e in entries if e.item.post_name]
-        self.by_slug = {
-            unquote(e.item.post_name): e.url
-            for e in entries
-            if e.item.post_name and slugs.count(unquote(e.item.post_name)) == 1
-        }
+        named = [(unquote(e.item.post_name), e.url) for e in entries if e.item.post_name]
+        counts = Counter(slug for slug, _ in named)
+        self.by_slug = {slug: url for slug, url in named if counts[slug] == 1}
         return found
 
     def rewriter(self) -> Callable[[str], str]:

@@ -13,7 +13,7 @@ from datetime import datetime
 from xml.etree.ElementTree import Element, tostring
 
 from ..errors import SiteError
-from .xmlsafe import parse_xml
+from .xmlsafe import XmlDocument, parse_xml
 
 _WP = re.compile(r"^https?://wordpress\.org/export/(\d+\.\d+)/$")
 _EXCERPT = re.compile(r"^https?://wordpress\.org/export/\d+\.\d+/excerpt/$")
@@ -70,7 +70,6 @@ class WxrItem:
     post_type: str
     password: str
     sticky: bool
-    attachment_url: str
     categories: tuple[str, ...]
     tags: tuple[str, ...]
     comments: tuple[WxrComment, ...]
@@ -112,21 +111,18 @@ class _Fields:
     """The children of one element, by (family, local name)."""
 
     def __init__(self, element: Element) -> None:
-        self.first: dict[tuple[str, str], Element] = {}
         self.all: dict[tuple[str, str], list[Element]] = {}
         for child in element:
             if not isinstance(child.tag, str):
                 continue
             key = _family(child.tag)
-            self.first.setdefault(key, child)
             self.all.setdefault(key, []).append(child)
 
-    def text(self, family: str, name: str, strip: bool = True) -> str:
-        element = self.first.get((family, name))
-        if element is None:
+    def text(self, family: str, name: str) -> str:
+        elements = self.all.get((family, name))
+        if not elements:
             return ""
-        value = _inner(element)
-        return value.strip() if strip else value
+        return _inner(elements[0]).strip()
 
     def elements(self, family: str, name: str) -> list[Element]:
         return self.all.get((family, name), [])
@@ -151,7 +147,7 @@ def _comment(element: Element, line: int | None) -> WxrComment:
     )
 
 
-def _item(element: Element, doc_line: dict[int, int]) -> WxrItem:
+def _item(element: Element, document: XmlDocument) -> WxrItem:
     f = _Fields(element)
     categories: list[str] = []
     tags: list[str] = []
@@ -165,7 +161,7 @@ def _item(element: Element, doc_line: dict[int, int]) -> WxrItem:
         elif domain in ("post_tag", "tag") and name not in tags:  # "tag" in WXR 1.0
             tags.append(name)
     return WxrItem(
-        line=doc_line.get(id(element)),
+        line=document.line(element),
         title=f.text("", "title"),
         link=f.text("", "link"),
         pub_date=f.text("", "pubDate"),
@@ -184,10 +180,9 @@ def _item(element: Element, doc_line: dict[int, int]) -> WxrItem:
         post_type=f.text("wp", "post_type"),
         password=f.text("wp", "post_password"),
         sticky=f.text("wp", "is_sticky") == "1",
-        attachment_url=f.text("wp", "attachment_url"),
         categories=tuple(categories),
         tags=tuple(tags),
-        comments=tuple(_comment(c, doc_line.get(id(c))) for c in f.elements("wp", "comment")),
+        comments=tuple(_comment(c, document.line(c)) for c in f.elements("wp", "comment")),
     )
 
 
@@ -205,7 +200,8 @@ def parse_wxr(data: bytes, path: str) -> WxrExport:
     """Read a WordPress export. A file that is not one is a SiteError saying so."""
     document = parse_xml(data, path, line_of=frozenset({"item", "comment"}))
     root = document.root
-    if root.tag != "rss" or root.find("channel") is None:
+    channel = root.find("channel")
+    if root.tag != "rss" or channel is None:
         raise SiteError.at(
             "not a WordPress export: expected <rss> with a <channel>, found "
             f"<{root.tag.rsplit('}', 1)[-1]}>",
@@ -220,8 +216,6 @@ def parse_wxr(data: bytes, path: str) -> WxrExport:
             path,
             1,
         )
-    channel = root.find("channel")
-    assert channel is not None
     c = _Fields(channel)
     authors = tuple(
         WxrAuthor(
@@ -233,7 +227,7 @@ def parse_wxr(data: bytes, path: str) -> WxrExport:
         for author in c.elements("wp", "author")
     )
     site_url = c.text("wp", "base_blog_url") or c.text("", "link")
-    items = tuple(_item(item, document.lines) for item in channel.findall("item"))
+    items = tuple(_item(item, document) for item in channel.findall("item"))
     return WxrExport(version=version, site_url=site_url, authors=authors, items=items)
 
 

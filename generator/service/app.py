@@ -28,7 +28,7 @@ from .intake import handle_intake, handle_thanks, handle_token
 from .manifest import ManifestError
 from .moderate import Moderation
 from .state import ServiceState
-from .web import json_response, text_response, wants_json
+from .web import json_response, no_store, text_response, wants_json
 
 log = logging.getLogger("salon.service")
 Handler = Callable[[ServiceState, Request], Response]
@@ -95,9 +95,7 @@ def health(state: ServiceState, request: Request) -> Response:
         posts: int | str = len(state.posts.posts())
     except ManifestError as exc:
         posts = str(exc)
-    response = json_response({"status": "ok", "store": "ok", "posts": posts})
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return no_store(json_response({"status": "ok", "store": "ok", "posts": posts}))
 
 
 def create_app(config: SiteConfig, *, now: Callable[[], float] | None = None) -> WSGIApplication:

@@ -29,11 +29,11 @@ from . import moderation
 from .manifest import ManifestError, PostInfo, parse_manifest
 from .passwords import MIN_LENGTH, PASSWORD_SETTING, hash_password
 from .store import CommentStore
+from .validation import NAME_MAX
 
 SiteOption = Callable[[argparse.ArgumentParser], None]
 Handler = Callable[[SiteConfig, argparse.Namespace], int]
 
-NAME_MAX = 100
 TABLE_WIDTHS = {"post": 24, "author": 30, "text": 44}
 
 

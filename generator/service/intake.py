@@ -18,10 +18,9 @@ from urllib.parse import quote
 from werkzeug.wrappers import Request, Response
 
 from ..comments.feed import clean_text
-from ..errors import CommentError
 from ..models import CommentStatus, StoredComment
 from .manifest import ManifestError, PostInfo
-from .moderation import export_feed, run_hook
+from .moderation import publish_quietly
 from .reader_pages import FormEntry
 from .spam import assess
 from .state import ServiceState
@@ -211,7 +210,7 @@ def handle_intake(state: ServiceState, request: Request) -> Response:
         return answer.invalid({"body": DUPLICATE})
     published = comment.status is CommentStatus.APPROVED
     if published:
-        _publish(state, store)
+        publish_quietly(state.config, store)  # the feed changes: export it, start the hook
     log.info("comment %s on %s: %s%s", comment.id, post.key, comment.status.value,
              f" ({comment.held_because})" if comment.held_because else "")  # fmt: skip
     # Spam is answered exactly like a comment awaiting moderation: no hint for a bot.
@@ -285,16 +284,6 @@ def _store_submission(
         )  # fmt: skip
         store.add(comment, actor="reader")
     return comment
-
-
-def _publish(state: ServiceState, store: CommentStore) -> None:
-    """An auto-approved comment changes the public feed: export it, start the hook."""
-    try:
-        export_feed(state.config, store)
-    except (CommentError, OSError) as exc:
-        log.error("the public feed could not be rewritten: %s", exc)
-        return
-    run_hook(state.config, wait=False)
 
 
 def handle_token(state: ServiceState, request: Request) -> Response:

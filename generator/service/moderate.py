@@ -23,7 +23,7 @@ from werkzeug.wrappers import Request, Response
 from ..comments.feed import clean_text
 from ..errors import CommentError
 from ..models import CommentStatus, StoredComment
-from .moderation import after_change
+from .moderation import publish_quietly
 from .passwords import PASSWORD_SETTING, verify_password
 from .sessions import Flash, Session
 from .state import LOGIN_FORM_SECONDS, ServiceState
@@ -163,23 +163,31 @@ class Moderation:
                         "/delete": self.delete}  # fmt: skip
             if rest in handlers:
                 return handlers[rest](request, session_id, session)
-            if rest.startswith("/edit/"):
-                return self.save_edit(request, session_id, session, rest[len("/edit/") :])
-            return self._message(request, session, 404, "Not found", "There is no such page.")
-        for spec in LISTS.values():
-            if rest == spec.path:
-                return self.list_page(request, session_id, session, spec)
+        else:
+            for spec in LISTS.values():
+                if rest == spec.path:
+                    return self.list_page(request, session_id, session, spec)
         if rest.startswith("/edit/"):
-            return self.edit_page(request, session_id, session, rest[len("/edit/") :])
+            comment = self._editable(rest[len("/edit/") :])
+            if comment is None:
+                return self._message(request, session, 404, "Not found",
+                                     "There is no such comment, or it was deleted.")  # fmt: skip
+            edit = self.save_edit if post else self.edit_page
+            return edit(request, session_id, session, comment)
         return self._message(request, session, 404, "Not found", "There is no such page.")
 
     def root(self, request: Request) -> str:
         return f"{request.script_root}/moderate"
 
-    def _check_post(self, request: Request, session: Session) -> Response | None:
+    def _from_another_site(self, request: Request) -> bool:
+        """True if the browser names an origin, and it is neither the site's nor ours."""
         origin = request_origin(request)
-        allowed = {self.state.site_origin, own_origin(request)}
-        if origin is not None and not is_allowed_origin(origin, allowed):
+        return origin is not None and not is_allowed_origin(
+            origin, {self.state.site_origin, own_origin(request)}
+        )
+
+    def _check_post(self, request: Request, session: Session) -> Response | None:
+        if self._from_another_site(request):
             return self._message(
                 request, session, 403, "Refused",
                 "This action was sent from another site, so it was refused.",
@@ -271,10 +279,7 @@ class Moderation:
                 f"{plural(minutes, 'minute')}.",
                 {"Retry-After": str(wait)},
             )  # fmt: skip
-        origin = request_origin(request)
-        if origin is not None and not is_allowed_origin(
-            origin, {self.state.site_origin, own_origin(request)}
-        ):
+        if self._from_another_site(request):
             return self.login_page(request, 403, "This login was sent from another site.")
         verdict = self.state.login_tokens.open(request.form.get("csrf", ""), "login", now)
         if verdict.check is not TokenCheck.VALID or verdict.age > LOGIN_FORM_SECONDS:
@@ -366,12 +371,9 @@ class Moderation:
         undo: tuple[tuple[str, str], ...] = (),
     ) -> Response:  # fmt: skip
         """After a store change: rewrite the feed, start the hook, say what happened."""
-        store = self._store()
-        try:
-            after_change(self.state.config, store, wait_for_hook=False)
-        except (CommentError, OSError) as exc:
-            log.error("the public feed could not be rewritten: %s", exc)
-            message += f" But the public feed could not be rewritten: {exc}"
+        problem = publish_quietly(self.state.config, self._store())
+        if problem is not None:
+            message += f" But the public feed could not be rewritten: {problem}"
             self.state.sessions.set_flash(session_id, Flash(message, undo, error=True))
             return self._redirect(request, back.path)
         self.state.sessions.set_flash(session_id, Flash(message, undo))
@@ -465,23 +467,15 @@ class Moderation:
         )  # fmt: skip
 
     def edit_page(
-        self, request: Request, session_id: str, session: Session, comment_id: str
+        self, request: Request, session_id: str, session: Session, comment: StoredComment
     ) -> Response:
-        comment = self._editable(comment_id)
-        if comment is None:
-            return self._message(request, session, 404, "Not found",
-                                 "There is no such comment, or it was deleted.")  # fmt: skip
         form = {"name": comment.author, "website": comment.website, "body": comment.body,
                 "by_author": comment.by_author}  # fmt: skip
         return self._edit_form(request, session_id, session, comment, form, {})
 
     def save_edit(
-        self, request: Request, session_id: str, session: Session, comment_id: str
+        self, request: Request, session_id: str, session: Session, comment: StoredComment
     ) -> Response:
-        comment = self._editable(comment_id)
-        if comment is None:
-            return self._message(request, session, 404, "Not found",
-                                 "There is no such comment, or it was deleted.")  # fmt: skip
         name = clean_text(request.form.get("name", ""), inline=True).strip()
         website = normalise_website(clean_text(request.form.get("website", ""), inline=True))
         body = clean_text(request.form.get("body", "").replace("\r\n", "\n")).strip()

@@ -7,6 +7,7 @@ rewritten atomically, then the site's `comments.on_change` hook is started.
 from __future__ import annotations
 
 import fcntl
+import logging
 import shlex
 import subprocess
 import sys
@@ -21,6 +22,8 @@ from ..errors import CommentError, SiteError
 from ..models import CommentStatus, StoredComment
 from ..writer import atomic_write
 from .store import CommentStore, new_comment_id
+
+log = logging.getLogger("salon.service")
 
 
 @contextmanager
@@ -105,6 +108,17 @@ def run_hook(config: SiteConfig, wait: bool) -> int | None:
 def after_change(config: SiteConfig, store: CommentStore, wait_for_hook: bool) -> None:
     export_feed(config, store)
     run_hook(config, wait_for_hook)
+
+
+def publish_quietly(config: SiteConfig, store: CommentStore) -> str | None:
+    """after_change for the service, hook not waited for: the change is already saved,
+    so a feed that cannot be rewritten is logged, and its reason returned, not raised."""
+    try:
+        after_change(config, store, wait_for_hook=False)
+    except (CommentError, OSError) as exc:
+        log.error("the public feed could not be rewritten: %s", exc)
+        return str(exc)
+    return None
 
 
 def set_status(

@@ -22,7 +22,7 @@ from ..errors import SiteError
 from ..render import PageMeta, install_filters
 from ..site import Link, SiteView
 from ..templates import make_environment, render_template, theme_chain
-from .manifest import PostIndex, SiteLook
+from .manifest import PostIndex
 from .web import normalise_origin
 
 log = logging.getLogger("salon.service")
@@ -46,7 +46,7 @@ def endpoint_is_elsewhere(config: SiteConfig) -> bool:
 
 
 class ReaderPages:
-    def __init__(self, config: SiteConfig, posts: PostIndex | None = None) -> None:
+    def __init__(self, config: SiteConfig, posts: PostIndex) -> None:
         self.config = config
         self.posts = posts
         self.absolute_links = endpoint_is_elsewhere(config)
@@ -66,7 +66,7 @@ class ReaderPages:
 
     def site_view(self) -> SiteView:
         config = self.config
-        look = self.posts.look() if self.posts is not None else SiteLook()
+        look = self.posts.look()
         return SiteView(
             title=config.title, description=config.description, base_url=config.base_url,
             language=config.language, author_name=config.author.name,
