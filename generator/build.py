@@ -24,7 +24,7 @@ from .comments.feed import parse_feed
 from .comments.merge import merge_comments
 from .comments.source import read_feed_text
 from .config import SiteConfig, load_config
-from .content import iter_assets, iter_sources, parse_document, read_source
+from .content import is_bundle, iter_assets, iter_sources, parse_document, read_source
 from .errors import Problem, SiteError
 from .freshness import (
     LastBuild,
@@ -136,7 +136,8 @@ def asset_targets(config: SiteConfig, documents: list[Document]) -> list[tuple[s
     bundles = {
         str(Path(doc.source).parent.relative_to("content").as_posix()): doc.url
         for doc in documents
-        if Path(doc.source).stem == "index"
+        # "content/posts/walks/index.md": its path under posts/, without the suffix
+        if is_bundle(doc.source.split("/", 2)[2].rsplit(".", 1)[0])
     }
     targets: list[tuple[str, Path]] = []
     for path, relative in iter_assets(config):

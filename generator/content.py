@@ -79,6 +79,12 @@ def _date_field(fields: Fields, key: str, config: SiteConfig) -> datetime | None
     return moment
 
 
+def is_bundle(relative: str) -> bool:
+    """Whether a source (its path under posts/ or pages/, no suffix) is a bundle's index.md:
+    one in a folder of its own, whose other files are published beside its page."""
+    return relative.endswith("/index")
+
+
 def parse_document(source: SourceFile, config: SiteConfig) -> Document:
     """Turn a content file's text into a Document; pure, so tests need no disk."""
     front, body, body_line = split_front_matter(source.text, source.path)
@@ -99,7 +105,7 @@ def parse_document(source: SourceFile, config: SiteConfig) -> Document:
     updated = _date_field(fields, "updated", config)
 
     default_slug = slug_from_filename(source.relative.rsplit("/", 1)[-1])
-    if source.relative.endswith("/index"):  # a bundle: the folder names the document
+    if is_bundle(source.relative):  # the folder names the document
         default_slug = slug_from_filename(source.relative.rsplit("/", 2)[-2])
     slug = fields.string("slug", default_slug)
     if not is_safe_segment(slug):
@@ -124,7 +130,7 @@ def parse_document(source: SourceFile, config: SiteConfig) -> Document:
             url = permalink(config.permalink, slug, moment, categories[0] if categories else "")
         elif not is_post:
             folder = source.relative.rsplit("/", 1)[0] if "/" in source.relative else ""
-            if source.relative.endswith("/index"):
+            if is_bundle(source.relative):
                 folder = folder.rsplit("/", 1)[0] if "/" in folder else ""
             url = normalise_url(f"/{folder}/{slug}/")
     except UnsafePath:

@@ -660,3 +660,14 @@ def test_date_filter_formats_unpadded_numbers_on_every_platform(
     moment = datetime(2024, 5, 1, 9, 5)
     assert (format_date(moment) if fmt is None else format_date(moment, fmt)) == shown
     assert format_date(None) == ""
+
+
+def test_an_index_md_directly_in_pages_is_not_a_bundle(site_copy: SiteCopy) -> None:
+    """Only an index.md in a folder of its own takes the files beside it."""
+    site = site_copy("basic")
+    (site / "content/pages/index.md").write_text("---\ntitle: Index\n---\nA list.\n")
+    (site / "content/pages/cv.pdf").write_bytes(b"%PDF-1.4\n")
+    build(site)
+    assert (site / "output/index/index.html").is_file()
+    assert (site / "output/cv.pdf").read_bytes() == b"%PDF-1.4\n"
+    assert not (site / "output/index/cv.pdf").exists()
