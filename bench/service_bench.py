@@ -35,9 +35,9 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from bench.machine import cpu_name  # noqa: E402
-from generator.config import load_config  # noqa: E402
-from generator.models import CommentStatus, StoredComment  # noqa: E402
-from generator.service.moderation import open_store  # noqa: E402
+from generator.core.config import load_config  # noqa: E402
+from generator.core.models import CommentStatus, StoredComment  # noqa: E402
+from generator.service.actions import open_store  # noqa: E402
 from generator.service.server import THREADS  # noqa: E402
 from generator.service.store import new_comment_id  # noqa: E402
 
@@ -63,7 +63,7 @@ def make_site(root: Path) -> Path:
 
 def start_server(root: Path, log_path: Path) -> tuple[subprocess.Popen[bytes], int]:
     script = (
-        "import sys; from pathlib import Path; from generator.config import load_config; "
+        "import sys; from pathlib import Path; from generator.core.config import load_config; "
         "from generator.service.server import serve_forever; "
         f"sys.exit(serve_forever(load_config(Path({str(root)!r})), '127.0.0.1', 0))"
     )

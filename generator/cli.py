@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from .errors import CommentError, SiteError
+from generator.core.errors import CommentError, SiteError
 
 
 def _site_dir(args: argparse.Namespace) -> Path:
@@ -32,7 +32,7 @@ def _progress_printer() -> Callable[[str, int, int], None] | None:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from .build import BuildOptions, build_site
+    from generator.build.pipeline import BuildOptions, build_site
 
     result = build_site(
         _site_dir(args),
@@ -50,7 +50,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_new(args: argparse.Namespace) -> int:
-    from .skeleton import create_site
+    from generator.scaffold import create_site
 
     target = Path(args.directory)
     create_site(target, title=args.title)
@@ -59,7 +59,7 @@ def cmd_new(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from .serve import serve
+    from generator.dev.serve import serve
 
     return serve(_site_dir(args), host=args.host, port=args.port, drafts=args.drafts,
                  future=args.future)  # fmt: skip
@@ -105,14 +105,14 @@ def build_parser(plugins: bool = True) -> argparse.ArgumentParser:
 
 def _plugin_registrars() -> list[Callable[..., None]]:
     """Command groups that live beside their own code: `salon comments`, `salon import`."""
-    from .importers.cli import register as register_import
-    from .service.cli import register as register_comments
+    from generator.importers.cli import register as register_import
+    from generator.service.cli import register as register_comments
 
     return [register_comments, register_import]
 
 
 def _version() -> str:
-    from . import __version__
+    from generator import __version__
 
     return f"salon {__version__}"
 

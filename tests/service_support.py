@@ -16,9 +16,9 @@ from urllib.parse import urlencode, urlsplit
 
 from waitress import wasyncore
 
-from generator.config import SiteConfig, load_config
+from generator.core.config import SiteConfig, load_config
+from generator.service.actions import open_store
 from generator.service.app import create_app
-from generator.service.moderation import open_store
 from generator.service.passwords import PASSWORD_SETTING, hash_password
 from generator.service.server import make_server
 from generator.service.store import CommentStore

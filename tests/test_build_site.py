@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from generator.build import BuildOptions, BuildResult, build_site
+from generator.build.pipeline import BuildOptions, BuildResult, build_site
 from generator.cli import main
-from generator.errors import SiteError
+from generator.core.errors import SiteError
 from tests.conftest import FIXED_NOW, SITES
 from tests.htmldom import Element, parse_html
 
@@ -610,7 +610,7 @@ def test_a_taxonomy_left_out_gets_no_pages_and_no_links(site_copy: SiteCopy) -> 
 
 
 def test_every_template_of_the_default_theme_is_documented() -> None:
-    from generator.templates import BUILTIN_THEMES
+    from generator.core.themes import BUILTIN_THEMES
     from tests.conftest import REPO
 
     doc = (REPO / "docs/themes.md").read_text(encoding="utf-8")
@@ -655,7 +655,7 @@ def test_date_filter_formats_unpadded_numbers_on_every_platform(
 ) -> None:
     from datetime import datetime
 
-    from generator.templates import format_date
+    from generator.core.themes import format_date
 
     moment = datetime(2024, 5, 1, 9, 5)
     assert (format_date(moment) if fmt is None else format_date(moment, fmt)) == shown

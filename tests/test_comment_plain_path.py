@@ -11,7 +11,7 @@ import random
 
 import pytest
 
-from generator.comments.render import comment_markdown, plain_comment_html, sanitise_html
+from generator.contract.comment_html import comment_markdown, plain_comment_html, sanitise_html
 from tests.hostile_corpus import FEED_ONLY, HOSTILE
 
 

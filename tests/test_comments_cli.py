@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 
 from generator.cli import main
-from generator.config import load_config
-from generator.models import CommentStatus, StoredComment
+from generator.core.config import load_config
+from generator.core.models import CommentStatus, StoredComment
 from generator.service import passwords
-from generator.service.moderation import open_store
+from generator.service.actions import open_store
 from generator.service.store import CommentStore
 
 from .conftest import REPO, copy_sample_site

@@ -14,9 +14,9 @@ import jsonschema
 import pytest
 
 from generator.cli import main
-from generator.comments.feed import clean_text, parse_feed, serialise_feed
-from generator.errors import SiteError
-from generator.models import PublicComment
+from generator.contract.feed import clean_text, parse_feed, serialise_feed
+from generator.core.errors import SiteError
+from generator.core.models import PublicComment
 
 from .conftest import REPO, SITES
 

@@ -10,9 +10,9 @@ from pathlib import Path
 import feedparser
 import pytest
 
-from generator.build import BuildOptions, BuildResult, build_site
-from generator.comments.merge import Thread, ThreadNode, merge_comments
-from generator.models import PublicComment
+from generator.build.pipeline import BuildOptions, BuildResult, build_site
+from generator.build.threads import Thread, ThreadNode, merge_comments
+from generator.core.models import PublicComment
 
 from .conftest import FIXED_NOW, SITES
 from .htmldom import Element, parse_html

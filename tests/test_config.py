@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.config import Author, SiteConfig, load_config, parse_config
-from generator.errors import SiteError
+from generator.core.config import Author, SiteConfig, load_config, parse_config
+from generator.core.errors import SiteError
 
 ROOT = Path("/site")
 MINIMAL = "title: Notes\nbase_url: https://notes.example\n"
@@ -226,7 +226,7 @@ def test_load_config_refuses_text_that_is_not_utf8(tmp_path: Path) -> None:
 def test_every_setting_is_documented() -> None:
     from dataclasses import fields
 
-    from generator.config import TOP_KEYS, CommentsConfig, FeedConfig, ServiceConfig
+    from generator.core.config import TOP_KEYS, CommentsConfig, FeedConfig, ServiceConfig
     from tests.conftest import REPO
 
     doc = (REPO / "docs/configuration.md").read_text(encoding="utf-8")

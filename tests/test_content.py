@@ -8,8 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from generator.config import SiteConfig, parse_config
-from generator.content import (
+from generator.build.content import (
     SourceFile,
     iter_assets,
     iter_sources,
@@ -17,9 +16,10 @@ from generator.content import (
     parse_document,
     split_front_matter,
 )
-from generator.errors import SiteError
-from generator.models import CommentsMode, Document, Kind
-from generator.urls import UnsafePath
+from generator.core.config import SiteConfig, parse_config
+from generator.core.errors import SiteError
+from generator.core.models import CommentsMode, Document, Kind
+from generator.core.urls import UnsafePath
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -346,7 +346,7 @@ def test_a_file_that_is_not_utf8_is_named_with_its_line(tmp_path: Path) -> None:
 
 
 def test_every_front_matter_key_is_documented() -> None:
-    from generator.content import KNOWN_KEYS
+    from generator.build.content import KNOWN_KEYS
     from tests.conftest import REPO
 
     doc = (REPO / "docs/front-matter.md").read_text(encoding="utf-8")

@@ -16,8 +16,7 @@ from typing import Any
 import feedparser
 import pytest
 
-from generator.build import BuildOptions, build_site
-from generator.feeds import (
+from generator.build.feeds import (
     FeedInfo,
     FeedItem,
     absolute_links,
@@ -26,6 +25,7 @@ from generator.feeds import (
     rss_feed,
     sitemap,
 )
+from generator.build.pipeline import BuildOptions, build_site
 from tests.conftest import FIXED_NOW, SITES
 from tests.htmldom import parse_html
 

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from generator.comments.avatars import identicon_svg
-from generator.templates import format_date
+from generator.contract.avatars import identicon_svg
+from generator.core.themes import format_date
 
 MOMENT = datetime(2024, 3, 5, 7, 8, 9, tzinfo=UTC)
 

@@ -20,11 +20,11 @@ import feedparser
 import jsonschema
 import pytest
 
-from generator.build import BuildOptions, build_site
-from generator.comments.feed import clean_text, serialise_feed
-from generator.config import load_config
-from generator.models import CommentStatus, PublicComment, StoredComment
-from generator.service import moderation
+from generator.build.pipeline import BuildOptions, build_site
+from generator.contract.feed import clean_text, serialise_feed
+from generator.core.config import load_config
+from generator.core.models import CommentStatus, PublicComment, StoredComment
+from generator.service import actions as moderation
 
 from .conftest import FIXED_NOW, REPO, SITES
 from .hostile_corpus import FEED_ONLY, HOSTILE

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from generator.comments.render import render_comment_body
+from generator.build.markdown import render
+from generator.contract.comment_html import render_comment_body
 from generator.importers.html_to_markdown import Options, html_to_markdown
 from generator.importers.shortcodes import expand_shortcodes, parse_attributes
-from generator.markdown import render
 from tests.htmldom import parse_html
 
 

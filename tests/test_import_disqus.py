@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from generator.build import BuildOptions, build_site
+from generator.build.pipeline import BuildOptions, build_site
 from generator.cli import main
-from generator.config import load_config
-from generator.errors import SiteError
+from generator.core.config import load_config
+from generator.core.errors import SiteError
+from generator.core.models import CommentStatus, StoredComment
 from generator.importers.disqus import import_disqus, parse_disqus
-from generator.models import CommentStatus, StoredComment
 from generator.service.store import CommentStore
 from tests.conftest import FIXED_NOW
 from tests.htmldom import parse_html

@@ -10,17 +10,17 @@ from pathlib import Path
 
 import pytest
 
-from generator.build import BuildOptions, BuildResult, build_site
+from generator.build.content import iter_sources, parse_document
+from generator.build.pipeline import BuildOptions, BuildResult, build_site
 from generator.cli import main
-from generator.config import load_config
-from generator.content import iter_sources, parse_document
-from generator.errors import SiteError
+from generator.core.config import load_config
+from generator.core.errors import SiteError
+from generator.core.models import CommentStatus, Document, Kind, StoredComment
 from generator.importers.report import ImportReport
 from generator.importers.wordpress import import_wordpress
 from generator.importers.wxr import parse_wxr
-from generator.models import CommentStatus, Document, Kind, StoredComment
+from generator.scaffold import create_site
 from generator.service.store import CommentStore
-from generator.skeleton import create_site
 from tests.conftest import FIXED_NOW
 from tests.htmldom import parse_html
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.build import BuildOptions, build_site
+from generator.build.pipeline import BuildOptions, build_site
 
 from .conftest import FIXED_NOW, SITES
 
@@ -255,7 +255,7 @@ def test_a_page_edited_by_hand_in_output_is_restored(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("jobs", [2])
 def test_a_parallel_cold_build_equals_a_serial_one(tmp_path: Path, jobs: int) -> None:
-    from generator import cache, render
+    from generator.build import cache, render
 
     serial = tmp_path / "serial"
     shutil.copytree(SITES / "incremental", serial)
@@ -292,9 +292,9 @@ def test_a_scheduled_post_appears_once_its_time_has_come(tmp_path: Path) -> None
 def test_the_cache_forgets_what_years_of_edits_left_behind(tmp_path: Path) -> None:
     import sqlite3
 
-    from generator.cache import BuildCache, start_markdown
-    from generator.config import load_config
-    from generator.content import iter_sources, parse_document
+    from generator.build.cache import BuildCache, start_markdown
+    from generator.build.content import iter_sources, parse_document
+    from generator.core.config import load_config
 
     site = tmp_path / "site"
     shutil.copytree(SITES / "incremental", site)

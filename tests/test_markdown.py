@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from generator.markdown import pygments_css, render
-from generator.models import Heading
+from generator.build.markdown import pygments_css, render
+from generator.core.models import Heading
 from tests.htmldom import parse_html
 
 

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from generator.cli import main
-from generator.config import load_config
-from generator.models import CommentStatus, StoredComment
-from generator.service.moderation import open_store
+from generator.core.config import load_config
+from generator.core.models import CommentStatus, StoredComment
+from generator.service.actions import open_store
 
 from .conftest import copy_sample_site
 

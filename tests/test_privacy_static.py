@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from generator.config import load_config
+from generator.core.config import load_config
 from tests.browser.sample import built_sample
 
 # Attributes whose value is a URL the browser may fetch on its own (or send data to).

@@ -5,13 +5,13 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from generator.build import BuildOptions, build_site
+from generator.build.pipeline import BuildOptions, build_site
 
 from .conftest import FIXED_NOW, SITES
 
 
 def test_progress_is_reported_for_markdown_and_pages(tmp_path: Path) -> None:
-    from generator import cache
+    from generator.build import cache
 
     site = tmp_path / "site"
     shutil.copytree(SITES / "incremental", site)

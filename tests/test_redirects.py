@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from generator.build import BuildOptions, build_site
+from generator.build.pipeline import BuildOptions, build_site
 from generator.cli import main
 
 from .conftest import FIXED_NOW

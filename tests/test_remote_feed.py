@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.build import BuildOptions, build_site
+from generator.build.pipeline import BuildOptions, build_site
 from generator.cli import main
 
 from .conftest import FIXED_NOW, SITES
@@ -73,8 +73,8 @@ def test_an_unreachable_feed_is_a_clear_error(
 
 
 def test_plain_http_is_allowed_only_on_this_machine() -> None:
-    from generator.config import parse_config
-    from generator.errors import SiteError
+    from generator.core.config import parse_config
+    from generator.core.errors import SiteError
 
     def config(feed: str) -> str:
         return f"title: T\nbase_url: https://t.example\ncomments:\n  feed: {feed}\n"

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from generator.cli import main
-from generator.skeleton import create_site
+from generator.scaffold import create_site
 
 
 def test_a_missing_custom_template_names_the_post(

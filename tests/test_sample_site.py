@@ -10,7 +10,7 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from generator.build import BuildOptions, BuildResult, build_site
+from generator.build.pipeline import BuildOptions, BuildResult, build_site
 from tests.conftest import REPO, copy_sample_site
 from tests.htmldom import Element, parse_html
 

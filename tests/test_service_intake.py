@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.config import load_config
-from generator.models import CommentStatus, StoredComment
+from generator.core.config import load_config
+from generator.core.models import CommentStatus, StoredComment
 from tests.service_support import (
     HOSTILE,
     SITE_ORIGIN,
@@ -514,7 +514,7 @@ def check_hostile_error_pages(client: Client) -> None:
 
 def test_the_built_form_posts_what_the_service_reads(sample_site: Path) -> None:
     """Fill in the comment form of a real built post, field by field, as a browser would."""
-    from generator.build import BuildOptions, build_site
+    from generator.build.pipeline import BuildOptions, build_site
     from tests.conftest import FIXED_NOW
     from tests.htmldom import parse_html
 

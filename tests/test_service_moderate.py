@@ -13,8 +13,8 @@ from urllib.parse import quote
 
 import pytest
 
-from generator.config import SiteConfig
-from generator.models import CommentStatus
+from generator.core.config import SiteConfig
+from generator.core.models import CommentStatus
 from tests.htmldom import Element
 from tests.service_support import (
     HOSTILE,
@@ -473,7 +473,7 @@ def test_hostile_website_and_name_survive_as_text(setup: Setup, moderator: Moder
 def test_long_lists_are_paged(setup: Setup, moderator: Moderator) -> None:
     from datetime import UTC, datetime, timedelta
 
-    from generator.models import StoredComment
+    from generator.core.models import StoredComment
 
     start = datetime(2025, 1, 1, tzinfo=UTC)
     with store_of(setup.config) as store:

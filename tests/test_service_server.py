@@ -22,8 +22,8 @@ from urllib.parse import urlencode
 
 import pytest
 
-from generator.config import SiteConfig, load_config
-from generator.errors import CommentError
+from generator.core.config import SiteConfig, load_config
+from generator.core.errors import CommentError
 from generator.service.server import serve_forever
 from tests.service_support import (
     SITE_ORIGIN,
@@ -60,7 +60,7 @@ def start_service(tmp_path: Path) -> Iterator[object]:
     def start(config: SiteConfig) -> ServiceProcess:
         log_path = tmp_path / f"service-{len(started)}.log"
         script = (
-            "import sys; from pathlib import Path; from generator.config import load_config; "
+            "import sys; from pathlib import Path; from generator.core.config import load_config; "
             "from generator.service.server import serve_forever; "
             f"sys.exit(serve_forever(load_config(Path({str(config.root)!r})), '127.0.0.1', 0))"
         )

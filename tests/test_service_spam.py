@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.config import load_config
-from generator.models import CommentStatus, StoredComment
+from generator.core.config import load_config
+from generator.core.models import CommentStatus, StoredComment
 from tests.service_support import (
     ServiceServer,
     comment_fields,

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from generator.config import ServiceConfig
-from generator.models import CommentStatus
-from generator.service.manifest import ManifestError, PostIndex, PostInfo, parse_manifest
+from generator.contract.posts_manifest import ManifestError, PostIndex, PostInfo, parse_manifest
+from generator.core.config import ServiceConfig
+from generator.core.models import CommentStatus
 from generator.service.ratelimit import Limit, RateLimiter
 from generator.service.sessions import MAX_SESSIONS, Flash, SessionStore
 from generator.service.spam import assess, blocked_words_in, count_links
@@ -362,7 +362,7 @@ def test_rate_key(address: str, key: str) -> None:
 
 
 def test_reader_pages_look_like_the_built_site() -> None:
-    from generator.service.manifest import SiteLook, parse_site_look
+    from generator.contract.posts_manifest import SiteLook, parse_site_look
 
     text = (
         '{"version": 1, "posts": {}, "site": {"nav": [{"title": "About", "url": "/about/"}],'

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from generator.comments.feed import parse_feed
-from generator.config import load_config
-from generator.errors import CommentError
-from generator.models import CommentStatus, StoredComment
-from generator.service import moderation
+from generator.contract.feed import parse_feed
+from generator.core.config import load_config
+from generator.core.errors import CommentError
+from generator.core.models import CommentStatus, StoredComment
+from generator.service import actions as moderation
 from generator.service.store import MIGRATIONS, SCHEMA_VERSION, CommentStore, truncate_ip
 
 from .conftest import REPO, copy_sample_site

@@ -7,8 +7,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from generator.errors import SiteError
-from generator.urls import (
+from generator.build.writer import check_relative
+from generator.core.errors import SiteError
+from generator.core.urls import (
     UnsafePath,
     is_safe_segment,
     normalise_url,
@@ -19,7 +20,6 @@ from generator.urls import (
     slugify,
     taxonomy_url,
 )
-from generator.writer import check_relative
 
 
 @pytest.mark.parametrize(

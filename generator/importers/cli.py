@@ -9,7 +9,7 @@ from typing import Any
 
 
 def cmd_wordpress(args: argparse.Namespace) -> int:
-    from .wordpress import import_wordpress
+    from generator.importers.wordpress import import_wordpress
 
     report = import_wordpress(
         Path(args.site).resolve(), Path(args.export), args.export, force=args.force
@@ -19,7 +19,7 @@ def cmd_wordpress(args: argparse.Namespace) -> int:
 
 
 def cmd_disqus(args: argparse.Namespace) -> int:
-    from .disqus import import_disqus
+    from generator.importers.disqus import import_disqus
 
     report = import_disqus(Path(args.site).resolve(), Path(args.export), args.export)
     print(report.render(), end="")

@@ -16,16 +16,16 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 from xml.etree.ElementTree import Element
 
-from ..config import SiteConfig, load_config
-from ..errors import SiteError
-from ..models import CommentStatus, Document, Kind, StoredComment
-from ..service.store import truncate_ip
-from ..urls import UnsafePath, normalise_url
-from .html_to_markdown import Options, html_to_markdown
-from .report import ImportReport
-from .sitefiles import existing_documents
-from .storing import PlannedComment, store_comments
-from .xmlsafe import parse_xml, read_export
+from generator.core.config import SiteConfig, load_config
+from generator.core.errors import SiteError
+from generator.core.models import CommentStatus, Document, Kind, StoredComment
+from generator.core.urls import UnsafePath, normalise_url
+from generator.importers.html_to_markdown import Options, html_to_markdown
+from generator.importers.report import ImportReport
+from generator.importers.sitefiles import existing_documents
+from generator.importers.storing import PlannedComment, store_comments
+from generator.importers.xmlsafe import parse_xml, read_export
+from generator.service.store import truncate_ip
 
 SOURCE = "disqus"
 

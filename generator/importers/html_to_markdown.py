@@ -23,8 +23,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from .html_tree import INLINE, Comment, Element, Node, Text, names, parse_html, to_html
-from .mdtext import (
+from generator.importers.html_tree import (
+    INLINE,
+    Comment,
+    Element,
+    Node,
+    Text,
+    names,
+    parse_html,
+    to_html,
+)
+from generator.importers.mdtext import (
     BR,
     CLOSE,
     OPEN,
@@ -37,7 +46,7 @@ from .mdtext import (
     resolve_marks,
     split_edges,
 )
-from .shortcodes import expand_shortcodes
+from generator.importers.shortcodes import expand_shortcodes
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _SPACE = re.compile(r"[ \t\n\r\f\v]+")

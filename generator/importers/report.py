@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from ..models import CommentStatus
+from generator.core.models import CommentStatus
 
 _SHOWN = 12  # long lists (titles, URLs) show this many, then a count of the rest
 

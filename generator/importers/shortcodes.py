@@ -12,7 +12,7 @@ import html
 import re
 from dataclasses import dataclass
 
-from .html_tree import names
+from generator.importers.html_tree import names
 
 # Shortcodes of WordPress core, WordPress.com and common plugins: reported when left as
 # they were. Other bracketed words are reported only when they look like shortcodes

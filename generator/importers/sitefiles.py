@@ -13,12 +13,12 @@ from typing import Any
 
 import yaml
 
-from ..config import SiteConfig
-from ..content import SourceFile, iter_sources, parse_document
-from ..errors import SiteError
-from ..models import Document, Kind
-from ..writer import atomic_write
-from .report import ImportReport
+from generator.build.content import SourceFile, iter_sources, parse_document
+from generator.build.writer import atomic_write
+from generator.core.config import SiteConfig
+from generator.core.errors import SiteError
+from generator.core.models import Document, Kind
+from generator.importers.report import ImportReport
 
 
 @dataclass(frozen=True)

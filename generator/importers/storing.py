@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from ..config import SiteConfig
-from ..errors import CommentError
-from ..models import StoredComment
-from ..service.moderation import export_feed, open_store
-from ..service.store import new_comment_id
-from .report import ImportReport
+from generator.core.config import SiteConfig
+from generator.core.errors import CommentError
+from generator.core.models import StoredComment
+from generator.importers.report import ImportReport
+from generator.service.actions import export_feed, open_store
+from generator.service.store import new_comment_id
 
 
 @dataclass(frozen=True)

@@ -18,13 +18,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from ..config import SiteConfig, load_config
-from ..models import CommentStatus, Document, Kind, StoredComment
-from ..service.store import truncate_ip
-from ..urls import UnsafePath, normalise_url, slugify
-from .html_to_markdown import Conversion, Options, html_to_markdown
-from .report import ImportReport
-from .sitefiles import (
+from generator.core.config import SiteConfig, load_config
+from generator.core.models import CommentStatus, Document, Kind, StoredComment
+from generator.core.urls import UnsafePath, normalise_url, slugify
+from generator.importers.html_to_markdown import Conversion, Options, html_to_markdown
+from generator.importers.report import ImportReport
+from generator.importers.sitefiles import (
     FlowList,
     PlannedFile,
     check_document,
@@ -32,9 +31,10 @@ from .sitefiles import (
     front_matter,
     write_files,
 )
-from .storing import PlannedComment, require_local_feed, store_comments
-from .wxr import WxrComment, WxrExport, WxrItem, parse_wp_time, parse_wxr
-from .xmlsafe import read_export
+from generator.importers.storing import PlannedComment, require_local_feed, store_comments
+from generator.importers.wxr import WxrComment, WxrExport, WxrItem, parse_wp_time, parse_wxr
+from generator.importers.xmlsafe import read_export
+from generator.service.store import truncate_ip
 
 SOURCE = "wordpress"
 _KINDS = {"post": Kind.POST, "page": Kind.PAGE}

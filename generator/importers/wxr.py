@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from xml.etree.ElementTree import Element, tostring
 
-from ..errors import SiteError
-from .xmlsafe import XmlDocument, parse_xml
+from generator.core.errors import SiteError
+from generator.importers.xmlsafe import XmlDocument, parse_xml
 
 _WP = re.compile(r"^https?://wordpress\.org/export/(\d+\.\d+)/$")
 _EXCERPT = re.compile(r"^https?://wordpress\.org/export/\d+\.\d+/excerpt/$")

@@ -23,12 +23,12 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Request, Response
 
-from ..config import SiteConfig
-from .intake import handle_intake, handle_thanks, handle_token
-from .manifest import ManifestError
-from .moderate import Moderation
-from .state import ServiceState
-from .web import json_response, no_store, text_response, wants_json
+from generator.contract.posts_manifest import ManifestError
+from generator.core.config import SiteConfig
+from generator.service.intake import handle_intake, handle_thanks, handle_token
+from generator.service.moderate_page import Moderation
+from generator.service.state import ServiceState
+from generator.service.web import json_response, no_store, text_response, wants_json
 
 log = logging.getLogger("salon.service")
 Handler = Callable[[ServiceState, Request], Response]

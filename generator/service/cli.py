@@ -21,15 +21,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from ..comments.render import safe_website
-from ..config import SiteConfig, load_config
-from ..errors import CommentError
-from ..models import CommentStatus, StoredComment
-from . import moderation
-from .manifest import ManifestError, PostInfo, parse_manifest
-from .passwords import MIN_LENGTH, PASSWORD_SETTING, hash_password
-from .store import CommentStore
-from .validation import NAME_MAX
+from generator.contract.comment_html import safe_website
+from generator.contract.posts_manifest import ManifestError, PostInfo, parse_manifest
+from generator.core.config import SiteConfig, load_config
+from generator.core.errors import CommentError
+from generator.core.models import CommentStatus, StoredComment
+from generator.service import actions as moderation
+from generator.service.passwords import MIN_LENGTH, PASSWORD_SETTING, hash_password
+from generator.service.store import CommentStore
+from generator.service.validation import NAME_MAX
 
 SiteOption = Callable[[argparse.ArgumentParser], None]
 Handler = Callable[[SiteConfig, argparse.Namespace], int]
@@ -415,7 +415,7 @@ def cmd_set_password(config: SiteConfig, args: argparse.Namespace) -> int:
 
 
 def cmd_serve(config: SiteConfig, args: argparse.Namespace) -> int:
-    from .server import serve_forever
+    from generator.service.server import serve_forever
 
     return serve_forever(config, args.host, args.port)
 

@@ -17,17 +17,23 @@ from urllib.parse import quote
 
 from werkzeug.wrappers import Request, Response
 
-from ..comments.feed import clean_text
-from ..models import CommentStatus, StoredComment
-from .manifest import ManifestError, PostInfo
-from .moderation import publish_quietly
-from .reader_pages import FormEntry
-from .spam import assess
-from .state import ServiceState
-from .store import CommentStore, new_comment_id, truncate_ip
-from .tokens import TokenCheck
-from .validation import MAX_REQUEST_BYTES, RequestProblem, Submission, decode_body, read_submission
-from .web import (
+from generator.contract.feed import clean_text
+from generator.contract.posts_manifest import ManifestError, PostInfo
+from generator.core.models import CommentStatus, StoredComment
+from generator.service.actions import publish_quietly
+from generator.service.reader_pages import FormEntry
+from generator.service.spam import assess
+from generator.service.state import ServiceState
+from generator.service.store import CommentStore, new_comment_id, truncate_ip
+from generator.service.tokens import TokenCheck
+from generator.service.validation import (
+    MAX_REQUEST_BYTES,
+    RequestProblem,
+    Submission,
+    decode_body,
+    read_submission,
+)
+from generator.service.web import (
     client_address,
     html_response,
     is_allowed_origin,

@@ -16,14 +16,14 @@ from typing import Any
 
 import jinja2
 
-from ..comments.merge import Thread
-from ..config import SiteConfig
-from ..errors import SiteError
-from ..render import PageMeta, install_filters
-from ..site import Link, SiteView
-from ..templates import make_environment, render_template, theme_chain
-from .manifest import PostIndex
-from .web import normalise_origin
+from generator.build.render import PageMeta, install_filters
+from generator.build.site import Link, SiteView
+from generator.build.threads import Thread
+from generator.contract.posts_manifest import PostIndex
+from generator.core.config import SiteConfig
+from generator.core.errors import SiteError
+from generator.core.themes import make_environment, render_template, theme_chain
+from generator.service.web import normalise_origin
 
 log = logging.getLogger("salon.service")
 

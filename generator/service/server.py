@@ -23,11 +23,11 @@ from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 from waitress import wasyncore
 from waitress.server import create_server
 
-from ..config import SiteConfig
-from ..errors import CommentError
-from .app import create_app
-from .state import endpoint_path
-from .store import truncate_ip
+from generator.core.config import SiteConfig
+from generator.core.errors import CommentError
+from generator.service.app import create_app
+from generator.service.state import endpoint_path
+from generator.service.store import truncate_ip
 
 log = logging.getLogger("salon.service")
 access_log = logging.getLogger("salon.access")

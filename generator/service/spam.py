@@ -12,9 +12,9 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from ..config import ServiceConfig
-from ..models import CommentStatus
-from .tokens import TokenCheck, TokenVerdict
+from generator.core.config import ServiceConfig
+from generator.core.models import CommentStatus
+from generator.service.tokens import TokenCheck, TokenVerdict
 
 # A URL, a bare www. host, or a mailto: link; "[text](https://…)" counts once.
 _LINK = re.compile(r"(?i)\b(?:https?|ftp)://|(?<![\w./@-])www\.[\w-]+\.\w|\bmailto:")

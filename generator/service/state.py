@@ -8,15 +8,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from ..config import SiteConfig
-from .manifest import PostIndex
-from .moderation import open_store
-from .ratelimit import Limit, RateLimiter
-from .reader_pages import ReaderPages
-from .sessions import SessionStore
-from .store import CommentStore
-from .tokens import FormTokens, Signer, SpentTokens, derive_key
-from .web import normalise_origin
+from generator.contract.posts_manifest import PostIndex
+from generator.core.config import SiteConfig
+from generator.service.actions import open_store
+from generator.service.ratelimit import Limit, RateLimiter
+from generator.service.reader_pages import ReaderPages
+from generator.service.sessions import SessionStore
+from generator.service.store import CommentStore
+from generator.service.tokens import FormTokens, Signer, SpentTokens, derive_key
+from generator.service.web import normalise_origin
 
 MANIFEST = Path(".salon") / "posts.json"
 DEFAULT_ENDPOINT = "/api/comments"

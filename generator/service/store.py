@@ -16,9 +16,9 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ..comments.avatars import avatar_seed
-from ..errors import CommentError
-from ..models import CommentStatus, PublicComment, StoredComment
+from generator.contract.avatars import avatar_seed
+from generator.core.errors import CommentError
+from generator.core.models import CommentStatus, PublicComment, StoredComment
 
 # Each migration takes the schema from version N to N+1. Never edit one that shipped.
 MIGRATIONS: tuple[str, ...] = (

@@ -10,8 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
-from ..comments.feed import clean_text
-from ..comments.render import safe_website
+from generator.contract.comment_html import safe_website
+from generator.contract.feed import clean_text
 
 MAX_REQUEST_BYTES = 32 * 1024
 NAME_MAX = 100

@@ -25,21 +25,28 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from .comments.avatars import identicon_svg
-from .comments.merge import ThreadNode
-from .comments.render import render_comment_body, safe_website
-from .config import SiteConfig
-from .errors import SiteError
-from .feeds import FeedInfo, FeedItem, atom_feed, robots_txt, rss_feed, sitemap
-from .fingerprint import code_fingerprint
-from .listings import Paginated, paginate
-from .markdown import pygments_css
-from .models import PublicComment
-from .pools import forked_workers
-from .site import Entry, SiteModel, SiteView
-from .templates import Theme, render_template, template_dirs
-from .urls import output_path
-from .writer import Keep, Manifest, OutputSet, Staged, Staging, atomic_write
+from generator.build.feeds import (
+    FeedInfo,
+    FeedItem,
+    atom_feed,
+    robots_txt,
+    rss_feed,
+    sitemap,
+)
+from generator.build.fingerprint import code_fingerprint
+from generator.build.listings import Paginated, paginate
+from generator.build.markdown import pygments_css
+from generator.build.pools import forked_workers
+from generator.build.site import Entry, SiteModel, SiteView
+from generator.build.threads import ThreadNode
+from generator.build.writer import Keep, Manifest, OutputSet, Staged, Staging, atomic_write
+from generator.contract.avatars import identicon_svg
+from generator.contract.comment_html import render_comment_body, safe_website
+from generator.core.config import SiteConfig
+from generator.core.errors import SiteError
+from generator.core.models import PublicComment
+from generator.core.themes import Theme, render_template, template_dirs
+from generator.core.urls import output_path
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 PARALLEL_PAGES = 400  # below this, forking workers costs more than it saves

@@ -10,8 +10,8 @@ import difflib
 from collections.abc import Iterable
 from typing import Any
 
-from .errors import Problem, describe
-from .yamltext import YamlDocument
+from generator.core.errors import Problem, describe
+from generator.core.yamltext import YamlDocument
 
 
 class Fields:

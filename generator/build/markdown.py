@@ -22,8 +22,8 @@ from pygments.lexer import Lexer
 from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
 
-from .models import Heading, Rendered
-from .urls import slugify
+from generator.core.models import Heading, Rendered
+from generator.core.urls import slugify
 
 MORE_MARKER = re.compile(r"^\s*<!--\s*more\s*-->\s*$")
 _HAS_WORD = re.compile(r"[^\W_]")

@@ -14,8 +14,8 @@ from pathlib import Path
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
-from .config import CONFIG_FILE, SiteConfig
-from .templates import BUILTIN_THEMES
+from generator.core.config import CONFIG_FILE, SiteConfig
+from generator.core.themes import BUILTIN_THEMES
 
 DEBOUNCE_SECONDS = 0.05
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from .errors import Problem, SiteError
+from generator.core.errors import Problem, SiteError
 
 try:
     _Base: type[Any] = yaml.CSafeLoader

@@ -26,10 +26,16 @@ from werkzeug.security import safe_join
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
-from .build import BuildMemory, BuildOptions, BuildResult, build_site, preview_edit
-from .config import SiteConfig, load_config
-from .errors import SiteError
-from .watch import ChangeKind, SiteWatcher
+from generator.build.pipeline import (
+    BuildMemory,
+    BuildOptions,
+    BuildResult,
+    build_site,
+    preview_edit,
+)
+from generator.core.config import SiteConfig, load_config
+from generator.core.errors import SiteError
+from generator.dev.watch import ChangeKind, SiteWatcher
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 EVENTS_PATH = "/__salon/events"
@@ -245,7 +251,7 @@ class DevServer:
 def _comment_service(config: SiteConfig) -> WSGIApp | None:
     if not config.comments.enabled:
         return None
-    from .service.app import create_app
+    from generator.service.app import create_app
 
     app: WSGIApp = create_app(config)
     return app

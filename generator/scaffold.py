@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from .errors import SiteError
+from generator.core.errors import SiteError
 
 SITE_YAML = """\
 # Salon site settings. Every key is described in docs/configuration.md.

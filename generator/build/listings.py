@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from .urls import page_url, slugify, taxonomy_url
+from generator.core.urls import page_url, slugify, taxonomy_url
 
 T = TypeVar("T")
 

@@ -7,8 +7,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from ..errors import Problem
-from ..models import PublicComment
+from generator.core.errors import Problem
+from generator.core.models import PublicComment
 
 
 @dataclass(frozen=True)

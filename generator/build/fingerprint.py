@@ -10,9 +10,9 @@ import hashlib
 from functools import lru_cache
 from pathlib import Path
 
-from . import __version__
+from generator import __version__
 
-PACKAGE = Path(__file__).parent
+PACKAGE = Path(__file__).parent.parent  # generator/
 NOT_BUILD_CODE = ("service", "importers")  # the online half and the importers render nothing
 
 

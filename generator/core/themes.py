@@ -18,11 +18,11 @@ from typing import Any
 
 import jinja2
 
-from .config import SiteConfig
-from .errors import SiteError, decode_utf8, describe
-from .yamltext import parse_yaml
+from generator.core.config import SiteConfig
+from generator.core.errors import SiteError, decode_utf8, describe
+from generator.core.yamltext import parse_yaml
 
-BUILTIN_THEMES = Path(__file__).parent / "themes"
+BUILTIN_THEMES = Path(__file__).parent.parent / "themes"
 
 
 @dataclass(frozen=True)
@@ -212,7 +212,7 @@ _QUALIFIED_OBJECT = re.compile(r"'(?:\w+\.)+(\w+) object'")
 def _error_message(exc: BaseException) -> str:
     if isinstance(exc, jinja2.TemplateError):
         message = exc.message or type(exc).__name__
-        # "'generator.site.Entry object' has no attribute 'titel'" -> "'Entry' has …"
+        # "'generator.build.site.Entry object' has no attribute 'titel'" -> "'Entry' has …"
         return _QUALIFIED_OBJECT.sub(r"'\1'", message)
     return f"{type(exc).__name__}: {exc}"
 

@@ -11,12 +11,18 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
-from .config import SiteConfig
-from .errors import Problem, SiteError, decode_utf8, describe
-from .models import CommentsMode, Document, Kind
-from .urls import UnsafePath, is_safe_segment, normalise_url, permalink, slug_from_filename
-from .validate import Fields
-from .yamltext import YamlDocument, parse_yaml
+from generator.core.config import SiteConfig
+from generator.core.errors import Problem, SiteError, decode_utf8, describe
+from generator.core.models import CommentsMode, Document, Kind
+from generator.core.urls import (
+    UnsafePath,
+    is_safe_segment,
+    normalise_url,
+    permalink,
+    slug_from_filename,
+)
+from generator.core.validate import Fields
+from generator.core.yamltext import YamlDocument, parse_yaml
 
 MARKDOWN_SUFFIXES = (".md", ".markdown")
 KNOWN_KEYS = (

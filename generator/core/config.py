@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from .errors import SiteError, decode_utf8
-from .validate import Fields
-from .yamltext import parse_yaml
+from generator.core.errors import SiteError, decode_utf8
+from generator.core.validate import Fields
+from generator.core.yamltext import parse_yaml
 
 CONFIG_FILE = "site.yaml"
 PERMALINK_FIELDS = ("year", "month", "day", "slug", "category")

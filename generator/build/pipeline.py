@@ -20,13 +20,15 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .comments.feed import parse_feed
-from .comments.merge import merge_comments
-from .comments.source import read_feed_text
-from .config import SiteConfig, load_config
-from .content import is_bundle, iter_assets, iter_sources, parse_document, read_source
-from .errors import Problem, SiteError
-from .freshness import (
+from generator.build.comment_source import read_feed_text
+from generator.build.content import (
+    is_bundle,
+    iter_assets,
+    iter_sources,
+    parse_document,
+    read_source,
+)
+from generator.build.freshness import (
     LastBuild,
     deadline,
     forget_last_build,
@@ -35,14 +37,24 @@ from .freshness import (
     save_last_build,
     still_fresh,
 )
-from .models import Document, Kind
-from .pools import worker_count
-from .templates import make_environment, theme_chain
-from .writer import Manifest, Staging, WriteReport, write_outputs, write_private
+from generator.build.pools import worker_count
+from generator.build.threads import merge_comments
+from generator.build.writer import (
+    Manifest,
+    Staging,
+    WriteReport,
+    write_outputs,
+    write_private,
+)
+from generator.contract.feed import parse_feed
+from generator.core.config import SiteConfig, load_config
+from generator.core.errors import Problem, SiteError
+from generator.core.models import Document, Kind
+from generator.core.themes import make_environment, theme_chain
 
 if TYPE_CHECKING:
-    from .render import Renderer
-    from .site import SiteView
+    from generator.build.render import Renderer
+    from generator.build.site import SiteView
 
 
 @dataclass(frozen=True)
@@ -237,9 +249,14 @@ def build_site(
                 timings=timer.timings,
             )
         forget_last_build(config)  # until this build succeeds
-    from .cache import BuildCache, parse_sources, render_comments, start_markdown
-    from .render import Renderer
-    from .site import assemble
+    from generator.build.cache import (
+        BuildCache,
+        parse_sources,
+        render_comments,
+        start_markdown,
+    )
+    from generator.build.render import Renderer
+    from generator.build.site import assemble
 
     env = make_environment(config, themes)
     cache = BuildCache(config.private_dir / "cache.sqlite3")
@@ -337,7 +354,9 @@ def preview_edit(root: Path, paths: list[Path], memory: BuildMemory) -> list[str
             continue  # the full build reports it
         if doc.url != old.doc.url or doc.draft:
             continue
-        from .markdown import render  # imported by the build that made the renderer
+        from generator.build.markdown import (
+            render,  # imported by the build that made the renderer
+        )
 
         rendered = render(doc.body, doc.summary)
         entry = replace(old, doc=doc, texts={doc.source: rendered}, light=rendered)

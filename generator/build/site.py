@@ -10,11 +10,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from .comments.merge import Thread
-from .config import SiteConfig
-from .listings import Archive, Term, group_terms
-from .models import CommentsMode, Document, Heading, Kind, Rendered
-from .urls import taxonomy_url
+from generator.build.listings import Archive, Term, group_terms
+from generator.build.threads import Thread
+from generator.core.config import SiteConfig
+from generator.core.models import CommentsMode, Document, Heading, Kind, Rendered
+from generator.core.urls import taxonomy_url
 
 TOC_MIN_HEADINGS = 3
 

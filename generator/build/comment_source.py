@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ..config import SiteConfig
-from ..errors import SiteError, decode_utf8
+from generator.core.config import SiteConfig
+from generator.core.errors import SiteError, decode_utf8
 
 DOWNLOAD_TIMEOUT = 20  # seconds
 MAX_FEED_BYTES = 64 * 1024 * 1024

@@ -17,11 +17,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from .config import SiteConfig
-from .content import SourceFile
-from .fingerprint import code_fingerprint
-from .models import CommentsMode, Document, Kind
-from .writer import Manifest, write_private
+from generator.build.content import SourceFile
+from generator.build.fingerprint import code_fingerprint
+from generator.build.writer import Manifest, write_private
+from generator.core.config import SiteConfig
+from generator.core.models import CommentsMode, Document, Kind
 
 RECORD = "last-build.json"
 

@@ -16,12 +16,12 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ..comments.feed import parse_feed, serialise_feed
-from ..config import SiteConfig
-from ..errors import CommentError, SiteError
-from ..models import CommentStatus, StoredComment
-from ..writer import atomic_write
-from .store import CommentStore, new_comment_id
+from generator.build.writer import atomic_write
+from generator.contract.feed import parse_feed, serialise_feed
+from generator.core.config import SiteConfig
+from generator.core.errors import CommentError, SiteError
+from generator.core.models import CommentStatus, StoredComment
+from generator.service.store import CommentStore, new_comment_id
 
 log = logging.getLogger("salon.service")
 

@@ -20,17 +20,17 @@ from typing import Any
 import jinja2
 from werkzeug.wrappers import Request, Response
 
-from ..comments.feed import clean_text
-from ..errors import CommentError
-from ..models import CommentStatus, StoredComment
-from .moderation import publish_quietly
-from .passwords import PASSWORD_SETTING, verify_password
-from .sessions import Flash, Session
-from .state import LOGIN_FORM_SECONDS, ServiceState
-from .store import CommentStore
-from .tokens import TokenCheck
-from .validation import check_body, check_name, check_website, normalise_website
-from .web import (
+from generator.contract.feed import clean_text
+from generator.core.errors import CommentError
+from generator.core.models import CommentStatus, StoredComment
+from generator.service.actions import publish_quietly
+from generator.service.passwords import PASSWORD_SETTING, verify_password
+from generator.service.sessions import Flash, Session
+from generator.service.state import LOGIN_FORM_SECONDS, ServiceState
+from generator.service.store import CommentStore
+from generator.service.tokens import TokenCheck
+from generator.service.validation import check_body, check_name, check_website, normalise_website
+from generator.service.web import (
     client_address,
     html_response,
     is_allowed_origin,

@@ -19,14 +19,14 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
 
-from .comments.render import plain_comment_html, render_comment_body
-from .config import SiteConfig
-from .content import SourceFile, parse_document
-from .errors import Problem, SiteError
-from .fingerprint import code_fingerprint
-from .markdown import render
-from .models import Document, PublicComment, Rendered
-from .pools import fork_pool, forked_workers, release_pool, worker_count
+from generator.build.content import SourceFile, parse_document
+from generator.build.fingerprint import code_fingerprint
+from generator.build.markdown import render
+from generator.build.pools import fork_pool, forked_workers, release_pool, worker_count
+from generator.contract.comment_html import plain_comment_html, render_comment_body
+from generator.core.config import SiteConfig
+from generator.core.errors import Problem, SiteError
+from generator.core.models import Document, PublicComment, Rendered
 
 PARALLEL_THRESHOLD = 200  # below this, starting worker processes costs more than it saves
 T = TypeVar("T")

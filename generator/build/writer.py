@@ -21,7 +21,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import SiteError
+from generator.core.errors import SiteError
 
 
 @dataclass(frozen=True)

@@ -1,1 +1,0 @@
-"""The build side of comments: the public feed format, threading, safe rendering."""
