@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.pg_server import PostgresServer, create_database, running_server
+from tests.smtp_server import SmtpServer
 
 REPO = Path(__file__).resolve().parent.parent
 SITES = Path(__file__).resolve().parent / "sites"
@@ -61,3 +62,14 @@ def postgres_url(postgres_server: PostgresServer, request: pytest.FixtureRequest
     """The URL of a fresh, empty database for one test."""
     name = "t_" + "".join(c if c.isalnum() else "_" for c in request.node.name.lower())[:50]
     return create_database(postgres_server, name)
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[SmtpServer]:
+    """A real SMTP server on a free loopback port (see tests/smtp_server.py)."""
+    server = SmtpServer()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
