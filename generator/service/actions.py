@@ -16,10 +16,10 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from generator.build.writer import atomic_write
 from generator.contract.feed import parse_feed, serialise_feed
 from generator.core.config import SiteConfig
 from generator.core.errors import CommentError, SiteError
+from generator.core.files import atomic_write
 from generator.core.models import CommentStatus, StoredComment
 from generator.service.store import CommentStore, new_comment_id
 
