@@ -31,9 +31,10 @@ from generator.importers.sitefiles import (
     front_matter,
     write_files,
 )
-from generator.importers.storing import PlannedComment, require_local_feed, store_comments
+from generator.importers.storing import require_local_feed, store_comments
 from generator.importers.wxr import WxrComment, WxrExport, WxrItem, parse_wp_time, parse_wxr
 from generator.importers.xmlsafe import read_export
+from generator.service.actions import Imported
 from generator.service.store import truncate_ip
 
 SOURCE = "wordpress"
@@ -83,7 +84,7 @@ _BUILT = re.compile(
 @dataclass(frozen=True)
 class ImportPlan:
     files: tuple[PlannedFile, ...]
-    comments: tuple[PlannedComment, ...]
+    comments: tuple[Imported, ...]
     report: ImportReport
 
 
@@ -445,8 +446,8 @@ class _Planner:
                     ids[login].add(comment.user_id)
         return ids
 
-    def comments(self, entries: list[_Entry]) -> list[PlannedComment]:
-        planned: list[PlannedComment] = []
+    def comments(self, entries: list[_Entry]) -> list[Imported]:
+        planned: list[Imported] = []
         author_ids = self.author_ids()
         site = self.export.site_url.rstrip("/")
         for entry in entries:
@@ -488,7 +489,7 @@ class _Planner:
                             f"{comment.parent}, which is not in the export; shown as a "
                             "top-level comment"
                         )
-                planned.append(PlannedComment(external[comment.comment_id], parent, made))
+                planned.append(Imported(external[comment.comment_id], parent, made))
         return planned
 
     def _comment(

@@ -1,6 +1,6 @@
 """`salon comments …`: moderation from the command line.
 
-Every change goes through service/moderation.py, so the CLI and the /moderate page
+Every change goes through service/actions.py, so the CLI and the /moderate page
 record, export and run the hook the same way. Readers' text reaches the moderator's
 terminal here, so control and direction characters are shown escaped, never sent raw.
 """
@@ -21,7 +21,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from generator.contract.comment_html import safe_website
 from generator.contract.posts_manifest import ManifestError, PostInfo, parse_manifest
 from generator.core.config import SiteConfig, load_config
 from generator.core.errors import CommentError
@@ -29,7 +28,6 @@ from generator.core.models import CommentStatus, StoredComment
 from generator.service import actions as moderation
 from generator.service.passwords import MIN_LENGTH, PASSWORD_SETTING, hash_password
 from generator.service.store import CommentStore
-from generator.service.validation import NAME_MAX
 
 SiteOption = Callable[[argparse.ArgumentParser], None]
 Handler = Callable[[SiteConfig, argparse.Namespace], int]
@@ -296,52 +294,49 @@ def edit_in_editor(body: str, comment_id: str) -> str:
         return path.read_text(encoding="utf-8")
 
 
+OPTION_OF_FIELD = {"name": "--name", "website": "--website", "body": "--body"}
+
+
+def refused(error: moderation.InvalidChanges, deletable: str | None = None) -> CommentError:
+    """The form's messages, each after the option it is about; an edit that would empty
+    a comment is told how to remove it instead."""
+    lines = [f"{OPTION_OF_FIELD[name]}: {message}" for name, message in error.errors.items()]
+    too_short = "body" in error.errors and "at least" in error.errors["body"]
+    if deletable is not None and too_short:
+        lines[-1] += f" To remove the comment, run `salon comments delete {deletable}`."
+    return CommentError("\n".join(lines))
+
+
 def cmd_edit(config: SiteConfig, args: argparse.Namespace) -> int:
     if args.body is not None and args.body_file is not None:
         raise CommentError("give the new text with --body or --body-file, not both")
-    changes: dict[str, Any] = {}
+    body: str | None = None
     if args.body is not None:
-        changes["body"] = text_option(args.body, "--body")
+        body = text_option(args.body, "--body")
     elif args.body_file is not None:
-        changes["body"] = read_body_file(args.body_file)
-    if args.name is not None:
-        name = text_option(args.name, "--name").strip()
-        if not name or len(name) > NAME_MAX:
-            raise CommentError(f"--name: expected 1 to {NAME_MAX} characters")
-        changes["author"] = name
-    if args.website is not None:
-        website = text_option(args.website, "--website").strip()
-        if website and not safe_website(website):
-            raise CommentError(
-                f'--website: expected an http(s) URL such as https://example.org, got "{website}"'
-            )
-        changes["website"] = website
-    if args.author_mark is not None:
-        changes["by_author"] = args.author_mark
-
+        body = read_body_file(args.body_file)
+    changes = moderation.Changes(
+        body=body,
+        author=None if args.name is None else text_option(args.name, "--name"),
+        website=None if args.website is None else text_option(args.website, "--website"),
+        by_author=args.author_mark,
+    )
     with open_existing(config) as store:
         comment = store.get(args.id)
         if comment.removed:
             raise CommentError(f"comment {comment.id} was deleted; there is nothing to edit")
-        if not changes:
-            changes["body"] = edit_in_editor(comment.body, comment.id)
-        if "body" in changes:
-            changes["body"] = changes["body"].strip("\n").rstrip()
-            if not changes["body"].strip():
-                raise CommentError(
-                    f"the new text is empty; to remove the comment, run "
-                    f"`salon comments delete {comment.id}`"
-                )
-        changed = [key for key, value in changes.items() if getattr(comment, key) != value]
-        if not changed:
-            print(f"Nothing to change in {comment.id}.")
-            return 0
-        moderation.edit(
-            config, store, comment.id, actor(), **{key: changes[key] for key in changed}
-        )
+        if changes == moderation.Changes():
+            changes = moderation.Changes(body=edit_in_editor(comment.body, comment.id))
+        try:
+            done = moderation.edit(config, store, comment.id, changes, actor())
+        except moderation.InvalidChanges as exc:
+            raise refused(exc, comment.id) from None
+    if not done.changed:
+        print(f"Nothing to change in {comment.id}.")
+        return 0
     labels = {"body": "text", "author": "name", "website": "website", "by_author": "author mark"}
     print(
-        f"Edited {comment.id} ({', '.join(labels[key] for key in changed)}); "
+        f"Edited {comment.id} ({', '.join(labels[key] for key in done.changed)}); "
         f"{feed_name(config)} rewritten."
     )
     return 0
@@ -349,7 +344,7 @@ def cmd_edit(config: SiteConfig, args: argparse.Namespace) -> int:
 
 def cmd_mark_author(config: SiteConfig, args: argparse.Namespace) -> int:
     with open_existing(config) as store:
-        moderation.edit(config, store, args.id, actor(), by_author=True)
+        moderation.edit(config, store, args.id, moderation.Changes(by_author=True), actor())
     print(f"Marked {args.id} as written by the site's author; {feed_name(config)} rewritten.")
     return 0
 
@@ -373,7 +368,10 @@ def cmd_delete(config: SiteConfig, args: argparse.Namespace) -> int:
 def cmd_reply(config: SiteConfig, args: argparse.Namespace) -> int:
     with open_existing(config) as store:
         body = text_option(args.body, "--body")
-        comment = moderation.reply(config, store, args.id, body, actor())
+        try:
+            (comment,) = moderation.reply(config, store, args.id, body, actor()).comments
+        except moderation.InvalidChanges as exc:
+            raise refused(exc) from None
     print(
         f"Replied to {args.id} as {one_line(comment.author)} (comment {comment.id}, approved); "
         f"{feed_name(config)} rewritten."

@@ -20,16 +20,14 @@ from typing import Any
 import jinja2
 from werkzeug.wrappers import Request, Response
 
-from generator.contract.feed import clean_text
 from generator.core.errors import CommentError
 from generator.core.models import CommentStatus, StoredComment
-from generator.service.actions import publish_quietly
+from generator.service import actions
 from generator.service.passwords import PASSWORD_SETTING, verify_password
 from generator.service.sessions import Flash, Session
 from generator.service.state import LOGIN_FORM_SECONDS, ServiceState
 from generator.service.store import CommentStore
 from generator.service.tokens import TokenCheck
-from generator.service.validation import check_body, check_name, check_website, normalise_website
 from generator.service.web import (
     client_address,
     html_response,
@@ -367,13 +365,12 @@ class Moderation:
         return list(dict.fromkeys(v for v in values if _ID.match(v)))
 
     def _changed(
-        self, request: Request, session_id: str, back: ListSpec, message: str,
+        self, request: Request, session_id: str, back: ListSpec, message: str, done: actions.Done,
         undo: tuple[tuple[str, str], ...] = (),
     ) -> Response:  # fmt: skip
-        """After a store change: rewrite the feed, start the hook, say what happened."""
-        problem = publish_quietly(self.state.config, self._store())
-        if problem is not None:
-            message += f" But the public feed could not be rewritten: {problem}"
+        """After an action: say what happened, and whether the feed could be rewritten."""
+        if done.feed_problem is not None:
+            message += f" But the public feed could not be rewritten: {done.feed_problem}"
             self.state.sessions.set_flash(session_id, Flash(message, undo, error=True))
             return self._redirect(request, back.path)
         self.state.sessions.set_flash(session_id, Flash(message, undo))
@@ -407,11 +404,12 @@ class Moderation:
             if comment is not None:
                 before.append((cid, comment.status.value))
         try:
-            store.set_status(ids, status, ACTOR)
+            done = actions.set_status(self.state.config, store, ids, status, ACTOR,
+                                      background=True)  # fmt: skip
         except CommentError as exc:
             return self._fail(request, session_id, back, f"Nothing was changed: {exc}.")
         message = f"{DONE[status]}: {plural(len(ids), 'comment')}."
-        return self._changed(request, session_id, back, message, tuple(before))
+        return self._changed(request, session_id, back, message, done, tuple(before))
 
     def undo(self, request: Request, session_id: str, session: Session) -> Response:
         back = self._back(request)
@@ -426,15 +424,14 @@ class Moderation:
                 groups.setdefault(status, []).append(cid)
         if not groups:
             return self._fail(request, session_id, back, "There is nothing to undo.")
-        store = self._store()
         try:
-            for status, ids in groups.items():
-                store.set_status(ids, status, ACTOR)
+            done = actions.restore(self.state.config, self._store(), groups, ACTOR,
+                                   background=True)  # fmt: skip
         except CommentError as exc:
             return self._fail(request, session_id, back, f"Could not undo: {exc}.")
         count = sum(len(ids) for ids in groups.values())
-        return self._changed(request, session_id, back,
-                             f"Undone: {plural(count, 'comment')} back as before.")  # fmt: skip
+        message = f"Undone: {plural(count, 'comment')} back as before."
+        return self._changed(request, session_id, back, message, done)
 
     def delete(self, request: Request, session_id: str, session: Session) -> Response:
         back = self._back(request)
@@ -442,11 +439,11 @@ class Moderation:
         if not ids:
             return self._fail(request, session_id, back, "Select at least one comment first.")
         try:
-            self._store().delete(ids, ACTOR)
+            done = actions.delete(self.state.config, self._store(), ids, ACTOR, background=True)
         except CommentError as exc:
             return self._fail(request, session_id, back, f"Nothing was deleted: {exc}.")
         return self._changed(request, session_id, back,
-                             f"Deleted for good: {plural(len(ids), 'comment')}.")  # fmt: skip
+                             f"Deleted for good: {plural(len(ids), 'comment')}.", done)  # fmt: skip
 
     # -- editing -------------------------------------------------------------------
 
@@ -476,20 +473,21 @@ class Moderation:
     def save_edit(
         self, request: Request, session_id: str, session: Session, comment: StoredComment
     ) -> Response:
-        name = clean_text(request.form.get("name", ""), inline=True).strip()
-        website = normalise_website(clean_text(request.form.get("website", ""), inline=True))
-        body = clean_text(request.form.get("body", "").replace("\r\n", "\n")).strip()
-        form = {"name": name, "website": website, "body": body,
-                "by_author": request.form.get("by_author") == "1"}  # fmt: skip
-        checks = {"name": check_name(name), "website": check_website(website),
-                  "body": check_body(body)}  # fmt: skip
-        errors = {field: message for field, message in checks.items() if message}
-        if errors:
-            return self._edit_form(request, session_id, session, comment, form, errors, 400)
+        changes = actions.Changes(
+            body=request.form.get("body", ""), author=request.form.get("name", ""),
+            website=request.form.get("website", ""),
+            by_author=request.form.get("by_author") == "1",
+        )  # fmt: skip
         try:
-            self._store().edit(comment.id, ACTOR, body=body, author=name, website=website,
-                               by_author=bool(form["by_author"]))  # fmt: skip
+            done = actions.edit(self.state.config, self._store(), comment.id, changes, ACTOR,
+                                background=True)  # fmt: skip
+        except actions.InvalidChanges as exc:
+            shown = actions.normalise(changes)
+            form = {"name": shown.author, "website": shown.website, "body": shown.body,
+                    "by_author": shown.by_author}  # fmt: skip
+            return self._edit_form(request, session_id, session, comment, form, exc.errors, 400)
         except CommentError as exc:
             return self._fail(request, session_id, self._back(request), f"Not saved: {exc}.")
         return self._changed(request, session_id, self._back(request),
-                             f"Saved your changes to the comment by {name}.")  # fmt: skip
+                             f"Saved your changes to the comment by {done.comments[0].author}.",
+                             done)  # fmt: skip

@@ -19,6 +19,7 @@ from pathlib import Path
 from generator.contract.avatars import avatar_seed
 from generator.core.errors import CommentError
 from generator.core.models import CommentStatus, PublicComment, StoredComment
+from generator.core.times import Clock, utc_now
 
 # Each migration takes the schema from version N to N+1. Never edit one that shipped.
 MIGRATIONS: tuple[str, ...] = (
@@ -126,14 +127,15 @@ def _row_to_comment(row: sqlite3.Row | tuple[object, ...]) -> StoredComment:
 class CommentStore:
     """A connection to the store. One per thread; SQLite handles the rest."""
 
-    def __init__(self, db: sqlite3.Connection, path: Path) -> None:
+    def __init__(self, db: sqlite3.Connection, path: Path, clock: Clock = utc_now) -> None:
         self.db = db
         self.path = path
+        self.clock = clock  # stamps moderation and the audit log
 
     # -- opening -----------------------------------------------------------------
 
     @classmethod
-    def open(cls, path: Path, create: bool = True) -> CommentStore:
+    def open(cls, path: Path, create: bool = True, clock: Clock = utc_now) -> CommentStore:
         if not create and not path.exists():
             raise CommentError(
                 f"{path}: no comment store here yet; it is created by the first comment, "
@@ -145,7 +147,7 @@ class CommentStore:
         db.execute("PRAGMA journal_mode = WAL")
         db.execute("PRAGMA synchronous = NORMAL")
         db.execute("PRAGMA foreign_keys = ON")
-        store = cls(db, path)
+        store = cls(db, path, clock)
         store._migrate()
         return store
 
@@ -291,7 +293,7 @@ class CommentStore:
     ) -> None:
         db.execute(
             "INSERT INTO audit (at, actor, action, comment_id, detail) VALUES (?, ?, ?, ?, ?)",
-            (_time(datetime.now(UTC)), actor, action, cid, detail),
+            (_time(self.clock()), actor, action, cid, detail),
         )
 
     def add(self, comment: StoredComment, actor: str = "reader") -> StoredComment:
@@ -341,7 +343,7 @@ class CommentStore:
         self, ids: Sequence[str], status: CommentStatus, actor: str
     ) -> list[StoredComment]:
         """Change the status of every id, or of none if one is unknown."""
-        now = _time(datetime.now(UTC))
+        now = _time(self.clock())
         with self.transaction() as db:
             before = self._require(db, ids)
             for comment in before:
@@ -453,7 +455,7 @@ class CommentStore:
         with self.transaction() as db:
             db.execute(
                 "INSERT OR IGNORE INTO settings VALUES (?, ?)",
-                (FEED_ADOPTED, _time(datetime.now(UTC))),
+                (FEED_ADOPTED, _time(self.clock())),
             )
 
     def seed_from_public(self, comments: Iterable[PublicComment], actor: str) -> int:
@@ -483,7 +485,5 @@ class CommentStore:
                 )  # fmt: skip
                 db.execute("UPDATE comments SET avatar = ? WHERE id = ?", (c.avatar, c.id))
                 count += 1
-            db.execute(
-                "INSERT INTO settings VALUES (?, ?)", (FEED_ADOPTED, _time(datetime.now(UTC)))
-            )
+            db.execute("INSERT INTO settings VALUES (?, ?)", (FEED_ADOPTED, _time(self.clock())))
         return count
