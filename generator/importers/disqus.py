@@ -26,7 +26,7 @@ from generator.importers.sitefiles import existing_documents
 from generator.importers.storing import store_comments
 from generator.importers.xmlsafe import parse_xml, read_export
 from generator.service.actions import Imported
-from generator.service.store import truncate_ip
+from generator.service.addresses import truncate_ip
 
 SOURCE = "disqus"
 

@@ -35,7 +35,7 @@ from generator.importers.storing import require_local_feed, store_comments
 from generator.importers.wxr import WxrComment, WxrExport, WxrItem, parse_wp_time, parse_wxr
 from generator.importers.xmlsafe import read_export
 from generator.service.actions import Imported
-from generator.service.store import truncate_ip
+from generator.service.addresses import truncate_ip
 
 SOURCE = "wordpress"
 _KINDS = {"post": Kind.POST, "page": Kind.PAGE}

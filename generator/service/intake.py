@@ -21,10 +21,11 @@ from generator.contract.feed import clean_text
 from generator.contract.posts_manifest import ManifestError, PostInfo
 from generator.core.models import CommentStatus, StoredComment
 from generator.service.actions import publish
+from generator.service.addresses import truncate_ip
 from generator.service.reader_pages import FormEntry
 from generator.service.spam import assess
 from generator.service.state import ServiceState
-from generator.service.store import CommentStore, new_comment_id, truncate_ip
+from generator.service.store import CommentStore, new_comment_id
 from generator.service.tokens import TokenCheck
 from generator.service.validation import (
     MAX_REQUEST_BYTES,
