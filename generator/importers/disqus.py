@@ -20,7 +20,8 @@ from generator.core.config import SiteConfig, load_config
 from generator.core.errors import SiteError
 from generator.core.models import CommentStatus, Document, Kind, StoredComment
 from generator.core.urls import UnsafePath, normalise_url
-from generator.importers.html_to_markdown import Options, html_to_markdown
+from generator.importers.html_inline import Options
+from generator.importers.html_to_markdown import html_to_markdown
 from generator.importers.report import ImportReport
 from generator.importers.sitefiles import existing_documents
 from generator.importers.storing import store_comments

@@ -19,7 +19,8 @@ from urllib.parse import unquote, urlsplit
 from generator.core.config import SiteConfig, load_config
 from generator.core.models import Document, Kind
 from generator.core.urls import UnsafePath, normalise_url, slugify
-from generator.importers.html_to_markdown import Conversion, Options, html_to_markdown
+from generator.importers.html_inline import Options
+from generator.importers.html_to_markdown import Conversion, html_to_markdown
 from generator.importers.report import ImportReport
 from generator.importers.sitefiles import (
     FlowList,

@@ -7,7 +7,8 @@ from datetime import UTC
 
 from generator.core.config import SiteConfig
 from generator.core.models import CommentStatus, Kind, StoredComment
-from generator.importers.html_to_markdown import Options, html_to_markdown
+from generator.importers.html_inline import Options
+from generator.importers.html_to_markdown import html_to_markdown
 from generator.importers.report import ImportReport
 from generator.importers.wordpress_items import Entry, site_time
 from generator.importers.wxr import WxrComment, WxrExport
