@@ -255,19 +255,19 @@ def test_a_page_edited_by_hand_in_output_is_restored(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("jobs", [2])
 def test_a_parallel_cold_build_equals_a_serial_one(tmp_path: Path, jobs: int) -> None:
-    from generator.build import cache, render
+    from generator.build import execute, pools
 
     serial = tmp_path / "serial"
     shutil.copytree(SITES / "incremental", serial)
     build_site(serial, OPTIONS)
     parallel = tmp_path / "parallel"
     shutil.copytree(SITES / "incremental", parallel)
-    thresholds = (cache.PARALLEL_THRESHOLD, render.PARALLEL_PAGES)
-    cache.PARALLEL_THRESHOLD, render.PARALLEL_PAGES = 1, 1  # force the process pools
+    thresholds = (pools.PARALLEL_THRESHOLD, execute.PARALLEL_PAGES)
+    pools.PARALLEL_THRESHOLD, execute.PARALLEL_PAGES = 1, 1  # force the process pools
     try:
         build_site(parallel, BuildOptions(now=FIXED_NOW, jobs=jobs))
     finally:
-        cache.PARALLEL_THRESHOLD, render.PARALLEL_PAGES = thresholds
+        pools.PARALLEL_THRESHOLD, execute.PARALLEL_PAGES = thresholds
     assert tree(parallel / "output") == tree(serial / "output")
 
 
@@ -292,7 +292,8 @@ def test_a_scheduled_post_appears_once_its_time_has_come(tmp_path: Path) -> None
 def test_the_cache_forgets_what_years_of_edits_left_behind(tmp_path: Path) -> None:
     import sqlite3
 
-    from generator.build.cache import BuildCache, start_markdown
+    from generator.build.cache import BuildCache
+    from generator.build.markdown_stage import start_markdown
     from generator.build.content import iter_sources, parse_document
     from generator.core.config import load_config
 

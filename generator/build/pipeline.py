@@ -53,8 +53,10 @@ from generator.core.models import Document, Kind
 from generator.core.themes import make_environment, theme_chain
 
 if TYPE_CHECKING:
-    from generator.build.render import Renderer
-    from generator.build.site import SiteView
+    from generator.build.execute import PageRenderer
+    from generator.build.plan import Planner
+    from generator.build.site import SiteModel
+    from generator.contract.theme_page import SiteView
 
 
 @dataclass(frozen=True)
@@ -210,7 +212,9 @@ class Timer:
 class BuildMemory:
     """What `salon serve` keeps from its last good build to preview an edit at once."""
 
-    renderer: Renderer | None = None
+    renderer: PageRenderer | None = None
+    planner: Planner | None = None
+    model: SiteModel | None = None
     rendered_at: datetime | None = None
 
 
@@ -249,14 +253,18 @@ def build_site(
                 timings=timer.timings,
             )
         forget_last_build(config)  # until this build succeeds
-    from generator.build.cache import (
-        BuildCache,
-        parse_sources,
-        render_comments,
-        start_markdown,
-    )
-    from generator.build.render import Renderer
+    from generator.build.cache import BuildCache
+    from generator.build.comments_stage import render_comments
+    from generator.build.content_stage import parse_sources
+    from generator.build.context_keys import fingerprint_of
+    from generator.build.execute import PageRenderer, execute
+    from generator.build.markdown_stage import start_markdown
+    from generator.build.plan import Planner, plan_site
     from generator.build.site import assemble
+    from generator.build.site_view import make_site_view
+    from generator.build.theme_assets import CopyFile, read_theme_assets
+    from generator.build.theme_hash import key_bases
+    from generator.contract.theme_page import install_filters
 
     env = make_environment(config, themes)
     cache = BuildCache(config.private_dir / "cache.sqlite3")
@@ -288,17 +296,26 @@ def build_site(
         cache.close()
     with timer.step("templates"):
         model = assemble(documents, rendered, rendered.light, threads, config, now, source_hashes)
+        assets = read_theme_assets(themes)
+        site = make_site_view(config, model, assets.css_url, assets.js_url)
+        bases = key_bases(config, themes, fingerprint_of(site))
+        files = [
+            *assets.files,
+            *(CopyFile(target, path, path.relative_to(config.root).as_posix())
+              for target, path in asset_targets(config, documents)),
+        ]  # fmt: skip
+        jobs = plan_site(config, bases, model, files)
+        install_filters(env, config, comment_html)
+        renderer = PageRenderer(config, env, site, comment_html)
         staging = Staging(config.private_dir / "staging", config.output_dir, manifest)
-        renderer = Renderer(config, env, model, themes, manifest, comment_html, staging)
-        outputs = renderer.render_all(
-            asset_targets(config, documents), worker_count(options.jobs), options.progress
+        outputs = execute(
+            jobs, renderer, manifest, staging, worker_count(options.jobs), options.progress
         )
+        del jobs
     with timer.step("write"):
         report = write_outputs(config.output_dir, outputs, manifest, staging)
         open_keys = {entry.key for entry in model.posts if entry.comments_open}
-        write_private(
-            config.private_dir / "posts.json", post_manifest(posts, open_keys, renderer.site)
-        )
+        write_private(config.private_dir / "posts.json", post_manifest(posts, open_keys, site))
         record = LastBuild(
             digest=digest,
             valid_until=valid_until,
@@ -310,7 +327,8 @@ def build_site(
         )
         save_last_build(config, record)
     if memory is not None:
-        memory.renderer, memory.rendered_at = renderer, now
+        memory.renderer, memory.planner, memory.model = renderer, Planner(config, bases), model
+        memory.rendered_at = now
 
     return BuildResult(
         report=report,
@@ -332,11 +350,16 @@ def preview_edit(root: Path, paths: list[Path], memory: BuildMemory) -> list[str
     makes everything else right (and this page too, if anything else changed).
     Returns the output paths written.
     """
-    renderer = memory.renderer
-    if renderer is None:
+    renderer, planner, model = memory.renderer, memory.planner, memory.model
+    if renderer is None or planner is None or model is None:
         return []
+    from generator.build.content_stage import source_key
+    from generator.build.markdown import render  # imported by the build that made the renderer
+    from generator.build.plan import plan_entry
+    from generator.build.writer import write_one
+
     config = renderer.config
-    by_source = {e.doc.source: e for e in (*renderer.model.posts, *renderer.model.pages)}
+    by_source = {e.doc.source: e for e in (*model.posts, *model.pages)}
     written: list[str] = []
     for path in paths:
         try:
@@ -354,11 +377,14 @@ def preview_edit(root: Path, paths: list[Path], memory: BuildMemory) -> list[str
             continue  # the full build reports it
         if doc.url != old.doc.url or doc.draft:
             continue
-        from generator.build.markdown import (
-            render,  # imported by the build that made the renderer
-        )
-
         rendered = render(doc.body, doc.summary)
-        entry = replace(old, doc=doc, texts={doc.source: rendered}, light=rendered)
-        written.append(renderer.preview(entry))
+        entry = replace(
+            old, doc=doc, texts={doc.source: rendered}, light=rendered,
+            source_hash=source_key(source, config),
+        )  # fmt: skip
+        job = plan_entry(planner, entry, model)
+        if job.custom:
+            renderer.check_template(job)
+        write_one(config.output_dir, job.path, renderer.render(job))
+        written.append(job.path)
     return written
