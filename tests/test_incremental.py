@@ -293,8 +293,8 @@ def test_the_cache_forgets_what_years_of_edits_left_behind(tmp_path: Path) -> No
     import sqlite3
 
     from generator.build.cache import BuildCache
-    from generator.build.markdown_stage import start_markdown
     from generator.build.content import iter_sources, parse_document
+    from generator.build.markdown_stage import start_markdown
     from generator.core.config import load_config
 
     site = tmp_path / "site"

@@ -145,7 +145,7 @@ def cache_key(*parts: str) -> str:
     return digest.hexdigest()
 
 
-def light(rendered: Rendered) -> Rendered:
+def light_record(rendered: Rendered) -> Rendered:
     """A rendered document without its body's HTML: what listings need."""
     return replace(rendered, html="")
 
@@ -159,7 +159,7 @@ def store_rendered(db: sqlite3.Connection, fresh: dict[str, Rendered]) -> None:
         )
         db.executemany(
             "INSERT OR REPLACE INTO light VALUES (?, ?)",
-            ((key, pickle.dumps(light(value), protocol=5)) for key, value in fresh.items()),
+            ((key, pickle.dumps(light_record(value), protocol=5)) for key, value in fresh.items()),
         )
 
 

@@ -11,7 +11,7 @@ import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from generator.build.context_keys import fields_fingerprint
 from generator.build.listings import Archive, Paginated, Term
@@ -23,12 +23,14 @@ Memo = dict[int, tuple[Any, str]]
 class Context:
     """A page's or a feed's inputs; subclasses are frozen dataclasses."""
 
+    __dataclass_fields__: ClassVar[dict[str, Any]]
+
     def fingerprint(self, memo: Memo | None = None) -> str:
         return fields_fingerprint(self, memo)
 
     def variables(self) -> Mapping[str, Any]:
         """The template's variables: the fields, by name."""
-        return {item.name: getattr(self, item.name) for item in dataclasses.fields(self)}  # type: ignore[arg-type]
+        return {item.name: getattr(self, item.name) for item in dataclasses.fields(self)}
 
 
 # -- pages, through templates --------------------------------------------------------

@@ -8,7 +8,7 @@ import sqlite3
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 
-from generator.build.cache import BuildCache, RenderedStore, cache_key, store_rendered
+from generator.build.cache import BuildCache, RenderedStore, cache_key, light_record, store_rendered
 from generator.build.markdown import render
 from generator.build.pools import Progress, fork_pool, parallel_workers, release_pool
 from generator.core.models import Document
@@ -71,12 +71,12 @@ class PendingMarkdown:
         finally:
             self.close()
         cache, keys = self.cache, self.keys
-        light = cache.get_many("light", keys.values())
-        for key in set(keys.values()) - set(light):  # a cache from before "light" existed
-            light[key] = light(cache.get_many("markdown", [key])[key])
+        lights = cache.get_many("light", keys.values())
+        for key in set(keys.values()) - set(lights):  # a cache from before "light" existed
+            lights[key] = light_record(cache.get_many("markdown", [key])[key])
         cache.prune("markdown", keys.values())
         cache.prune("light", keys.values())
-        by_source = {source: light[key] for source, key in keys.items()}
+        by_source = {source: lights[key] for source, key in keys.items()}
         return RenderedStore(cache.path, keys, by_source)
 
 

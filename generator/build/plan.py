@@ -165,8 +165,8 @@ class Planner:
 
     def archives(self, model: SiteModel) -> Iterator[PageJob]:
         meta = PageMeta("Archives", "/archives/", "archives")
-        context = ArchivesPage(model.years, model.months)
-        yield self.page("archives.html", "/archives/", "archives", meta, context)
+        listing = ArchivesPage(model.years, model.months)
+        yield self.page("archives.html", "/archives/", "archives", meta, listing)
         archive: Archive[Entry]
         for archive in (*model.years, *model.months):
             label = str(archive.year)
