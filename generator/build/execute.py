@@ -12,10 +12,11 @@ from dataclasses import dataclass
 import jinja2
 
 from generator.build.feed_map import FeedMaker
+from generator.build.manifest import Manifest
 from generator.build.plan import FileJob, Job, PageJob
 from generator.build.pools import map_inherited
 from generator.build.theme_assets import CopyFile
-from generator.build.writer import Keep, Manifest, OutputSet, Staged, Staging
+from generator.build.writer import Keep, OutputSet, Staged, Staging
 from generator.contract.theme_page import SiteView
 from generator.core.config import SiteConfig
 from generator.core.errors import SiteError

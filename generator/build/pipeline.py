@@ -37,10 +37,10 @@ from generator.build.freshness import (
     save_last_build,
     still_fresh,
 )
+from generator.build.manifest import Manifest
 from generator.build.pools import worker_count
 from generator.build.threads import merge_comments
 from generator.build.writer import (
-    Manifest,
     Staging,
     WriteReport,
     write_outputs,
