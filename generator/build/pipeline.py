@@ -39,7 +39,6 @@ from generator.build.freshness import (
 )
 from generator.build.manifest import Manifest
 from generator.build.pools import worker_count
-from generator.build.threads import merge_comments
 from generator.build.writer import (
     Staging,
     WriteReport,
@@ -264,6 +263,7 @@ def build_site(
     from generator.build.site_view import make_site_view
     from generator.build.theme_assets import CopyFile, read_theme_assets
     from generator.build.theme_hash import key_bases
+    from generator.build.threads import merge_comments
     from generator.contract.theme_page import install_filters
 
     env = make_environment(config, themes)
