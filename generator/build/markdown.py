@@ -22,10 +22,12 @@ from pygments.lexer import Lexer
 from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
 
+from generator.build import excerpt
+from generator.build.anchors import NO_RESERVED_IDS, ReservedIds, assign_heading_ids, inline_text
+from generator.build.excerpt import more_index
 from generator.core.models import Heading, Rendered
 from generator.core.urls import slugify
 
-MORE_MARKER = re.compile(r"^\s*<!--\s*more\s*-->\s*$")
 _HAS_WORD = re.compile(r"[^\W_]")
 _FORMATTER = HtmlFormatter(nowrap=True)
 
@@ -53,33 +55,37 @@ def highlight_code(code: str, lang: str, _attrs: Any = None) -> str:
 
 
 def heading_anchors(md: MarkdownIt) -> None:
-    """Give every heading a unique id made from its text (a core rule, run after inline)."""
+    """Heading ids unique on the page (see anchors.py); pushed last, after the footnotes."""
 
     def rule(state: Any) -> None:
-        used: dict[str, int] = {}
-        tokens = state.tokens
-        for index, token in enumerate(tokens):
-            if token.type != "heading_open" or token.attrGet("id"):
-                continue
-            base = slugify(_inline_text(tokens[index + 1])) or "section"
-            count = used.get(base, 0)
-            used[base] = count + 1
-            token.attrSet("id", base if count == 0 else f"{base}-{count}")
+        assign_heading_ids(state.tokens, state.env, slugify)
 
     md.core.ruler.push("heading_anchors", rule)
 
 
-# Everything linkify-it can turn into a link contains "://", "www.", "@" or a dot with
-# word characters after it; most paragraphs of prose contain none, and linkify-it's
-# own pretest costs two thirds of a render. Substring tests and a pattern that starts
-# with a literal dot are the cheap way to ask (one pattern of four alternatives,
-# tried at every character, cost a tenth of a render by itself).
-_DOT_WORD = re.compile(r"\.\w\w")
+# linkify-it's pretest (`LinkifyIt.pretest`, Python's `re`, case-insensitive) is true
+# exactly when the text holds a schema ("http:", "https:", "ftp:", "mailto:", "//"), "@",
+# "localhost", "www." or a dot before a TLD or a number (every TLD begins with a letter).
+# Each test below is a piece of that pattern or something every match contains, so
+# `maybe_link(t) and pretest(t)` is always `pretest(t)`, while most paragraphs of prose
+# skip the library's pattern, which costs two thirds of a render. Lower-casing is exact
+# for the ASCII letters of "localho" and "www" ("ſ" and "K" fold to "s" and "k", which
+# neither holds). Proven over linkify-it-py's own fixtures and generated text in
+# tests/test_linkify_pretest.py.
+_DOT_WORD = re.compile(r"\.\w")
+_SCHEME = re.compile(r"(?:https?|ftp|mailto):", re.IGNORECASE)
 
 
 def maybe_link(text: str) -> bool:
     """False when linkify-it could find no link in ``text`` (True may be a false alarm)."""
-    return "://" in text or "www." in text or "@" in text or _DOT_WORD.search(text) is not None
+    if "@" in text or "//" in text:
+        return True
+    if "." in text and _DOT_WORD.search(text) is not None:
+        return True
+    if ":" in text and _SCHEME.search(text) is not None:
+        return True
+    lowered = text.lower()
+    return "localho" in lowered or "www." in lowered
 
 
 def fast_linkify_pretest(md: MarkdownIt) -> None:
@@ -110,76 +116,43 @@ def author_markdown() -> MarkdownIt:
     return md
 
 
-def _inline_text(token: Token) -> str:
-    return "".join(
-        child.content for child in (token.children or []) if child.type in ("text", "code_inline")
-    )
-
-
 def _count_words(tokens: list[Token]) -> int:
     """Words as a word processor counts them: runs between spaces holding a letter or digit.
 
-    Most runs are letters only, answered by isalpha() without a regular expression;
-    matching a pattern over every character cost a sixth of a post's rendering.
+    Line breaks separate words as spaces do. Most runs are letters only, answered by
+    isalpha() without a regular expression; matching a pattern over every character cost
+    a sixth of a post's rendering.
     """
-    text = " ".join(_inline_text(t) for t in tokens if t.type == "inline")
+    text = " ".join(inline_text(t) for t in tokens if t.type == "inline")
     return sum(1 for run in text.split() if run.isalpha() or _HAS_WORD.search(run))
 
 
-def _first_paragraph(tokens: list[Token]) -> list[Token]:
-    for start, token in enumerate(tokens):
-        if token.type == "paragraph_open" and token.level == 0:
-            for end in range(start + 1, len(tokens)):
-                if tokens[end].type == "paragraph_close" and tokens[end].level == 0:
-                    return tokens[start : end + 1]
-    return []
-
-
-def _without_footnote_refs(tokens: list[Token]) -> list[Token]:
-    """An excerpt is shown away from the footnotes, where a link to one would lead nowhere."""
-    ends = [i for i, token in enumerate(tokens) if token.type == "footnote_block_open"]
-    tokens = tokens[: ends[0]] if ends else tokens
-    return [
-        token.copy(children=[c for c in token.children if c.type != "footnote_ref"])
-        if token.type == "inline" and token.children
-        else token
-        for token in tokens
-    ]
-
-
-def render(text: str, summary: str = "") -> Rendered:
+def render(text: str, summary: str = "", reserved: ReservedIds = NO_RESERVED_IDS) -> Rendered:
     """Render Markdown to HTML with its excerpt, table of contents and word count.
 
-    The excerpt is the text before `<!-- more -->`, else ``summary``, else the
-    first paragraph.
+    The excerpt is the text before `<!-- more -->`, else ``summary``, else the first
+    paragraph (excerpt.py). Heading ids give way to ``reserved``, the theme's ids.
     """
     md = author_markdown()
-    env: dict[str, Any] = {}
+    env: dict[str, Any] = {"reserved_ids": reserved}
     tokens = md.parse(text, env)
     html = md.renderer.render(tokens, md.options, env)
 
-    more = next(
-        (
-            i
-            for i, t in enumerate(tokens)
-            if t.type == "html_block" and MORE_MARKER.match(t.content)
-        ),
-        None,
-    )
+    more = more_index(tokens)
     if more is not None:
-        excerpt_tokens = tokens[:more]
+        excerpt_tokens = excerpt.balanced(tokens[:more])
     elif summary:
         excerpt_tokens = md.parse(summary, {})
     else:
-        excerpt_tokens = _first_paragraph(tokens)
-    excerpt = md.renderer.render(_without_footnote_refs(excerpt_tokens), md.options, {})
+        excerpt_tokens = excerpt.first_paragraph(tokens)
+    excerpt_html = md.renderer.render(excerpt.for_listing(excerpt_tokens), md.options, {})
 
     toc = tuple(
-        Heading(int(token.tag[1]), str(token.attrGet("id")), _inline_text(tokens[i + 1]))
+        Heading(int(token.tag[1]), str(token.attrGet("id")), inline_text(tokens[i + 1]))
         for i, token in enumerate(tokens)
         if token.type == "heading_open" and token.level == 0
     )
-    return Rendered(html=html, excerpt_html=excerpt, toc=toc, words=_count_words(tokens))
+    return Rendered(html=html, excerpt_html=excerpt_html, toc=toc, words=_count_words(tokens))
 
 
 def pygments_css() -> str:
