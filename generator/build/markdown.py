@@ -101,19 +101,51 @@ def fast_linkify_pretest(md: MarkdownIt) -> None:
     linkify.pretest = pretest
 
 
+# Salon's additions to CommonMark, each of which can be left out (for the conformance
+# tests, which tell the spec's examples they change apart from real differences).
+FEATURES = (
+    "typographer",
+    "linkify",
+    "highlighting",
+    "tables",
+    "strikethrough",
+    "footnotes",
+    "deflists",
+    "tasklists",
+)
+
+
+def build_markdown(without: frozenset[str] = frozenset()) -> MarkdownIt:
+    """The author's MarkdownIt: CommonMark plus FEATURES (less ``without``) and anchors."""
+    on = {feature: feature not in without for feature in FEATURES}
+    md = MarkdownIt(
+        "commonmark", {"typographer": on["typographer"], "linkify": on["linkify"], "html": True}
+    )
+    rules = {
+        "table": on["tables"],
+        "strikethrough": on["strikethrough"],
+        "replacements": on["typographer"],
+        "smartquotes": on["typographer"],
+        "linkify": on["linkify"],
+    }
+    md.enable([rule for rule, wanted in rules.items() if wanted])
+    plugins = {
+        footnote_plugin: "footnotes",
+        deflist_plugin: "deflists",
+        tasklists_plugin: "tasklists",
+    }
+    for plugin, feature in plugins.items():
+        if on[feature]:
+            md.use(plugin)
+    md.use(heading_anchors).use(fast_linkify_pretest)
+    if on["highlighting"]:
+        md.options["highlight"] = highlight_code
+    return md
+
+
 @lru_cache(maxsize=1)
 def author_markdown() -> MarkdownIt:
-    md = (
-        MarkdownIt("commonmark", {"typographer": True, "linkify": True, "html": True})
-        .enable(["table", "strikethrough", "replacements", "smartquotes", "linkify"])
-        .use(footnote_plugin)
-        .use(deflist_plugin)
-        .use(tasklists_plugin)
-        .use(heading_anchors)
-        .use(fast_linkify_pretest)
-    )
-    md.options["highlight"] = highlight_code
-    return md
+    return build_markdown()
 
 
 def _count_words(tokens: list[Token]) -> int:
