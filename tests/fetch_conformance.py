@@ -34,12 +34,17 @@ class Sdist:
 
 
 SDISTS = (
-    # The CommonMark spec (652 examples) as markdown-it-py ships and tests it.
+    # The CommonMark spec (652 examples) and the GFM table and strikethrough fixtures,
+    # as markdown-it-py ships and tests them.
     Sdist(
         "markdown-it-py",
         "4.3.0",
         "91a58fa5b72c71a40cf7177250fd767480d7a2bb3ac426ccfb76fb90305fdaaa",
-        ("tests/test_cmark_spec/commonmark.json",),
+        (
+            "tests/test_cmark_spec/commonmark.json",
+            "tests/test_port/fixtures/tables.md",
+            "tests/test_port/fixtures/strikethrough.md",
+        ),
     ),
     # linkify-it's link fixtures: what must be linked, and what must not.
     Sdist(

@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 from markdown_it import MarkdownIt
+from markdown_it.utils import read_fixture_file
 
 from generator.build.markdown import FEATURES, build_markdown, render
 from tests.conformance import conformance_file
@@ -89,6 +90,18 @@ def test_the_classifier_catches_a_real_difference() -> None:
     assert classify("*a*\n", "<p><strong>a</strong></p>\n") == "unexplained"
     assert classify(">\n", "<blockquote>\n</blockquote>\n") == "markdown-it-py whitespace"
     assert classify(">\n", "<blockquote>\n<p></p></blockquote>\n") == "unexplained"
+
+
+@pytest.mark.parametrize("name", ["tables.md", "strikethrough.md"])
+def test_table_and_strikethrough_fixtures_match_or_are_explained(name: str) -> None:
+    path = conformance_file("markdown-it-py", f"tests/test_port/fixtures/{name}")
+    cases = read_fixture_file(path)
+    assert len(cases) > 10
+    kinds = {
+        f"{title} (line {line})": classify(text, expected) for line, title, text, expected in cases
+    }
+    print(f"\n{name} through Salon:", dict(sorted(Counter(kinds.values()).items())))
+    assert [case for case, kind in kinds.items() if kind == "unexplained"] == []
 
 
 @pytest.mark.parametrize("number", [1, 200, 652])
