@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from generator.build.anchors import ReservedIds
 from generator.build.markdown import pygments_css, render
 from generator.core.models import Heading
 from tests.htmldom import parse_html
+from tests.pagechecks import unbalanced
 
 
 def html(text: str) -> str:
@@ -220,3 +223,47 @@ def test_words_are_not_glued_across_line_breaks() -> None:
 def test_a_two_line_setext_heading_reads_as_two_words_in_the_contents() -> None:
     rendered = render("Foo\nbar\n===\n")
     assert rendered.toc == (Heading(1, "foo-bar", "Foo bar"),)
+
+
+_HEADING_TEXT = st.sampled_from(
+    ["Foo", "Foo 1", "foo-1", "Main", "Comments", "fn1", "Comment 2", "?!"]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_HEADING_TEXT, max_size=8), st.booleans())
+def test_every_id_on_a_rendered_body_is_unique(headings: list[str], footnote: bool) -> None:
+    text = "".join(f"## {h}\n\n" for h in headings) + (
+        "Note.[^1]\n\n[^1]: N.\n" if footnote else ""
+    )
+    reserved = ReservedIds.from_names(["main", "comments", "comment-*"])
+    rendered = render(text, reserved=reserved)
+    ids = _ids(rendered.html)
+    assert len(ids) == len(set(ids))
+    assert not {"main", "comments"} & set(ids)
+    assert not any(i.startswith("comment-") for i in ids)
+
+
+_BLOCK = st.sampled_from(
+    [
+        "Para.",
+        "- item",
+        "- item\n\n  more",
+        "> quote",
+        "> - quoted item",
+        "1. one",
+        "<!-- more -->",
+        "  <!-- more -->",
+        "## Head",
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_BLOCK, min_size=1, max_size=6))
+def test_an_excerpt_is_always_balanced_html(blocks: list[str]) -> None:
+    text = "\n\n".join(blocks) + "\n"
+    for prefix in ("", "- ", "> "):
+        nested = "\n".join(prefix + line if line else prefix.rstrip() for line in text.splitlines())
+        excerpt = render(nested + "\n").excerpt_html
+        assert unbalanced(excerpt) == [], (nested, excerpt)
