@@ -16,8 +16,9 @@ from hypothesis import strategies as st
 from linkify_it import LinkifyIt
 from markdown_it import MarkdownIt
 
-from generator.build.markdown import build_markdown, maybe_link, render
+from generator.build.markdown import build_markdown, render
 from generator.contract.comment_html import comment_markdown
+from generator.contract.link_pretest import maybe_link
 from tests.conformance import conformance_file
 
 LIBRARY = LinkifyIt()

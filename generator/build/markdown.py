@@ -25,6 +25,7 @@ from pygments.util import ClassNotFound
 from generator.build import excerpt
 from generator.build.anchors import NO_RESERVED_IDS, ReservedIds, assign_heading_ids, inline_text
 from generator.build.excerpt import more_index
+from generator.contract.link_pretest import fast_linkify_pretest
 from generator.core.models import Heading, Rendered
 from generator.core.urls import slugify
 
@@ -61,44 +62,6 @@ def heading_anchors(md: MarkdownIt) -> None:
         assign_heading_ids(state.tokens, state.env, slugify)
 
     md.core.ruler.push("heading_anchors", rule)
-
-
-# linkify-it's pretest (`LinkifyIt.pretest`, Python's `re`, case-insensitive) is true
-# exactly when the text holds a schema ("http:", "https:", "ftp:", "mailto:", "//"), "@",
-# "localhost", "www." or a dot before a TLD or a number (every TLD begins with a letter).
-# Each test below is a piece of that pattern or something every match contains, so
-# `maybe_link(t) and pretest(t)` is always `pretest(t)`, while most paragraphs of prose
-# skip the library's pattern, which costs two thirds of a render. Lower-casing is exact
-# for the ASCII letters of "localho" and "www" ("ſ" and "K" fold to "s" and "k", which
-# neither holds). Proven over linkify-it-py's own fixtures and generated text in
-# tests/test_linkify_pretest.py.
-_DOT_WORD = re.compile(r"\.\w")
-_SCHEME = re.compile(r"(?:https?|ftp|mailto):", re.IGNORECASE)
-
-
-def maybe_link(text: str) -> bool:
-    """False when linkify-it could find no link in ``text`` (True may be a false alarm)."""
-    if "@" in text or "//" in text:
-        return True
-    if "." in text and _DOT_WORD.search(text) is not None:
-        return True
-    if ":" in text and _SCHEME.search(text) is not None:
-        return True
-    lowered = text.lower()
-    return "localho" in lowered or "www." in lowered
-
-
-def fast_linkify_pretest(md: MarkdownIt) -> None:
-    """Skip linkify-it's expensive pretest for text that cannot hold a link."""
-    linkify = md.linkify
-    if linkify is None:
-        return
-    slow_pretest = linkify.pretest
-
-    def pretest(text: str) -> bool:
-        return maybe_link(text) and bool(slow_pretest(text))
-
-    linkify.pretest = pretest
 
 
 # Salon's additions to CommonMark, each of which can be left out (for the conformance
