@@ -21,7 +21,9 @@ def cmd_wordpress(args: argparse.Namespace) -> int:
 def cmd_disqus(args: argparse.Namespace) -> int:
     from generator.importers.disqus import import_disqus
 
-    report = import_disqus(Path(args.site).resolve(), Path(args.export), args.export)
+    report = import_disqus(
+        Path(args.site).resolve(), Path(args.export), args.export, lenient=args.lenient
+    )
     print(report.render(), end="")
     return 0
 
@@ -56,4 +58,10 @@ def register(sub: Any, site_option: Callable[[argparse.ArgumentParser], None]) -
     )
     disqus.add_argument("export", metavar="EXPORT.xml", help="the Disqus export file")
     site_option(disqus)
+    disqus.add_argument(
+        "--lenient",
+        action="store_true",
+        help="mend what export tools are known to get wrong (bytes before the XML declaration, "
+        "attribute values without quotes) and list each mend in the report",
+    )
     disqus.set_defaults(func=cmd_disqus)

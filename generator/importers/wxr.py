@@ -73,6 +73,8 @@ class WxrItem:
     categories: tuple[str, ...]
     tags: tuple[str, ...]
     comments: tuple[WxrComment, ...]
+    attachment_url: str = ""  # an attachment's file (post_type "attachment")
+    thumbnail_id: str = ""  # the featured image: post_id of an attachment (`_thumbnail_id`)
 
     def describe(self) -> str:
         title = self.title.strip() or "(no title)"
@@ -183,7 +185,18 @@ def _item(element: Element, document: XmlDocument) -> WxrItem:
         categories=tuple(categories),
         tags=tuple(tags),
         comments=tuple(_comment(c, document.line(c)) for c in f.elements("wp", "comment")),
+        attachment_url=f.text("wp", "attachment_url"),
+        thumbnail_id=_meta(f, "_thumbnail_id"),
     )
+
+
+def _meta(fields: _Fields, key: str) -> str:
+    """The value of one `wp:postmeta` entry, "" when the item has none."""
+    for element in fields.elements("wp", "postmeta"):
+        meta = _Fields(element)
+        if meta.text("wp", "meta_key") == key:
+            return meta.text("wp", "meta_value")
+    return ""
 
 
 def _version(root: Element) -> str | None:
