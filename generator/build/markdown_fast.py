@@ -1,0 +1,351 @@
+"""The fast path for the author's Markdown: markdown-it-pyrs, where it is provably ours.
+
+markdown-it-pyrs (the Rust port of markdown-it, from markdown-it-py's own organisation)
+parses and renders an essay several times faster than markdown-it-py, which stays the
+reference (markdown.py). It gives only HTML and a tree, so what Salon adds is rebuilt
+here on top of them: heading ids (anchors.py's rules), Pygments highlighting, the
+excerpt, the contents list and the word count.
+
+`render_fast` answers only for essays it can prove it renders byte for byte as the
+reference does, and None for every other (the caller then uses markdown-it-py):
+
+- every node in the tree must be of a kind listed here (anything new: the reference);
+- no raw HTML but a top-level `<!-- more -->`: with none, every tag in the HTML is the
+  renderer's, so the HTML can be read with patterns;
+- none of the constructs where the two engines are known to differ: a footnote cited
+  twice, inline footnotes, task lists, anything linkify could touch (links without a
+  scheme; the order of the linkify and footnote plugins), setext headings, headings
+  inside containers, a code fence whose info string holds escapes or attributes.
+
+tests/test_markdown_fast.py renders the fixtures, the benchmark corpus and generated
+documents both ways and requires identical Rendered records. A platform without the
+wheel renders everything through the reference.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Any
+
+from generator.build.anchors import ReservedIds
+from generator.build.excerpt import MORE_MARKER
+from generator.contract.link_pretest import maybe_link
+from generator.core.models import Heading, Rendered
+from generator.core.urls import slugify
+
+try:  # a native wheel: where it is missing, the reference renders everything
+    import markdown_it_pyrs
+except ImportError:  # pragma: no cover - exercised only where no wheel exists
+    markdown_it_pyrs = None  # type: ignore[assignment]
+
+_PLUGINS: tuple[Any, ...] = (
+    "table",
+    "strikethrough",
+    "linkify",
+    "replacements",
+    "smartquotes",
+    "footnote",
+    "deflist",
+    "tasklist",
+)
+
+# Block nodes: their inline children form one inline token in markdown-it-py each.
+_BLOCKS = frozenset(
+    {
+        "root",
+        "paragraph",
+        "heading",
+        "blockquote",
+        "bullet_list",
+        "ordered_list",
+        "list_item",
+        "table",
+        "thead",
+        "tbody",
+        "trow",
+        "tcell",
+        "definition_list",
+        "definition_term",
+        "definition_description",
+        "footnote_container",
+        "footnote_def",
+        "hr",
+        "fence",
+        "code_block",
+        "html_block",
+    }
+)
+_CONTAINERS = frozenset(
+    {"blockquote", "list_item", "definition_description", "footnote_def", "bullet_list"}
+)
+# Inline nodes whose text a reader sees (text_special: an escape or an entity).
+_TEXTS = frozenset({"text", "text_special"})
+_INLINES = frozenset(
+    {
+        "text",
+        "text_special",
+        "code_inline",
+        "em",
+        "strong",
+        "link",
+        "image",
+        "softbreak",
+        "hardbreak",
+        "strikethrough",
+        "footnote_ref",
+        "footnote_ref_anchor",
+        "autolink",
+    }
+)
+_BREAKS = frozenset({"softbreak", "hardbreak"})
+
+# What smartquotes and replacements act on: quotes, (c) (r) (tm) (p), +-, .., ??, !!, ,, and --.
+_TYPOGRAPHER_INPUT = re.compile(r"""['"]|\((?:c|r|tm|p)\)|\+-|\.\.|\?\?|!!|,,|--""", re.I)
+_HEADING_TAG = re.compile(r"<h([1-6])>")
+_CONTAINER_TAG = re.compile(r"<(/?)(?:blockquote|ul|ol|dl|table|section)[ >]|<p>")
+_FOOTNOTE_REF = re.compile(
+    r'<sup class="footnote-ref"><a href="#fn\d+" id="fnref\d+">\[\d+\]</a></sup>'
+)
+
+
+def _escape(text: str) -> str:
+    """markdown-it's escapeHtml: & < > and the double quote; not the single quote."""
+    return (
+        text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    )
+
+
+class _NotProvable(Exception):
+    """This essay holds something the fast path does not prove identical: use the reference."""
+
+
+@lru_cache(maxsize=1)
+def _engine() -> Any:
+    if markdown_it_pyrs is None:  # pragma: no cover
+        return None
+    md = markdown_it_pyrs.MarkdownIt("commonmark")
+    md.enable_many(list(_PLUGINS))
+    return md
+
+
+def available() -> bool:
+    return _engine() is not None
+
+
+class _Survey:
+    """What a walk over the tree finds: headings, fences, texts, footnotes, the marker."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self._bytes: bytes | None = None
+        self.groups: list[list[str]] = []  # the text of each inline token, in order
+        self.headings: list[tuple[int, str]] = []
+        self.fences: list[tuple[str, str]] = []  # (info, content)
+        self.footnotes = 0
+        self.more = False
+        self.first_paragraph = False
+
+    def block(self, node: Any, depth: int) -> None:
+        name = node.name
+        if name not in _BLOCKS:
+            raise _NotProvable(name)
+        if name == "html_block":
+            if depth != 1 or self.more or not MORE_MARKER.match(node.meta.get("content", "")):
+                raise _NotProvable("raw HTML")
+            self.more = True
+            return
+        if name == "fence":
+            info = node.meta.get("info", "")
+            if "&" in info or "\\" in info or info != info.strip() or len(info.split()) > 1:
+                raise _NotProvable("fence info")
+            self.fences.append((info, node.meta["content"]))
+            return
+        if name == "heading":
+            if depth != 1:
+                raise _NotProvable("nested heading")
+        elif name == "footnote_def":
+            if node.meta.get("inline"):
+                raise _NotProvable("inline footnote")
+            self.footnotes += 1
+        elif name == "list_item" and node.attrs:
+            raise _NotProvable("task list")
+        if name in _CONTAINERS and not node.children:
+            raise _NotProvable("empty container")  # the engines break its line differently
+        group: list[str] | None = None
+        for child in node.children:
+            if child.name in _INLINES:
+                if group is None:
+                    group = []
+                    self.groups.append(group)
+                self.inline(child, group)
+            else:
+                group = None
+                self.block(child, depth + 1)
+        if name == "heading":
+            text = "".join(group) if group is not None else ""
+            self.headings.append((int(node.meta["level"]), text))
+
+    def inline(self, node: Any, group: list[str]) -> None:
+        name = node.name
+        if name not in _INLINES:
+            raise _NotProvable(name)
+        if name in _TEXTS:
+            text = node.meta["content"]
+            if maybe_link(text.replace("…", "...")):
+                raise _NotProvable("linkify")
+            if "'" in text or '"' in text:
+                raise _NotProvable("quote left straight")  # the engines' smartquotes differ
+            group.append(text)
+        elif name in _BREAKS:
+            group.append(" ")
+        elif name == "code_inline":
+            self.check_untypeset(node)
+            group.extend(child.meta["content"] for child in node.children)
+        elif name == "footnote_ref_anchor":
+            if len(node.meta.get("ref_ids", ())) != 1:
+                raise _NotProvable("footnote cited twice")
+        elif name in ("image", "autolink"):
+            if name == "autolink":
+                raise _NotProvable("autolink")
+            # markdown-it-py keeps an image's alt text inside the image token: unseen.
+            self.check_untypeset(node)
+            for child in node.walk():
+                if child.name not in _INLINES and child.name != "image":
+                    raise _NotProvable(child.name)
+        elif name != "footnote_ref":
+            for child in node.children:
+                self.inline(child, group)
+
+    def check_untypeset(self, node: Any) -> None:
+        """markdown-it-pyrs applies the typographer inside code spans and images' alt
+        text; the reference leaves both as written."""
+        if self._bytes is None:
+            self._bytes = self.source.encode()
+        start, end = node.srcmap  # in bytes
+        if _TYPOGRAPHER_INPUT.search(self._bytes[start:end].decode()):
+            raise _NotProvable("typographer in code")
+
+
+def _heading_ids(
+    headings: list[tuple[int, str]], footnotes: int, reserved: ReservedIds
+) -> list[str]:
+    """anchors.assign_heading_ids's rule: the theme's and the footnotes' ids first."""
+    used = set(reserved.exact)
+    used.update(f"{kind}{n + 1}" for n in range(footnotes) for kind in ("fn", "fnref"))
+    ids = []
+    for _level, text in headings:
+        base = slugify(text) or "section"
+        if reserved.in_family(base):
+            base = f"section-{base}"
+        anchor, number = base, 0
+        while anchor in used:
+            number += 1
+            anchor = f"{base}-{number}"
+        used.add(anchor)
+        ids.append(anchor)
+    return ids
+
+
+def _highlight(html: str, fences: list[tuple[str, str]]) -> str:
+    """Each plain fence in the HTML replaced by what the reference's highlighter gives."""
+    from generator.build.markdown import highlight_code
+
+    pieces, cursor = [], 0
+    for info, content in fences:
+        code = _escape(content)
+        attr = f' class="language-{_escape(info)}"' if info else ""
+        plain = f"<pre><code{attr}>{code}</code></pre>\n"
+        at = html.find(plain, cursor)
+        if at < 0:
+            raise _NotProvable("fence not found")
+        highlighted = highlight_code(content, info)
+        pieces.append(html[cursor:at])
+        pieces.append(highlighted + "\n" if highlighted else plain)
+        cursor = at + len(plain)
+    pieces.append(html[cursor:])
+    return "".join(pieces)
+
+
+def _with_ids(html: str, ids: list[str]) -> str:
+    found = iter(ids)
+
+    def add_id(match: re.Match[str]) -> str:
+        anchor = next(found, None)
+        if anchor is None:
+            raise _NotProvable("heading count")
+        return f'<h{match.group(1)} id="{_escape(anchor)}">'
+
+    result = _HEADING_TAG.sub(add_id, html)
+    if next(found, None) is not None:
+        raise _NotProvable("heading count")
+    return result
+
+
+def _first_paragraph(html: str) -> str:
+    depth = 0
+    for match in _CONTAINER_TAG.finditer(html):
+        token = match.group(0)
+        if token == "<p>":
+            if depth == 0:
+                end = html.find("</p>\n", match.end())
+                return html[match.start() : end + 5]
+        elif match.group(1):
+            depth -= 1
+        else:
+            depth += 1
+    return ""
+
+
+def _html_and_survey(text: str) -> tuple[str, _Survey]:
+    md = _engine()
+    survey = _Survey(text)
+    try:
+        tree = md.tree(text)
+        rendered = md.render(text)
+    except BaseException as error:  # a Rust panic arrives as pyo3's PanicException
+        if isinstance(error, KeyboardInterrupt | SystemExit | GeneratorExit):
+            raise
+        raise _NotProvable("markdown-it-pyrs failed") from error
+    survey.block(tree, 0)
+    # markdown-it-pyrs breaks the line after a footnote's <li>; mdit-py-plugins does not.
+    html = rendered.replace('class="footnote-item">\n', 'class="footnote-item">')
+    return _highlight(html, survey.fences), survey
+
+
+def render_fast(text: str, summary: str, reserved: ReservedIds) -> Rendered | None:
+    """The Rendered record markdown.render would give, or None where not proven."""
+    if _engine() is None:  # pragma: no cover
+        return None
+    try:
+        html, survey = _html_and_survey(text)
+        if survey.more:
+            excerpt = html[: html.index("<!--")]
+        elif summary:
+            excerpt, summary_survey = _html_and_survey(summary)
+            if summary_survey.headings or summary_survey.footnotes or summary_survey.more:
+                return None
+        else:
+            excerpt = _first_paragraph(html)
+        ids = _heading_ids(survey.headings, survey.footnotes, reserved)
+        full = _with_ids(html, ids)
+    except _NotProvable:
+        return None
+    toc = tuple(
+        Heading(level, anchor, text)
+        for (level, text), anchor in zip(survey.headings, ids, strict=True)
+    )
+    words = " ".join("".join(group) for group in survey.groups)
+    return Rendered(
+        html=full,
+        excerpt_html=_FOOTNOTE_REF.sub("", excerpt),
+        toc=toc,
+        words=_count(words),
+    )
+
+
+_HAS_WORD = re.compile(r"[^\W_]")
+
+
+def _count(text: str) -> int:
+    return sum(1 for run in text.split() if run.isalpha() or _HAS_WORD.search(run))
