@@ -100,7 +100,21 @@ def test_the_fast_path_answers_common_prose() -> None:
     assert same_or_declined(text, "A summary.", THEME_IDS)
 
 
-_WORDS = ["alpha", "beta", "gamma", "comments", "respond", "fn1", "It's", '"q"', "a...b", "x--y"]
+_WORDS = [
+    "alpha",
+    "beta",
+    "comments",
+    "respond",
+    "fn1",
+    "It's",
+    '"q"',
+    "'s'",
+    '"a',
+    'b"',
+    "a...b",
+    "x--y",
+    "’",
+]
 _INLINE = st.one_of(
     st.sampled_from(_WORDS),
     st.sampled_from(_WORDS).map(lambda w: f"*{w}*"),

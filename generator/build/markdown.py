@@ -45,6 +45,12 @@ def _lexer(name: str) -> Lexer | None:
 
 def highlight_code(code: str, lang: str, _attrs: Any = None) -> str:
     """Pygments HTML for a fenced block, or '' to let markdown-it escape it plainly."""
+    return _highlighted(code, lang or "")
+
+
+@lru_cache(maxsize=512)
+def _highlighted(code: str, lang: str) -> str:
+    """Cached: essays repeat snippets, and Pygments costs far more than the lookup."""
     name = (lang or "").split()[0] if lang else ""
     if not name:
         return ""

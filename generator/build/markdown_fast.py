@@ -102,6 +102,8 @@ _BREAKS = frozenset({"softbreak", "hardbreak"})
 
 # What smartquotes and replacements act on: quotes, (c) (r) (tm) (p), +-, .., ??, !!, ,, and --.
 _TYPOGRAPHER_INPUT = re.compile(r"""['"]|\((?:c|r|tm|p)\)|\+-|\.\.|\?\?|!!|,,|--""", re.I)
+_CURLY_QUOTES = re.compile("[‘’“”]")
+_FOOTNOTE_DEF = re.compile(r"\[\^[^\]\n]*\]:")
 _HEADING_TAG = re.compile(r"<h([1-6])>")
 _CONTAINER_TAG = re.compile(r"<(/?)(?:blockquote|ul|ol|dl|table|section)[ >]|<p>")
 _FOOTNOTE_REF = re.compile(
@@ -146,7 +148,7 @@ class _Survey:
         self.more = False
         self.first_paragraph = False
 
-    def block(self, node: Any, depth: int) -> None:
+    def block(self, node: Any, depth: int, parent: str = "") -> None:
         name = node.name
         if name not in _BLOCKS:
             raise _NotProvable(name)
@@ -165,6 +167,8 @@ class _Survey:
             if depth != 1:
                 raise _NotProvable("nested heading")
         elif name == "footnote_def":
+            if parent != "footnote_container" or depth != 2:
+                raise _NotProvable("nested footnote")  # mdit-py-plugins breaks the HTML there
             if node.meta.get("inline"):
                 raise _NotProvable("inline footnote")
             self.footnotes += 1
@@ -181,7 +185,7 @@ class _Survey:
                 self.inline(child, group)
             else:
                 group = None
-                self.block(child, depth + 1)
+                self.block(child, depth + 1, name)
         if name == "heading":
             text = "".join(group) if group is not None else ""
             self.headings.append((int(node.meta["level"]), text))
@@ -225,6 +229,32 @@ class _Survey:
         start, end = node.srcmap  # in bytes
         if _TYPOGRAPHER_INPUT.search(self._bytes[start:end].decode()):
             raise _NotProvable("typographer in code")
+
+
+def _nested_footnote_def(text: str) -> bool:
+    """A footnote definition not at the start of its line: in a list, a quote, a note."""
+    for match in _FOOTNOTE_DEF.finditer(text):
+        line_start = text.rfind("\n", 0, match.start()) + 1
+        indent = text[line_start : match.start()]
+        if len(indent) > 3 or indent.strip(" "):
+            return True
+    return False
+
+
+def _check_quotes(groups: list[list[str]]) -> None:
+    """Refuse where markdown-it-pyrs may have paired quotes across blocks.
+
+    The reference pairs quotes within one inline token (a paragraph, a heading, a cell);
+    markdown-it-pyrs carries its stack on to the next block (`"a` then `b"` gives “a and
+    b”). The source holds no curly quotes and the output no straight ones (checked
+    elsewhere), so every curly quote is the engine's: a double pair crossing blocks
+    would leave some block with more “ than ”, and a single pair a ‘ (its ’ alone reads
+    as an apostrophe, so any ‘ is refused).
+    """
+    for group in groups:
+        text = "".join(group)
+        if "‘" in text or text.count("“") != text.count("”"):
+            raise _NotProvable("quotes")
 
 
 def _heading_ids(
@@ -300,6 +330,10 @@ def _first_paragraph(html: str) -> str:
 def _html_and_survey(text: str) -> tuple[str, _Survey]:
     md = _engine()
     survey = _Survey(text)
+    if _nested_footnote_def(text):
+        raise _NotProvable("nested footnote")
+    if _CURLY_QUOTES.search(text):
+        raise _NotProvable("curly quotes in the source")  # see _check_quotes
     try:
         tree = md.tree(text)
         rendered = md.render(text)
@@ -308,6 +342,7 @@ def _html_and_survey(text: str) -> tuple[str, _Survey]:
             raise
         raise _NotProvable("markdown-it-pyrs failed") from error
     survey.block(tree, 0)
+    _check_quotes(survey.groups)
     # markdown-it-pyrs breaks the line after a footnote's <li>; mdit-py-plugins does not.
     html = rendered.replace('class="footnote-item">\n', 'class="footnote-item">')
     return _highlight(html, survey.fences), survey
@@ -348,4 +383,5 @@ _HAS_WORD = re.compile(r"[^\W_]")
 
 
 def _count(text: str) -> int:
+    """markdown._count_words's rule: runs between spaces holding a letter or a digit."""
     return sum(1 for run in text.split() if run.isalpha() or _HAS_WORD.search(run))
