@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime
+import re
+from datetime import UTC, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from generator.contract.avatars import identicon_svg
 from generator.core.themes import format_date
@@ -33,6 +37,56 @@ def test_dates_with_unpadded_numbers(fmt: str, expected: str) -> None:
 def test_twelve_hour_clock_at_midnight_and_noon() -> None:
     assert format_date(MOMENT.replace(hour=0), "%-I %p") == "12 AM"
     assert format_date(MOMENT.replace(hour=12), "%-I %p") == "12 PM"
+
+
+def strftime_reference(value: datetime, fmt: str) -> str:
+    """The filter as it was: strftime, with %-d style codes replaced by unpadded numbers."""
+    unpadded = {"d": value.day, "m": value.month, "H": value.hour, "I": value.hour % 12 or 12,
+                "M": value.minute, "S": value.second}  # fmt: skip
+
+    pieces = re.split(r"(%%|%-[dmHIMS])", fmt)
+    return "".join(
+        (str(unpadded[p[2]]) if p.startswith("%-") else "%") if i % 2 else value.strftime(p)
+        for i, p in enumerate(pieces)
+    )
+
+
+# The theme's formats, then every code the fast filter knows, and some it hands to strftime.
+FORMATS = [
+    "%-d %B %Y",
+    "%-d %B %Y at %H:%M",
+    "%-d %b %Y %H:%M",
+    "%-d %b",
+    "%d %m %-m %H %-H %I %-I %M %-M %S %-S %y %Y %B %b %A %a %p %%",
+    "%j %U %Z %z %e|%-j",
+    "100% sure, %-d",
+    "%Y-%m-%dT%H:%M:%S",
+    "%%%-d%%",
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    moment=st.datetimes(
+        min_value=datetime(1, 1, 1),
+        max_value=datetime(9999, 12, 31),
+        timezones=st.sampled_from(
+            [UTC, ZoneInfo("Europe/Berlin"), ZoneInfo("America/St_Johns"),
+             timezone(timedelta(hours=-3, minutes=-30))]
+        ),
+    )
+)  # fmt: skip
+def test_the_date_filter_gives_what_strftime_gives(moment: datetime) -> None:
+    for fmt in FORMATS:
+        assert format_date(moment, fmt) == strftime_reference(moment, fmt), fmt
+
+
+def test_the_date_filter_over_every_day_of_twenty_years() -> None:
+    day = datetime(2015, 1, 1, 0, 0, 0, tzinfo=ZoneInfo("Europe/Berlin"))
+    for offset in range(0, 20 * 366, 1):
+        moment = day + timedelta(days=offset, minutes=offset * 37)
+        for fmt in FORMATS[:5]:
+            assert format_date(moment, fmt) == strftime_reference(moment, fmt)
 
 
 def test_no_date_is_empty_text() -> None:

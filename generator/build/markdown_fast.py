@@ -102,7 +102,8 @@ _BREAKS = frozenset({"softbreak", "hardbreak"})
 
 # What smartquotes and replacements act on: quotes, (c) (r) (tm) (p), +-, .., ??, !!, ,, and --.
 _TYPOGRAPHER_INPUT = re.compile(r"""['"]|\((?:c|r|tm|p)\)|\+-|\.\.|\?\?|!!|,,|--""", re.I)
-_CURLY_QUOTES = re.compile("[‘’“”]")
+_CURLY = "‘’“”"
+_CURLY_QUOTES = re.compile(f"[{_CURLY}]")
 _FOOTNOTE_DEF = re.compile(r"\[\^[^\]\n]*\]:")
 _HEADING_TAG = re.compile(r"<h([1-6])>")
 _CONTAINER_TAG = re.compile(r"<(/?)(?:blockquote|ul|ol|dl|table|section)[ >]|<p>")
@@ -200,6 +201,10 @@ class _Survey:
                 raise _NotProvable("linkify")
             if "'" in text or '"' in text:
                 raise _NotProvable("quote left straight")  # the engines' smartquotes differ
+            if text and (text[0] in _CURLY or text[-1] in _CURLY):
+                # Its neighbour lies outside this text: the reference looks only within
+                # the block, markdown-it-pyrs into the blocks around it too.
+                raise _NotProvable("quote at the edge of a text")
             group.append(text)
         elif name in _BREAKS:
             group.append(" ")
