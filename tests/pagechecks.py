@@ -79,6 +79,11 @@ def comment_problems(html: str, url: str) -> list[str]:
     doc = parse_html(html)
     shown = [li for li in doc.find_all("li", class_="comment") if "removed" not in li.classes()]
     parents = {}
+    subtree: dict[str, set[str]] = {}  # a comment's id: the ids of the comments under it
+    for li in doc.find_all("li", class_="comment"):
+        subtree[li.attrs["id"]] = {
+            el.attrs["id"] for el in li.iter() if el.tag == "li" and "comment" in el.classes()
+        }
     for li in shown:
         ancestor = li.parent
         while ancestor is not None and not (
@@ -109,6 +114,10 @@ def comment_problems(html: str, url: str) -> list[str]:
             continue
         parent = parents[own]
         replied = [_url(value).rsplit("#", 1)[-1] for value in props.get("in-reply-to", [])]
-        if parent is not None and replied != [parent]:
-            problems.append(f"comment {own}: in-reply-to {replied}, its parent is {parent}")
+        # A reply names its parent; below the depth cap, replies are shown under an
+        # ancestor, so the parent named is then among the comments under that ancestor.
+        if parent is not None and (len(replied) != 1 or replied[0] not in subtree[parent]):
+            problems.append(f"comment {own}: in-reply-to {replied}, shown under {parent}")
+        if parent is None and replied:
+            problems.append(f"comment {own}: a top-level comment replies to {replied}")
     return problems

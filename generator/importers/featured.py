@@ -8,7 +8,9 @@ from there). An id whose attachment is not in the export is reported, never gues
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
+from generator.importers.report import ImportReport
 from generator.importers.wxr import WxrExport, WxrItem
 
 
@@ -32,5 +34,19 @@ def featured_images(export: WxrExport) -> dict[str, FeaturedImage]:
     }
 
 
-def featured_image(images: dict[str, FeaturedImage], item: WxrItem) -> FeaturedImage | None:
-    return images.get(item.post_id)
+def image_fields(
+    images: dict[str, FeaturedImage], item: WxrItem, title: str, report: ImportReport
+) -> list[tuple[str, Any]]:
+    """The front matter `image:` of an item, listed in the report (and among the files
+    to copy); an attachment missing from the export is reported instead."""
+    image = images.get(item.post_id)
+    if image is None:
+        return []
+    if not image.url:
+        report.featured_missing.append(
+            f'"{title}": attachment {image.attachment_id} is not in the export; no image kept'
+        )
+        return []
+    report.featured_images.append(f'"{title}": {image.url}')
+    report.medium(image.url)
+    return [("image", image.url)]

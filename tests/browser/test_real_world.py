@@ -8,9 +8,12 @@ comments link land on the theme's elements.
 from __future__ import annotations
 
 import shutil
+import threading
 from collections.abc import Iterator
-from pathlib import Path
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING
+from urllib.parse import quote
 
 import pytest
 
@@ -22,18 +25,33 @@ if TYPE_CHECKING:
 
 
 @pytest.fixture(scope="module")
-def essay(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def essay(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The essay's address on a plain static server (on loopback) of the built site."""
     site = tmp_path_factory.mktemp("realworld") / "site"
     shutil.copytree(SITES / "realworld", site)
     build_site(site, BuildOptions(now=FIXED_NOW, jobs=1))
-    return site / "output" / "2025" / "01" / "über-das-zuhören" / "index.html"
+    handler = partial(_QuietHandler, directory=str(site / "output"))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}/2025/01/{quote('über-das-zuhören')}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
 
 
 @pytest.fixture
-def page(browser: Browser, essay: Path) -> Iterator[Page]:
+def page(browser: Browser, essay: str) -> Iterator[Page]:
     context = browser.new_context()
     page = context.new_page()
-    page.goto(essay.as_uri())
+    page.goto(essay)
     yield page
     context.close()
 
