@@ -76,6 +76,8 @@ _BLOCKS = frozenset(
         "html_block",
     }
 )
+# Blocks whose source is their one inline token's, with its markup.
+_LEAVES = frozenset({"paragraph", "heading", "tcell", "definition_term"})
 _CONTAINERS = frozenset(
     {"blockquote", "list_item", "definition_description", "footnote_def", "bullet_list"}
 )
@@ -103,7 +105,7 @@ _BREAKS = frozenset({"softbreak", "hardbreak"})
 # What smartquotes and replacements act on: quotes, (c) (r) (tm) (p), +-, .., ??, !!, ,, and --.
 _TYPOGRAPHER_INPUT = re.compile(r"""['"]|\((?:c|r|tm|p)\)|\+-|\.\.|\?\?|!!|,,|--""", re.I)
 _CURLY = "‘’“”"
-_CURLY_QUOTES = re.compile(f"[{_CURLY}]")
+_CURLY_DOUBLES = re.compile("[“”]")
 _FOOTNOTE_DEF = re.compile(r"\[\^[^\]\n]*\]:")
 _HEADING_TAG = re.compile(r"<h([1-6])>")
 _CONTAINER_TAG = re.compile(r"<(/?)(?:blockquote|ul|ol|dl|table|section)[ >]|<p>")
@@ -147,7 +149,8 @@ class _Survey:
         self.fences: list[tuple[str, str]] = []  # (info, content)
         self.footnotes = 0
         self.more = False
-        self.first_paragraph = False
+        self.typed_doubles = bool(_CURLY_DOUBLES.search(source))
+        self._plain = True  # the current inline token holds no link, image or footnote mark
 
     def block(self, node: Any, depth: int, parent: str = "") -> None:
         name = node.name
@@ -183,10 +186,15 @@ class _Survey:
                 if group is None:
                     group = []
                     self.groups.append(group)
+                    self._plain = True
                 self.inline(child, group)
             else:
+                if group is not None:
+                    self.check_doubles(group, None)
                 group = None
                 self.block(child, depth + 1, name)
+        if group is not None:
+            self.check_doubles(group, node if name in _LEAVES else None)
         if name == "heading":
             text = "".join(group) if group is not None else ""
             self.headings.append((int(node.meta["level"]), text))
@@ -205,6 +213,8 @@ class _Survey:
                 # Its neighbour lies outside this text: the reference looks only within
                 # the block, markdown-it-pyrs into the blocks around it too.
                 raise _NotProvable("quote at the edge of a text")
+            if name == "text_special" and _CURLY_DOUBLES.search(text):
+                raise _NotProvable("a curly quote from an entity")
             group.append(text)
         elif name in _BREAKS:
             group.append(" ")
@@ -223,16 +233,48 @@ class _Survey:
                 if child.name not in _INLINES and child.name != "image":
                     raise _NotProvable(child.name)
         elif name != "footnote_ref":
+            if name == "link":
+                self._plain = False
             for child in node.children:
                 self.inline(child, group)
+        if name in ("image", "footnote_ref"):
+            self._plain = False
+
+    def check_doubles(self, group: list[str], leaf: Any) -> None:
+        """Refuse where markdown-it-pyrs may have paired double quotes across blocks.
+
+        The reference pairs quotes within one inline token (a paragraph, a heading, a
+        cell); markdown-it-pyrs carries its stack on to the next block (`"a` then `b"`
+        gives “a and b”). No straight quote is left in the output (checked elsewhere),
+        and the engine leaves an unpaired double quote straight, so every “ and ” it made
+        is paired: a pair crossing blocks leaves the first block it leaves with more “
+        than ” of the engine's own. Those typed by the author are counted in the block's
+        source, which stands for its text when the block holds nothing but text (no
+        link, image or footnote mark, whose targets and labels the text does not show).
+        """
+        text = "".join(group)
+        opening, closing = text.count("“"), text.count("”")
+        if not opening and not closing:
+            return
+        if self.typed_doubles:
+            if leaf is None or not self._plain:
+                raise _NotProvable("typed and made double quotes")
+            source = self._slice(leaf)
+            opening -= source.count("“")
+            closing -= source.count("”")
+        if opening != closing:
+            raise _NotProvable("double quotes paired across blocks")
+
+    def _slice(self, node: Any) -> str:
+        if self._bytes is None:
+            self._bytes = self.source.encode()
+        start, end = node.srcmap  # in bytes
+        return self._bytes[start:end].decode()
 
     def check_untypeset(self, node: Any) -> None:
         """markdown-it-pyrs applies the typographer inside code spans and images' alt
         text; the reference leaves both as written."""
-        if self._bytes is None:
-            self._bytes = self.source.encode()
-        start, end = node.srcmap  # in bytes
-        if _TYPOGRAPHER_INPUT.search(self._bytes[start:end].decode()):
+        if _TYPOGRAPHER_INPUT.search(self._slice(node)):
             raise _NotProvable("typographer in code")
 
 
@@ -246,20 +288,12 @@ def _nested_footnote_def(text: str) -> bool:
     return False
 
 
-def _check_quotes(groups: list[list[str]]) -> None:
-    """Refuse where markdown-it-pyrs may have paired quotes across blocks.
-
-    The reference pairs quotes within one inline token (a paragraph, a heading, a cell);
-    markdown-it-pyrs carries its stack on to the next block (`"a` then `b"` gives “a and
-    b”). The source holds no curly quotes and the output no straight ones (checked
-    elsewhere), so every curly quote is the engine's: a double pair crossing blocks
-    would leave some block with more “ than ”, and a single pair a ‘ (its ’ alone reads
-    as an apostrophe, so any ‘ is refused).
-    """
+def _check_single_quotes(groups: list[list[str]]) -> None:
+    """A single pair crossing blocks would leave a ‘ (its ’ alone reads as an apostrophe,
+    typed or made, so it cannot be told apart): any ‘ goes to the reference."""
     for group in groups:
-        text = "".join(group)
-        if "‘" in text or text.count("“") != text.count("”"):
-            raise _NotProvable("quotes")
+        if "‘" in "".join(group):
+            raise _NotProvable("single quotes")
 
 
 def _heading_ids(
@@ -337,8 +371,6 @@ def _html_and_survey(text: str) -> tuple[str, _Survey]:
     survey = _Survey(text)
     if _nested_footnote_def(text):
         raise _NotProvable("nested footnote")
-    if _CURLY_QUOTES.search(text):
-        raise _NotProvable("curly quotes in the source")  # see _check_quotes
     try:
         tree = md.tree(text)
         rendered = md.render(text)
@@ -347,7 +379,7 @@ def _html_and_survey(text: str) -> tuple[str, _Survey]:
             raise
         raise _NotProvable("markdown-it-pyrs failed") from error
     survey.block(tree, 0)
-    _check_quotes(survey.groups)
+    _check_single_quotes(survey.groups)
     # markdown-it-pyrs breaks the line after a footnote's <li>; mdit-py-plugins does not.
     html = rendered.replace('class="footnote-item">\n', 'class="footnote-item">')
     return _highlight(html, survey.fences), survey
