@@ -114,6 +114,11 @@ _WORDS = [
     "a...b",
     "x--y",
     "’",
+    "“typed”",
+    "“",
+    "”",
+    "&ldquo;",
+    '“said "so"”',
 ]
 _INLINE = st.one_of(
     st.sampled_from(_WORDS),
