@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -14,6 +15,7 @@ from hypothesis import strategies as st
 from generator.contract.avatars import identicon_svg
 from generator.core.themes import format_date
 
+ROOT = Path(__file__).resolve().parent.parent
 MOMENT = datetime(2024, 3, 5, 7, 8, 9, tzinfo=UTC)
 
 
@@ -107,3 +109,54 @@ def test_identicon_is_a_stable_mirrored_pattern() -> None:
 def test_identicons_differ_between_people() -> None:
     seeds = [hashlib.sha1(str(n).encode()).hexdigest()[:20] for n in range(200)]
     assert len({identicon_svg(seed) for seed in seeds}) > 190
+
+
+# The comment form's "In reply to" list as the theme wrote it before the reply_options filter.
+REPLY_LOOP = (
+    "{% for node in entry.thread.flat if not node.comment.removed %}"
+    "<option value=\"{{ node.comment.id }}\"{% if form.get('parent') == node.comment.id %}"
+    " selected{% endif %}>{{ node.comment.author }}, "
+    '{{ node.comment.created|local|date("%-d %b %Y %H:%M") }}</option>{% endfor %}'
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    comments=st.lists(
+        st.tuples(
+            st.text(min_size=1, max_size=12),
+            st.text(max_size=20),
+            st.datetimes(min_value=datetime(1990, 1, 1), max_value=datetime(2100, 1, 1),
+                         timezones=st.just(UTC)),
+            st.booleans(),
+        ),
+        max_size=8,
+    ),
+    pick=st.integers(min_value=-1, max_value=8),
+)  # fmt: skip
+def test_reply_options_are_the_bytes_of_the_loop_they_replace(
+    comments: list[tuple[str, str, datetime, bool]], pick: int
+) -> None:
+    from types import SimpleNamespace
+
+    import jinja2
+
+    from generator.contract.theme_page import Thread, ThreadNode, install_filters
+    from generator.core.config import parse_config
+    from generator.core.models import PublicComment
+
+    config = parse_config("title: T\nbase_url: https://example.org\ntimezone: Europe/Berlin\n",
+                          "site.yaml", ROOT)  # fmt: skip
+    env = jinja2.Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True)
+    env.filters["date"] = format_date
+    install_filters(env, config, {})
+    nodes = tuple(
+        ThreadNode(PublicComment(cid, "p", None, author, "", "", created, removed=removed), 1, ())
+        for cid, author, created, removed in comments
+    )
+    thread = Thread(nodes, len(nodes), flat=nodes)
+    parent = comments[pick][0] if 0 <= pick < len(comments) else None
+    context = {"entry": SimpleNamespace(thread=thread), "form": {"parent": parent}}
+    old = env.from_string(REPLY_LOOP).render(context)
+    new = env.from_string("{{ entry.thread|reply_options(form.get('parent')) }}").render(context)
+    assert new == old
