@@ -8,6 +8,7 @@ very same Rendered (html, excerpt, contents, word count), byte for byte.
 from __future__ import annotations
 
 import random
+import shutil
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,9 @@ from generator.build.anchors import NO_RESERVED_IDS, ReservedIds
 from generator.build.content import split_front_matter
 from generator.build.markdown import render, render_reference
 from generator.build.markdown_fast import render_fast
+from generator.build.pipeline import BuildOptions, build_site
+
+from .conftest import FIXED_NOW, SITES
 
 ROOT = Path(__file__).resolve().parent.parent
 THEME_IDS = ReservedIds.from_names(["main", "comments", "respond", "comment-*", "reply-*"])
@@ -175,3 +179,33 @@ def test_without_the_wheel_everything_goes_through_the_reference(
         monkeypatch.undo()
         markdown_fast._engine.cache_clear()
     assert markdown_fast.available()
+
+
+@pytest.mark.parametrize("name", ["basic", "comments", "realworld", "theme_override"])
+def test_whole_sites_build_the_same_bytes_with_and_without_the_fast_path(
+    name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def build(folder: Path) -> dict[str, bytes]:
+        shutil.copytree(SITES / name, folder, ignore=shutil.ignore_patterns("output", ".salon"))
+        build_site(folder, BuildOptions(now=FIXED_NOW, jobs=1))
+        out = folder / "output"
+        return {
+            p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()
+        }
+
+    sources = sorted((SITES / name / "content").rglob("*.md"))
+    answered = [
+        render_fast(split_front_matter(p.read_text(encoding="utf-8"), str(p))[1], "", THEME_IDS)
+        for p in sources
+    ]
+    assert any(record is not None for record in answered), "the fast path took no essay here"
+    fast = build(tmp_path / "fast")
+    monkeypatch.setattr(markdown_fast, "markdown_it_pyrs", None)
+    markdown_fast._engine.cache_clear()
+    try:
+        reference = build(tmp_path / "reference")
+    finally:
+        monkeypatch.undo()
+        markdown_fast._engine.cache_clear()
+    assert fast.keys() == reference.keys()
+    assert [path for path in fast if fast[path] != reference[path]] == []
