@@ -181,7 +181,7 @@ def test_without_the_wheel_everything_goes_through_the_reference(
     assert markdown_fast.available()
 
 
-@pytest.mark.parametrize("name", ["basic", "comments", "realworld", "theme_override"])
+@pytest.mark.parametrize("name", ["basic", "comments", "realworld", "incremental"])
 def test_whole_sites_build_the_same_bytes_with_and_without_the_fast_path(
     name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
