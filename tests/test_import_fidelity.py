@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from generator.build.pipeline import BuildOptions, build_site
+from generator.core.errors import SiteError
 from generator.importers.report import ImportReport
 from generator.importers.wordpress import import_wordpress
 from generator.importers.wordpress_items import plain_title
@@ -204,3 +205,19 @@ def test_every_published_page_is_built(moved: Moved) -> None:
     kept_pages = [f for f in moved.report.files_kept if f.startswith("content/pages/")]
     missing = published - built
     assert len(missing) <= len(kept_pages), (missing, kept_pages)
+
+
+def test_a_wordpress_export_with_a_stray_byte_is_named_and_mended_by_lenient(
+    tmp_path: Path,
+) -> None:
+    broken = tmp_path / "export.xml"
+    broken.write_bytes(b"\n" + (FIXTURES / "block-editor-featured.xml").read_bytes())
+    site = make_site(tmp_path / "site")
+    with pytest.raises(SiteError) as caught:
+        import_wordpress(site, broken, "export.xml")
+    assert "1 stray byte (0a) before the XML declaration" in str(caught.value)
+    report = import_wordpress(site, broken, "export.xml", lenient=True)
+    assert report.posts_published == 3
+    assert "repaired (--lenient): line 1: removed 1 stray byte before the XML declaration" in (
+        report.render()
+    )

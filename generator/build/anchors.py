@@ -12,7 +12,7 @@ whole family); headings that fall into a family are prefixed with `section-` ins
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -77,7 +77,9 @@ def _html_ids(tokens: list[Token]) -> set[str]:
     return found
 
 
-def assign_heading_ids(tokens: list[Token], env: dict[str, Any], slugify: Any) -> None:
+def assign_heading_ids(
+    tokens: list[Token], env: dict[str, Any], slugify: Callable[[str], str]
+) -> None:
     """Give every heading an id unique on the page (a core rule, run after footnotes)."""
     reserved: ReservedIds = env.get("reserved_ids", NO_RESERVED_IDS)
     used = set(reserved.exact) | _footnote_ids(env) | _html_ids(tokens)

@@ -210,8 +210,7 @@ def plan_disqus(
 ) -> tuple[tuple[Imported, ...], ImportReport]:
     """Decide which comments go where; writes nothing."""
     report = ImportReport(f"{shown} (Disqus)")
-    for mend in export.repairs:
-        report.note(f"repaired (--lenient): {mend}")
+    report.repaired(export.repairs)
     matcher = _Matcher(documents, config)
     threads = {t.dsq_id: t for t in export.threads if t.dsq_id}
     posts = {p.dsq_id: p for p in export.posts if p.dsq_id}

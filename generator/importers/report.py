@@ -52,6 +52,11 @@ class ImportReport:
         if text not in self.notes:
             self.notes.append(text)
 
+    def repaired(self, mends: tuple[str, ...]) -> None:
+        """What --lenient mended in the export file, each with its line."""
+        for mend in mends:
+            self.note(f"repaired (--lenient): {mend}")
+
     def medium(self, url: str) -> None:
         if url not in self.media:
             self.media.append(url)

@@ -392,10 +392,11 @@ def apply_plan(config: SiteConfig, plan: ImportPlan, force: bool) -> ImportRepor
 
 
 def import_wordpress(
-    root: Path, export_path: Path, shown: str, force: bool = False
+    root: Path, export_path: Path, shown: str, force: bool = False, lenient: bool = False
 ) -> ImportReport:
     """`salon import wordpress`: read, plan, write; returns the report."""
     config = load_config(root)
-    export = parse_wxr(read_export(export_path, shown), shown)
+    export = parse_wxr(read_export(export_path, shown), shown, lenient)
     plan = plan_wordpress(export, config, existing_documents(config), shown)
+    plan.report.repaired(export.repairs)
     return apply_plan(config, plan, force)

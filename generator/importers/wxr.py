@@ -87,6 +87,7 @@ class WxrExport:
     site_url: str  # the blog's address, whose path the old links start with
     authors: tuple[WxrAuthor, ...]
     items: tuple[WxrItem, ...]
+    repairs: tuple[str, ...] = ()  # what --lenient mended in the file
 
 
 def _family(tag: str) -> tuple[str, str]:
@@ -209,9 +210,12 @@ def _version(root: Element) -> str | None:
     return None
 
 
-def parse_wxr(data: bytes, path: str) -> WxrExport:
-    """Read a WordPress export. A file that is not one is a SiteError saying so."""
-    document = parse_xml(data, path, line_of=frozenset({"item", "comment"}))
+def parse_wxr(data: bytes, path: str, lenient: bool = False) -> WxrExport:
+    """Read a WordPress export. A file that is not one is a SiteError saying so.
+
+    ``lenient`` mends the faults export tools are known to write first (xmlrepair.py).
+    """
+    document = parse_xml(data, path, line_of=frozenset({"item", "comment"}), lenient=lenient)
     root = document.root
     channel = root.find("channel")
     if root.tag != "rss" or channel is None:
@@ -241,7 +245,7 @@ def parse_wxr(data: bytes, path: str) -> WxrExport:
     )
     site_url = c.text("wp", "base_blog_url") or c.text("", "link")
     items = tuple(_item(item, document) for item in channel.findall("item"))
-    return WxrExport(version=version, site_url=site_url, authors=authors, items=items)
+    return WxrExport(version, site_url, authors, items, document.repairs)
 
 
 def parse_wp_time(text: str) -> datetime | None:
