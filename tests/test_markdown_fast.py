@@ -83,6 +83,8 @@ def test_the_benchmark_corpus_goes_through_the_fast_path_identically() -> None:
         "```py {.numbers}\nx = 1\n```\n",  # fence attributes
         "```p&#121;\nx = 1\n```\n",  # escapes in the info string
         "An inline note^[right here].\n",
+        "![&ldquo;x&rdquo; \\* &amp;](i.png)\n",  # entities and escapes in alt text
+        "![a  \nb](i.png)\n",  # a hard break in alt text
         "Text\n\n- item\n\n  <!-- more -->\n\nafter\n",  # the marker inside a list
     ],
 )

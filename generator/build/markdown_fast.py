@@ -102,6 +102,10 @@ _INLINES = frozenset(
     }
 )
 _BREAKS = frozenset({"softbreak", "hardbreak"})
+# What an image's alt text may hold for the two engines to agree on it.
+_IN_ALT = frozenset(
+    {"image", "text", "em", "strong", "strikethrough", "code_inline", "link", "softbreak"}
+)
 
 # What smartquotes and replacements act on: quotes, (c) (r) (tm) (p), +-, .., ??, !!, ,, and --.
 _TYPOGRAPHER_INPUT = re.compile(r"""['"]|\((?:c|r|tm|p)\)|\+-|\.\.|\?\?|!!|,,|--""", re.I)
@@ -231,8 +235,9 @@ class _Survey:
             # markdown-it-py keeps an image's alt text inside the image token: unseen.
             self.check_untypeset(node)
             for child in node.walk():
-                if child.name not in _INLINES and child.name != "image":
-                    raise _NotProvable(child.name)
+                if child.name not in _IN_ALT:
+                    # markdown-it-pyrs drops escapes, entities and hard breaks from alt text
+                    raise _NotProvable(f"{child.name} in an image's alt text")
         elif name != "footnote_ref":
             if name == "link":
                 self._plain = False
