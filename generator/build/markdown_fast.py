@@ -111,6 +111,9 @@ _IN_ALT = frozenset(
 _TYPOGRAPHER_INPUT = re.compile(r"""['"]|\((?:c|r|tm|p)\)|\+-|\.\.|\?\?|!!|,,|--""", re.I)
 _CURLY = "‘’“”"
 _CURLY_DOUBLES = re.compile("[“”]")
+_REPLACED = r"\((?:c|r|tm|p)\)|\+-|\.\.|--|[?!]{2}|,,"
+_QUOTE_BY_REPLACEMENT = re.compile(f"(?:{_REPLACED})['\"]|['\"](?:{_REPLACED})", re.IGNORECASE)
+_EMPTY_ITEM = re.compile(r"^[ \t>]*(?:[-+*]|\d{1,9}[.)])[ \t]*$", re.MULTILINE)
 _FOOTNOTE_DEF = re.compile(r"\[\^[^\]\n]*\]:")
 _HEADING_TAG = re.compile(r"<h([1-6])>")
 _CONTAINER_TAG = re.compile(r"<(/?)(?:blockquote|ul|ol|dl|table|section)[ >]|<p>")
@@ -154,6 +157,7 @@ class _Survey:
         self.fences: list[tuple[str, str]] = []  # (info, content)
         self.footnotes = 0
         self.more = False
+        self.marker = ""
         self.typed_doubles = bool(_CURLY_DOUBLES.search(source))
         self._plain = True  # the current inline token holds no link, image or footnote mark
 
@@ -165,7 +169,10 @@ class _Survey:
             if depth != 1 or self.more or not MORE_MARKER.match(node.meta.get("content", "")):
                 raise _NotProvable("raw HTML")
             self.more = True
+            self.marker = node.meta["content"]  # rendered as written, spaces and all
             return
+        if name in ("fence", "code_block") and not self.source.endswith("\n"):
+            raise _NotProvable("code at the end without a newline")  # one engine adds it
         if name == "fence":
             info = node.meta.get("info", "")
             if "&" in info or "\\" in info or info != info.strip() or len(info.split()) > 1:
@@ -175,6 +182,10 @@ class _Survey:
         if name == "heading":
             if depth != 1:
                 raise _NotProvable("nested heading")
+        elif name == "table":
+            start = len(self._byte_source()[: node.srcmap[0]].decode())
+            if depth != 1 or not _after_blank(self.source, start):
+                raise _NotProvable("a table in a container or under text")
         elif name == "footnote_def":
             if parent != "footnote_container" or depth != 2:
                 raise _NotProvable("nested footnote")  # mdit-py-plugins breaks the HTML there
@@ -271,11 +282,14 @@ class _Survey:
         if opening != closing:
             raise _NotProvable("double quotes paired across blocks")
 
-    def _slice(self, node: Any) -> str:
+    def _byte_source(self) -> bytes:
         if self._bytes is None:
             self._bytes = self.source.encode()
+        return self._bytes
+
+    def _slice(self, node: Any) -> str:
         start, end = node.srcmap  # in bytes
-        return self._bytes[start:end].decode()
+        return self._byte_source()[start:end].decode()
 
     def check_untypeset(self, node: Any) -> None:
         """markdown-it-pyrs applies the typographer inside code spans and images' alt
@@ -285,13 +299,22 @@ class _Survey:
 
 
 def _nested_footnote_def(text: str) -> bool:
-    """A footnote definition not at the start of its line: in a list, a quote, a note."""
+    """A footnote definition not at the start of its line (in a list, a quote, a note),
+    or right under a line of text, which only mdit-py-plugins lets it interrupt."""
     for match in _FOOTNOTE_DEF.finditer(text):
         line_start = text.rfind("\n", 0, match.start()) + 1
         indent = text[line_start : match.start()]
         if len(indent) > 3 or indent.strip(" "):
             return True
+        if line_start and not _after_blank(text, line_start):
+            return True
     return False
+
+
+def _after_blank(text: str, line_start: int) -> bool:
+    """True when the line starting at ``line_start`` follows a blank line (or nothing)."""
+    previous = text.rfind("\n", 0, line_start - 1) + 1
+    return line_start == 0 or not text[previous : line_start - 1].strip()
 
 
 def _check_single_quotes(groups: list[list[str]]) -> None:
@@ -377,6 +400,10 @@ def _html_and_survey(text: str) -> tuple[str, _Survey]:
     survey = _Survey(text)
     if _nested_footnote_def(text):
         raise _NotProvable("nested footnote")
+    if _EMPTY_ITEM.search(text):
+        raise _NotProvable("an empty list item")  # interrupts a paragraph for one engine only
+    if _QUOTE_BY_REPLACEMENT.search(text):
+        raise _NotProvable("a quote beside a typographer replacement")  # engines differ
     if "^[" in text:  # an inline footnote (refused anyway); unclosed, it panics the engine
         raise _NotProvable("inline footnote")
     try:
@@ -400,7 +427,7 @@ def render_fast(text: str, summary: str, reserved: ReservedIds) -> Rendered | No
     try:
         html, survey = _html_and_survey(text)
         if survey.more:
-            excerpt = html[: html.index("<!--")]
+            excerpt = html[: html.index(survey.marker)]
         elif summary:
             excerpt, summary_survey = _html_and_survey(summary)
             if summary_survey.headings or summary_survey.footnotes or summary_survey.more:
