@@ -113,6 +113,9 @@ _CURLY = "‘’“”"
 _CURLY_DOUBLES = re.compile("[“”]")
 _REPLACED = r"\((?:c|r|tm|p)\)|\+-|\.\.|--|[?!]{2}|,,"
 _QUOTE_BY_REPLACEMENT = re.compile(f"(?:{_REPLACED})['\"]|['\"](?:{_REPLACED})", re.IGNORECASE)
+_DELIMITER_ROW = re.compile(
+    r"^[ \t>]*\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?[ \t]*$", re.M
+)
 _EMPTY_ITEM = re.compile(r"^[ \t>]*(?:[-+*]|\d{1,9}[.)])[ \t]*$", re.MULTILINE)
 _FOOTNOTE_DEF = re.compile(r"\[\^[^\]\n]*\]:")
 _HEADING_TAG = re.compile(r"<h([1-6])>")
@@ -311,6 +314,24 @@ def _nested_footnote_def(text: str) -> bool:
     return False
 
 
+def _odd_table(text: str) -> bool:
+    """A table's delimiter row whose header is not a plain line after a blank one: there
+    the engines disagree on whether a table begins (a quote, a paragraph, lazy lines)."""
+    if "|" not in text or "-" not in text:
+        return False
+    for match in _DELIMITER_ROW.finditer(text):
+        header_end = match.start() - 1
+        if header_end < 0:
+            return True
+        header_start = text.rfind("\n", 0, header_end) + 1
+        header = text[header_start:header_end]
+        if not header.strip():
+            continue  # no header line: a rule, not a table
+        if header.lstrip().startswith((">", "-", "*", "+")) or not _after_blank(text, header_start):
+            return True
+    return False
+
+
 def _after_blank(text: str, line_start: int) -> bool:
     """True when the line starting at ``line_start`` follows a blank line (or nothing)."""
     previous = text.rfind("\n", 0, line_start - 1) + 1
@@ -404,6 +425,10 @@ def _html_and_survey(text: str) -> tuple[str, _Survey]:
         raise _NotProvable("an empty list item")  # interrupts a paragraph for one engine only
     if _QUOTE_BY_REPLACEMENT.search(text):
         raise _NotProvable("a quote beside a typographer replacement")  # engines differ
+    if "~~~" in text:
+        raise _NotProvable("three tildes")  # the engines pair long strikethrough runs apart
+    if _odd_table(text):
+        raise _NotProvable("a table under text or in a quote")
     if "^[" in text:  # an inline footnote (refused anyway); unclosed, it panics the engine
         raise _NotProvable("inline footnote")
     try:
