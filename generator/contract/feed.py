@@ -15,6 +15,7 @@ from typing import Any
 
 from generator.build.feeds import utc_time
 from generator.core.errors import Problem, SiteError, describe
+from generator.core.jsontext import JsonProblem, load_json
 from generator.core.models import PublicComment
 
 FEED_VERSION = 1
@@ -65,9 +66,10 @@ def _parse_time(value: Any) -> datetime | None:
         return None
     try:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
+        # In UTC, as it is kept; year 1 or 9999 with an offset falls off the calendar.
+        return moment.astimezone(UTC) if moment.tzinfo is not None else None
+    except (ValueError, OverflowError):
         return None
-    return moment if moment.tzinfo is not None else None
 
 
 def _expected(
@@ -80,9 +82,9 @@ def _expected(
 def parse_feed(text: str, path: str) -> tuple[PublicComment, ...]:
     """Validate and decode a feed; a broken one is a SiteError naming file, line and field."""
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise SiteError.at(f"not valid JSON: {exc.msg}", path, exc.lineno) from None
+        data = load_json(text)
+    except JsonProblem as exc:
+        raise SiteError.at(f"not valid JSON: {exc.message}", path, exc.line) from None
     if not isinstance(data, dict):
         raise SiteError.at("expected a JSON object with version and comments", path, 1)
     if data.get("version") != FEED_VERSION:

@@ -4,7 +4,6 @@ a Submission and the problems by field out. Every message says what to fix.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -12,6 +11,7 @@ from urllib.parse import parse_qsl
 
 from generator.contract.comment_html import safe_website
 from generator.contract.feed import clean_text
+from generator.core.jsontext import JsonProblem, load_json
 
 MAX_REQUEST_BYTES = 32 * 1024
 NAME_MAX = 100
@@ -86,9 +86,10 @@ def decode_body(mimetype: str, charset: str | None, data: bytes) -> dict[str, st
             fields.setdefault(key, value)  # the first of repeated fields counts
         return fields
     try:
-        data_json = json.loads(text)
-    except (json.JSONDecodeError, RecursionError):
-        raise RequestProblem(400, "The request body is not valid JSON.") from None
+        data_json = load_json(text)
+    except JsonProblem as exc:
+        detail = "" if exc.syntax else f": {exc.message}"
+        raise RequestProblem(400, f"The request body is not valid JSON{detail}.") from None
     if not isinstance(data_json, dict):
         raise RequestProblem(400, "Expected a JSON object with the comment's fields.")
     found: dict[str, str] = {}
@@ -98,6 +99,13 @@ def decode_body(mimetype: str, charset: str | None, data: bytes) -> dict[str, st
             continue
         if not isinstance(item, str):
             raise RequestProblem(400, f'The field "{key}" must be text.')
+        if not item.isascii():
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:  # a lone surrogate such as "\ud800": not text at all
+                raise RequestProblem(
+                    400, f'The field "{key}" holds a lone surrogate escape; send real text.'
+                ) from None
         found[key] = item
     return found
 
