@@ -111,6 +111,20 @@ def _plugin_registrars() -> list[Callable[..., None]]:
     return [register_comments, register_import]
 
 
+def _finish_interrupted_build(site: Path) -> None:
+    """A build killed while writing output/ left a journal: finish its writes first, so
+    no command (a deploy, a hook) ever sees output/ half old and half new."""
+    from generator.build.writer import JOURNAL
+
+    private = site / ".salon"
+    if (private / JOURNAL).exists():
+        from generator.build.sitelock import build_lock
+
+        with build_lock(private):  # finishes the write once it holds the lock
+            pass
+        print("note: finished writing output/ for a build that was interrupted", file=sys.stderr)
+
+
 def _version() -> str:
     from generator import __version__
 
@@ -127,6 +141,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser(plugins=not arguments or arguments[0] not in _CORE_COMMANDS)
     args = parser.parse_args(arguments)
     try:
+        if getattr(args, "site", None) is not None:
+            _finish_interrupted_build(Path(args.site))
         status: int = args.func(args)
         return status
     except SiteError as exc:
@@ -139,6 +155,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
         return 130
 
 

@@ -19,7 +19,8 @@ from pathlib import Path
 
 from generator.build.content import SourceFile
 from generator.build.fingerprint import code_fingerprint
-from generator.build.writer import Manifest, write_private
+from generator.build.manifest import Manifest
+from generator.build.writer import write_private
 from generator.core.config import SiteConfig
 from generator.core.models import CommentsMode, Document, Kind
 

@@ -37,10 +37,11 @@ from generator.build.freshness import (
     save_last_build,
     still_fresh,
 )
+from generator.build.manifest import Manifest
 from generator.build.pools import worker_count
+from generator.build.sitelock import build_lock
 from generator.build.threads import merge_comments
 from generator.build.writer import (
-    Manifest,
     Staging,
     WriteReport,
     write_outputs,
@@ -217,7 +218,12 @@ class BuildMemory:
 def build_site(
     root: Path, options: BuildOptions | None = None, memory: BuildMemory | None = None
 ) -> BuildResult:
-    """Build the site in ``root`` into ``root/output``."""
+    """Build the site in ``root`` into ``root/output``, one build at a time."""
+    with build_lock(root / ".salon"):
+        return _build(root, options, memory)
+
+
+def _build(root: Path, options: BuildOptions | None, memory: BuildMemory | None) -> BuildResult:
     options = options or BuildOptions()
     now = options.now or datetime.now(UTC)
     started = time.perf_counter()

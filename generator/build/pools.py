@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import gc
 import multiprocessing
 import os
+import signal
+import sys
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
@@ -13,6 +17,28 @@ from contextlib import contextmanager
 def worker_count(jobs: int | None) -> int:
     """Worker processes for ``--jobs``: as asked, else one per core."""
     return jobs if jobs is not None else (os.cpu_count() or 1)
+
+
+_PR_SET_PDEATHSIG = 1  # from <sys/prctl.h>
+
+
+def die_with_parent(parent: int) -> None:
+    """Make this worker die when the build that started it dies, even by SIGKILL.
+
+    A killed parent cannot clean up: without this, its workers are reparented to init
+    and live on, holding the pipes of whoever started the build. Linux delivers SIGKILL
+    to the child when its parent goes (PR_SET_PDEATHSIG); the check after it covers a
+    parent that died before the call. Elsewhere, a worker notices the broken pipe to its
+    parent only when it next reads a task.
+    """
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:
+        os._exit(1)
+    # Ctrl-C reaches the whole process group: the build stops its workers itself, and a
+    # traceback from each of them would bury its one line.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def fork_pool(workers: int) -> ProcessPoolExecutor:
@@ -28,7 +54,10 @@ def fork_pool(workers: int) -> ProcessPoolExecutor:
     gc.freeze()
     fork = "fork" in multiprocessing.get_all_start_methods()  # not on Windows
     context = multiprocessing.get_context("fork") if fork else None
-    return ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    return ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, initializer=die_with_parent,
+        initargs=(os.getpid(),),
+    )  # fmt: skip
 
 
 def release_pool(pool: ProcessPoolExecutor, cancel: bool = False) -> None:

@@ -35,11 +35,12 @@ from generator.build.feeds import (
 )
 from generator.build.fingerprint import code_fingerprint
 from generator.build.listings import Paginated, paginate
+from generator.build.manifest import Manifest
 from generator.build.markdown import pygments_css
 from generator.build.pools import forked_workers
 from generator.build.site import Entry, SiteModel, SiteView
 from generator.build.threads import ThreadNode
-from generator.build.writer import Keep, Manifest, OutputSet, Staged, Staging, atomic_write
+from generator.build.writer import Keep, OutputSet, Staged, Staging, atomic_write
 from generator.contract.avatars import identicon_svg
 from generator.contract.comment_html import render_comment_body, safe_website
 from generator.core.config import SiteConfig
