@@ -220,7 +220,29 @@ def build_site(
 ) -> BuildResult:
     """Build the site in ``root`` into ``root/output``, one build at a time."""
     with build_lock(root / ".salon"):
-        return _build(root, options, memory)
+        try:
+            return _build(root, options, memory)
+        except Exception as exc:
+            import sqlite3
+
+            # SQLite's "corrupt" and "not a database": the build cache (the build opens no
+            # other database) is damaged. It holds only what can be computed again.
+            damaged = getattr(exc, "sqlite_errorname", "") in ("SQLITE_CORRUPT", "SQLITE_NOTADB")
+            if not isinstance(exc, sqlite3.DatabaseError) or not damaged:
+                raise
+            cache = root / ".salon" / CACHE_FILE
+            for path in (cache, cache.with_name(CACHE_FILE + "-wal"),
+                         cache.with_name(CACHE_FILE + "-shm")):  # fmt: skip
+                path.unlink(missing_ok=True)
+            result = _build(root, options, memory)
+            warning = Problem(
+                f"the build cache was damaged ({exc}); it was deleted and rebuilt",
+                f".salon/{CACHE_FILE}",
+            )
+            return replace(result, warnings=(warning, *result.warnings))
+
+
+CACHE_FILE = "cache.sqlite3"
 
 
 def _build(root: Path, options: BuildOptions | None, memory: BuildMemory | None) -> BuildResult:
@@ -265,7 +287,7 @@ def _build(root: Path, options: BuildOptions | None, memory: BuildMemory | None)
     from generator.build.site import assemble
 
     env = make_environment(config, themes)
-    cache = BuildCache(config.private_dir / "cache.sqlite3")
+    cache = BuildCache(config.private_dir / CACHE_FILE)
     try:
         with timer.step("content"):
             every_document, source_hashes = parse_sources(cache, sources, config, options.jobs)
