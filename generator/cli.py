@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -111,6 +112,15 @@ def _plugin_registrars() -> list[Callable[..., None]]:
     return [register_comments, register_import]
 
 
+_DISK_ERRORS = {
+    errno.ENOSPC: "free some space and run the command again",
+    errno.EDQUOT: "free some space (the disk quota is used up) and run the command again",
+    errno.EROFS: "the folder is on a read-only file system; run where it can be written",
+    errno.EACCES: "this user may not write there; run as its owner or change its permissions",
+    errno.EPERM: "this user may not write there; run as its owner or change its permissions",
+}
+
+
 def _finish_interrupted_build(site: Path) -> None:
     """A build killed while writing output/ left a journal: finish its writes first, so
     no command (a deploy, a hook) ever sees output/ half old and half new."""
@@ -153,6 +163,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except CommentError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:  # the machine, not the user's site: a full disk, a read-only folder
+        if exc.errno is None or exc.errno not in _DISK_ERRORS:
+            raise
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"error: {where}{exc.strerror}; {_DISK_ERRORS[exc.errno]}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

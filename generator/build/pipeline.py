@@ -227,8 +227,16 @@ def build_site(
 
             # SQLite's "corrupt" and "not a database": the build cache (the build opens no
             # other database) is damaged. It holds only what can be computed again.
-            damaged = getattr(exc, "sqlite_errorname", "") in ("SQLITE_CORRUPT", "SQLITE_NOTADB")
-            if not isinstance(exc, sqlite3.DatabaseError) or not damaged:
+            name = str(getattr(exc, "sqlite_errorname", ""))
+            if not isinstance(exc, sqlite3.DatabaseError):
+                raise
+            if name.startswith(("SQLITE_FULL", "SQLITE_IOERR", "SQLITE_READONLY")):
+                raise SiteError.at(
+                    f"cannot write the build cache ({exc}); free some space, or make .salon/ "
+                    "writable, and build again. output/ was left as it was",
+                    f".salon/{CACHE_FILE}",
+                ) from None
+            if not name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")):
                 raise
             cache = root / ".salon" / CACHE_FILE
             for path in (cache, cache.with_name(CACHE_FILE + "-wal"),
@@ -317,12 +325,20 @@ def _build(root: Path, options: BuildOptions | None, memory: BuildMemory | None)
     with timer.step("templates"):
         model = assemble(documents, rendered, rendered.light, threads, config, now, source_hashes)
         staging = Staging(config.private_dir / "staging", config.output_dir, manifest)
-        renderer = Renderer(config, env, model, themes, manifest, comment_html, staging)
-        outputs = renderer.render_all(
-            asset_targets(config, documents), worker_count(options.jobs), options.progress
-        )
+        try:
+            renderer = Renderer(config, env, model, themes, manifest, comment_html, staging)
+            outputs = renderer.render_all(
+                asset_targets(config, documents), worker_count(options.jobs), options.progress
+            )
+        except BaseException:
+            staging.abandon()  # nothing of a failed build stays behind, not even staged pages
+            raise
     with timer.step("write"):
-        report = write_outputs(config.output_dir, outputs, manifest, staging)
+        try:
+            report = write_outputs(config.output_dir, outputs, manifest, staging)
+        except BaseException:
+            staging.abandon()
+            raise
         open_keys = {entry.key for entry in model.posts if entry.comments_open}
         write_private(
             config.private_dir / "posts.json", post_manifest(posts, open_keys, renderer.site)

@@ -89,6 +89,11 @@ class Staging:
     def discard(self) -> None:
         shutil.rmtree(self.folder, ignore_errors=True)
 
+    def abandon(self) -> None:
+        """After a failed build: discard, unless a committed write still needs the files."""
+        if not (self.manifest.path.parent / JOURNAL).exists():
+            self.discard()
+
 
 def _put_file(path: str, content: bytes | Path) -> None:
     if isinstance(content, bytes):
@@ -230,6 +235,7 @@ def write_outputs(
     Killed before the journal exists, output/ is the old site; after, the next command
     (``finish_interrupted_write``) applies the journal again: each step can be redone.
     """
+    _check_writable(out_dir, [out_dir if out_dir.exists() else out_dir.parent])
     if _move_whole_tree(out_dir, outputs, staging):
         return _first_manifest(out_dir, outputs, manifest)
     new: dict[str, list[object]] = {}
@@ -269,6 +275,8 @@ def write_outputs(
         new[relative] = [digest, 0, 0, key]
         moves.append(relative)
     removals = [r for r in _existing_files(out_dir, outputs.files) if r not in outputs.files]
+    folders = {(out_dir / r).parent for r in (*moves, *removals)}
+    _check_writable(out_dir, [f for f in folders if f.is_dir()])
     journal = {"output": str(out_dir), "staging": str(staging.folder),
                "manifest_path": str(manifest.path), "moves": moves, "removals": removals,
                "manifest": new}  # fmt: skip
@@ -276,6 +284,20 @@ def write_outputs(
     atomic_write(journal_path, json.dumps(journal).encode(), fsync=True)
     _apply_journal(journal, journal_path)
     return WriteReport(len(moves), unchanged, len(removals))
+
+
+def _check_writable(out_dir: Path, folders: list[Path]) -> None:
+    """Refuse to start a write that would stop halfway on a folder this user cannot write."""
+    for folder in folders:
+        if not os.access(folder, os.W_OK):
+            if folder == out_dir.parent:
+                shown = f"the folder that holds {out_dir.name}/"
+            else:
+                shown = (out_dir.name + "/" + folder.relative_to(out_dir).as_posix()).rstrip(".")
+            raise SiteError.at(
+                f"cannot write {shown}: it is read-only for this user (a read-only mount, or "
+                "owned by someone else); nothing was changed"
+            )
 
 
 def _apply_journal(journal: dict[str, Any], journal_path: Path) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import fcntl
 import logging
 import shlex
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator, Sequence
@@ -22,6 +23,7 @@ from generator.core.config import SiteConfig
 from generator.core.errors import CommentError, SiteError
 from generator.core.models import CommentStatus, StoredComment
 from generator.service.store import CommentStore, new_comment_id
+from generator.service.store_files import check_store_file, explain, open_read_only, writable
 
 log = logging.getLogger("salon.service")
 
@@ -39,8 +41,28 @@ def feed_lock(config: SiteConfig) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def open_store(config: SiteConfig, create: bool = True) -> CommentStore:
-    """Open the store; the first time, it takes in the comments of the existing feed."""
+def open_store(config: SiteConfig, create: bool = True, read_only: bool = False) -> CommentStore:
+    """Open the store; the first time, it takes in the comments of the existing feed.
+
+    ``read_only``: for commands that only read; in a folder this user cannot write, the
+    store is then read as it is instead of failing on SQLite's first write.
+    """
+    shown, feed = config.comments.store, config.comments.feed
+    check_store_file(config.store_path, shown, feed)
+    if config.feed_path.is_dir() and not config.feed_is_remote:
+        raise CommentError(f"{feed}: is a folder; the comments feed is a file (remove the folder)")
+    try:
+        if read_only and config.store_path.is_file() and not writable(config.store_path):
+            return CommentStore(open_read_only(config.store_path), config.store_path)
+        return _open_and_seed(config, create)
+    except (sqlite3.Error, OSError) as exc:
+        problem = explain(exc, shown, feed)
+        if problem is None:
+            raise
+        raise problem from None
+
+
+def _open_and_seed(config: SiteConfig, create: bool) -> CommentStore:
     store = CommentStore.open(config.store_path, create=create)
     # Until the store has written the feed or taken it in, the feed on disk holds
     # published comments the store may not know (a fresh clone of the site).
@@ -106,7 +128,16 @@ def run_hook(config: SiteConfig, wait: bool) -> int | None:
 
 
 def after_change(config: SiteConfig, store: CommentStore, wait_for_hook: bool) -> None:
-    export_feed(config, store)
+    try:
+        export_feed(config, store)
+    except (OSError, sqlite3.Error) as exc:
+        reason = explain(exc, config.comments.feed, config.comments.feed)
+        detail = str(reason) if reason is not None else str(exc)
+        raise CommentError(
+            f"the change is saved in the store, but {config.comments.feed} could not be "
+            f"rewritten ({detail.removeprefix(config.comments.feed + ': ')}); once that is "
+            "fixed, run `salon comments export`"
+        ) from None
     run_hook(config, wait_for_hook)
 
 

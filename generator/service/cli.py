@@ -12,6 +12,7 @@ import getpass
 import json
 import os
 import shlex
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -29,6 +30,7 @@ from generator.core.models import CommentStatus, StoredComment
 from generator.service import actions as moderation
 from generator.service.passwords import MIN_LENGTH, PASSWORD_SETTING, hash_password
 from generator.service.store import CommentStore
+from generator.service.store_files import explain
 from generator.service.validation import NAME_MAX
 
 SiteOption = Callable[[argparse.ArgumentParser], None]
@@ -81,7 +83,7 @@ def actor() -> str:
         return "cli:unknown"
 
 
-def open_existing(config: SiteConfig) -> CommentStore:
+def open_existing(config: SiteConfig, read_only: bool = False) -> CommentStore:
     """The store; a missing one is made only when a local feed can seed it (a fresh clone)."""
     has_feed = not config.feed_is_remote and config.feed_path.is_file()
     if not config.store_path.exists() and not has_feed:
@@ -89,7 +91,7 @@ def open_existing(config: SiteConfig) -> CommentStore:
             f"{config.comments.store}: no comment store here yet; it is created by the first "
             "comment, an import, or `salon comments export`"
         )
-    return moderation.open_store(config)
+    return moderation.open_store(config, read_only=read_only)
 
 
 def last_build_posts(config: SiteConfig) -> dict[str, PostInfo] | None:
@@ -153,7 +155,7 @@ def cmd_list(config: SiteConfig, args: argparse.Namespace) -> int:
     status = moderation.parse_status(args.status) if args.status else None
     if args.format not in ("table", "json"):
         raise CommentError(f'unknown format "{args.format}"; use table or json')
-    with open_existing(config) as store:
+    with open_existing(config, read_only=True) as store:
         comments = store.list_comments(status=status, post=args.post)
     if args.format == "json":
         print(json.dumps([comment_json(c) for c in comments], indent=2, ensure_ascii=True))
@@ -178,7 +180,7 @@ def cmd_list(config: SiteConfig, args: argparse.Namespace) -> int:
 
 
 def cmd_show(config: SiteConfig, args: argparse.Namespace) -> int:
-    with open_existing(config) as store:
+    with open_existing(config, read_only=True) as store:
         c = store.get(args.id)
         parent = store.find(c.parent) if c.parent else None
         replies = [r for r in store.list_comments(post=c.post) if r.parent == c.id]
@@ -395,6 +397,12 @@ def cmd_export(config: SiteConfig, args: argparse.Namespace) -> int:
 def read_new_password(from_stdin: bool) -> str:
     if from_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
+    elif not sys.stdin.isatty():
+        raise CommentError(
+            "no terminal to ask for the password on; give it on standard input with "
+            "--password-stdin (e.g. printf '%s\\n' \"$PASSWORD\" | salon comments "
+            "set-password --password-stdin); nothing was changed"
+        )
     else:
         password = getpass.getpass("New moderator password: ")
         if len(password) >= MIN_LENGTH and getpass.getpass("Again: ") != password:
@@ -425,7 +433,14 @@ def cmd_serve(config: SiteConfig, args: argparse.Namespace) -> int:
 
 def with_config(handler: Handler) -> Callable[[argparse.Namespace], int]:
     def run(args: argparse.Namespace) -> int:
-        return handler(load_config(Path(args.site).resolve()), args)
+        config = load_config(Path(args.site).resolve())
+        try:
+            return handler(config, args)
+        except (sqlite3.Error, OSError) as exc:  # the store's disk or file failed
+            problem = explain(exc, config.comments.store, config.comments.feed)
+            if problem is None:
+                raise
+            raise problem from None
 
     return run
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from generator.contract.avatars import avatar_seed
 from generator.core.errors import CommentError
 from generator.core.models import CommentStatus, PublicComment, StoredComment
+from generator.service.store_files import impossible_row
 
 # Each migration takes the schema from version N to N+1. Never edit one that shipped.
 MIGRATIONS: tuple[str, ...] = (
@@ -109,10 +110,18 @@ def _parse_time(text: str | None) -> datetime | None:
 
 
 def _row_to_comment(row: sqlite3.Row | tuple[object, ...]) -> StoredComment:
+    try:
+        return _comment_of(row)
+    except (ValueError, TypeError, OverflowError) as exc:  # a row edited by hand, or damaged
+        raise impossible_row(row, exc) from None
+
+
+def _comment_of(row: sqlite3.Row | tuple[object, ...]) -> StoredComment:
     (cid, post, parent, author, email, website, body, created, status, by_author, ip, ua,
      moderated_by, moderated_at, held, removed) = tuple(row)  # fmt: skip
     created_at = _parse_time(str(created))
-    assert created_at is not None
+    if created_at is None:
+        raise ValueError("created: empty")
     return StoredComment(
         id=str(cid), post=str(post), parent=str(parent) if parent else None,
         author=str(author), email=str(email), website=str(website), body=str(body),
