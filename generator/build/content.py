@@ -210,6 +210,28 @@ def _visible_files(base: Path) -> list[tuple[str, str]]:
     return [(relative, suffix) for _parts, relative, suffix in found]
 
 
+def check_link(config: SiteConfig, path: Path, inside: Path | None = None) -> None:
+    """Refuse a symbolic link that leads out of the site (``inside``: or that folder).
+
+    A link to /etc/passwd or ~/.ssh/id_rsa in content/ would otherwise be published.
+    Links within the site (a shared image linked into two bundles) are fine.
+    """
+    if not os.path.islink(path):
+        return
+    real = os.path.realpath(path)
+    allowed = [os.path.realpath(config.root)] + ([os.path.realpath(inside)] if inside else [])
+    if not any(real.startswith(folder + os.sep) for folder in allowed):
+        try:
+            shown = path.relative_to(config.root).as_posix()
+        except ValueError:
+            shown = str(path)
+        raise SiteError.at(
+            f"is a symbolic link to {real}, outside the site; refusing to publish it "
+            "(copy the file into the site, or remove the link)",
+            shown,
+        )
+
+
 def iter_sources(config: SiteConfig) -> Iterator[SourceFile]:
     """Read every post and page under content/, in a stable order (folder by folder)."""
     for kind, folder in ((Kind.POST, "posts"), (Kind.PAGE, "pages")):
@@ -218,6 +240,7 @@ def iter_sources(config: SiteConfig) -> Iterator[SourceFile]:
             continue
         for relative, suffix in _visible_files(base):
             if suffix.lower() in MARKDOWN_SUFFIXES and os.path.isfile(base / relative):
+                check_link(config, base / relative)
                 yield read_source(config, kind, relative)  # (not a broken link)
 
 
@@ -237,4 +260,5 @@ def iter_assets(config: SiteConfig) -> Iterator[tuple[Path, str]]:
     for relative, suffix in _visible_files(base):
         path = base / relative
         if suffix.lower() not in MARKDOWN_SUFFIXES and path.is_file():
+            check_link(config, path)
             yield path, relative

@@ -25,6 +25,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
+from generator.build.content import check_link
 from generator.build.feeds import (
     FeedInfo,
     FeedItem,
@@ -506,6 +507,7 @@ class Renderer:
                 relative = path.relative_to(theme.static).as_posix()
                 if not path.is_file() or relative == "style.css":
                     continue
+                check_link(self.config, path, inside=theme.path)
                 target = f"assets/{relative}"
                 if target in self.outputs:  # a child theme overrides its parent's file
                     self.outputs.replace(target, path)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import mimetypes
+import os
 import socket
 import sys
 import threading
@@ -212,6 +213,17 @@ class DevServer:
             file = file / "index.html"
         if not file.is_file():
             return self.not_found()
+        real, top = os.path.realpath(file), os.path.realpath(output)
+        if not real.startswith(top + os.sep):  # a symbolic link out of output/
+            shown = file.relative_to(output).as_posix()
+            print(f"refusing to serve output/{shown}: a symbolic link to {real}, outside "
+                  "output/", file=sys.stderr)  # fmt: skip
+            return Response(
+                f"Refusing to serve output/{shown}: it is a symbolic link to a file outside "
+                "output/.\n",
+                status=403,
+                content_type="text/plain; charset=utf-8",
+            )
         return self.file_response(file, 200)
 
     def not_found(self) -> Response:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
 from generator.contract.comment_html import safe_website
-from generator.contract.feed import clean_text
+from generator.contract.feed import clean_text, has_visible
 from generator.core.jsontext import JsonProblem, load_json
 
 MAX_REQUEST_BYTES = 32 * 1024
@@ -123,7 +123,7 @@ def normalise_website(value: str) -> str:
 
 
 def check_name(name: str) -> str | None:
-    if not name:
+    if not name:  # also a name of invisible characters only: clean_text empties it
         return "Please enter your name."
     if len(name) > NAME_MAX:
         return f"Your name is too long: {len(name)} characters; the limit is {NAME_MAX}."
@@ -157,7 +157,7 @@ def check_website(website: str) -> str | None:
 
 
 def check_body(body: str) -> str | None:
-    if len(body) < BODY_MIN:
+    if len(body) < BODY_MIN or not has_visible(body):
         return f"Please write a comment (at least {BODY_MIN} characters)."
     if len(body) > BODY_MAX:
         return f"Your comment is too long: {len(body):,} characters; the limit is {BODY_MAX:,}."
