@@ -23,7 +23,14 @@ from generator.core.config import SiteConfig
 from generator.core.errors import CommentError, SiteError
 from generator.core.models import CommentStatus, StoredComment
 from generator.service.store import CommentStore, new_comment_id
-from generator.service.store_files import check_store_file, explain, open_read_only, writable
+from generator.service.store_files import (
+    StoreUnavailable,
+    can_read_as_is,
+    check_store_file,
+    explain,
+    open_read_only,
+    writable,
+)
 
 log = logging.getLogger("salon.service")
 
@@ -51,14 +58,18 @@ def open_store(config: SiteConfig, create: bool = True, read_only: bool = False)
     check_store_file(config.store_path, shown, feed)
     if config.feed_path.is_dir() and not config.feed_is_remote:
         raise CommentError(f"{feed}: is a folder; the comments feed is a file (remove the folder)")
+    path = config.store_path
+    readable_as_is = read_only and path.is_file() and can_read_as_is(path)
     try:
-        if read_only and config.store_path.is_file() and not writable(config.store_path):
-            return CommentStore(open_read_only(config.store_path), config.store_path)
+        if readable_as_is and not writable(path):
+            return CommentStore(open_read_only(path), path)
         return _open_and_seed(config, create)
     except (sqlite3.Error, OSError) as exc:
-        problem = explain(exc, shown, feed)
+        problem = explain(exc, shown, feed, path)
         if problem is None:
             raise
+        if readable_as_is and isinstance(problem, StoreUnavailable):  # a full disk
+            return CommentStore(open_read_only(path), path)
         raise problem from None
 
 
@@ -131,7 +142,7 @@ def after_change(config: SiteConfig, store: CommentStore, wait_for_hook: bool) -
     try:
         export_feed(config, store)
     except (OSError, sqlite3.Error) as exc:
-        reason = explain(exc, config.comments.feed, config.comments.feed)
+        reason = explain(exc, config.comments.feed, config.comments.feed, config.feed_path)
         detail = str(reason) if reason is not None else str(exc)
         raise CommentError(
             f"the change is saved in the store, but {config.comments.feed} could not be "

@@ -76,7 +76,7 @@ class CommentService:
         config = self.state.config
         problem = exc if isinstance(exc, CommentError) else None
         if problem is None:
-            problem = explain(exc, config.comments.store, config.comments.feed)
+            problem = explain(exc, config.comments.store, config.comments.feed, config.store_path)
         if problem is None:
             log.exception("internal error on %s %s", request.method, request.path)
             return text_response("The comment service hit an internal error.", 500)

@@ -437,7 +437,7 @@ def with_config(handler: Handler) -> Callable[[argparse.Namespace], int]:
         try:
             return handler(config, args)
         except (sqlite3.Error, OSError) as exc:  # the store's disk or file failed
-            problem = explain(exc, config.comments.store, config.comments.feed)
+            problem = explain(exc, config.comments.store, config.comments.feed, config.store_path)
             if problem is None:
                 raise
             raise problem from None

@@ -92,8 +92,14 @@ def writable(path: Path) -> bool:
     return folder_ok and (not path.exists() or os.access(path, os.W_OK))
 
 
+def can_read_as_is(path: Path) -> bool:
+    """Is everything in the file itself (no write-ahead log waiting to be merged)?"""
+    return _size(path.with_name(path.name + "-wal")) == 0
+
+
 def open_read_only(path: Path) -> sqlite3.Connection:
-    """A connection that never writes, for reading a store in a read-only folder.
+    """A connection that never writes, to read a store where nothing can be written
+    (a read-only folder, a full disk); only when ``can_read_as_is``.
 
     ``immutable`` tells SQLite nobody writes meanwhile, which holds: nobody can.
     """
@@ -122,8 +128,14 @@ def unwritable_reason(path: Path) -> str | None:
     return None
 
 
-def explain(exc: BaseException, shown: str, feed: str) -> CommentError | None:
-    """What a database or file error means for the store; None for anything else."""
+def explain(
+    exc: BaseException, shown: str, feed: str, path: Path | None = None
+) -> CommentError | None:
+    """What a database or file error means for the store; None for anything else.
+
+    ``path``: the file, to tell a full disk from another I/O error (SQLite reports a
+    write that found no space as SQLITE_FULL or, growing its log, as SQLITE_IOERR).
+    """
     # SQLite's own names, by their primary code (SQLITE_IOERR_WRITE is an IOERR).
     primary = "_".join(str(getattr(exc, "sqlite_errorname", "")).split("_", 2)[:2])
     number = exc.errno if isinstance(exc, OSError) else None
@@ -142,8 +154,19 @@ def explain(exc: BaseException, shown: str, feed: str) -> CommentError | None:
         return CommentError(
             f"{shown}: the comment store is damaged ({exc}). To recover, {_recovery(shown, feed)}"
         )
+    if primary == "SQLITE_CANTOPEN" and path is not None and not writable(path):
+        return StoreUnavailable(  # SQLite could not make its journal files beside the store
+            f"{shown}: cannot write the comment store: its folder or file is read-only "
+            "for this user; nothing was changed"
+        )
     if primary == "SQLITE_CANTOPEN":
         return CommentError(f"{shown}: cannot open the comment store ({exc})")
+    if primary == "SQLITE_IOERR" and path is not None:
+        free = free_bytes(path)
+        if free is not None and free < LOW_SPACE_BYTES:
+            return StoreUnavailable(
+                f"{shown}: the disk is full; nothing was changed. Free some space and try again"
+            )
     if primary == "SQLITE_IOERR":
         return StoreUnavailable(f"{shown}: the disk failed a read or write ({exc}); try again")
     return None
