@@ -108,7 +108,7 @@ def test_sigkill_of_a_build_leaves_no_worker_running(site: Path, reaper: list[in
     build.kill()
 
     # The workers die with it, so the pipes close and communicate() returns at once.
-    out, err = build.communicate(timeout=10)
+    build.communicate(timeout=10)
     assert build.returncode == -signal.SIGKILL
     assert wait_for(lambda: not any(alive(pid) for pid in workers), 10), "a worker outlived it"
 
@@ -156,7 +156,8 @@ def test_a_build_killed_while_writing_is_finished_by_the_next_command(
         touch_every_post(site, f"Edit {attempt}.")
         build = salon(site)
         reaper.append(build.pid)
-        wait_for(lambda: journal.exists() or build.poll() is not None, 180, step=0.0005)
+        running = build
+        wait_for(lambda: journal.exists() or running.poll() is not None, 180, step=0.0005)
         build.kill()
         build.communicate(timeout=30)
         if journal.exists():

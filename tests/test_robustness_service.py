@@ -37,8 +37,8 @@ def running(tmp_path: Path) -> Iterator[ServiceServer]:
 
 
 def post_raw(client: Client, body: str) -> tuple[int, dict[str, str]]:
-    reply = client.request("POST", "/api/comments", body,
-                           {"Content-Type": "application/json", "Accept": "application/json"})  # fmt: skip
+    headers = {"Content-Type": "application/json", "Accept": "application/json"}
+    reply = client.request("POST", "/api/comments", body, headers)
     return reply.status, reply.json()
 
 
