@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -76,6 +77,10 @@ def wait_for(condition: object, seconds: float, step: float = 0.01) -> bool:
             return True
         time.sleep(step)
     return False
+
+
+def _journal_or_exit(journal: Path, build: subprocess.Popen[str]) -> bool:
+    return journal.exists() or build.poll() is not None
 
 
 def touch_every_post(site: Path, text: str) -> None:
@@ -156,8 +161,7 @@ def test_a_build_killed_while_writing_is_finished_by_the_next_command(
         touch_every_post(site, f"Edit {attempt}.")
         build = salon(site)
         reaper.append(build.pid)
-        running = build
-        wait_for(lambda: journal.exists() or running.poll() is not None, 180, step=0.0005)
+        wait_for(partial(_journal_or_exit, journal, build), 180, step=0.0005)
         build.kill()
         build.communicate(timeout=30)
         if journal.exists():
