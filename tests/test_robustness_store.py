@@ -204,8 +204,9 @@ def test_a_feed_too_deep_to_seed_from_is_an_error_not_a_traceback(
 
 def test_set_password_without_a_terminal_points_at_password_stdin(site: Path) -> None:
     salon = [sys.executable, "-m", "generator", "comments", "set-password", "--site", str(site)]
+    # A new session has no controlling terminal: getpass finds no /dev/tty, as under cron.
     done = subprocess.run(salon, stdin=subprocess.DEVNULL, capture_output=True, text=True,
-                          cwd=REPO, check=False)  # fmt: skip
+                          cwd=REPO, check=False, start_new_session=True)  # fmt: skip
     assert done.returncode == 1
     assert done.stderr == (
         "error: no terminal to ask for the password on; give it on standard input with "

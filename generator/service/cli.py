@@ -17,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 import unicodedata
+import warnings
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -397,16 +398,20 @@ def cmd_export(config: SiteConfig, args: argparse.Namespace) -> int:
 def read_new_password(from_stdin: bool) -> str:
     if from_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
-    elif not sys.stdin.isatty():
-        raise CommentError(
-            "no terminal to ask for the password on; give it on standard input with "
-            "--password-stdin (e.g. printf '%s\\n' \"$PASSWORD\" | salon comments "
-            "set-password --password-stdin); nothing was changed"
-        )
     else:
-        password = getpass.getpass("New moderator password: ")
-        if len(password) >= MIN_LENGTH and getpass.getpass("Again: ") != password:
-            raise CommentError("the two passwords differ; nothing was changed")
+        try:
+            with warnings.catch_warnings():
+                # Without a terminal getpass warns, then reads (and echoes) stdin: refuse.
+                warnings.simplefilter("error", getpass.GetPassWarning)
+                password = getpass.getpass("New moderator password: ")
+                if len(password) >= MIN_LENGTH and getpass.getpass("Again: ") != password:
+                    raise CommentError("the two passwords differ; nothing was changed")
+        except (EOFError, getpass.GetPassWarning):  # no terminal to ask on
+            raise CommentError(
+                "no terminal to ask for the password on; give it on standard input with "
+                "--password-stdin (e.g. printf '%s\\n' \"$PASSWORD\" | salon comments "
+                "set-password --password-stdin); nothing was changed"
+            ) from None
     if len(password) < MIN_LENGTH:
         raise CommentError(
             f"the password is too short: use at least {MIN_LENGTH} characters; nothing was changed"
