@@ -12,6 +12,7 @@ from __future__ import annotations
 import errno
 import os
 import sqlite3
+import time
 from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
@@ -50,15 +51,24 @@ def check_store_file(path: Path, shown: str, feed: str) -> None:
             f"{shown}: is a folder, not a comment store; move it away (or set comments.store "
             "in site.yaml to the store's file)"
         )
-    wal = _size(path.with_name(path.name + "-wal"))
-    if size == 0 and wal == 0:
+    # While another connection has the store open (its -wal and -shm files exist), the
+    # file's size and header change under checkpoints: only a store at rest is measured.
+    in_use = _exists(path.with_name(path.name + "-wal")) or _exists(
+        path.with_name(path.name + "-shm")
+    )
+    if in_use:
+        return
+    if size == 0:
+        time.sleep(0.1)  # a store being created this instant has its header within ms
+        size = _size(path)
+    if size == 0 and not _exists(path.with_name(path.name + "-wal")):
         raise CommentError(
             f"{shown}: the comment store is empty (0 bytes): truncated, or never finished "
             "being created. It is not re-created silently, since pending comments it held "
             f"would vanish. To recover, {_recovery(shown, feed)}"
         )
     if size == 0:
-        return  # everything is still in the write-ahead log: SQLite reads it from there
+        return  # being created by another process right now
     try:
         with path.open("rb") as handle:
             header = handle.read(HEADER_BYTES)
@@ -72,11 +82,15 @@ def check_store_file(path: Path, shown: str, feed: str) -> None:
     page_size = int.from_bytes(header[16:18], "big")
     page_size = 65536 if page_size == 1 else page_size
     pages = int.from_bytes(header[28:32], "big")
-    if wal == 0 and pages and size < pages * page_size:
+    if pages and size < pages * page_size:
         raise CommentError(
             f"{shown}: the comment store is truncated ({size} of {pages * page_size} bytes). "
             f"To recover, {_recovery(shown, feed)}"
         )
+
+
+def _exists(path: Path) -> bool:
+    return os.path.lexists(path)
 
 
 def _size(path: Path) -> int:
