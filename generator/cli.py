@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import errno
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from generator.core.errors import CommentError, SiteError
+from generator.core.errors import CommentError, SiteError, describe_disk_error
 
 
 def _site_dir(args: argparse.Namespace) -> Path:
@@ -112,15 +111,6 @@ def _plugin_registrars() -> list[Callable[..., None]]:
     return [register_comments, register_import]
 
 
-_DISK_ERRORS = {
-    errno.ENOSPC: "free some space and run the command again",
-    errno.EDQUOT: "free some space (the disk quota is used up) and run the command again",
-    errno.EROFS: "the folder is on a read-only file system; run where it can be written",
-    errno.EACCES: "this user may not write there; run as its owner or change its permissions",
-    errno.EPERM: "this user may not write there; run as its owner or change its permissions",
-}
-
-
 def _finish_interrupted_build(site: Path) -> None:
     """A build killed while writing output/ left a journal: finish its writes first, so
     no command (a deploy, a hook) ever sees output/ half old and half new."""
@@ -165,10 +155,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except OSError as exc:  # the machine, not the user's site: a full disk, a read-only folder
-        if exc.errno is None or exc.errno not in _DISK_ERRORS:
+        message = describe_disk_error(exc)
+        if message is None:
             raise
-        where = f"{exc.filename}: " if exc.filename else ""
-        print(f"error: {where}{exc.strerror}; {_DISK_ERRORS[exc.errno]}", file=sys.stderr)
+        print(f"error: {message}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

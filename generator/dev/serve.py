@@ -35,7 +35,7 @@ from generator.build.pipeline import (
     preview_edit,
 )
 from generator.core.config import SiteConfig, load_config
-from generator.core.errors import SiteError
+from generator.core.errors import SiteError, describe_disk_error
 from generator.dev.watch import ChangeKind, SiteWatcher
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
@@ -114,10 +114,12 @@ class DevSite:
                     self.state.building = False
                     self.changed.notify_all()
                 return
-            except Exception as exc:  # a bug in Salon: keep serving the last good site
-                error = f"internal error: {type(exc).__name__}: {exc}"
-                print(f"[serve] rebuild ({what}) crashed: {error}", file=sys.stderr, flush=True)
-                traceback.print_exc()
+            except Exception as exc:  # a bug in Salon (or a full disk): keep the last good site
+                disk = describe_disk_error(exc) if isinstance(exc, OSError) else None
+                error = disk or f"internal error: {type(exc).__name__}: {exc}"
+                print(f"[serve] rebuild ({what}) failed: {error}", file=sys.stderr, flush=True)
+                if disk is None:
+                    traceback.print_exc()
                 with self.changed:
                     self.state.error = error
                     self.state.building = False
