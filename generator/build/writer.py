@@ -281,7 +281,8 @@ def write_outputs(
                "manifest_path": str(manifest.path), "moves": moves, "removals": removals,
                "manifest": new}  # fmt: skip
     journal_path = manifest.path.parent / JOURNAL
-    atomic_write(journal_path, json.dumps(journal).encode(), fsync=True)
+    if moves or removals:  # (with nothing to change in output/, nothing to journal)
+        atomic_write(journal_path, json.dumps(journal).encode(), fsync=True)
     _apply_journal(journal, journal_path)
     return WriteReport(len(moves), unchanged, len(removals))
 
