@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import gc
 import multiprocessing
 import os
@@ -31,14 +30,17 @@ def die_with_parent(parent: int) -> None:
     parent that died before the call. Elsewhere, a worker notices the broken pipe to its
     parent only when it next reads a task.
     """
+    # Ctrl-C reaches the whole process group: the build stops its workers itself, and a
+    # traceback from each of them would bury its one line. (The worker was forked with
+    # SIGINT blocked, so none arrived before this.)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     if sys.platform.startswith("linux"):
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc = ctypes.CDLL(None, use_errno=True)  # this process's C library
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     if os.getppid() != parent:
         os._exit(1)
-    # Ctrl-C reaches the whole process group: the build stops its workers itself, and a
-    # traceback from each of them would bury its one line.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def fork_pool(workers: int) -> ProcessPoolExecutor:
@@ -54,10 +56,19 @@ def fork_pool(workers: int) -> ProcessPoolExecutor:
     gc.freeze()
     fork = "fork" in multiprocessing.get_all_start_methods()  # not on Windows
     context = multiprocessing.get_context("fork") if fork else None
-    return ProcessPoolExecutor(
+    pool = ProcessPoolExecutor(
         max_workers=workers, mp_context=context, initializer=die_with_parent,
         initargs=(os.getpid(),),
     )  # fmt: skip
+    if fork and hasattr(signal, "pthread_sigmask"):
+        # A forked pool starts all its workers at the first task: start them now, with
+        # SIGINT blocked, so that a Ctrl-C meanwhile waits for this process to take it.
+        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            pool.submit(int).result()
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+    return pool
 
 
 def release_pool(pool: ProcessPoolExecutor, cancel: bool = False) -> None:
