@@ -13,6 +13,7 @@ from urllib.parse import unquote
 
 from generator.core.config import SiteConfig
 from generator.core.errors import Problem, SiteError, decode_utf8, describe
+from generator.core.files import refuse_outside_link
 from generator.core.models import CommentsMode, Document, Kind
 from generator.core.urls import (
     UnsafePath,
@@ -210,26 +211,13 @@ def _visible_files(base: Path) -> list[tuple[str, str]]:
     return [(relative, suffix) for _parts, relative, suffix in found]
 
 
-def check_link(config: SiteConfig, path: Path, inside: Path | None = None) -> None:
-    """Refuse a symbolic link that leads out of the site (``inside``: or that folder).
+def check_link(config: SiteConfig, path: Path) -> None:
+    """Refuse a symbolic link that leads out of the site.
 
     A link to /etc/passwd or ~/.ssh/id_rsa in content/ would otherwise be published.
     Links within the site (a shared image linked into two bundles) are fine.
     """
-    if not os.path.islink(path):
-        return
-    real = os.path.realpath(path)
-    allowed = [os.path.realpath(config.root)] + ([os.path.realpath(inside)] if inside else [])
-    if not any(real.startswith(folder + os.sep) for folder in allowed):
-        try:
-            shown = path.relative_to(config.root).as_posix()
-        except ValueError:
-            shown = str(path)
-        raise SiteError.at(
-            f"is a symbolic link to {real}, outside the site; refusing to publish it "
-            "(copy the file into the site, or remove the link)",
-            shown,
-        )
+    refuse_outside_link(path, config.root)
 
 
 def iter_sources(config: SiteConfig) -> Iterator[SourceFile]:

@@ -10,7 +10,6 @@ changed, the most common one, never needs them.
 from __future__ import annotations
 
 import ctypes
-import json
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -25,8 +24,6 @@ from generator.build.content import (
     is_bundle,
     iter_assets,
     iter_sources,
-    parse_document,
-    read_source,
 )
 from generator.build.freshness import (
     LastBuild,
@@ -40,7 +37,6 @@ from generator.build.freshness import (
 from generator.build.manifest import Manifest
 from generator.build.pools import worker_count
 from generator.build.sitelock import build_lock
-from generator.build.threads import merge_comments
 from generator.build.writer import (
     Staging,
     WriteReport,
@@ -48,14 +44,16 @@ from generator.build.writer import (
     write_private,
 )
 from generator.contract.feed import parse_feed
+from generator.contract.posts_manifest import PostInfo, SiteLook, serialise_manifest
 from generator.core.config import SiteConfig, load_config
 from generator.core.errors import Problem, SiteError
 from generator.core.models import Document, Kind
 from generator.core.themes import make_environment, theme_chain
 
 if TYPE_CHECKING:
-    from generator.build.render import Renderer
-    from generator.build.site import SiteView
+    from generator.build.execute import PageRenderer
+    from generator.build.plan import Planner
+    from generator.build.site import SiteModel
 
 
 @dataclass(frozen=True)
@@ -165,23 +163,6 @@ def asset_targets(config: SiteConfig, documents: list[Document]) -> list[tuple[s
     return targets
 
 
-def post_manifest(model_posts: list[Document], open_keys: set[str], site: SiteView) -> bytes:
-    """What the comment service needs to know: which posts exist and which are open,
-    and what its reader pages need to look like the rest of the site."""
-    posts = {
-        doc.key: {"title": doc.title, "url": doc.url, "open": doc.key in open_keys}
-        for doc in model_posts
-    }
-    look = {
-        "nav": [{"title": item.title, "url": item.url} for item in site.nav],
-        "css_url": site.css_url,
-        "js_url": site.js_url,
-    }
-    return json.dumps(
-        {"version": 1, "posts": posts, "site": look}, ensure_ascii=False, indent=1
-    ).encode()
-
-
 def _load_malloc_trim() -> Callable[[int], int] | None:
     try:
         return ctypes.CDLL("libc.so.6").malloc_trim
@@ -211,8 +192,13 @@ class Timer:
 class BuildMemory:
     """What `salon serve` keeps from its last good build to preview an edit at once."""
 
-    renderer: Renderer | None = None
+    renderer: PageRenderer | None = None
+    planner: Planner | None = None
+    model: SiteModel | None = None
     rendered_at: datetime | None = None
+
+
+CACHE_FILE = "cache.sqlite3"
 
 
 def build_site(
@@ -225,8 +211,8 @@ def build_site(
         except Exception as exc:
             import sqlite3
 
-            # SQLite's "corrupt" and "not a database": the build cache (the build opens no
-            # other database) is damaged. It holds only what can be computed again.
+            # The build opens one database, its cache: SQLite's "corrupt" and "not a
+            # database" mean it is damaged, and it holds only what can be computed again.
             name = str(getattr(exc, "sqlite_errorname", ""))
             if not isinstance(exc, sqlite3.DatabaseError):
                 raise
@@ -248,9 +234,6 @@ def build_site(
                 f".salon/{CACHE_FILE}",
             )
             return replace(result, warnings=(warning, *result.warnings))
-
-
-CACHE_FILE = "cache.sqlite3"
 
 
 def _build(root: Path, options: BuildOptions | None, memory: BuildMemory | None) -> BuildResult:
@@ -285,14 +268,19 @@ def _build(root: Path, options: BuildOptions | None, memory: BuildMemory | None)
                 timings=timer.timings,
             )
         forget_last_build(config)  # until this build succeeds
-    from generator.build.cache import (
-        BuildCache,
-        parse_sources,
-        render_comments,
-        start_markdown,
-    )
-    from generator.build.render import Renderer
+    from generator.build.cache import BuildCache
+    from generator.build.comments_stage import render_comments
+    from generator.build.content_stage import parse_sources
+    from generator.build.context_keys import fingerprint_of
+    from generator.build.execute import PageRenderer, execute
+    from generator.build.markdown_stage import start_markdown
+    from generator.build.plan import Planner, plan_site
     from generator.build.site import assemble
+    from generator.build.site_view import make_site_view
+    from generator.build.theme_assets import CopyFile, read_theme_assets
+    from generator.build.theme_hash import key_bases
+    from generator.build.threads import merge_comments
+    from generator.contract.theme_page import install_filters
 
     env = make_environment(config, themes)
     cache = BuildCache(config.private_dir / CACHE_FILE)
@@ -324,15 +312,26 @@ def _build(root: Path, options: BuildOptions | None, memory: BuildMemory | None)
         cache.close()
     with timer.step("templates"):
         model = assemble(documents, rendered, rendered.light, threads, config, now, source_hashes)
+        assets = read_theme_assets(themes)
+        site = make_site_view(config, model, assets.css_url, assets.js_url)
+        bases = key_bases(config, themes, fingerprint_of(site))
+        files = [
+            *assets.files,
+            *(CopyFile(target, path, path.relative_to(config.root).as_posix())
+              for target, path in asset_targets(config, documents)),
+        ]  # fmt: skip
+        jobs = plan_site(config, bases, model, files)
+        install_filters(env, config, comment_html)
+        renderer = PageRenderer(config, env, site, comment_html)
         staging = Staging(config.private_dir / "staging", config.output_dir, manifest)
         try:
-            renderer = Renderer(config, env, model, themes, manifest, comment_html, staging)
-            outputs = renderer.render_all(
-                asset_targets(config, documents), worker_count(options.jobs), options.progress
+            outputs = execute(
+                jobs, renderer, manifest, staging, worker_count(options.jobs), options.progress
             )
         except BaseException:
             staging.abandon()  # nothing of a failed build stays behind, not even staged pages
             raise
+        del jobs
     with timer.step("write"):
         try:
             report = write_outputs(config.output_dir, outputs, manifest, staging)
@@ -340,9 +339,10 @@ def _build(root: Path, options: BuildOptions | None, memory: BuildMemory | None)
             staging.abandon()
             raise
         open_keys = {entry.key for entry in model.posts if entry.comments_open}
-        write_private(
-            config.private_dir / "posts.json", post_manifest(posts, open_keys, renderer.site)
-        )
+        nav = tuple((item.title, item.url) for item in site.nav)
+        write_private(config.private_dir / "posts.json", serialise_manifest(
+            [PostInfo(doc.key, doc.title, doc.url, doc.key in open_keys) for doc in posts],
+            SiteLook(nav, site.css_url, site.js_url)))  # fmt: skip
         record = LastBuild(
             digest=digest,
             valid_until=valid_until,
@@ -354,7 +354,8 @@ def _build(root: Path, options: BuildOptions | None, memory: BuildMemory | None)
         )
         save_last_build(config, record)
     if memory is not None:
-        memory.renderer, memory.rendered_at = renderer, now
+        memory.renderer, memory.planner, memory.model = renderer, Planner(config, bases), model
+        memory.rendered_at = now
 
     return BuildResult(
         report=report,
@@ -366,43 +367,3 @@ def _build(root: Path, options: BuildOptions | None, memory: BuildMemory | None)
         seconds=time.perf_counter() - started,
         timings=timer.timings,
     )
-
-
-def preview_edit(root: Path, paths: list[Path], memory: BuildMemory) -> list[str]:
-    """Write the pages of edited posts and pages at once, before the full rebuild.
-
-    Only an edit that keeps a document's URL is previewed, with the neighbours,
-    comments and settings of the last build; the full incremental build that follows
-    makes everything else right (and this page too, if anything else changed).
-    Returns the output paths written.
-    """
-    renderer = memory.renderer
-    if renderer is None:
-        return []
-    config = renderer.config
-    by_source = {e.doc.source: e for e in (*renderer.model.posts, *renderer.model.pages)}
-    written: list[str] = []
-    for path in paths:
-        try:
-            shown = path.relative_to(config.root).as_posix()
-        except ValueError:
-            continue
-        old = by_source.get(shown)
-        if old is None or not path.is_file():
-            continue
-        base = config.content_dir / ("posts" if old.doc.kind is Kind.POST else "pages")
-        try:
-            source = read_source(config, old.doc.kind, path.relative_to(base).as_posix())
-            doc = parse_document(source, config)
-        except (SiteError, OSError):
-            continue  # the full build reports it
-        if doc.url != old.doc.url or doc.draft:
-            continue
-        from generator.build.markdown import (
-            render,  # imported by the build that made the renderer
-        )
-
-        rendered = render(doc.body, doc.summary)
-        entry = replace(old, doc=doc, texts={doc.source: rendered}, light=rendered)
-        written.append(renderer.preview(entry))
-    return written

@@ -25,8 +25,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from generator.build.manifest import Manifest
+from generator.build.manifest import Manifest, ManifestEntry
 from generator.core.errors import SiteError
+from generator.core.files import atomic_write
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,7 @@ class Staging:
     def put(self, relative: str, data: bytes) -> Staged:
         digest = hashlib.sha1(data).hexdigest()
         entry = self.manifest.entries.get(relative)
-        unchanged = isinstance(entry, list) and entry[:1] == [digest]
+        unchanged = entry is not None and entry.digest == digest
         if unchanged and self.manifest.intact(self.out_dir, relative):
             return Staged(digest, changed=False)
         self.place(relative, data)
@@ -101,28 +102,6 @@ def _put_file(path: str, content: bytes | Path) -> None:
             handle.write(content)
     else:
         shutil.copyfile(content, path)
-
-
-def atomic_write(path: Path, data: bytes, fsync: bool = False) -> None:
-    """Write ``data`` to ``path`` so that a reader sees the old file or the new, never half."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with tmp.open("wb") as handle:
-            handle.write(data)
-            if fsync:
-                handle.flush()
-                os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    if fsync:
-        dir_fd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
 
 
 def check_relative(path: str) -> str:
@@ -189,6 +168,11 @@ class WriteReport:
     removed: int
 
 
+def _save_manifest(path: Path, entries: Mapping[str, ManifestEntry]) -> None:
+    data = {relative: entry.as_json() for relative, entry in entries.items()}
+    atomic_write(path, json.dumps(data, sort_keys=True).encode())
+
+
 def _digest(content: bytes | Path) -> str:
     if isinstance(content, bytes):
         return hashlib.sha1(content).hexdigest()
@@ -238,18 +222,18 @@ def write_outputs(
     _check_writable(out_dir, [out_dir if out_dir.exists() else out_dir.parent])
     if _move_whole_tree(out_dir, outputs, staging):
         return _first_manifest(out_dir, outputs, manifest)
-    new: dict[str, list[object]] = {}
+    new: dict[str, ManifestEntry] = {}
     moves: list[str] = []
     unchanged = 0
     for relative, content in outputs.files.items():
         key = outputs.keys.get(relative, "")
         if isinstance(content, Keep) or (isinstance(content, Staged) and not content.changed):
             entry = manifest.entries[relative]
-            new[relative] = [entry[0], entry[1], entry[2], key]
+            new[relative] = ManifestEntry(entry.digest, entry.size, entry.mtime_ns, key)
             unchanged += 1
             continue
         if isinstance(content, Staged):
-            new[relative] = [content.digest, 0, 0, key]  # size and time once moved
+            new[relative] = ManifestEntry(content.digest, 0, 0, key)  # size, time once moved
             moves.append(relative)
             continue
         digest = _digest(content)
@@ -261,25 +245,26 @@ def write_outputs(
             stat = None
         before = manifest.entries.get(relative)
         same = (
-            isinstance(before, list)
+            before is not None
             and stat is not None
-            and before[:3] == [digest, stat.st_size, stat.st_mtime_ns]
+            and (before.digest, before.size, before.mtime_ns)
+            == (digest, stat.st_size, stat.st_mtime_ns)
         )
         if not same and stat is not None and stat.st_size == _size(content):
             same = _digest(target) == digest  # same bytes, but the manifest did not know
         if same and stat is not None:
-            new[relative] = [digest, stat.st_size, stat.st_mtime_ns, key]
+            new[relative] = ManifestEntry(digest, stat.st_size, stat.st_mtime_ns, key)
             unchanged += 1
             continue
         staging.place(relative, content)
-        new[relative] = [digest, 0, 0, key]
+        new[relative] = ManifestEntry(digest, 0, 0, key)
         moves.append(relative)
     removals = [r for r in _existing_files(out_dir, outputs.files) if r not in outputs.files]
     folders = {(out_dir / r).parent for r in (*moves, *removals)}
     _check_writable(out_dir, [f for f in folders if f.is_dir()])
     journal = {"output": str(out_dir), "staging": str(staging.folder),
                "manifest_path": str(manifest.path), "moves": moves, "removals": removals,
-               "manifest": new}  # fmt: skip
+               "manifest": {r: e.as_json() for r, e in new.items()}}  # fmt: skip
     journal_path = manifest.path.parent / JOURNAL
     if moves or removals:  # (with nothing to change in output/, nothing to journal)
         atomic_write(journal_path, json.dumps(journal).encode(), fsync=True)
@@ -305,7 +290,7 @@ def _apply_journal(journal: dict[str, Any], journal_path: Path) -> None:
     """Do what the journal says; safe to run again after any step (kill -9 included)."""
     out_dir = Path(journal["output"])
     staging = Path(journal["staging"])
-    new: dict[str, list[object]] = journal["manifest"]
+    new: dict[str, list[Any]] = journal["manifest"]
     # Ctrl-C waits until output/ is whole again: a few renames, then it takes effect.
     with _sigint_deferred():
         made: set[Path] = set()
@@ -391,14 +376,15 @@ def _changed(content: Keep | Staged) -> bool:
 
 
 def _first_manifest(out_dir: Path, outputs: OutputSet, manifest: Manifest) -> WriteReport:
-    new: dict[str, list[object]] = {}
+    new: dict[str, ManifestEntry] = {}
     for relative, content in outputs.files.items():
         target = os.path.join(out_dir, relative)
         assert not isinstance(content, Keep)  # _move_whole_tree moves nothing when any is
         digest = content.digest if isinstance(content, Staged) else _digest(content)
         done = os.stat(target)
-        new[relative] = [digest, done.st_size, done.st_mtime_ns, outputs.keys.get(relative, "")]
-    atomic_write(manifest.path, json.dumps(new, sort_keys=True).encode())
+        key = outputs.keys.get(relative, "")
+        new[relative] = ManifestEntry(digest, done.st_size, done.st_mtime_ns, key)
+    _save_manifest(manifest.path, new)
     return WriteReport(len(new), 0, 0)
 
 
@@ -410,6 +396,12 @@ def _make_parent(target: Path, made: set[Path]) -> None:
 
 def _size(content: bytes | Path) -> int:
     return len(content) if isinstance(content, bytes) else content.stat().st_size
+
+
+def write_one(out_dir: Path, relative: str, data: bytes) -> None:
+    """One file straight into output/ (a preview in `salon serve`; the build that
+    follows finds it changed by hand and makes it right if it must)."""
+    atomic_write(out_dir / check_relative(relative), data)
 
 
 def write_private(path: Path, data: bytes) -> None:

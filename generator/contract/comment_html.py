@@ -13,7 +13,7 @@ from functools import lru_cache
 import nh3
 from markdown_it import MarkdownIt
 
-from generator.build.markdown import fast_linkify_pretest, maybe_link
+from generator.contract.link_pretest import fast_linkify_pretest, maybe_link
 from generator.core.urls import split_url
 
 ALLOWED_SCHEMES = frozenset({"http", "https", "mailto"})

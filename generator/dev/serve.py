@@ -21,7 +21,6 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from werkzeug.security import safe_join
 from werkzeug.serving import make_server
@@ -32,10 +31,10 @@ from generator.build.pipeline import (
     BuildOptions,
     BuildResult,
     build_site,
-    preview_edit,
 )
 from generator.core.config import SiteConfig, load_config
 from generator.core.errors import SiteError, describe_disk_error
+from generator.core.urls import url_parts
 from generator.dev.watch import ChangeKind, SiteWatcher
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
@@ -86,6 +85,8 @@ class DevSite:
 
     def preview(self, paths: set[Path]) -> None:
         """An edited essay's own page first, so the author sees it at once."""
+        from generator.dev.preview import preview_edit  # with Markdown: after the first build
+
         started = time.perf_counter()
         written = preview_edit(self.root, sorted(paths), self.memory)
         if written:
@@ -154,7 +155,7 @@ class DevServer:
         self.site = site
         self.config = config
         self.comments_app = comments_app
-        endpoint = urlsplit(config.comments.endpoint).path.rstrip("/") or "/api/comments"
+        endpoint = url_parts(config.comments.endpoint).path.rstrip("/") or "/api/comments"
         self.service_prefixes = (endpoint, "/moderate", "/health")
 
     def __call__(

@@ -1,0 +1,49 @@
+"""Writing a file so that a reader never sees half of it (the build, the service and the
+importers all write this way), and refusing to publish a link that leaves the site."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from generator.core.errors import SiteError
+
+
+def atomic_write(path: Path, data: bytes, fsync: bool = False) -> None:
+    """Write ``data`` to ``path`` so that a reader sees the old file or the new, never half."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with tmp.open("wb") as handle:
+            handle.write(data)
+            if fsync:
+                handle.flush()
+                os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    if fsync:
+        dir_fd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+
+
+def refuse_outside_link(path: Path, root: Path) -> None:
+    """A SiteError if ``path`` is a symbolic link to something outside ``root``."""
+    if not os.path.islink(path):
+        return
+    real = os.path.realpath(path)
+    if real.startswith(os.path.realpath(root) + os.sep):
+        return
+    try:
+        shown = path.relative_to(root).as_posix()
+    except ValueError:
+        shown = str(path)
+    raise SiteError.at(
+        f"is a symbolic link to {real}, outside the site; refusing to publish it "
+        "(copy the file into the site, or remove the link)",
+        shown,
+    )
