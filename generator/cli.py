@@ -122,10 +122,10 @@ def _plugin_registrars(only: str | None) -> list[tuple[str, Callable[..., None]]
 def _finish_interrupted_build(site: Path) -> None:
     """A build killed while writing output/ left a journal: finish its writes first, so
     no command (a deploy, a hook) ever sees output/ half old and half new."""
-    from generator.build.writer import JOURNAL
+    from generator.core.files import WRITE_JOURNAL  # (not the build: most commands need none)
 
     private = site / ".salon"
-    if (private / JOURNAL).exists():
+    if (private / WRITE_JOURNAL).exists():
         from generator.build.sitelock import build_lock
 
         with build_lock(private):  # finishes the write once it holds the lock

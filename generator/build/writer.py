@@ -27,7 +27,7 @@ from typing import Any
 
 from generator.build.manifest import Manifest, ManifestEntry
 from generator.core.errors import SiteError
-from generator.core.files import atomic_write
+from generator.core.files import WRITE_JOURNAL, atomic_write
 
 
 @dataclass(frozen=True)
@@ -201,7 +201,7 @@ def _makes_inside(produced: Mapping[str, object], folder: str) -> bool:
     return any(path.startswith(folder + "/") for path in produced)
 
 
-JOURNAL = "write-journal.json"  # in .salon/: the write phase under way, until it is done
+JOURNAL = WRITE_JOURNAL  # in .salon/: the write phase under way, until it is done
 
 
 def write_outputs(

@@ -9,6 +9,11 @@ from pathlib import Path
 from generator.core.errors import SiteError
 
 
+# In .salon/: a build's write phase under way (build/writer.py), until it is done. Named
+# here so that any command can look for it without loading the build.
+WRITE_JOURNAL = "write-journal.json"
+
+
 def atomic_write(path: Path, data: bytes, fsync: bool = False) -> None:
     """Write ``data`` to ``path`` so that a reader sees the old file or the new, never half."""
     path.parent.mkdir(parents=True, exist_ok=True)
