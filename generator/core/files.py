@@ -8,7 +8,6 @@ from pathlib import Path
 
 from generator.core.errors import SiteError
 
-
 # In .salon/: a build's write phase under way (build/writer.py), until it is done. Named
 # here so that any command can look for it without loading the build.
 WRITE_JOURNAL = "write-journal.json"
