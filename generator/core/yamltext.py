@@ -80,8 +80,9 @@ def _refuse_aliases_and_tags(text: str) -> None:
         line = event.start_mark.line if event.start_mark is not None else 0
         if isinstance(event, yaml.AliasEvent):
             raise _Refused(
-                f"the alias *{event.anchor} is not allowed (Salon reads plain YAML); "
-                "write the value out in full",
+                f"*{event.anchor} is a YAML alias (a reference to another value), which "
+                "Salon does not allow; quote the value if you meant the text, or write it "
+                "out in full",
                 line,
             )
         tag = getattr(event, "tag", None)
