@@ -171,3 +171,20 @@ def test_a_build_run_by_another_user_says_what_it_cannot_write() -> None:
     )
     assert not (site / "output").exists()
     shutil.rmtree(home)
+
+
+@pytest.mark.parametrize(
+    "export", ["wxr-1.2-http.xml", "themeunittestdata.wordpress.xml"], ids=["small", "large"]
+)
+def test_an_import_on_a_full_disk_is_one_line(
+    disk: Path, export: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    site = make_site(disk / "site", comments=0)
+    Filler(disk).fill()
+    path = str(REPO / "tests/fixtures/import" / export)
+
+    status, out, err = run(capsys, "import", "wordpress", path, "--site", str(site))
+
+    assert (status, out) == (1, "")
+    assert err.count("\n") == 1 and err.startswith("error: "), err
+    assert "free some space" in err.lower() or "disk is full" in err
