@@ -133,6 +133,11 @@ def _check_url(fields: Fields, key: str, value: str) -> None:
         return
     if parts.scheme not in ("http", "https") or not parts.netloc:
         fields.expected(key, "an http(s) URL such as https://example.org", value)
+        return
+    try:
+        (parts.hostname or "").encode("idna")  # what feeds' ids are made of
+    except UnicodeError:  # a label over 63 characters, an empty label
+        fields.expected(key, "an http(s) URL with a valid host name", value)
 
 
 def parse_config(text: str, path: str, root: Path) -> SiteConfig:
