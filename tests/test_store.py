@@ -38,8 +38,9 @@ def comment(
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> CommentStore:
-    opened = CommentStore.open(tmp_path / "private" / "comments.sqlite3")
+def store(store_location: Path | str) -> CommentStore:
+    """The same suite on both backends: a SQLite file and a fresh PostgreSQL database."""
+    opened = CommentStore.open(store_location)
     yield opened  # type: ignore[misc]
     opened.close()
 
@@ -47,15 +48,24 @@ def store(tmp_path: Path) -> CommentStore:
 # -- opening and migrations ----------------------------------------------------------------
 
 
-def test_a_new_store_is_in_wal_mode_at_the_current_schema(store: CommentStore) -> None:
-    assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+def test_a_new_store_is_in_wal_mode_at_the_current_schema(tmp_path: Path) -> None:
+    with CommentStore.open(tmp_path / "c.sqlite3") as store:
+        assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
+
+
+def test_both_backends_reach_the_same_schema_version(store: CommentStore) -> None:
+    assert store.db.schema_version() == SCHEMA_VERSION
+    tables = {"comments", "audit", "settings", "imported", "counters", "sessions", "notices",
+              "rate_hits", "spent_tokens", "leases", "published"}  # fmt: skip
+    for table in tables:
+        assert store.db.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == 0
 
 
 def test_a_version_1_store_is_migrated_and_keeps_its_comments(tmp_path: Path) -> None:
     path = tmp_path / "old.sqlite3"
     db = sqlite3.connect(path)
-    db.executescript(MIGRATIONS[0])
+    db.executescript(MIGRATIONS[0].format(serial="INTEGER PRIMARY KEY AUTOINCREMENT"))
     db.execute(
         "INSERT INTO comments (id, post, author, body, created, status) "
         "VALUES ('old1', 'essay', 'Old', 'Kept.', '2024-01-01T00:00:00+00:00', 'approved')"
@@ -65,7 +75,7 @@ def test_a_version_1_store_is_migrated_and_keeps_its_comments(tmp_path: Path) ->
     db.close()
 
     with CommentStore.open(path) as store:
-        assert store.db.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
         assert store.get("old1").body == "Kept."
         (public,) = store.public_comments()
         assert public.avatar  # no published avatar: drawn from the keyed hash
@@ -78,7 +88,7 @@ def test_a_store_from_a_newer_salon_is_refused(tmp_path: Path) -> None:
     with pytest.raises(CommentError) as error:
         CommentStore.open(path)
     assert str(error.value) == (
-        f"{path}: the store has schema version 99, newer than this Salon understands (2); "
+        f"{path}: the store has schema version 99, newer than this Salon understands (3); "
         "upgrade Salon"
     )
 

@@ -45,7 +45,7 @@ def feed_lock(config: SiteConfig) -> Iterator[None]:
 
 def open_store(config: SiteConfig, create: bool = True, clock: Clock = utc_now) -> CommentStore:
     """Open the store; the first time, it takes in the comments of the existing feed."""
-    store = CommentStore.open(config.store_path, create=create, clock=clock)
+    store = CommentStore.open(config.store_location, create=create, clock=clock)
     # Until the store has written the feed or taken it in, the feed on disk holds
     # published comments the store may not know (a fresh clone of the site).
     if not store.feed_adopted() and not config.feed_is_remote and config.feed_path.is_file():
