@@ -15,6 +15,7 @@ from generator.service.actions import open_store
 from generator.service.ratelimit import Limit, RateLimiter
 from generator.service.reader_pages import ReaderPages
 from generator.service.sessions import SessionStore
+from generator.service.shared_state import SharedState
 from generator.service.store import CommentStore
 from generator.service.tokens import FormTokens, Signer, SpentTokens, derive_key
 from generator.service.web import normalise_origin
@@ -51,6 +52,10 @@ class StorePool:
                 self._all.append(store)
         return store
 
+    def shared(self) -> SharedState:
+        """This thread's view of the state every instance shares."""
+        return self.get().shared
+
     def now(self) -> datetime:
         """The service's clock as the store stamps times with it."""
         return datetime.fromtimestamp(self.clock(), UTC)
@@ -77,9 +82,6 @@ class ServiceState:
     pages: ReaderPages
     endpoint: str
     site_origin: str | None
-    # Taken around "is it a duplicate? then store it", so two copies sent at once
-    # cannot both pass the check. SQLite serialises writes anyway; this costs nothing.
-    intake_lock: threading.Lock
 
     @classmethod
     def create(cls, config: SiteConfig, clock: Callable[[], float]) -> ServiceState:
@@ -95,16 +97,17 @@ class ServiceState:
             posts=posts,
             form_tokens=FormTokens(derive_key(secret, "form"), rules.min_seconds, max_age),
             login_tokens=Signer(derive_key(secret, "login")),
-            spent_tokens=SpentTokens(max_age + 3600),
+            spent_tokens=SpentTokens(max_age + 3600, stores.shared),
             intake_limits=RateLimiter(
-                [Limit(rules.rate_per_minute, 60), Limit(rules.rate_per_hour, 3600)]
+                "intake",
+                [Limit(rules.rate_per_minute, 60), Limit(rules.rate_per_hour, 3600)],
+                stores.shared,
             ),
-            login_limits=RateLimiter(LOGIN_FAILURES),
-            sessions=SessionStore(rules.session_hours * 3600),
+            login_limits=RateLimiter("login", LOGIN_FAILURES, stores.shared),
+            sessions=SessionStore(rules.session_hours * 3600, stores.shared),
             pages=ReaderPages(config, posts),
             endpoint=endpoint_path(config),
             site_origin=normalise_origin(config.base_url),
-            intake_lock=threading.Lock(),
         )
 
     def now(self) -> float:
