@@ -87,6 +87,21 @@ class Backend:
         raise NotImplementedError
         yield self
 
+    @contextmanager
+    def exclusive(self, name: str) -> Iterator[None]:
+        """Hold the named lock across every process on this store for the block.
+
+        SQLite: nothing (the store is on this machine, whose file locks the caller
+        holds; a write transaction here would stop every writer meanwhile).
+        PostgreSQL: a transaction holding an advisory lock.
+        """
+        if self.dialect is Dialect.SQLITE:
+            yield
+            return
+        with self.transaction():
+            self.lock(name)
+            yield
+
     def lock(self, name: str) -> None:
         """Inside a transaction: hold the named lock until it ends (serialises a
         read-then-write, such as a rate limit's count and its new hit)."""
