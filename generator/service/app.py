@@ -98,13 +98,18 @@ def health(state: ServiceState, request: Request) -> Response:
     return no_store(json_response({"status": "ok", "store": "ok", "posts": posts}))
 
 
-def create_app(config: SiteConfig, *, now: Callable[[], float] | None = None) -> WSGIApplication:
+def create_app(
+    config: SiteConfig, *, now: Callable[[], float] | None = None,
+    after_change: Callable[[], None] | None = None,
+) -> WSGIApplication:  # fmt: skip
     """The comment service for the site ``config`` describes.
 
     ``now`` replaces the clock (seconds since the epoch) in tests: form token ages,
     rate limits, session expiry and the time stamped on comments all follow it.
+    ``after_change`` (the server's publisher) is told of each saved change, to export
+    the feed and run the hook in the background; without it they run in the request.
     """
-    service = CommentService(ServiceState.create(config, now or time.time))
+    service = CommentService(ServiceState.create(config, now or time.time, after_change))
     proxies = config.comments.service.trusted_proxies
     if proxies > 0:
         # Only then are X-Forwarded-For/-Proto/-Host believed, and only as many hops

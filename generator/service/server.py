@@ -25,8 +25,10 @@ from waitress.server import create_server
 
 from generator.core.config import SiteConfig
 from generator.core.errors import CommentError
+from generator.service.actions import open_store
 from generator.service.addresses import truncate_ip
 from generator.service.app import create_app
+from generator.service.publisher import Publisher
 from generator.service.state import endpoint_path
 
 log = logging.getLogger("salon.service")
@@ -147,7 +149,17 @@ def make_server(app: WSGIApplication, host: str, port: int) -> Any:
 def serve_forever(config: SiteConfig, host: str, port: int) -> int:
     """Serve the comment service on host:port until SIGINT or SIGTERM. Returns 0."""
     _configure_logging()
-    server = make_server(create_app(config), host, port)
+    publisher = Publisher(config)
+    # Before the first request: a feed left behind by a crash is written, the hook
+    # owed for it runs, the manifest is synced (every later round is in the background).
+    with open_store(config) as store:
+        publisher.step(store)
+    publisher.start()
+    try:
+        server = make_server(create_app(config, after_change=publisher.wake), host, port)
+    except BaseException:
+        publisher.stop()
+        raise
 
     stop = _Stop()
 
@@ -187,5 +199,6 @@ def serve_forever(config: SiteConfig, host: str, port: int) -> int:
         for stop_signal, handler in previous.items():
             signal.signal(stop_signal, handler)
         server.trigger.close()
+        publisher.stop()  # one last round: no saved change stays unexported
     log.info("stopped")
     return 0

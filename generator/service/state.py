@@ -36,9 +36,13 @@ def endpoint_path(config: SiteConfig) -> str:
 class StorePool:
     """One store connection per server thread (SQLite connections are not shared)."""
 
-    def __init__(self, config: SiteConfig, clock: Callable[[], float]) -> None:
+    def __init__(
+        self, config: SiteConfig, clock: Callable[[], float],
+        after_change: Callable[[], None] | None = None,
+    ) -> None:  # fmt: skip
         self.config = config
         self.clock = clock
+        self.after_change = after_change
         self._local = threading.local()
         self._lock = threading.Lock()
         self._all: list[CommentStore] = []
@@ -47,6 +51,7 @@ class StorePool:
         store: CommentStore | None = getattr(self._local, "store", None)
         if store is None:
             store = open_store(self.config, clock=self.now)
+            store.after_change = self.after_change
             self._local.store = store
             with self._lock:
                 self._all.append(store)
@@ -84,8 +89,11 @@ class ServiceState:
     site_origin: str | None
 
     @classmethod
-    def create(cls, config: SiteConfig, clock: Callable[[], float]) -> ServiceState:
-        stores = StorePool(config, clock)
+    def create(
+        cls, config: SiteConfig, clock: Callable[[], float],
+        after_change: Callable[[], None] | None = None,
+    ) -> ServiceState:  # fmt: skip
+        stores = StorePool(config, clock, after_change)
         secret = stores.get().secret()
         posts = PostIndex(config.root / MANIFEST)
         rules = config.comments.service
