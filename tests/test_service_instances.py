@@ -139,3 +139,33 @@ def test_no_comment_is_lost_when_readers_post_to_every_instance(
     for service in services:
         assert service.stop() == 0
         assert " 500 " not in service.log()
+
+
+def test_the_service_rides_out_lost_postgresql_connections(
+    tmp_path: Path, postgres_url: str, start_service: object
+) -> None:
+    """Every connection cut (PostgreSQL restarted, the network dropped): answers are 503
+    with "nothing was saved" or 201, never a 500, and the service reconnects by itself."""
+    import psycopg
+
+    config = make_site(tmp_path / "site", service="min_seconds: 0\nrate_per_minute: 1000",
+                       comments=f"store: {postgres_url}")  # fmt: skip
+    service = start_service(config)  # type: ignore[operator]
+    client = Client(service.port)
+    for n in range(8):  # a connection on most of the server's threads
+        assert client.post_json(comment_fields(body=f"Before the cut, {n}.")).status == 201
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        conn.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid != pg_backend_pid()"
+        )
+    statuses = [
+        client.post_json(comment_fields(body=f"After the cut, {n}.")).status for n in range(20)
+    ]
+    assert set(statuses) <= {201, 503}, statuses
+    assert statuses[-4:] == [201] * 4
+    with store_of(load_config(config.root)) as store:
+        stored = store.count()
+    assert stored == 8 + statuses.count(201)
+    assert service.stop() == 0
+    assert "internal error" not in service.log()

@@ -28,6 +28,7 @@ from generator.core.config import SiteConfig
 from generator.service.intake import handle_intake, handle_thanks, handle_token
 from generator.service.moderate_page import Moderation
 from generator.service.state import ServiceState
+from generator.service.store_backend import StoreUnavailable
 from generator.service.web import json_response, no_store, text_response, wants_json
 
 log = logging.getLogger("salon.service")
@@ -55,6 +56,14 @@ class CommentService:
             response = self.dispatch(request)
         except HTTPException as exc:  # raised by Werkzeug itself, e.g. a form too large
             response = text_response(exc.description or exc.name, exc.code or 400)
+        except StoreUnavailable as exc:  # nothing was saved: the reader can send it again
+            log.error("the store does not answer: %s", exc)
+            self.state.stores.discard()
+            response = text_response(
+                "The comment service cannot reach its store right now; nothing was saved. "
+                "Please send it again in a minute.", 503,
+            )  # fmt: skip
+            response.headers["Retry-After"] = "30"
         except Exception:
             # A bug, never a reader's doing: logged in full, answered without details.
             log.exception("internal error on %s %s", request.method, request.path)

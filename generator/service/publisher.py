@@ -61,15 +61,29 @@ class Publisher:
             self._thread.join(timeout=60)
 
     def _run(self) -> None:
-        store = open_store(self.config)
+        store: CommentStore | None = None
         try:
-            while not self._stop.is_set():
-                self._wake.wait(self.poll)
-                self._wake.clear()
-                self.step(store)
-            self.step(store)
+            while True:
+                stopping = self._stop.is_set()
+                if not stopping:
+                    self._wake.wait(self.poll)
+                    self._wake.clear()
+                if store is not None and store.db.broken:  # the database went away
+                    with contextlib.suppress(Exception):
+                        store.close()
+                    store = None
+                if store is None:
+                    try:
+                        store = open_store(self.config)
+                    except CommentError as exc:
+                        log.error("publisher: %s", exc)
+                if store is not None:
+                    self.step(store)
+                if stopping:  # that was the last round
+                    return
         finally:
-            store.close()
+            if store is not None:
+                store.close()
 
     def step(self, store: CommentStore) -> None:
         """One round: the feed if behind, the hook if due, the manifest both ways.

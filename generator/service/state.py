@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -49,6 +50,9 @@ class StorePool:
 
     def get(self) -> CommentStore:
         store: CommentStore | None = getattr(self._local, "store", None)
+        if store is not None and store.db.broken:  # PostgreSQL restarted, the network dropped
+            self.discard()
+            store = None
         if store is None:
             store = open_store(self.config, clock=self.now)
             store.after_change = self.after_change
@@ -56,6 +60,18 @@ class StorePool:
             with self._lock:
                 self._all.append(store)
         return store
+
+    def discard(self) -> None:
+        """Forget this thread's connection (it failed); the next get() opens another."""
+        store: CommentStore | None = getattr(self._local, "store", None)
+        if store is None:
+            return
+        self._local.store = None
+        with self._lock:
+            if store in self._all:
+                self._all.remove(store)
+        with contextlib.suppress(Exception):
+            store.close()
 
     def shared(self) -> SharedState:
         """This thread's view of the state every instance shares."""
