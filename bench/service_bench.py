@@ -314,7 +314,7 @@ def main() -> None:
     args = parser.parse_args()
     counts = [int(n) for n in args.instances.split(",")]
 
-    print(f"Machine: {machine()}")
+    print(f"Machine: {machine()}; load average {os.getloadavg()[0]:.1f} at the start")
     print(f"Load: open loop, {args.rate:.0f} arrivals/s for {args.seconds:.0f} s, "
           f"{CLIENTS} clients x {THREADS_PER_CLIENT} connections, round-robin")  # fmt: skip
     with postgres(args.pg) as fresh_db:
@@ -335,7 +335,7 @@ def main() -> None:
                         plural = "s" if instances > 1 else ""
                         label = f"{kind}, {instances} instance{plural}, {total:,} comments"
                         result, _ = measure(root, tmp, instances, args.rate, args.seconds, label)
-                        print(result.show(), flush=True)
+                        print(f"{result.show()} [load {os.getloadavg()[0]:.1f}]", flush=True)
         if args.moderation:
             print("Moderation (the action as the service runs it; the export follows apart):")
             for size in (int(s) for s in args.moderation.split(",")):
