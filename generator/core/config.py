@@ -110,6 +110,15 @@ class SiteConfig:
         return self.root / self.comments.store
 
     @property
+    def store_is_url(self) -> bool:
+        return self.comments.store.startswith(("postgresql://", "postgres://"))
+
+    @property
+    def store_location(self) -> Path | str:
+        """The store's file, or its PostgreSQL URL (CommentStore.open takes either)."""
+        return self.comments.store if self.store_is_url else self.store_path
+
+    @property
     def feed_is_remote(self) -> bool:
         return self.comments.feed.startswith(("https://", "http://"))
 
@@ -251,7 +260,16 @@ def _parse_comments(fields: Fields) -> CommentsConfig:
         if host is not None and feed.startswith("http://") and host not in LOOPBACK_HOSTS:
             fields.expected("feed", "a path or an https URL", feed)
     store = fields.string("store", ".salon/comments.sqlite3")
-    if store.startswith("output/") or store.startswith("/"):
+    if store.startswith(("postgresql://", "postgres://")):
+        # The password comes from PGPASSWORD or a pgpass file: site.yaml is committed.
+        if urlsplit(store).password is not None:
+            fields.expected(
+                "store", "a URL without a password (set PGPASSWORD or use a pgpass file)",
+                store.split("//", 1)[0] + "//…",
+            )  # fmt: skip
+    elif "://" in store:
+        fields.expected("store", "a path inside the site or postgresql://user@host/db", store)
+    elif store.startswith("output/") or store.startswith("/"):
         fields.expected("store", "a private path inside the site, outside output/", store)
     service = fields.section("service")
     service.check_unknown(tuple(ServiceConfig.__dataclass_fields__))

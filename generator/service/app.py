@@ -30,6 +30,7 @@ from generator.core.errors import CommentError
 from generator.service.intake import handle_intake, handle_thanks, handle_token
 from generator.service.moderate_page import Moderation
 from generator.service.state import ServiceState
+from generator.service.store_backend import StoreUnavailable
 from generator.service.store_files import RETRY_AFTER_SECONDS, explain, unwritable_reason
 from generator.service.web import json_response, no_store, text_response, wants_json
 
@@ -59,6 +60,8 @@ class CommentService:
         except HTTPException as exc:  # raised by Werkzeug itself, e.g. a form too large
             response = text_response(exc.description or exc.name, exc.code or 400)
         except (sqlite3.Error, OSError, CommentError) as exc:
+            if isinstance(exc, StoreUnavailable):  # a connection that failed is not used again
+                self.state.stores.discard()
             response = self.unavailable(request, exc)
         except Exception:
             # A bug, never a reader's doing: logged in full, answered without details.
@@ -138,13 +141,18 @@ def health(state: ServiceState, request: Request) -> Response:
     return no_store(json_response({"status": "ok", "store": "ok", "posts": posts}))
 
 
-def create_app(config: SiteConfig, *, now: Callable[[], float] | None = None) -> WSGIApplication:
+def create_app(
+    config: SiteConfig, *, now: Callable[[], float] | None = None,
+    after_change: Callable[[], None] | None = None,
+) -> WSGIApplication:  # fmt: skip
     """The comment service for the site ``config`` describes.
 
     ``now`` replaces the clock (seconds since the epoch) in tests: form token ages,
     rate limits, session expiry and the time stamped on comments all follow it.
+    ``after_change`` (the server's publisher) is told of each saved change, to export
+    the feed and run the hook in the background; without it they run in the request.
     """
-    service = CommentService(ServiceState.create(config, now or time.time))
+    service = CommentService(ServiceState.create(config, now or time.time, after_change))
     proxies = config.comments.service.trusted_proxies
     if proxies > 0:
         # Only then are X-Forwarded-For/-Proto/-Host believed, and only as many hops
