@@ -36,6 +36,7 @@ from generator.build.freshness import (
 )
 from generator.build.manifest import Manifest
 from generator.build.pools import worker_count
+from generator.build.service_manifest import manifest_posts
 from generator.build.writer import (
     Staging,
     WriteReport,
@@ -43,7 +44,7 @@ from generator.build.writer import (
     write_private,
 )
 from generator.contract.feed import parse_feed
-from generator.contract.posts_manifest import PostInfo, SiteLook, serialise_manifest
+from generator.contract.posts_manifest import SiteLook, serialise_manifest
 from generator.core.config import SiteConfig, load_config
 from generator.core.errors import Problem, SiteError
 from generator.core.models import Document, Kind
@@ -297,7 +298,7 @@ def build_site(
         open_keys = {entry.key for entry in model.posts if entry.comments_open}
         nav = tuple((item.title, item.url) for item in site.nav)
         write_private(config.private_dir / "posts.json", serialise_manifest(
-            [PostInfo(doc.key, doc.title, doc.url, doc.key in open_keys) for doc in posts],
+            manifest_posts(config, posts, model.posts, open_keys),
             SiteLook(nav, site.css_url, site.js_url)))  # fmt: skip
         record = LastBuild(
             digest=digest,

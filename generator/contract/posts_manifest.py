@@ -1,7 +1,8 @@
 """Which posts exist and which take comments: the manifest `salon build` writes and the
 comment service reads. Its format lives here alone: the serialiser beside the parsers.
 
-``<site>/.salon/posts.json`` is ``{"version": 1, "posts": {KEY: {"title", "url", "open"}},
+``<site>/.salon/posts.json`` is ``{"version": 1, "posts": {KEY: {"title", "url", "open",
+"date"?, "excerpt"?, "html"?}},
 "site": {"nav": [{"title", "url"}], "css_url", "js_url"}}``; "site" tells the reader pages
 how the built site looks (its navigation and its versioned stylesheet).
 The service reloads it whenever its modification time or size changes, so a
@@ -27,6 +28,10 @@ class PostInfo:
     title: str
     url: str  # site-relative, starts with /
     open: bool
+    # For the mail to followers (optional in the file: older manifests lack them).
+    date: str = ""  # ISO 8601, when the essay is dated
+    excerpt: str = ""  # the excerpt's HTML
+    html: str = ""  # the full text's HTML, written only when followers get full text
 
 
 @dataclass(frozen=True)
@@ -50,7 +55,7 @@ def serialise_manifest(posts: Iterable[PostInfo], look: SiteLook) -> bytes:
     """Pure: the manifest's bytes (UTF-8 JSON), read back by parse_manifest and parse_site_look."""
     data = {
         "version": MANIFEST_VERSION,
-        "posts": {p.key: {"title": p.title, "url": p.url, "open": p.open} for p in posts},
+        "posts": {p.key: _post(p) for p in posts},
         "site": {
             "nav": [{"title": title, "url": url} for title, url in look.nav],
             "css_url": look.css_url,
@@ -58,6 +63,14 @@ def serialise_manifest(posts: Iterable[PostInfo], look: SiteLook) -> bytes:
         },
     }
     return json.dumps(data, ensure_ascii=False, indent=1).encode()
+
+
+def _post(p: PostInfo) -> dict[str, object]:
+    item: dict[str, object] = {"title": p.title, "url": p.url, "open": p.open}
+    for name in ("date", "excerpt", "html"):
+        if getattr(p, name):
+            item[name] = getattr(p, name)
+    return item
 
 
 class ManifestError(Exception):
@@ -82,7 +95,9 @@ def parse_manifest(text: str) -> dict[str, PostInfo]:
         title, url, is_open = item.get("title"), item.get("url"), item.get("open")
         if not isinstance(title, str) or not isinstance(url, str) or not isinstance(is_open, bool):
             raise ManifestError(f'post "{key}": expected title, url and open')
-        found[key] = PostInfo(key, title, url, is_open)
+        extra = {name: item[name] for name in ("date", "excerpt", "html")
+                 if isinstance(item.get(name), str)}  # fmt: skip
+        found[key] = PostInfo(key, title, url, is_open, **extra)
     return found
 
 

@@ -26,7 +26,14 @@ from werkzeug.wrappers import Request, Response
 from generator.contract.posts_manifest import ManifestError
 from generator.core.config import SiteConfig
 from generator.service.intake import handle_intake, handle_thanks, handle_token
+from generator.service.actions import open_store
+from generator.service.mail_pages import (
+    handle_follow,
+    handle_moderator_link,
+    handle_reader_link,
+)
 from generator.service.moderate_page import Moderation
+from generator.service.outbox_worker import OutboxWorker
 from generator.service.state import ServiceState
 from generator.service.web import json_response, no_store, text_response, wants_json
 
@@ -37,6 +44,8 @@ Handler = Callable[[ServiceState, Request], Response]
 class CommentService:
     """The WSGI callable. One instance serves every thread of the server."""
 
+    mail: OutboxWorker | None = None
+
     def __init__(self, state: ServiceState) -> None:
         self.state = state
         self.moderation = Moderation(state)
@@ -46,6 +55,9 @@ class CommentService:
             endpoint: (frozenset({"POST", "OPTIONS"}), handle_intake),
             endpoint + "/token": (frozenset({"GET", "HEAD", "OPTIONS"}), handle_token),
             endpoint + "/thanks": (frozenset({"GET", "HEAD"}), handle_thanks),
+            endpoint + "/email": (frozenset({"GET", "HEAD", "POST"}), handle_reader_link),
+            endpoint + "/follow": (frozenset({"GET", "POST"}), handle_follow),
+            "/moderate/mail": (frozenset({"GET", "HEAD", "POST"}), handle_moderator_link),
             "/health": (frozenset({"GET", "HEAD"}), health),
         }
 
@@ -64,7 +76,7 @@ class CommentService:
 
     def dispatch(self, request: Request) -> Response:
         path = request.path
-        if path == "/moderate" or path.startswith("/moderate/"):
+        if (path == "/moderate" or path.startswith("/moderate/")) and path != "/moderate/mail":
             return self.moderation.handle(request, path[len("/moderate") :])
         route = self.routes.get(path.rstrip("/") or "/")
         if route is None:
@@ -104,10 +116,22 @@ def create_app(config: SiteConfig, *, now: Callable[[], float] | None = None) ->
     ``now`` replaces the clock (seconds since the epoch) in tests: form token ages,
     rate limits, session expiry and the time stamped on comments all follow it.
     """
-    service = CommentService(ServiceState.create(config, now or time.time))
+    state = ServiceState.create(config, now or time.time)
+    service = CommentService(state)
+    # The sender of queued mail (only when email or a webhook is set up).
+    service.mail = OutboxWorker(
+        config, lambda: open_store(config, clock=state.stores.now), now or time.time
+    )
+    service.mail.start()
     proxies = config.comments.service.trusted_proxies
     if proxies > 0:
         # Only then are X-Forwarded-For/-Proto/-Host believed, and only as many hops
         # as configured: the address each trusted proxy saw, counted from the right.
         return ProxyFix(service, x_for=proxies, x_proto=proxies, x_host=proxies)
     return service
+
+
+def mail_worker(app: WSGIApplication) -> OutboxWorker | None:
+    """The outbox sender of an app create_app made (under ProxyFix or not)."""
+    service = app.app if isinstance(app, ProxyFix) else app
+    return service.mail if isinstance(service, CommentService) else None

@@ -1,0 +1,74 @@
+"""A queued message made into an email: the theme's templates (plain text and HTML,
+``templates/email/NAME.txt`` and ``.html``, overridable like any template) and the
+headers receivers rely on.
+
+Message-ID is the outbox's (stable per event and recipient); Auto-Submitted marks it
+as sent by a program (RFC 3834), so vacation replies stay away; everything a reader
+receives has List-Unsubscribe and List-Unsubscribe-Post (RFC 8058 one-click).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from email.utils import format_datetime
+from typing import Any
+
+import jinja2
+
+from generator.core.config import SiteConfig
+from generator.core.themes import make_environment, render_template, theme_chain
+
+
+class Composer:
+    """Renders messages; one per sender thread (the Jinja environments are made once)."""
+
+    def __init__(self, config: SiteConfig) -> None:
+        self.config = config
+        self._lock = threading.Lock()
+        self._html: jinja2.Environment | None = None
+        self._text: jinja2.Environment | None = None
+
+    def _envs(self) -> tuple[jinja2.Environment, jinja2.Environment]:
+        with self._lock:
+            if self._html is None or self._text is None:
+                self._html = make_environment(self.config, theme_chain(self.config))
+                self._text = self._html.overlay(autoescape=False)
+            return self._html, self._text
+
+    def context(self, payload: Mapping[str, Any]) -> dict[str, Any]:
+        config = self.config
+        site = {"title": config.title, "url": config.base_url + "/",
+                "language": config.language, "author": config.author.name}  # fmt: skip
+        return {"site": site, "subject": payload.get("subject", ""), **payload.get("context", {})}
+
+    def render(self, payload: Mapping[str, Any]) -> tuple[str, str]:
+        """(plain text, HTML); a SiteError names the template and line at fault."""
+        html_env, text_env = self._envs()
+        name = str(payload["template"])
+        context = self.context(payload)
+        root = self.config.root
+        text = render_template(text_env, f"email/{name}.txt", context, root)
+        html = render_template(html_env, f"email/{name}.html", context, root)
+        return text, html
+
+    def compose(self, payload: Mapping[str, Any], recipient: str, message_id: str,
+                now: float) -> EmailMessage:  # fmt: skip
+        text, html = self.render(payload)
+        message = EmailMessage()
+        message["From"] = self.config.email.sender
+        message["To"] = recipient
+        message["Subject"] = str(payload.get("subject", self.config.title))
+        message["Date"] = format_datetime(datetime.fromtimestamp(now, UTC))
+        message["Message-ID"] = message_id
+        message["Auto-Submitted"] = "auto-generated"
+        message["Content-Language"] = self.config.language
+        unsubscribe = str(payload.get("unsubscribe", ""))
+        if unsubscribe:
+            message["List-Unsubscribe"] = f"<{unsubscribe}>"
+            message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+        message.set_content(text)
+        message.add_alternative(html, subtype="html")
+        return message
