@@ -18,7 +18,7 @@ from waitress import wasyncore
 
 from generator.core.config import SiteConfig, load_config
 from generator.service.actions import open_store
-from generator.service.app import create_app
+from generator.service.app import create_app, mail_worker
 from generator.service.passwords import PASSWORD_SETTING, hash_password
 from generator.service.server import make_server
 from generator.service.store import CommentStore
@@ -232,6 +232,9 @@ class ServiceServer:
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
         self._thread.join(timeout=10)
+        worker = mail_worker(self.app)
+        if worker is not None:
+            worker.stop()
 
     def client(self) -> Client:
         return Client(self.port)

@@ -128,9 +128,7 @@ def parse_email(fields: Fields, author_email: str) -> EmailConfig:
         enabled=follow.boolean("enabled", False),
         content=follow.choice("content", ("excerpt", "full"), "excerpt"),
         per_minute=follow.integer("per_minute", defaults.per_minute, 1),
-        per_address_per_day=follow.integer(
-            "per_address_per_day", defaults.per_address_per_day, 1
-        ),
+        per_address_per_day=follow.integer("per_address_per_day", defaults.per_address_per_day, 1),
         per_network_per_hour=follow.integer(
             "per_network_per_hour", defaults.per_network_per_hour, 1
         ),

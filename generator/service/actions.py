@@ -18,12 +18,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from generator.contract.feed import clean_text, parse_feed, serialise_feed
+from generator.contract.posts_manifest import PostIndex
 from generator.core.config import SiteConfig
 from generator.core.errors import CommentError, SiteError
 from generator.core.files import atomic_write
 from generator.core.models import CommentStatus, StoredComment
 from generator.core.times import Clock, utc_now
-from generator.contract.posts_manifest import PostIndex
 from generator.service.hook import run_hook
 from generator.service.notify import Notifier
 from generator.service.outbox import wake_senders
@@ -174,7 +174,8 @@ def _changed_status(
     (a newly approved comment: its author's opt-in, its thread's subscribers)."""
     changed: list[StoredComment] = []
     with store.transaction() as db:
-        was = {cid: c.status for cid in sum(groups.values(), []) if (c := store.find(cid))}
+        every = [cid for ids in groups.values() for cid in ids]
+        was = {cid: c.status for cid in every if (c := store.find(cid))}
         for status, ids in groups.items():
             changed += store.set_status(ids, status, actor)
         notifier = Notifier.of(config, store.secret())
@@ -182,7 +183,8 @@ def _changed_status(
         now = store.clock().timestamp()
         for comment in changed:
             if comment.status is CommentStatus.APPROVED and was.get(comment.id) not in (
-                CommentStatus.APPROVED, None
+                CommentStatus.APPROVED,
+                None,
             ):
                 notifier.approved(db, comment, posts.find(comment.post), now)
     wake_senders()

@@ -25,8 +25,8 @@ from werkzeug.wrappers import Request, Response
 
 from generator.contract.posts_manifest import ManifestError
 from generator.core.config import SiteConfig
-from generator.service.intake import handle_intake, handle_thanks, handle_token
 from generator.service.actions import open_store
+from generator.service.intake import handle_intake, handle_thanks, handle_token
 from generator.service.mail_pages import (
     handle_follow,
     handle_moderator_link,

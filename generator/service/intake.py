@@ -22,11 +22,11 @@ from generator.contract.posts_manifest import ManifestError, PostInfo
 from generator.core.models import CommentStatus, StoredComment
 from generator.service.actions import publish
 from generator.service.addresses import truncate_ip
+from generator.service.outbox import wake_senders
 from generator.service.reader_pages import FormEntry
 from generator.service.spam import assess
 from generator.service.state import ServiceState
 from generator.service.store import CommentStore, new_comment_id
-from generator.service.outbox import wake_senders
 from generator.service.store_schema import body_hash
 from generator.service.subscribers import Scope
 from generator.service.tokens import TokenCheck

@@ -53,8 +53,16 @@ BAD_LINK = "This link is not valid: it may have been cut short. Copy the whole l
 
 def _page(state: ServiceState, title: str, message: str, status: int = 200, token: str = "",
           button: str = "", action: str = "", detail: str = "") -> Response:  # fmt: skip
-    html = state.pages.render("mail_action.html", title, action or "/", message=message,
-                              detail=detail, token=token, button=button, action=action)
+    html = state.pages.render(
+        "mail_action.html",
+        title,
+        action or "/",
+        message=message,
+        detail=detail,
+        token=token,
+        button=button,
+        action=action,
+    )
     response = no_store(html_response(html, status))
     response.headers["Referrer-Policy"] = "no-referrer"  # the token stays out of Referer
     return response
@@ -93,8 +101,12 @@ def handle_moderator_link(state: ServiceState, request: Request) -> Response:
                      detail=detail)  # fmt: skip
     ttl = state.config.email.link_days * 86400 + 3600
     if not state.stores.shared().claim_token(f"mail:{data.get('n')}", now, ttl):
-        return _page(state, "This link was used already",
-                     f"The comment is {comment.status.value}. Each link works once.", 409)
+        return _page(
+            state,
+            "This link was used already",
+            f"The comment is {comment.status.value}. Each link works once.",
+            409,
+        )
     done = actions.set_status(state.config, store, [comment.id], STATUS_OF[act],
                               actor="moderator (email link)", background=True)  # fmt: skip
     log.info("comment %s %s from an email link", comment.id, STATUS_OF[act].value)
@@ -113,8 +125,12 @@ def handle_reader_link(state: ServiceState, request: Request) -> Response:
         return _page(state, "This link does not work", BAD_LINK, 400)
     now = state.now()
     if data.get("e") and now > float(data["e"]):
-        return _page(state, "This link has expired",
-                     "Nothing was changed. Ask again from the site to get a new link.", 410)
+        return _page(
+            state,
+            "This link has expired",
+            "Nothing was changed. Ask again from the site to get a new link.",
+            410,
+        )
     title, button = ASK[act]
     if request.method != "POST":
         return _page(state, title, "Nothing changes until you press the button.",

@@ -15,8 +15,8 @@ import socket
 import ssl
 import urllib.error
 import urllib.request
-from dataclasses import dataclass
 from email.message import EmailMessage
+from email.utils import parseaddr
 from pathlib import Path
 
 from generator.core.email_config import PASSWORD_ENV, WEBHOOK_SECRET_ENV, EmailConfig, SmtpUrl
@@ -25,15 +25,13 @@ from generator.core.errors import CommentError
 TIMEOUT = 30.0
 
 
-@dataclass(frozen=True)
 class SendError(Exception):
     """One message not sent; ``permanent`` when trying again cannot help (a 5xx)."""
 
-    reason: str
-    permanent: bool = False
-
-    def __str__(self) -> str:
-        return self.reason
+    def __init__(self, reason: str, permanent: bool = False) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.permanent = permanent
 
 
 def tls_context(config: EmailConfig, root: Path) -> ssl.SSLContext:
@@ -83,8 +81,6 @@ class SmtpConnection:
             if self._smtp is None:
                 self._smtp = self._open()
             sender = message["Sender"] or message["From"]
-            from email.utils import parseaddr
-
             refused = self._smtp.send_message(message, parseaddr(str(sender))[1], [recipient])
         except SendError:
             self.close()

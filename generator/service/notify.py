@@ -75,7 +75,7 @@ class Notifier:
             return {"title": key, "url": self.config.base_url + "/"}
         return {"title": post.title, "url": self.config.base_url + post.url}
 
-    def _comment(self, db: Backend, c: StoredComment, post: PostInfo | None) -> dict[str, Any]:
+    def comment_data(self, db: Backend, c: StoredComment, post: PostInfo | None) -> dict[str, Any]:
         parent = ""
         if c.parent:
             row = db.execute("SELECT author, body FROM comments WHERE id = ?",
@@ -95,7 +95,7 @@ class Notifier:
         email = self.config.email
         if not self.on and not email.webhook:
             return
-        comment = self._comment(db, c, post)
+        comment = self.comment_data(db, c, post)
         if email.webhook:
             document = {"event": "comment.held", "site": self.config.base_url,
                         "moderate": moderate_url(self.config),
@@ -148,7 +148,7 @@ class Notifier:
             if found is not None and found.confirmed is None and subs.may_ask(found, now):
                 self._confirmation(db, found, c, post, now)
         recipients = subs.reply_subscribers(db, c.post, c.parent)
-        comment = self._comment(db, c, post) if recipients else {}
+        comment = self.comment_data(db, c, post) if recipients else {}
         for email, subscribed in recipients:
             if email == c.email.lower():
                 continue  # never told about their own words
@@ -167,8 +167,12 @@ class Notifier:
 
     def _confirmation(self, db: Backend, found: subs.Address, c: StoredComment,
                       post: PostInfo | None, now: float) -> None:  # fmt: skip
-        confirm = reader_link(self.config, reader_token(
-            self.key, Act.CONFIRM_REPLIES, found.key, expires=now + CONFIRM_DAYS * 86400))
+        confirm = reader_link(
+            self.config,
+            reader_token(
+                self.key, Act.CONFIRM_REPLIES, found.key, expires=now + CONFIRM_DAYS * 86400
+            ),
+        )
         stop_all = reader_link(self.config, reader_token(self.key, Act.STOP_ALL, found.key))
         essay = self._essay(post, c.post)
         payload = {"template": "confirm_replies",
@@ -189,8 +193,12 @@ class Notifier:
         per_day = self.config.email.followers.per_address_per_day
         if following or (asked is not None and now - asked < 86400 / per_day):
             return False
-        confirm = reader_link(self.config, reader_token(
-            self.key, Act.CONFIRM_FOLLOW, found.key, expires=now + CONFIRM_DAYS * 86400))
+        confirm = reader_link(
+            self.config,
+            reader_token(
+                self.key, Act.CONFIRM_FOLLOW, found.key, expires=now + CONFIRM_DAYS * 86400
+            ),
+        )
         stop = reader_link(self.config, reader_token(self.key, Act.UNFOLLOW, found.key))
         payload = {"template": "confirm_follow",
                    "subject": f"[{self.config.title}] Confirm: new essays by email?",

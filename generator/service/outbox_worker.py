@@ -25,7 +25,13 @@ from generator.core.email_config import ModeratorMail
 from generator.core.errors import CommentError, SiteError
 from generator.service import outbox
 from generator.service.mail_compose import Composer
-from generator.service.mailer import SendError, SmtpConnection, post_webhook, tls_context, webhook_secret
+from generator.service.mailer import (
+    SendError,
+    SmtpConnection,
+    post_webhook,
+    tls_context,
+    webhook_secret,
+)
 from generator.service.notify import Notifier
 from generator.service.store import CommentStore
 from generator.service.store_schema import time_text
@@ -99,12 +105,13 @@ def make_digest(store: CommentStore, notifier: Notifier, posts: PostIndex, now: 
         if now - last < period:
             return False
         rows = db.execute(
-            "SELECT id FROM comments WHERE status = 'pending' AND removed = 0 AND created > ? "
-            "ORDER BY created",
-            (time_text(datetime.fromtimestamp(last, UTC)),),
+            "SELECT id FROM comments WHERE status = 'pending' AND removed = 0 AND created >= ? "
+            "AND created < ? ORDER BY created",
+            (time_text(datetime.fromtimestamp(last, UTC)),
+             time_text(datetime.fromtimestamp(now, UTC))),
         ).fetchall()
         held = [store.get(str(r[0])) for r in rows]
-        comments = [notifier._comment(db, c, posts.find(c.post)) for c in held]  # noqa: SLF001
+        comments = [notifier.comment_data(db, c, posts.find(c.post)) for c in held]
         notifier.digest(db, comments, str(int(now // period)), now)
         db.execute("UPDATE settings SET value = ? WHERE key = ?", (str(now), DIGEST_LAST))
     return bool(held)
