@@ -107,8 +107,10 @@ def make_digest(store: CommentStore, notifier: Notifier, posts: PostIndex, now: 
         rows = db.execute(
             "SELECT id FROM comments WHERE status = 'pending' AND removed = 0 AND created >= ? "
             "AND created < ? ORDER BY created",
-            (time_text(datetime.fromtimestamp(last, UTC)),
-             time_text(datetime.fromtimestamp(now, UTC))),
+            (
+                time_text(datetime.fromtimestamp(last, UTC)),
+                time_text(datetime.fromtimestamp(now, UTC)),
+            ),
         ).fetchall()
         held = [store.get(str(r[0])) for r in rows]
         comments = [notifier.comment_data(db, c, posts.find(c.post)) for c in held]
