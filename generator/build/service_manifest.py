@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
-from generator.build.site import Entry
 from generator.contract.posts_manifest import PostInfo
 from generator.core.config import SiteConfig
 from generator.core.models import Document
+
+if TYPE_CHECKING:  # a no-change build must not import the later steps' modules
+    from generator.build.site import Entry
 
 
 def manifest_posts(
