@@ -210,6 +210,7 @@ class ServiceServer:
     """The app on Salon's waitress settings, its loop in a thread, on a free port."""
 
     def __init__(self, config: SiteConfig, clock: Clock | None = None) -> None:
+        self.config = config
         self.clock = clock or Clock()
         self.app = create_app(config, now=self.clock)
         self.server = make_server(self.app, "127.0.0.1", 0)
