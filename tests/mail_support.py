@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 from generator.core.config import SiteConfig, load_config
 from tests.service_support import SITE_ORIGIN, write_manifest
-from tests.smtp_server import Received, SmtpServer
+from tests.smtp_server import Received
 
 MODERATOR = "maren@consultingroom.example"
 
@@ -133,7 +133,7 @@ def webhook_receiver() -> Iterator[Hook]:
     hook = Hook()
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 - the standard library's name
+        def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
             if hook.status < 300:
                 hook.received.append(({k.lower(): v for k, v in self.headers.items()}, body))

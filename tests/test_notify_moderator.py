@@ -100,8 +100,9 @@ def test_digest_instead_of_one_mail_each(tmp_path: Path, smtp_server: SmtpServer
         assert "The first of two." in text and "The second of two." in text
 
 
-def test_webhook_gets_signed_json_and_is_retried(tmp_path: Path, smtp_server: SmtpServer,
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+def test_webhook_gets_signed_json_and_is_retried(
+    tmp_path: Path, smtp_server: SmtpServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("SALON_WEBHOOK_SECRET", "s3cret")
     with webhook_receiver() as hook:
         hook.status = 503  # down at first
