@@ -157,3 +157,40 @@ def webhook_receiver() -> Iterator[Hook]:
 def payload(body: bytes) -> dict[str, Any]:
     data: dict[str, Any] = json.loads(body)
     return data
+
+
+@dataclass
+class ServiceProcess:
+    """`serve_forever` in a process of its own, to kill as a machine would."""
+
+    process: Any
+    log_path: Path
+    port: int
+
+    def log(self) -> str:
+        return self.log_path.read_text(encoding="utf-8")
+
+
+def start_process(config: SiteConfig, log_path: Path) -> ServiceProcess:
+    import subprocess
+    import sys
+    import time
+
+    script = (
+        "import sys; from pathlib import Path; from generator.core.config import load_config; "
+        "from generator.service.server import serve_forever; "
+        f"sys.exit(serve_forever(load_config(Path({str(config.root)!r})), '127.0.0.1', 0))"
+    )
+    repo = Path(__file__).resolve().parent.parent
+    with log_path.open("ab") as log:
+        process = subprocess.Popen([sys.executable, "-c", script], cwd=repo, stderr=log,
+                                   stdout=log)  # fmt: skip
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        found = re.findall(r"on http://127\.0\.0\.1:(\d+)/", log_path.read_text(encoding="utf-8"))
+        if found and process.poll() is None:
+            return ServiceProcess(process, log_path, int(found[-1]))
+        assert process.poll() is None, log_path.read_text(encoding="utf-8")
+        time.sleep(0.05)
+    process.kill()
+    raise AssertionError("the service did not start: " + log_path.read_text(encoding="utf-8"))
