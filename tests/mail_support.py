@@ -194,3 +194,16 @@ def start_process(config: SiteConfig, log_path: Path) -> ServiceProcess:
         time.sleep(0.05)
     process.kill()
     raise AssertionError("the service did not start: " + log_path.read_text(encoding="utf-8"))
+
+
+def moderate(server: Any, ids: list[str], status: Any) -> None:
+    """As the CLI does it, on the service's clock (production has one clock for both)."""
+    from generator.service import actions
+
+    clock = server.clock
+
+    def now() -> dt.datetime:
+        return dt.datetime.fromtimestamp(clock(), dt.UTC)
+
+    with actions.open_store(server.config, clock=now) as store:
+        actions.set_status(server.config, store, ids, status, "test")
