@@ -305,3 +305,26 @@ def test_a_reader_never_sees_a_partial_feed_while_it_is_rewritten(tmp_path: Path
     assert sizes <= {8, 158} and 158 in sizes  # both versions were seen, nothing in between
     # No temp file is left behind beside the feed.
     assert sorted(p.name for p in site.iterdir() if p.name.startswith(".comments.json")) == []
+
+
+def test_the_feed_from_stored_lines_is_the_feed_serialised_whole(store: CommentStore) -> None:
+    """The fast export (joined lines) gives exactly the bytes of serialise_feed, through
+    approvals, edits, a deleted parent kept as a placeholder, and a rejection."""
+    from generator.contract.feed import join_feed_lines, serialise_feed
+
+    store.add(comment("p", CommentStatus.APPROVED, post="b-post"))
+    store.add(comment("r", CommentStatus.APPROVED, parent="p", post="b-post",
+                      created=T0 + timedelta(minutes=1)))  # fmt: skip
+    store.add(comment("x", post="a-post", body="Ünïcode “quotes” and <tags>."))
+    store.add(comment("y", CommentStatus.APPROVED, created=T0 - timedelta(days=1)))
+    store.set_status(["x"], CommentStatus.APPROVED, "mod")
+    store.edit("y", "mod", body="Edited body.", author="New name")
+    store.delete(["p"], "mod")  # has a reply: a placeholder
+    store.add(comment("z", CommentStatus.APPROVED))
+    store.set_status(["z"], CommentStatus.REJECTED, "mod")
+    changes, lines = store.feed_snapshot()
+    assert join_feed_lines(lines) == serialise_feed(store.public_comments())
+    assert [json.loads(line)["id"] for line in lines] == ["x", "p", "r", "y"]  # by post
+    assert json.loads(lines[1]) == {"id": "p", "post": "b-post", "parent": None,
+                                    "created": "2025-01-02T09:00:00Z", "removed": True}  # fmt: skip
+    assert changes == 8  # every public change counted, pending "x" not

@@ -10,41 +10,27 @@ feed's problem back in ``Done.feed_problem``: its change is saved either way.
 
 from __future__ import annotations
 
-import fcntl
 import logging
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 
-from generator.contract.feed import clean_text, parse_feed, serialise_feed
+from generator.contract.feed import clean_text, parse_feed
 from generator.contract.posts_manifest import PostIndex
 from generator.core.config import SiteConfig
 from generator.core.errors import CommentError, SiteError
-from generator.core.files import atomic_write
 from generator.core.models import CommentStatus, StoredComment
 from generator.core.times import Clock, utc_now
-from generator.service.hook import run_hook
+from generator.service.feed_export import export_feed as export_feed
+from generator.service.feed_export import repair_feed, write_stamp
+from generator.service.hook import run_hook_once
 from generator.service.notify import Notifier
 from generator.service.outbox import wake_senders
 from generator.service.store import CommentStore, new_comment_id
+from generator.service.store_public import CHANGES
 from generator.service.subscribers import forget
 from generator.service.validation import check_body, check_name, check_website, normalise_website
 
 log = logging.getLogger("salon.service")
-
-
-@contextmanager
-def feed_lock(config: SiteConfig) -> Iterator[None]:
-    """One exporter at a time, so an older snapshot never overwrites a newer one."""
-    lock_path = config.private_dir / "feed.lock"
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
-    with lock_path.open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def open_store(config: SiteConfig, create: bool = True, clock: Clock = utc_now) -> CommentStore:
@@ -65,22 +51,12 @@ def open_store(config: SiteConfig, create: bool = True, clock: Clock = utc_now) 
         except SiteError as exc:
             store.close()
             raise CommentError(f"cannot seed the store from the feed: {exc}") from None
+        had_public = store.counter(CHANGES) > 0
         store.seed_from_public(existing, actor="seed-from-feed")
+        if not had_public:  # the feed on disk is exactly what the store now publishes
+            write_stamp(config, store, store.counter(CHANGES))
+    repair_feed(config, store)  # a crash after a change, before its export: catch up first
     return store
-
-
-def export_feed(config: SiteConfig, store: CommentStore) -> Path:
-    """Rewrite the public feed from the store (temp file, fsync, rename)."""
-    if config.feed_is_remote:
-        raise CommentError(
-            "comments.feed is a URL; export writes a local file, so set comments.feed to a path "
-            "on the machine that runs the comment service"
-        )
-    with feed_lock(config):
-        store.mark_feed_adopted()  # from now on the store alone is the truth
-        text = serialise_feed(store.public_comments())
-        atomic_write(config.feed_path, text.encode("utf-8"), fsync=True)
-    return config.feed_path
 
 
 @dataclass(frozen=True)
@@ -94,22 +70,27 @@ class Done:
 
 
 def publish(config: SiteConfig, store: CommentStore, background: bool) -> str | None:
-    """After a saved change: rewrite the feed, then start the hook.
+    """After a saved change: rewrite the feed, then run the hook (once across instances).
 
     In the foreground (the CLI) the hook is waited for and a feed that cannot be
-    written raises; in the background (the service) neither: the reason is logged and
-    returned, since the change is already saved.
+    written raises. In the service (``background``) the change is already saved, so
+    neither may fail the request: when the service runs its publisher (serve), it is
+    woken to export and run the hook, coalesced, off the request; otherwise the feed
+    is written here and a problem is logged and returned.
     """
     if not background:
         export_feed(config, store)
-        run_hook(config, wait=True)
+        run_hook_once(config, store, wait=True)
+        return None
+    if store.after_change is not None:
+        store.after_change()
         return None
     try:
         export_feed(config, store)
     except (CommentError, OSError) as exc:
         log.error("the public feed could not be rewritten: %s", exc)
         return str(exc)
-    run_hook(config, wait=False)
+    run_hook_once(config, store, wait=False)
     return None
 
 

@@ -35,6 +35,7 @@ from generator.service.mail_pages import (
 from generator.service.moderate_page import Moderation
 from generator.service.outbox_worker import OutboxWorker
 from generator.service.state import ServiceState
+from generator.service.store_backend import StoreUnavailable
 from generator.service.web import json_response, no_store, text_response, wants_json
 
 log = logging.getLogger("salon.service")
@@ -67,6 +68,14 @@ class CommentService:
             response = self.dispatch(request)
         except HTTPException as exc:  # raised by Werkzeug itself, e.g. a form too large
             response = text_response(exc.description or exc.name, exc.code or 400)
+        except StoreUnavailable as exc:  # nothing was saved: the reader can send it again
+            log.error("the store does not answer: %s", exc)
+            self.state.stores.discard()
+            response = text_response(
+                "The comment service cannot reach its store right now; nothing was saved. "
+                "Please send it again in a minute.", 503,
+            )  # fmt: skip
+            response.headers["Retry-After"] = "30"
         except Exception:
             # A bug, never a reader's doing: logged in full, answered without details.
             log.exception("internal error on %s %s", request.method, request.path)
@@ -110,13 +119,18 @@ def health(state: ServiceState, request: Request) -> Response:
     return no_store(json_response({"status": "ok", "store": "ok", "posts": posts}))
 
 
-def create_app(config: SiteConfig, *, now: Callable[[], float] | None = None) -> WSGIApplication:
+def create_app(
+    config: SiteConfig, *, now: Callable[[], float] | None = None,
+    after_change: Callable[[], None] | None = None,
+) -> WSGIApplication:  # fmt: skip
     """The comment service for the site ``config`` describes.
 
     ``now`` replaces the clock (seconds since the epoch) in tests: form token ages,
     rate limits, session expiry and the time stamped on comments all follow it.
+    ``after_change`` (the server's publisher) is told of each saved change, to export
+    the feed and run the hook in the background; without it they run in the request.
     """
-    state = ServiceState.create(config, now or time.time)
+    state = ServiceState.create(config, now or time.time, after_change)
     service = CommentService(state)
     # The sender of queued mail (only when email or a webhook is set up).
     service.mail = OutboxWorker(

@@ -206,6 +206,22 @@ def cmd_set_password(config: SiteConfig, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_move_store(config: SiteConfig, args: argparse.Namespace) -> int:
+    from generator.service.move_store import move_store
+    from generator.service.store_backend import is_store_url, shown_url
+
+    target: Path | str = args.to if is_store_url(args.to) else (config.root / args.to)
+    with open_existing(config) as store:
+        moved = move_store(store, target)
+    shown = shown_url(args.to) if isinstance(target, str) else args.to
+    print(
+        f"Copied the store to {shown}: "
+        + ", ".join(f"{table} {n}" for table, n in moved.counts.items() if n)
+        + ". Counts verified. Set comments.store to it in site.yaml and restart the service."
+    )
+    return 0
+
+
 def cmd_serve(config: SiteConfig, args: argparse.Namespace) -> int:
     from generator.service.server import serve_forever
 
@@ -291,6 +307,13 @@ def register(
 
     mark = action("mark-author", cmd_mark_author, "mark a comment as written by the site's author")
     mark.add_argument("id", metavar="ID")
+
+    move = action(
+        "move-store", cmd_move_store, "copy everything in the store to another and verify it"
+    )
+    move.add_argument("--to", required=True, metavar="URL",
+                      help="postgresql://user@host/db (password from PGPASSWORD or pgpass), "
+                      "or a SQLite file in the site")  # fmt: skip
 
     register_notify(action)
 

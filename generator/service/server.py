@@ -25,8 +25,10 @@ from waitress.server import create_server
 
 from generator.core.config import SiteConfig
 from generator.core.errors import CommentError
+from generator.service.actions import open_store
 from generator.service.addresses import truncate_ip
 from generator.service.app import create_app, mail_worker
+from generator.service.publisher import Publisher
 from generator.service.state import endpoint_path
 
 log = logging.getLogger("salon.service")
@@ -147,8 +149,18 @@ def make_server(app: WSGIApplication, host: str, port: int) -> Any:
 def serve_forever(config: SiteConfig, host: str, port: int) -> int:
     """Serve the comment service on host:port until SIGINT or SIGTERM. Returns 0."""
     _configure_logging()
-    app = create_app(config)
-    server = make_server(app, host, port)
+    publisher = Publisher(config)
+    # Before the first request: a feed left behind by a crash is written, the hook
+    # owed for it runs, the manifest is synced (every later round is in the background).
+    with open_store(config) as store:
+        publisher.step(store)
+    publisher.start()
+    try:
+        app = create_app(config, after_change=publisher.wake)
+        server = make_server(app, host, port)
+    except BaseException:
+        publisher.stop()
+        raise
 
     stop = _Stop()
 
@@ -191,5 +203,6 @@ def serve_forever(config: SiteConfig, host: str, port: int) -> int:
         worker = mail_worker(app)
         if worker is not None:  # the message being sent is finished; the rest waits
             worker.stop()
+        publisher.stop()  # one last round: no saved change stays unexported
     log.info("stopped")
     return 0

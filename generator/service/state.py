@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -37,21 +38,41 @@ def endpoint_path(config: SiteConfig) -> str:
 class StorePool:
     """One store connection per server thread (SQLite connections are not shared)."""
 
-    def __init__(self, config: SiteConfig, clock: Callable[[], float]) -> None:
+    def __init__(
+        self, config: SiteConfig, clock: Callable[[], float],
+        after_change: Callable[[], None] | None = None,
+    ) -> None:  # fmt: skip
         self.config = config
         self.clock = clock
+        self.after_change = after_change
         self._local = threading.local()
         self._lock = threading.Lock()
         self._all: list[CommentStore] = []
 
     def get(self) -> CommentStore:
         store: CommentStore | None = getattr(self._local, "store", None)
+        if store is not None and store.db.broken:  # PostgreSQL restarted, the network dropped
+            self.discard()
+            store = None
         if store is None:
             store = open_store(self.config, clock=self.now)
+            store.after_change = self.after_change
             self._local.store = store
             with self._lock:
                 self._all.append(store)
         return store
+
+    def discard(self) -> None:
+        """Forget this thread's connection (it failed); the next get() opens another."""
+        store: CommentStore | None = getattr(self._local, "store", None)
+        if store is None:
+            return
+        self._local.store = None
+        with self._lock:
+            if store in self._all:
+                self._all.remove(store)
+        with contextlib.suppress(Exception):
+            store.close()
 
     def shared(self) -> SharedState:
         """This thread's view of the state every instance shares."""
@@ -85,8 +106,11 @@ class ServiceState:
     site_origin: str | None
 
     @classmethod
-    def create(cls, config: SiteConfig, clock: Callable[[], float]) -> ServiceState:
-        stores = StorePool(config, clock)
+    def create(
+        cls, config: SiteConfig, clock: Callable[[], float],
+        after_change: Callable[[], None] | None = None,
+    ) -> ServiceState:  # fmt: skip
+        stores = StorePool(config, clock, after_change)
         secret = stores.get().secret()
         posts = PostIndex(config.root / MANIFEST)
         rules = config.comments.service

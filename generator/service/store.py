@@ -9,7 +9,7 @@ lives is store_backend's business; the state several service instances share
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
@@ -43,6 +43,9 @@ class CommentStore:
         self.clock = clock  # stamps moderation and the audit log
         self._secret: bytes | None = None
         self.shared = SharedState(db)
+        # Set by the service when its publisher runs: called after each saved change,
+        # to export the feed and run the hook in the background (actions.publish).
+        self.after_change: Callable[[], None] | None = None
 
     # -- opening -----------------------------------------------------------------
 
@@ -86,6 +89,17 @@ class CommentStore:
     def counter(self, name: str) -> int:
         row = self.db.execute("SELECT value FROM counters WHERE name = ?", (name,)).fetchone()
         return int(row[0]) if row else 0
+
+    def raise_counter(self, name: str, value: int) -> None:
+        """Set a counter to value unless it is already higher."""
+        with self.transaction() as db:
+            db.lock("counter:" + name)
+            if self.counter(name) < value:
+                db.execute(
+                    "INSERT INTO counters VALUES (?, ?) "
+                    "ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+                    (name, value),
+                )
 
     def _bump(self, db: Backend, name: str = CHANGES) -> None:
         db.execute(

@@ -21,6 +21,11 @@ from urllib.parse import urlsplit, urlunsplit
 from generator.core.errors import CommentError
 
 
+class StoreUnavailable(CommentError):
+    """The store's database does not answer (PostgreSQL down, the network gone): the
+    service answers 503 and opens a new connection for the next request."""
+
+
 class Dialect(enum.Enum):
     SQLITE = "sqlite"
     POSTGRESQL = "postgresql"
@@ -87,6 +92,21 @@ class Backend:
         raise NotImplementedError
         yield self
 
+    @contextmanager
+    def exclusive(self, name: str) -> Iterator[None]:
+        """Hold the named lock across every process on this store for the block.
+
+        SQLite: nothing (the store is on this machine, whose file locks the caller
+        holds; a write transaction here would stop every writer meanwhile).
+        PostgreSQL: a transaction holding an advisory lock.
+        """
+        if self.dialect is Dialect.SQLITE:
+            yield
+            return
+        with self.transaction():
+            self.lock(name)
+            yield
+
     def lock(self, name: str) -> None:
         """Inside a transaction: hold the named lock until it ends (serialises a
         read-then-write, such as a rate limit's count and its new hit)."""
@@ -100,6 +120,11 @@ class Backend:
 
     def close(self) -> None:
         raise NotImplementedError
+
+    @property
+    def broken(self) -> bool:
+        """The connection is lost for good: open another."""
+        return False
 
     def words(self) -> dict[str, str]:
         return _WORDS[self.dialect]
@@ -189,14 +214,24 @@ class PostgresBackend(Backend):
             self.db = psycopg.connect(url, autocommit=True, connect_timeout=10)
         except psycopg.Error as exc:
             message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise CommentError(
+            raise StoreUnavailable(
                 f"{self.where}: cannot connect to the comment store: {message}"
             ) from None
         self._in_transaction = False
+        self._unavailable = psycopg.OperationalError
+
+    @property
+    def broken(self) -> bool:
+        return bool(self.db.broken or self.db.closed)
 
     def execute(self, sql: str, params: Sequence[object] = ()) -> Cursor:
         # No parameters, no placeholders: psycopg then leaves the text as it is.
-        cursor: Cursor = self.db.execute(sql.replace("?", "%s"), tuple(params) or None)
+        try:
+            cursor: Cursor = self.db.execute(sql.replace("?", "%s"), tuple(params) or None)
+        except self._unavailable as exc:
+            raise StoreUnavailable(
+                f"{self.where}: the comment store does not answer: {exc}"
+            ) from exc
         return cursor
 
     def executemany(self, sql: str, rows: Sequence[Sequence[object]]) -> None:
@@ -218,16 +253,17 @@ class PostgresBackend(Backend):
         if self._in_transaction:  # nested: part of the outer one
             yield
             return
-        self.db.execute(statement)
+        self.execute(statement)
         self._in_transaction = True
         try:
             yield
         except BaseException:
             self._in_transaction = False
-            self.db.execute("ROLLBACK")
+            if not self.broken:
+                self.db.execute("ROLLBACK")
             raise
         self._in_transaction = False
-        self.db.execute("COMMIT" if commit else "ROLLBACK")
+        self.execute("COMMIT" if commit else "ROLLBACK")
 
     def lock(self, name: str) -> None:
         self.execute("SELECT pg_advisory_xact_lock(hashtextextended(?, 0))", (name,))
