@@ -121,13 +121,16 @@ def test_two_senders_never_claim_the_same_message(store_location: Path | str) ->
             outbox.queue(db, f"e{number}", outbox.Kind.EMAIL, f"r{number}@x.example", {}, 0.0,
                          "x.example")  # fmt: skip
     claimed: list[list[int]] = [[], [], []]
+    together = threading.Barrier(3)
 
     def drain(slot: int) -> None:
         with CommentStore.open(store_location) as mine:
+            together.wait()
             while batch := outbox.claim(mine.db, 1.0, 7):
                 claimed[slot] += [m.seq for m in batch]
                 for m in batch:
                     outbox.mark_sent(mine.db, m.seq, 1.0)
+                time.sleep(0.002)  # as sending would: the others get their turn
 
     threads = [threading.Thread(target=drain, args=(slot,)) for slot in range(3)]
     for thread in threads:
