@@ -36,7 +36,7 @@ from generator.build.freshness import (
 )
 from generator.build.manifest import Manifest
 from generator.build.pools import worker_count
-from generator.build.service_manifest import manifest_posts
+from generator.build.service_manifest import manifest_posts, next_scheduled
 from generator.build.writer import (
     Staging,
     WriteReport,
@@ -255,6 +255,7 @@ def build_site(
             del sources  # the texts live on in the documents; keep memory for what follows
             documents, drafts, future = select_published(every_document, options, now)
             valid_until = deadline(every_document, config, now)
+            next_essay = next_scheduled(every_document, now)
             del every_document
             check_unique_urls(documents)
         # Markdown renders in worker processes while this process does the comments.
@@ -299,7 +300,7 @@ def build_site(
         nav = tuple((item.title, item.url) for item in site.nav)
         write_private(config.private_dir / "posts.json", serialise_manifest(
             manifest_posts(config, posts, model.posts, open_keys),
-            SiteLook(nav, site.css_url, site.js_url)))  # fmt: skip
+            SiteLook(nav, site.css_url, site.js_url), next_essay))  # fmt: skip
         record = LastBuild(
             digest=digest,
             valid_until=valid_until,

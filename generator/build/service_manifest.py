@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from generator.contract.posts_manifest import PostInfo
 from generator.core.config import SiteConfig
-from generator.core.models import Document
+from generator.core.models import Document, Kind
 
 if TYPE_CHECKING:  # a no-change build must not import the later steps' modules
     from generator.build.site import Entry
@@ -31,3 +32,13 @@ def manifest_posts(
         found.append(PostInfo(doc.key, doc.title, doc.url, doc.key in open_keys, date,
                               excerpt, html))  # fmt: skip
     return found
+
+
+def next_scheduled(docs: Sequence[Document], now: datetime) -> str:
+    """When the next scheduled essay falls due (ISO 8601), or "" if none is scheduled:
+    the service tells the author, since only a build run then publishes (and mails) it."""
+    due = [
+        d.date for d in docs
+        if d.kind is Kind.POST and not d.draft and d.date is not None and d.date > now
+    ]  # fmt: skip
+    return min(due).isoformat() if due else ""

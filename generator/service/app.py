@@ -116,7 +116,10 @@ def health(state: ServiceState, request: Request) -> Response:
         posts: int | str = len(state.posts.posts())
     except ManifestError as exc:
         posts = str(exc)
-    return no_store(json_response({"status": "ok", "store": "ok", "posts": posts}))
+    answer: dict[str, object] = {"status": "ok", "store": "ok", "posts": posts}
+    if state.posts.next_due():
+        answer["next_essay_due"] = state.posts.next_due()  # a build must run then
+    return no_store(json_response(answer))
 
 
 def create_app(

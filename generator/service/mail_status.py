@@ -28,9 +28,10 @@ class MailStatus:
     followers: int
     pending_followers: int
     followers_on: bool
+    next_due: str  # when the next scheduled essay falls due: a build must run then
 
 
-def mail_status(config: SiteConfig, store: CommentStore) -> MailStatus | None:
+def mail_status(config: SiteConfig, store: CommentStore, next_due: str = "") -> MailStatus | None:
     email = config.email
     if not (email.enabled or email.webhook):
         return None
@@ -46,4 +47,4 @@ def mail_status(config: SiteConfig, store: CommentStore) -> MailStatus | None:
     confirmed, pending = follower_counts(store.db)
     return MailStatus(email.enabled, counts[outbox.State.QUEUED] + counts[outbox.State.SENDING],
                       tuple(failed), tuple(retrying), confirmed, pending,
-                      email.followers.enabled)  # fmt: skip
+                      email.followers.enabled, next_due)  # fmt: skip

@@ -201,7 +201,8 @@ class Moderation(ModerationPage):
             rows=self.rows(comments), actions=spec.actions, row_actions=row_actions,
             empty=spec.empty, current=spec.name, counts=self.counts(),
             select_all=request.args.get("all") == "1", page=page, pages=pages,
-            mail=mail_status(self.state.config, store), **self._signed_in(session_id, session),
+            mail=mail_status(self.state.config, store, self.state.posts.next_due()),
+            **self._signed_in(session_id, session),
         )  # fmt: skip
 
     # -- actions -------------------------------------------------------------------
