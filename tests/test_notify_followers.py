@@ -115,3 +115,34 @@ def test_the_follow_form_is_off_unless_switched_on(tmp_path: Path, smtp_server: 
     config = mail_site(tmp_path / "site", smtp_server.url)
     with ServiceServer(config) as server:
         assert follow(server, "una@reader.example").status == 404
+
+
+def test_moderate_shows_counts_failures_and_the_next_due_essay_never_addresses(
+    tmp_path: Path, smtp_server: SmtpServer
+) -> None:
+    from tests.service_support import Moderator, set_password
+
+    config = mail_site(tmp_path / "site", smtp_server.url, email=FOLLOWING)
+    set_password(config)
+    later = {**NEW, "date": "2026-07-01T09:00:00+00:00"}
+    path = config.root / ".salon" / "posts.json"
+    data = {"version": 1, "posts": POSTS, "next_due": later["date"]}
+    import json
+
+    path.write_text(json.dumps(data), encoding="utf-8")
+    smtp_server.handler.refuse = True
+    with ServiceServer(config) as server:
+        follow(server, "una@reader.example")
+        deadline = time.monotonic() + 10
+        with store_of(config) as store:
+            while time.monotonic() < deadline and not any(m.attempts for m in waiting(store.db)):
+                time.sleep(0.05)
+        moderator = Moderator(server.client())
+        assert moderator.login().status == 303
+        page = moderator.page("/moderate").text
+        assert "Followers: 0" in page and "confirmations pending: 1" in page
+        assert "waiting to be tried again: 451" in page
+        assert "2026-07-01T09:00:00+00:00" in page
+        assert "una@reader.example" not in page
+        health = server.client().get("/health").json()
+        assert health["next_essay_due"] == "2026-07-01T09:00:00+00:00"

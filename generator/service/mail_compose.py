@@ -64,11 +64,11 @@ class Composer:
         message["Date"] = format_datetime(datetime.fromtimestamp(now, UTC))
         message["Message-ID"] = message_id
         message["Auto-Submitted"] = "auto-generated"
-        message["Content-Language"] = self.config.language
         unsubscribe = str(payload.get("unsubscribe", ""))
         if unsubscribe:
             message["List-Unsubscribe"] = f"<{unsubscribe}>"
             message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
         message.set_content(text)
         message.add_alternative(html, subtype="html")
+        message["Content-Language"] = self.config.language  # after: set_content clears Content-*
         return message
