@@ -45,7 +45,7 @@ class SmtpUrl:
 class FollowersConfig:
     enabled: bool = False
     content: str = "excerpt"  # or "full"
-    per_minute: int = 60  # follower mails sent a minute at most (providers throttle)
+    per_minute: int = 300  # follower mails sent a minute at most (providers throttle)
     per_address_per_day: int = 3  # confirmation mails an address can be sent a day
     per_network_per_hour: int = 20  # follow requests from one network an hour
 

@@ -74,6 +74,10 @@ class SmtpConnection:
                 raise SendError(f"{url.shown} does not offer STARTTLS; the password is not sent")
         if url.user:
             smtp.login(url.user, self.password)
+        # SMTP is a dialogue of small writes: without this, Nagle's algorithm and the
+        # server's delayed ACK hold each command back ~40 ms (25 messages a second at best).
+        if smtp.sock is not None:
+            smtp.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         return smtp
 
     def send(self, message: EmailMessage, recipient: str) -> None:
