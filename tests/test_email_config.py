@@ -39,8 +39,10 @@ def test_the_issue_s_example_is_read_with_its_defaults() -> None:
     assert email.moderator == "m@notes.example"  # author.email
     assert email.moderator_mail is ModeratorMail.EACH
     assert email.ca_file == "" and not email.followers.enabled
-    smtps = parse("email:\n  from: a@b.example\n  smtp: smtps://mail.example\n").email.smtp
-    assert smtps is not None and (smtps.secure, smtps.port) == (True, 465)
+    smtps = parse("email:\n  from: a@b.example\n  smtp: smtps://me%40b.example@mail.example\n")
+    assert smtps.email.smtp is not None
+    assert (smtps.email.smtp.secure, smtps.email.smtp.port) == (True, 465)
+    assert smtps.email.smtp.user == "me@b.example"
 
 
 def test_no_email_section_sends_nothing() -> None:

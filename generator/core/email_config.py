@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 from email.utils import parseaddr
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from generator.core.validate import Fields
 
@@ -101,7 +101,8 @@ def parse_smtp(fields: Fields, value: str) -> SmtpUrl | None:
     except ValueError:
         fields.expected("smtp", "a port number after the host", value)
         return None
-    return SmtpUrl(parts.scheme == "smtps", parts.hostname, port, parts.username or "")
+    # A user that is an address is written with %40 for its @ (you%40example.org@host).
+    return SmtpUrl(parts.scheme == "smtps", parts.hostname, port, unquote(parts.username or ""))
 
 
 def parse_email(fields: Fields, author_email: str) -> EmailConfig:
