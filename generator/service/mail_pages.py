@@ -13,13 +13,14 @@ same URL, answered with a short page.
 from __future__ import annotations
 
 import logging
+from urllib.parse import urlsplit
 
 from werkzeug.wrappers import Request, Response
 
 from generator.core.models import CommentStatus
 from generator.service import actions
 from generator.service import subscribers as subs
-from generator.service.mail_links import MODERATOR_ACTS, Act, unseal
+from generator.service.mail_links import MODERATOR_ACTS, Act, service_url, unseal
 from generator.service.outbox import wake_senders
 from generator.service.ratelimit import Limit, RateLimiter
 from generator.service.state import ServiceState
@@ -68,6 +69,16 @@ def _page(state: ServiceState, title: str, message: str, status: int = 200, toke
     return response
 
 
+def _on_service(state: ServiceState, path: str) -> str:
+    """A path of the service as the page's form must name it: as it is when the service
+    is reached through the site's origin, absolute when it lives on another one (the
+    theme's `url` filter would otherwise point it at the site)."""
+    if not state.pages.absolute_links:
+        return path
+    parts = urlsplit(service_url(state.config))
+    return f"{parts.scheme}://{parts.netloc}{path}"
+
+
 def _token(request: Request) -> str:
     return request.args.get("t", "") or request.form.get("t", "")
 
@@ -88,7 +99,7 @@ def handle_moderator_link(state: ServiceState, request: Request) -> Response:
     if now > float(data.get("e", 0)):
         return _page(state, "This link has expired",
                      "Moderate the comment on the moderation page instead.", 410,
-                     action="/moderate")  # fmt: skip
+                     action=_on_service(state, "/moderate"))  # fmt: skip
     store = state.stores.get()
     comment = store.find(str(data.get("c", "")))
     if comment is None or comment.removed:
@@ -97,7 +108,7 @@ def handle_moderator_link(state: ServiceState, request: Request) -> Response:
     detail = f"{comment.author}: {' '.join(comment.body.split()[:40])}"
     if request.method != "POST":
         return _page(state, title, f"The comment is {comment.status.value} now.",
-                     token=token, button=button, action="/moderate/mail",
+                     token=token, button=button, action=_on_service(state, "/moderate/mail"),
                      detail=detail)  # fmt: skip
     ttl = state.config.email.link_days * 86400 + 3600
     if not state.stores.shared().claim_token(f"mail:{data.get('n')}", now, ttl):
@@ -112,7 +123,7 @@ def handle_moderator_link(state: ServiceState, request: Request) -> Response:
     log.info("comment %s %s from an email link", comment.id, STATUS_OF[act].value)
     note = f" ({done.feed_problem})" if done.feed_problem else ""
     return _page(state, "Done", f"The comment is {STATUS_OF[act].value}.{note}",
-                 action="/moderate")  # fmt: skip
+                 action=_on_service(state, "/moderate"))  # fmt: skip
 
 
 def handle_reader_link(state: ServiceState, request: Request) -> Response:
@@ -134,7 +145,8 @@ def handle_reader_link(state: ServiceState, request: Request) -> Response:
     title, button = ASK[act]
     if request.method != "POST":
         return _page(state, title, "Nothing changes until you press the button.",
-                     token=token, button=button, action=state.endpoint + "/email")  # fmt: skip
+                     token=token, button=button,
+                     action=_on_service(state, state.endpoint + "/email"))  # fmt: skip
     store = state.stores.get()
     with store.transaction() as db:
         found = subs.by_key(db, str(data.get("k", "")))
