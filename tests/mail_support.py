@@ -11,7 +11,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from email.message import EmailMessage
+from email.message import EmailMessage, Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -41,6 +41,16 @@ def mail_site(root: Path, smtp: str, email: str = "", comments: str = "",
     if manifest:
         write_manifest(root)
     return load_config(root)
+
+
+def parsed(message: Message) -> EmailMessage:
+    """A message as a receiver reads it (the standard library's modern parser)."""
+    import email
+    import email.policy
+
+    found = email.message_from_bytes(message.as_bytes(), policy=email.policy.default)
+    assert isinstance(found, EmailMessage)
+    return found
 
 
 def text_of(message: EmailMessage) -> str:

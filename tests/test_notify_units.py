@@ -19,7 +19,7 @@ from generator.service.mail_compose import Composer
 from generator.service.mail_links import Act, reader_token, seal, unseal
 from generator.service.outbox import message_id, retry_delay
 from generator.service.outbox_worker import scrub
-from tests.mail_support import mail_site
+from tests.mail_support import mail_site, parsed
 
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
 
@@ -83,14 +83,19 @@ def test_templates_are_the_theme_s_and_a_site_may_override_them(tmp_path: Path) 
     config = mail_site(tmp_path / "site", "smtp://127.0.0.1:9")
     payload = {"template": "confirm_follow", "subject": "Confirm?", "unsubscribe": "https://u.example/x",
                "context": {"confirm": "https://c.example/y", "days": 7}}  # fmt: skip
-    message = Composer(config).compose(payload, "una@reader.example", "<m@x>", NOW.timestamp())
+    message = parsed(
+        Composer(config).compose(payload, "una@reader.example", "<m@x>", NOW.timestamp())
+    )
     assert message["List-Unsubscribe"] == "<https://u.example/x>"
     assert message["Content-Language"] == "en"
     assert message.get_body(("html",)) is not None
+    assert message["Subject"] == "Confirm?" and message["From"].addresses[0].username == "letters"
     override = config.root / "templates" / "email"
     override.mkdir(parents=True)
     (override / "confirm_follow.txt").write_text("Ours: {{ confirm }}\n", encoding="utf-8")
     (override / "confirm_follow.html").write_text("<p>Ours</p>\n", encoding="utf-8")
-    message = Composer(config).compose(payload, "una@reader.example", "<m@x>", NOW.timestamp())
+    message = parsed(
+        Composer(config).compose(payload, "una@reader.example", "<m@x>", NOW.timestamp())
+    )
     part = message.get_body(("plain",))
     assert part is not None and part.get_content() == "Ours: https://c.example/y\n"  # type: ignore[attr-defined]

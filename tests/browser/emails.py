@@ -18,7 +18,7 @@ from generator.service.actions import open_store
 from generator.service.mail_compose import Composer
 from generator.service.notify import Notifier
 from tests.conftest import copy_sample_site
-from tests.mail_support import moderate, service_links, text_of, to
+from tests.mail_support import moderate, parsed, service_links, text_of, to
 from tests.service_support import ServiceServer, comment_fields
 from tests.smtp_server import SmtpServer
 
@@ -116,8 +116,10 @@ def collect(folder: Path) -> dict[str, EmailMessage]:
             notifier.digest(db, comments, "sample", time.time())
             (queued,) = [m for m in outbox.waiting(db) if m.payload.get("template") ==
                          "moderator_digest"]  # fmt: skip
-        found["moderator_digest"] = Composer(config).compose(
-            queued.payload, config.email.moderator, queued.message_id, time.time()
+        found["moderator_digest"] = parsed(
+            Composer(config).compose(
+                queued.payload, config.email.moderator, queued.message_id, time.time()
+            )
         )
         return found
     finally:
