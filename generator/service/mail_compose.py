@@ -17,6 +17,7 @@ from email.header import Header
 from email.message import Message
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
+from email.policy import compat32
 from email.utils import format_datetime, formataddr, parseaddr
 from typing import Any
 
@@ -64,7 +65,7 @@ class Composer:
         parses every header it is given back into objects, which took 30 ms a message
         (the outbox's whole budget); these only encode."""
         text, html = self.render(payload)
-        message = MIMEMultipart("alternative")
+        message = MIMEMultipart("alternative", policy=_POLICY)
         name, address = parseaddr(self.config.email.sender)
         message["From"] = formataddr((name, address), charset="utf-8")
         message["To"] = recipient
@@ -83,9 +84,12 @@ class Composer:
         return message
 
 
+# Headers unfolded up to RFC 5322's hard limit: a long link in List-Unsubscribe stays on
+# its line (folded before it, some clients read a leading space into the URL).
+_POLICY = compat32.clone(max_line_length=998)
 _UTF8 = Charset("utf-8")
 _UTF8.body_encoding = QP  # readable in the raw, and safe for any line length
 
 
 def _part(text: str, subtype: str) -> MIMEText:
-    return MIMEText(text, subtype, _UTF8)  # type: ignore[arg-type]
+    return MIMEText(text, subtype, _UTF8, policy=_POLICY)  # type: ignore[arg-type]
