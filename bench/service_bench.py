@@ -55,12 +55,13 @@ CLIENTS = 4  # client processes
 THREADS_PER_CLIENT = 8  # connections per client process: at most 32 requests in flight
 POSTS = {f"essay-{n}": {"title": f"Essay {n}", "url": f"/essays/{n}/", "open": True}
          for n in range(20)}  # fmt: skip
+# Readers come from many addresses, as on a real site (behind the reverse proxy that
+# tells the service each one's address): the default rate limits apply per address.
 SITE_YAML = """title: Benchmark
 base_url: https://bench.example
 comments:
 {store}  service:
-    rate_per_minute: 100000000
-    rate_per_hour: 100000000
+    trusted_proxies: 1
     min_seconds: 0
 """
 
@@ -128,7 +129,6 @@ def client(
     for connection in connections.values():
         connection.close()
     latencies: list[float] = [0.0] * count
-    headers = {"Content-Type": "application/json", "Accept": "application/json"}
     barrier.wait()  # every client has its tokens ...
     barrier.wait()  # ... and the start time is set
     start = start_at.value
@@ -141,6 +141,10 @@ def client(
             if delay > 0:
                 time.sleep(delay)
             port, payload = payloads[n]
+            reader = worker + n * CLIENTS  # one address each
+            headers = {"Content-Type": "application/json", "Accept": "application/json",
+                       "X-Forwarded-For": f"10.{reader // 65536 % 256}.{reader // 256 % 256}."
+                       f"{reader % 256}"}  # fmt: skip
             try:
                 mine[port].request("POST", "/api/comments", payload, headers)
                 response = mine[port].getresponse()
@@ -310,7 +314,7 @@ def main() -> None:
     args = parser.parse_args()
     counts = [int(n) for n in args.instances.split(",")]
 
-    print(f"Machine: {machine()}")
+    print(f"Machine: {machine()}; load average {os.getloadavg()[0]:.1f} at the start")
     print(f"Load: open loop, {args.rate:.0f} arrivals/s for {args.seconds:.0f} s, "
           f"{CLIENTS} clients x {THREADS_PER_CLIENT} connections, round-robin")  # fmt: skip
     with postgres(args.pg) as fresh_db:
@@ -331,7 +335,7 @@ def main() -> None:
                         plural = "s" if instances > 1 else ""
                         label = f"{kind}, {instances} instance{plural}, {total:,} comments"
                         result, _ = measure(root, tmp, instances, args.rate, args.seconds, label)
-                        print(result.show(), flush=True)
+                        print(f"{result.show()} [load {os.getloadavg()[0]:.1f}]", flush=True)
         if args.moderation:
             print("Moderation (the action as the service runs it; the export follows apart):")
             for size in (int(s) for s in args.moderation.split(",")):

@@ -71,21 +71,27 @@ def test_the_hook_runs_once_per_change_across_instances_and_failures_are_kept(
     config = make_site(tmp_path / "site", comments=f"on_change: {hook}")
     with store_of(config) as one, CommentStore.open(config.store_path) as two:
         one.add(comment("c1", CommentStatus.APPROVED))
+        assert run_hook_once(config, one, wait=True) is None  # not in the feed yet: later
+        assert not ran.exists()
+        moderation.export_feed(config, one)
         for store in (one, two, one):  # every instance's publisher sees the change
             run_hook_once(config, store, wait=True)
         assert ran.read_text().count("run") == 1
         two.set_status(["c1"], CommentStatus.REJECTED, "mod")
         one.set_status(["c1"], CommentStatus.APPROVED, "mod")  # two changes, one run
+        moderation.export_feed(config, two)
         for store in (two, one):
             run_hook_once(config, store, wait=True)
         assert ran.read_text().count("run") == 2
         os.environ["HOOK_STATUS"] = "3"
         try:
             one.set_status(["c1"], CommentStatus.REJECTED, "mod")
+            moderation.export_feed(config, one)
             assert run_hook_once(config, two, wait=True) == 3
         finally:
             del os.environ["HOOK_STATUS"]
         assert "exited with status 3" in (one.setting(HOOK_PROBLEM) or "")
         one.set_status(["c1"], CommentStatus.APPROVED, "mod")
+        moderation.export_feed(config, one)
         assert run_hook_once(config, one, wait=True) == 0
         assert one.setting(HOOK_PROBLEM) == ""

@@ -169,3 +169,32 @@ def test_the_service_rides_out_lost_postgresql_connections(
     assert stored == 8 + statuses.count(201)
     assert service.stop() == 0
     assert "internal error" not in service.log()
+
+
+def test_64_wrong_passwords_at_once_get_no_more_checks_than_the_limit(
+    tmp_path: Path, request: pytest.FixtureRequest, instances: int, start_service: object
+) -> None:
+    """Sent together to every instance: exactly the limit (5 in 15 minutes) are checked
+    and refused as wrong; every other one is throttled without a check."""
+    from concurrent.futures import ThreadPoolExecutor
+    from urllib.parse import urlencode
+
+    from tests.service_support import login_token
+
+    config = site_for(tmp_path, request, "")
+    set_password(config)
+    services = start_all(start_service, config, instances)
+    clients = [Client(s.port) for s in services]
+    tokens = [login_token(clients[n % len(clients)].get("/moderate/login")) for n in range(64)]
+
+    def guess(n: int) -> int:
+        client = clients[n % len(clients)]
+        return client.request(
+            "POST", "/moderate/login", urlencode({"csrf": tokens[n], "password": f"guess {n}"}),
+            {"Content-Type": "application/x-www-form-urlencoded", "Origin": client.origin},
+        ).status  # fmt: skip
+
+    with ThreadPoolExecutor(64) as pool:
+        statuses = list(pool.map(guess, range(64)))
+    assert statuses.count(403) == 5
+    assert statuses.count(429) == 59

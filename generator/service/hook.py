@@ -13,6 +13,7 @@ import threading
 import time
 
 from generator.core.config import SiteConfig
+from generator.service.feed_export import stamped_changes
 from generator.service.store import CommentStore
 from generator.service.store_public import CHANGES
 
@@ -69,7 +70,9 @@ def run_hook_once(config: SiteConfig, store: CommentStore, wait: bool) -> int | 
     """
     if not config.comments.on_change.strip():
         return None
-    target = store.counter(CHANGES)
+    # The change the hook is for: the one this machine's feed shows (the hook builds from
+    # it), so a change not yet exported here is left for the next run, never skipped.
+    target = store.counter(CHANGES) if config.feed_is_remote else stamped_changes(config, store)
     if store.counter(HOOK_DONE) >= target:
         return None
     holder = hook_holder()

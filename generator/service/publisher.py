@@ -1,10 +1,12 @@
 """The service's background publisher: the feed, the hook and the posts manifest.
 
 A moderation action in the service saves its change and returns; the change wakes
-this thread, which writes the public feed (from the store's lines), then runs
-`comments.on_change` (once across every instance, store.hook). Changes made while it
-works are covered by its next round, so at most one export and one hook run at a time,
-and one more queued: a queue of 50 approvals costs a few exports, not 50.
+the publisher's feed thread, which writes the public feed (from the store's lines),
+then wakes its hook thread, which runs `comments.on_change` for the change the feed now
+shows (once across every instance, service/hook.py). Changes made while either works
+are covered by its next round, so at most one export and one hook run at a time, and
+one more queued: a queue of 50 approvals costs a few exports, not 50, and a long hook
+never holds the feed back.
 
 It also wakes every POLL_SECONDS on its own, so the feed on this machine never trails
 the store (changed by another instance, or by the CLI) by more than that; and it
@@ -20,6 +22,7 @@ import hashlib
 import logging
 import threading
 import time
+from collections.abc import Callable
 
 from generator.core.config import SiteConfig
 from generator.core.errors import CommentError
@@ -38,36 +41,46 @@ MANIFEST_AT = "posts_manifest_mtime"  # setting: the modification time of the on
 
 
 class Publisher:
+    """Two threads: one writes the feed and carries the manifest, the other runs the hook,
+    so that a long hook (a build and a deploy) never holds the feed back."""
+
     def __init__(self, config: SiteConfig, poll_seconds: float = POLL_SECONDS) -> None:
         self.config = config
         self.poll = poll_seconds
         self._wake = threading.Event()
+        self._hook_wake = threading.Event()
         self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._threads: list[threading.Thread] = []
         self._manifest_seen: tuple[int, str] = (-1, "")  # (store seq, digest) synced
 
     def wake(self) -> None:
         self._wake.set()
 
     def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="salon-publisher", daemon=True)
-        self._thread.start()
+        for name, target in (("salon-publisher", self._run_feed), ("salon-hook", self._run_hook)):
+            thread = threading.Thread(target=target, name=name, daemon=True)
+            thread.start()
+            self._threads.append(thread)
 
     def stop(self) -> None:
-        """Finish the round in progress and one last one, so no change stays unexported."""
+        """Finish the rounds in progress and one last one, so no change stays unexported.
+        A hook still running is waited for (at most a minute; its lease frees it later)."""
         self._stop.set()
         self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout=60)
+        self._hook_wake.set()
+        for thread in self._threads:
+            thread.join(timeout=60)
 
-    def _run(self) -> None:
+    def _run_feed(self) -> None:
+        self._loop(self._wake, self.step_feed)
+
+    def _run_hook(self) -> None:
+        self._loop(self._hook_wake, self.step_hook)
+
+    def _loop(self, wake: threading.Event, step: Callable[[CommentStore], None]) -> None:
         store: CommentStore | None = None
         try:
             while True:
-                stopping = self._stop.is_set()
-                if not stopping:
-                    self._wake.wait(self.poll)
-                    self._wake.clear()
                 if store is not None and store.db.broken:  # the database went away
                     with contextlib.suppress(Exception):
                         store.close()
@@ -77,8 +90,12 @@ class Publisher:
                         store = open_store(self.config)
                     except CommentError as exc:
                         log.error("publisher: %s", exc)
+                stopping = self._stop.is_set()
+                if not stopping:
+                    wake.wait(self.poll)
+                    wake.clear()
                 if store is not None:
-                    self.step(store)
+                    step(store)
                 if stopping:  # that was the last round
                     return
         finally:
@@ -86,14 +103,25 @@ class Publisher:
                 store.close()
 
     def step(self, store: CommentStore) -> None:
-        """One round: the feed if behind, the hook if due, the manifest both ways.
-        Never raises: a problem is logged and kept in the store for /moderate."""
+        """One round of both, in this thread (at start, before serving; and in tests)."""
+        self.step_feed(store)
+        self.step_hook(store)
+
+    def step_feed(self, store: CommentStore) -> None:
+        """The feed if behind, the manifest both ways. Never raises: a problem is logged
+        and kept in the store for /moderate."""
         try:
             self._feed(store)
-            run_hook_once(self.config, store, wait=True)
             self._manifest(store)
         except Exception as exc:  # the thread must outlive any one bad round
             log.error("publisher: %s", exc)
+        self._hook_wake.set()
+
+    def step_hook(self, store: CommentStore) -> None:
+        try:
+            run_hook_once(self.config, store, wait=True)
+        except Exception as exc:
+            log.error("publisher: on_change: %s", exc)
 
     def _feed(self, store: CommentStore) -> None:
         if not feed_is_behind(self.config, store):

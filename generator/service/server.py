@@ -150,10 +150,10 @@ def serve_forever(config: SiteConfig, host: str, port: int) -> int:
     """Serve the comment service on host:port until SIGINT or SIGTERM. Returns 0."""
     _configure_logging()
     publisher = Publisher(config)
-    # Before the first request: a feed left behind by a crash is written, the hook
-    # owed for it runs, the manifest is synced (every later round is in the background).
+    # Before the first request: a feed left behind by a crash is written and the
+    # manifest synced (the hook owed for it, and every later round, in the background).
     with open_store(config) as store:
-        publisher.step(store)
+        publisher.step_feed(store)
     publisher.start()
     try:
         app = create_app(config, after_change=publisher.wake)

@@ -11,6 +11,7 @@ schema version's home, and the few words the migrations spell differently.
 from __future__ import annotations
 
 import enum
+import fcntl
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -151,6 +152,11 @@ class SqliteBackend(Backend):
         self.db.execute("PRAGMA journal_mode = WAL")
         self.db.execute("PRAGMA synchronous = NORMAL")
         self.db.execute("PRAGMA foreign_keys = ON")
+        # Writers queue on a file lock beside the database before they ask SQLite for its
+        # write lock: a waiter is woken the moment the lock is free, where SQLite's own
+        # busy handler sleeps and polls (1, 2, 5 … 100 ms), which under many writers (the
+        # service's threads, two instances on one file) costs more than the writes.
+        self._writers = (path.parent / (path.name + ".lock")).open("a")
 
     def execute(self, sql: str, params: Sequence[object] = ()) -> Cursor:
         return self.db.execute(sql, params)
@@ -165,13 +171,17 @@ class SqliteBackend(Backend):
         if self.db.in_transaction:  # nested: part of the outer one
             yield self
             return
-        self.db.execute("BEGIN IMMEDIATE")
+        fcntl.flock(self._writers, fcntl.LOCK_EX)
         try:
-            yield self
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
-        self.db.execute("COMMIT")
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+            self.db.execute("COMMIT")
+        finally:
+            fcntl.flock(self._writers, fcntl.LOCK_UN)
 
     @contextmanager
     def snapshot(self) -> Iterator[Backend]:
@@ -195,6 +205,7 @@ class SqliteBackend(Backend):
 
     def close(self) -> None:
         self.db.close()
+        self._writers.close()
 
 
 class PostgresBackend(Backend):
