@@ -34,7 +34,7 @@ from generator.service.mail_links import (
     reader_link,
     reader_token,
 )
-from generator.service.outbox import Kind, queue
+from generator.service.outbox import Kind, queue, queue_many
 from generator.service.store_backend import Backend
 from generator.service.tokens import derive_key
 
@@ -214,7 +214,7 @@ class Notifier:
         gap = 60.0 / rules.per_minute
         essay = self._essay(post, post.key)
         full = rules.content == "full" and bool(post.html)
-        queued = 0
+        items = []
         for number, follower in enumerate(subs.confirmed_followers(db)):
             stop = reader_link(self.config, reader_token(self.key, Act.UNFOLLOW, follower.key))
             payload = {"template": "new_essay", "subject": post.title, "unsubscribe": stop,
@@ -222,9 +222,9 @@ class Notifier:
                                    "html": post.html if full else post.excerpt,
                                    "full": full, "comments": essay["url"] + "#comments",
                                    "stop": stop}}  # fmt: skip
-            queued += self._queue(db, f"essay:{post.key}", follower.email, payload, now,
-                                  due=now + number * gap)  # fmt: skip
-        return queued
+            items.append((f"essay:{post.key}", follower.email, payload, now + number * gap))
+        queue_many(db, Kind.EMAIL, items, now, self.domain)
+        return len(items)
 
 
 def iso_now(now: float) -> str:

@@ -90,6 +90,21 @@ def queue(
     return cursor.rowcount == 1
 
 
+def queue_many(
+    db: Backend, kind: Kind, items: Sequence[tuple[str, str, Mapping[str, Any], float]],
+    now: float, domain: str,
+) -> None:  # fmt: skip
+    """Queue (event, recipient, payload, due) items in one statement (an essay for every
+    follower): the caller's transaction is held for as short a time as possible."""
+    db.executemany(
+        "INSERT INTO outbox (message_id, kind, recipient, payload, state, created, due) "
+        "VALUES (?, ?, ?, ?, 'queued', ?, ?) ON CONFLICT (message_id) DO NOTHING",
+        [(message_id(event, recipient, domain), kind.value, recipient.lower(),
+          json.dumps(payload, ensure_ascii=False), now, due)
+         for event, recipient, payload, due in items],
+    )  # fmt: skip
+
+
 def claim(db: Backend, now: float, limit: int, lease: float = LEASE_SECONDS) -> list[Message]:
     """Take up to ``limit`` due messages for this sender until now + lease."""
     with db.transaction():

@@ -41,6 +41,7 @@ POLL = 2.0
 BATCH = 50
 FOLLOWERS_SINCE = "followers_since"  # setting: when following was switched on
 DIGEST_LAST = "digest_last"  # setting: the end of the last digest's period
+KEEP_SENT = 30 * 86400.0
 PERIODS = {ModeratorMail.HOURLY: 3600.0, ModeratorMail.DAILY: 86400.0}
 _ADDRESS = re.compile(r"[^\s<>@]+@[^\s<>@]+")
 
@@ -133,6 +134,7 @@ class Sender:
         self.posts = PostIndex(config.private_dir / "posts.json")
         self._tls = tls_context(config.email, config.root) if config.email.enabled else None
         self._webhook_secret = webhook_secret() if config.email.webhook else b""
+        self._pruned = 0.0
 
     def round(self) -> int:
         """One round: new essays, digest, then a batch of due messages. Returns the sent."""
@@ -140,6 +142,9 @@ class Sender:
         if announce_new_essays(self.store, self.notifier, self.posts, now):
             log.info("outbox: a new essay was queued for the followers")
         make_digest(self.store, self.notifier, self.posts, now)
+        if now - self._pruned > 3600:  # sent messages are kept a month, as proof and for ids
+            outbox.prune_sent(self.store.db, now - KEEP_SENT)
+            self._pruned = now
         messages = outbox.claim(self.store.db, now, BATCH, self.lease)
         if not messages:
             return 0
