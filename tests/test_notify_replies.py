@@ -170,3 +170,24 @@ def test_notify_needs_an_email_and_a_known_choice(tmp_path: Path, smtp_server: S
         page = client.post_form(comment_fields(email="", notify="thread"))
         assert page.status == 400
         assert 'value="thread" selected' in page.text  # the choice is kept for the retry
+
+
+def test_a_subscription_counts_only_once_its_comment_is_published(
+    tmp_path: Path, smtp_server: SmtpServer
+) -> None:
+    """A confirmed address asking again with a comment that is then rejected hears nothing
+    of that essay's thread."""
+    config = mail_site(tmp_path / "site", smtp_server.url, comments=FAST)
+    with ServiceServer(config) as server:
+        approve(server, post(server, email=ADA, notify="replies", body="Ada, on hello."))
+        (confirmation,) = wait_to(smtp_server, ADA, 1)
+        shown = text_of(confirmation.message).split("Never send")[0]
+        link = next(u for u in service_links(confirmation.message)
+                    if u in shown.replace("https://essays.example", ""))  # fmt: skip
+        assert server.client().post_form({"t": link.split("t=", 1)[1]},
+                                         path="/api/comments/email").status == 200  # fmt: skip
+        held = post(server, post="second", email=ADA, notify="thread", body="Ada on second.")
+        moderate(server, held, CommentStatus.REJECTED)
+        approve(server, post(server, post="second", email=BOB, body="Bob on second."))
+        settle(1.0)
+        assert len(to(smtp_server.messages, ADA)) == 1

@@ -87,7 +87,10 @@ def reply_subscribers(db: Backend, post: str, parent: str | None) -> list[tuple[
     ``post`` replying to ``parent``: those subscribed to the parent's replies, and those
     following the essay's whole thread."""
     rows = db.execute(
+        # Only through a comment that is published: a subscription made with a comment
+        # still pending (or rejected) tells nobody anything.
         "SELECT s.email, s.comment_id FROM subscriptions s JOIN addresses a ON a.email = s.email "
+        "JOIN comments c ON c.id = s.comment_id AND c.status = 'approved' AND c.removed = 0 "
         "WHERE a.confirmed IS NOT NULL AND s.post = ? AND (s.scope = 'thread' OR "
         "(s.scope = 'replies' AND s.comment_id = ?)) ORDER BY s.email",
         (post, parent or ""),
