@@ -51,7 +51,7 @@ def store(store_location: Path | str) -> CommentStore:
 def test_a_new_store_is_in_wal_mode_at_the_current_schema(tmp_path: Path) -> None:
     with CommentStore.open(tmp_path / "c.sqlite3") as store:
         assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
+        assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
 
 
 def test_both_backends_reach_the_same_schema_version(store: CommentStore) -> None:
@@ -88,7 +88,7 @@ def test_a_store_from_a_newer_salon_is_refused(tmp_path: Path) -> None:
     with pytest.raises(CommentError) as error:
         CommentStore.open(path)
     assert str(error.value) == (
-        f"{path}: the store has schema version 99, newer than this Salon understands (3); "
+        f"{path}: the store has schema version 99, newer than this Salon understands (4); "
         "upgrade Salon"
     )
 

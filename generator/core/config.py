@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from generator.core.email_config import EmailConfig, parse_email
 from generator.core.errors import SiteError, decode_utf8
 from generator.core.validate import Fields
 from generator.core.yamltext import parse_yaml
@@ -76,6 +77,7 @@ class SiteConfig:
     feeds: FeedConfig = field(default_factory=FeedConfig)
     taxonomies: tuple[str, ...] = TAXONOMIES
     comments: CommentsConfig = field(default_factory=CommentsConfig)
+    email: EmailConfig = field(default_factory=EmailConfig)
     params: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -127,9 +129,17 @@ class SiteConfig:
         return self.root / self.comments.feed
 
 
+def follow_endpoint(config: SiteConfig) -> str:
+    """Where the "Follow by email" form posts, or "" when following by email is off."""
+    email = config.email
+    if not (email.enabled and email.followers.enabled and config.comments.enabled):
+        return ""
+    return config.comments.endpoint.rstrip("/") + "/follow"
+
+
 TOP_KEYS = (
     "title", "description", "base_url", "language", "timezone", "author", "permalink",
-    "posts_per_page", "theme", "feeds", "taxonomies", "comments", "params",
+    "posts_per_page", "theme", "feeds", "taxonomies", "comments", "email", "params",
 )  # fmt: skip
 
 
@@ -213,6 +223,7 @@ def parse_config(text: str, path: str, root: Path) -> SiteConfig:
             break
 
     comments = _parse_comments(top.section("comments"))
+    email = parse_email(top.section("email"), author.email)
 
     params = top.raw("params")
     if params is not None and not isinstance(params, dict):
@@ -239,6 +250,7 @@ def parse_config(text: str, path: str, root: Path) -> SiteConfig:
         feeds=feeds,
         taxonomies=taxonomies,
         comments=comments,
+        email=email,
         params=dict(params or {}),
     )
 

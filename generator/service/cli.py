@@ -24,6 +24,8 @@ from generator.core.config import SiteConfig, load_config
 from generator.core.errors import CommentError
 from generator.core.models import CommentStatus
 from generator.service import actions as moderation
+from generator.service.cli_notify import register_comments as register_notify
+from generator.service.cli_notify import register_followers as register_followers_group
 from generator.service.cli_show import cmd_list, cmd_show
 from generator.service.cli_site import actor, feed_name, open_existing, unique
 from generator.service.passwords import MIN_LENGTH, PASSWORD_SETTING, hash_password
@@ -333,6 +335,15 @@ def register(
                       help="postgresql://user@host/db (password from PGPASSWORD or pgpass), "
                       "or a SQLite file in the site")  # fmt: skip
 
+    register_notify(action)
+
     serve = action("serve", cmd_serve, "run the comment service (intake and /moderate)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8001)
+
+
+def register_followers(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser], site_option: SiteOption
+) -> None:
+    """Add `salon followers …` to the main parser."""
+    register_followers_group(sub, site_option, with_config)

@@ -29,7 +29,7 @@ from generator.core.config import SiteConfig
 from generator.core.errors import CommentError
 from generator.service.actions import open_store
 from generator.service.addresses import truncate_ip
-from generator.service.app import create_app
+from generator.service.app import create_app, mail_worker
 from generator.service.publisher import Publisher
 from generator.service.state import endpoint_path
 
@@ -218,7 +218,8 @@ def serve_forever(config: SiteConfig, host: str, port: int) -> int:
         publisher.step_feed(store)
     publisher.start()
     try:
-        server = make_server(create_app(config, after_change=publisher.wake), host, port)
+        app = create_app(config, after_change=publisher.wake)
+        server = make_server(app, host, port)
     except BaseException:
         publisher.stop()
         raise
@@ -261,6 +262,9 @@ def serve_forever(config: SiteConfig, host: str, port: int) -> int:
         for stop_signal, handler in previous.items():
             signal.signal(stop_signal, handler)
         server.trigger.close()
+        worker = mail_worker(app)
+        if worker is not None:  # the message being sent is finished; the rest waits
+            worker.stop()
         publisher.stop()  # one last round: no saved change stays unexported
     log.info("stopped")
     return 0
