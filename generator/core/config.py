@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from generator.core.email_config import EmailConfig, parse_email
 from generator.core.errors import SiteError, decode_utf8
 from generator.core.validate import Fields
 from generator.core.yamltext import parse_yaml
@@ -76,6 +77,7 @@ class SiteConfig:
     feeds: FeedConfig = field(default_factory=FeedConfig)
     taxonomies: tuple[str, ...] = TAXONOMIES
     comments: CommentsConfig = field(default_factory=CommentsConfig)
+    email: EmailConfig = field(default_factory=EmailConfig)
     params: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -110,6 +112,15 @@ class SiteConfig:
         return self.root / self.comments.store
 
     @property
+    def store_is_url(self) -> bool:
+        return self.comments.store.startswith(("postgresql://", "postgres://"))
+
+    @property
+    def store_location(self) -> Path | str:
+        """The store's file, or its PostgreSQL URL (CommentStore.open takes either)."""
+        return self.comments.store if self.store_is_url else self.store_path
+
+    @property
     def feed_is_remote(self) -> bool:
         return self.comments.feed.startswith(("https://", "http://"))
 
@@ -118,9 +129,17 @@ class SiteConfig:
         return self.root / self.comments.feed
 
 
+def follow_endpoint(config: SiteConfig) -> str:
+    """Where the "Follow by email" form posts, or "" when following by email is off."""
+    email = config.email
+    if not (email.enabled and email.followers.enabled and config.comments.enabled):
+        return ""
+    return config.comments.endpoint.rstrip("/") + "/follow"
+
+
 TOP_KEYS = (
     "title", "description", "base_url", "language", "timezone", "author", "permalink",
-    "posts_per_page", "theme", "feeds", "taxonomies", "comments", "params",
+    "posts_per_page", "theme", "feeds", "taxonomies", "comments", "email", "params",
 )  # fmt: skip
 
 
@@ -204,6 +223,7 @@ def parse_config(text: str, path: str, root: Path) -> SiteConfig:
             break
 
     comments = _parse_comments(top.section("comments"))
+    email = parse_email(top.section("email"), author.email)
 
     params = top.raw("params")
     if params is not None and not isinstance(params, dict):
@@ -230,6 +250,7 @@ def parse_config(text: str, path: str, root: Path) -> SiteConfig:
         feeds=feeds,
         taxonomies=taxonomies,
         comments=comments,
+        email=email,
         params=dict(params or {}),
     )
 
@@ -251,7 +272,16 @@ def _parse_comments(fields: Fields) -> CommentsConfig:
         if host is not None and feed.startswith("http://") and host not in LOOPBACK_HOSTS:
             fields.expected("feed", "a path or an https URL", feed)
     store = fields.string("store", ".salon/comments.sqlite3")
-    if store.startswith("output/") or store.startswith("/"):
+    if store.startswith(("postgresql://", "postgres://")):
+        # The password comes from PGPASSWORD or a pgpass file: site.yaml is committed.
+        if urlsplit(store).password is not None:
+            fields.expected(
+                "store", "a URL without a password (set PGPASSWORD or use a pgpass file)",
+                store.split("//", 1)[0] + "//…",
+            )  # fmt: skip
+    elif "://" in store:
+        fields.expected("store", "a path inside the site or postgresql://user@host/db", store)
+    elif store.startswith("output/") or store.startswith("/"):
         fields.expected("store", "a private path inside the site, outside output/", store)
     service = fields.section("service")
     service.check_unknown(tuple(ServiceConfig.__dataclass_fields__))
