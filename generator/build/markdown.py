@@ -25,6 +25,7 @@ from pygments.util import ClassNotFound
 from generator.build import excerpt
 from generator.build.anchors import NO_RESERVED_IDS, ReservedIds, assign_heading_ids, inline_text
 from generator.build.excerpt import more_index
+from generator.build.markdown_fast import render_fast
 from generator.contract.link_pretest import fast_linkify_pretest
 from generator.core.models import Heading, Rendered
 from generator.core.urls import slugify
@@ -44,6 +45,12 @@ def _lexer(name: str) -> Lexer | None:
 
 def highlight_code(code: str, lang: str, _attrs: Any = None) -> str:
     """Pygments HTML for a fenced block, or '' to let markdown-it escape it plainly."""
+    return _highlighted(code, lang or "")
+
+
+@lru_cache(maxsize=512)
+def _highlighted(code: str, lang: str) -> str:
+    """Cached: essays repeat snippets, and Pygments costs far more than the lookup."""
     name = (lang or "").split()[0] if lang else ""
     if not name:
         return ""
@@ -124,6 +131,18 @@ def _count_words(tokens: list[Token]) -> int:
 
 def render(text: str, summary: str = "", reserved: ReservedIds = NO_RESERVED_IDS) -> Rendered:
     """Render Markdown to HTML with its excerpt, table of contents and word count.
+
+    Through markdown-it-pyrs where markdown_fast.py proves the result identical to the
+    reference's, else through the reference, `render_reference`.
+    """
+    fast = render_fast(text, summary, reserved)
+    return fast if fast is not None else render_reference(text, summary, reserved)
+
+
+def render_reference(
+    text: str, summary: str = "", reserved: ReservedIds = NO_RESERVED_IDS
+) -> Rendered:
+    """The reference rendering, through markdown-it-py.
 
     The excerpt is the text before `<!-- more -->`, else ``summary``, else the first
     paragraph (excerpt.py). Heading ids give way to ``reserved``, the theme's ids.
