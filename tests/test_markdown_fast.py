@@ -159,7 +159,11 @@ _BLOCK = st.one_of(
 _DOC = st.lists(_BLOCK, min_size=1, max_size=8).map(lambda blocks: "\n\n".join(blocks) + "\n")
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# Derandomised: the suite checks the same 400 documents every run (a CI run never turns red
+# by luck). To search further, run it with a larger max_examples and derandomize=False.
+@settings(
+    max_examples=400, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+)
 @given(text=_DOC, summary=st.one_of(st.just(""), _LINE))
 def test_generated_documents_are_identical_or_declined(text: str, summary: str) -> None:
     same_or_declined(text, summary, THEME_IDS)
