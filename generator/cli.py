@@ -46,6 +46,11 @@ def cmd_build(args: argparse.Namespace) -> int:
         for name, seconds in result.timings.items():
             print(f"  {name:<10} {seconds * 1000:8.1f} ms", file=sys.stderr)
     print(result.summary())
+    if args.strict and result.warnings:
+        count = len(result.warnings)
+        print(f"error: {count} warning{'s' if count != 1 else ''} and --strict: failing the build",
+              file=sys.stderr)  # fmt: skip
+        return 1
     return 0
 
 
@@ -84,6 +89,9 @@ def build_parser(plugins: bool | str = True) -> argparse.ArgumentParser:
     build.add_argument("--future", action="store_true", help="include posts dated in the future")
     build.add_argument("--jobs", type=int, default=None, help="worker processes (default: cores)")
     build.add_argument("--timings", action="store_true", help="print the time of each step")
+    build.add_argument("--strict", action="store_true",
+                       help="exit with status 1 when there are warnings (broken links, unknown "
+                       "front-matter keys), for CI")  # fmt: skip
     build.set_defaults(func=cmd_build)
 
     new = sub.add_parser("new", help="create a new site in DIR")

@@ -21,13 +21,13 @@ from generator.core.urls import (
     permalink,
     slug_from_filename,
 )
-from generator.core.validate import Fields
+from generator.core.validate import Fields, near_miss
 from generator.core.yamltext import YamlDocument, parse_yaml
 
 MARKDOWN_SUFFIXES = (".md", ".markdown")
 KNOWN_KEYS = (
     "title", "date", "updated", "slug", "id", "tags", "category", "categories", "summary",
-    "description", "draft", "author", "comments", "aliases", "template", "toc",
+    "description", "draft", "author", "comments", "aliases", "template", "toc", "extra",
 )  # fmt: skip
 _FENCE = re.compile(r"^---[ \t]*$")
 
@@ -143,6 +143,7 @@ def parse_document(source: SourceFile, config: SiteConfig) -> Document:
         fields.expected("slug", "a single URL segment such as my-essay", slug)
 
     extra = {key: value for key, value in doc.data.items() if key not in KNOWN_KEYS}
+    warnings = _check_extra_keys(fields, extra, config.front_matter_keys)
     document = Document(
         kind=source.kind,
         source=source.path,
@@ -165,10 +166,38 @@ def parse_document(source: SourceFile, config: SiteConfig) -> Document:
         template=fields.string("template"),
         toc=toc,
         extra=extra,
+        warnings=warnings,
     )
     if fields.problems:
         raise SiteError(sorted(fields.problems, key=lambda p: p.line or 0))
     return document
+
+
+def _check_extra_keys(
+    fields: Fields, extra: dict[str, Any], declared: tuple[str, ...]
+) -> tuple[Problem, ...]:
+    """A key one slip away from one Salon knows (`drafts`, `titel`) is an error: kept as an
+    extra, `drafts: true` would publish a draft. Any other key nobody declared is a warning;
+    keys the site or its theme declare (`front_matter_keys`), and those under `extra:`, are
+    the author's own."""
+    warnings: list[Problem] = []
+    for key in extra:
+        name = str(key)
+        if key == "extra" or name in declared:
+            continue
+        close = near_miss(name, KNOWN_KEYS)
+        if close is not None:
+            fields.fail(name, f'unknown key; did you mean "{close}"?')
+            continue
+        warnings.append(
+            Problem(
+                f"{name}: unknown front-matter key, kept for templates as entry.extra.{name}; "
+                "declare it in site.yaml's front_matter_keys, or put it under extra:",
+                fields.path,
+                fields.line(name),
+            )
+        )
+    return tuple(warnings)
 
 
 def parse_alias(alias: str) -> str:

@@ -22,6 +22,7 @@ from pygments.lexer import Lexer
 from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
 
+from generator.build.links import collect_links
 from generator.contract.link_pretest import fast_linkify_pretest
 from generator.core.models import Heading, Rendered
 from generator.core.urls import slugify
@@ -154,7 +155,8 @@ def render(text: str, summary: str = "") -> Rendered:
         for i, token in enumerate(tokens)
         if token.type == "heading_open" and token.level == 0
     )
-    return Rendered(html=html, excerpt_html=excerpt, toc=toc, words=_count_words(tokens))
+    return Rendered(html=html, excerpt_html=excerpt, toc=toc, words=_count_words(tokens),
+                    links=collect_links(tokens))  # fmt: skip
 
 
 def pygments_css() -> str:

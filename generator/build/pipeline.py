@@ -47,7 +47,7 @@ from generator.contract.posts_manifest import PostInfo, SiteLook, serialise_mani
 from generator.core.config import SiteConfig, load_config
 from generator.core.errors import Problem, SiteError
 from generator.core.models import Document, Kind
-from generator.core.themes import make_environment, theme_chain
+from generator.core.themes import make_environment, theme_chain, with_theme_keys
 
 if TYPE_CHECKING:
     from generator.build.execute import PageRenderer
@@ -209,6 +209,7 @@ def build_site(
     with timer.step("config"):
         config = load_config(root)
         themes = theme_chain(config)
+        config = with_theme_keys(config, themes)
     with timer.step("inputs"):
         sources = list(iter_sources(config))
         feed_text = read_feed_text(config)
@@ -237,6 +238,7 @@ def build_site(
     from generator.build.content_stage import parse_sources
     from generator.build.context_keys import fingerprint_of
     from generator.build.execute import PageRenderer, execute
+    from generator.build.links import PageLinks, check_links
     from generator.build.markdown_stage import start_markdown
     from generator.build.plan import Planner, plan_site
     from generator.build.site import assemble
@@ -252,6 +254,7 @@ def build_site(
         with timer.step("content"):
             every_document, source_hashes = parse_sources(cache, sources, config, options.jobs)
             del sources  # the texts live on in the documents; keep memory for what follows
+            key_warnings = [warning for doc in every_document for warning in doc.warnings]
             documents, drafts, future = select_published(every_document, options, now)
             valid_until = deadline(every_document, config, now)
             del every_document
@@ -262,10 +265,11 @@ def build_site(
                 feed = parse_feed(feed_text, config.comments.feed) if feed_text is not None else ()
                 del feed_text  # tens of megabytes for a big archive, parsed now
                 posts = [doc for doc in documents if doc.kind is Kind.POST]
-                threads, warnings = merge_comments(
+                threads, comment_warnings = merge_comments(
                     feed, (doc.key for doc in posts), config.comments.max_depth,
                     config.comments.feed,
                 )  # fmt: skip
+                warnings = [*key_warnings, *comment_warnings]
                 comment_html = render_comments(cache, feed, options.jobs, pending.pool)
             with timer.step("markdown"):
                 progress = partial(options.progress, "Markdown") if options.progress else None
@@ -299,6 +303,10 @@ def build_site(
         write_private(config.private_dir / "posts.json", serialise_manifest(
             [PostInfo(doc.key, doc.title, doc.url, doc.key in open_keys) for doc in posts],
             SiteLook(nav, site.css_url, site.js_url)))  # fmt: skip
+    with timer.step("links"):  # against what is now in output/
+        warnings.extend(check_links(config, (
+            PageLinks(doc.source, doc.url, doc.body_line, rendered.light[doc.source].links)
+            for doc in documents)))  # fmt: skip
         record = LastBuild(
             digest=digest,
             valid_until=valid_until,

@@ -77,6 +77,8 @@ class SiteConfig:
     taxonomies: tuple[str, ...] = TAXONOMIES
     comments: CommentsConfig = field(default_factory=CommentsConfig)
     params: dict[str, Any] = field(default_factory=dict)
+    # Front-matter keys of the site's own (and, added at build time, its themes'): no warning.
+    front_matter_keys: tuple[str, ...] = ()
 
     @property
     def tz(self) -> zoneinfo.ZoneInfo:
@@ -121,6 +123,7 @@ class SiteConfig:
 TOP_KEYS = (
     "title", "description", "base_url", "language", "timezone", "author", "permalink",
     "posts_per_page", "theme", "feeds", "taxonomies", "comments", "params",
+    "front_matter_keys",
 )  # fmt: skip
 
 
@@ -204,6 +207,7 @@ def parse_config(text: str, path: str, root: Path) -> SiteConfig:
     language = top.string("language", "en")
     posts_per_page = top.integer("posts_per_page", 10, minimum=1)
     theme = top.string("theme", "default")
+    front_matter_keys = top.string_list("front_matter_keys")
     if top.problems:
         raise SiteError(sorted(top.problems, key=lambda p: p.line or 0))
     return SiteConfig(
@@ -221,6 +225,7 @@ def parse_config(text: str, path: str, root: Path) -> SiteConfig:
         taxonomies=taxonomies,
         comments=comments,
         params=dict(params or {}),
+        front_matter_keys=front_matter_keys,
     )
 
 
