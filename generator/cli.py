@@ -54,6 +54,39 @@ def cmd_build(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_check(args: argparse.Namespace) -> int:
+    """Build (the build checks internal links and front matter), then, when asked, every
+    link to another site."""
+    from generator.build.pipeline import BuildOptions, build_site
+
+    site = _site_dir(args)
+    result = build_site(site, BuildOptions(drafts=args.drafts))
+    problems = list(result.warnings)
+    summary = [result.summary()]
+    if args.external:
+        from generator.core.config import load_config
+        from generator.dev.linkcheck import CheckOptions, check_external
+
+        options = CheckOptions(
+            concurrency=args.concurrency, timeout=args.timeout, max_time=args.max_time,
+            max_age_hours=args.max_age, drafts=args.drafts,
+        )  # fmt: skip
+        broken, asked, cached = check_external(load_config(site), options)
+        problems.extend(broken)
+        summary.append(
+            f"External links: {asked} checked, {cached} still good from the last "
+            f"{args.max_age:g} h, {len(broken)} broken"
+        )
+    for problem in problems:
+        print(f"warning: {problem}", file=sys.stderr)
+    print("\n".join(summary))
+    if problems:
+        print(f"{len(problems)} problem{'s' if len(problems) != 1 else ''} found.",
+              file=sys.stderr)  # fmt: skip
+        return 1
+    return 0
+
+
 def cmd_new(args: argparse.Namespace) -> int:
     from generator.scaffold import create_site
 
@@ -93,6 +126,23 @@ def build_parser(plugins: bool | str = True) -> argparse.ArgumentParser:
                        help="exit with status 1 when there are warnings (broken links, unknown "
                        "front-matter keys), for CI")  # fmt: skip
     build.set_defaults(func=cmd_build)
+
+    check = sub.add_parser(
+        "check", help="build, then report broken links and other warnings (exit 1 if any)"
+    )
+    site_option(check)
+    check.add_argument("--drafts", action="store_true", help="check drafts too")
+    check.add_argument("--external", action="store_true",
+                       help="also fetch every link to another site")  # fmt: skip
+    check.add_argument("--concurrency", type=int, default=8, metavar="N",
+                       help="external links asked at once (default: 8; 2 per host)")  # fmt: skip
+    check.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS",
+                       help="how long to wait for one site (default: 10)")  # fmt: skip
+    check.add_argument("--max-time", type=float, default=120.0, metavar="SECONDS",
+                       help="time for the whole external check (default: 120)")  # fmt: skip
+    check.add_argument("--max-age", type=float, default=24.0, metavar="HOURS",
+                       help="trust a link that worked this recently (default: 24)")  # fmt: skip
+    check.set_defaults(func=cmd_check)
 
     new = sub.add_parser("new", help="create a new site in DIR")
     new.add_argument("directory", metavar="DIR")
@@ -135,7 +185,7 @@ def _version() -> str:
 
 # Commands that need none of the command groups registered by _plugin_registrars, whose
 # modules (the comment service, the importers) take a tenth of a second to import.
-_CORE_COMMANDS = frozenset({"build", "new", "serve"})
+_CORE_COMMANDS = frozenset({"build", "check", "new", "serve", "clean", "deploy", "help"})
 _PLUGIN_GROUPS = frozenset({"comments", "import"})
 
 
