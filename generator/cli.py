@@ -40,6 +40,8 @@ def cmd_build(args: argparse.Namespace) -> int:
             drafts=args.drafts, future=args.future, jobs=args.jobs, progress=_progress_printer()
         ),
     )
+    for note in result.notes:
+        print(f"note: {note}", file=sys.stderr)
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     if args.timings:

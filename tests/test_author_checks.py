@@ -164,3 +164,58 @@ def test_collect_links_counts_lines_inside_a_paragraph() -> None:
         ("b.png", 3, True),
         ("c.png", 6, True),
     )
+
+
+def test_yaml_hints_say_how_to_quote(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    site = make_site(tmp_path, {"a.md": "---\ntitle: @home, again\ndate: 2025-01-05\n---\n"})
+    assert build(site, capsys)[2] == (
+        "error: content/posts/a.md:2: invalid YAML: found character that cannot start any "
+        'token; put the value in quotes: title: "@home, again"\n'
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "hint"),
+    [
+        ("Just some prose.\n", ""),
+        (
+            "title: Forgot the fences\ndate: 2025-01-05\n\nText.\n",
+            "; add a line --- above `title: Forgot the fences` and another below the last setting",
+        ),
+    ],
+)
+def test_a_file_without_front_matter_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str, hint: str
+) -> None:
+    site = make_site(tmp_path, {"a.md": text})
+    assert build(site, capsys)[2] == (
+        "error: content/posts/a.md:1: no front matter: the file must start with a line ---, "
+        f"then its settings (title:, and date: for a post), then another ---{hint}\n"
+    )
+
+
+def test_a_jekyll_file_name_dates_a_post_and_says_so_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    undated = "---\ntitle: Undated\n---\nText.\n"
+    site = make_site(tmp_path, {"2024-11-15-first.md": undated, "2024-03-02-second.md": undated})
+    status, out, err = build(site, capsys)
+    assert status == 0
+    assert err == (
+        "note: content/posts/2024-03-02-second.md and 1 other post: no date: in the front "
+        "matter; dated by the file name (as Jekyll does), at midnight in the site's timezone\n"
+    )
+    assert ", 0 warnings, " in out
+    assert (site / "output/2024/11/first/index.html").is_file()
+    assert (site / "output/2024/03/second/index.html").is_file()
+    assert build(site, capsys)[2] == ""  # nothing changed: nothing more to say
+
+
+def test_an_impossible_date_in_the_file_name_says_why(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    site = make_site(tmp_path, {"2024-13-45-odd.md": "---\ntitle: Odd\n---\n"})
+    assert build(site, capsys)[2] == (
+        "error: content/posts/2024-13-45-odd.md:1: date: required for posts, but missing "
+        "(the file name's 2024-13-45 is not a date)\n"
+    )

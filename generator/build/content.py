@@ -94,6 +94,8 @@ def is_bundle(relative: str) -> bool:
 def parse_document(source: SourceFile, config: SiteConfig) -> Document:
     """Turn a content file's text into a Document; pure, so tests need no disk."""
     front, body, body_line = split_front_matter(source.text, source.path)
+    if front is None:
+        raise SiteError.at(_no_front_matter(source.text), source.path, 1)
     doc = parse_yaml(front, source.path, line_offset=1) if front else YamlDocument({}, {})
     if doc.data is None:
         doc = YamlDocument({}, {})
@@ -106,8 +108,14 @@ def parse_document(source: SourceFile, config: SiteConfig) -> Document:
 
     title = fields.string("title", required=True)
     moment = _date_field(fields, "date", config)
+    date_from_name = False
     if is_post and not fields.has("date"):
-        fields.problems.append(Problem("date: required for posts, but missing", source.path, 1))
+        moment, why_not = _date_from_name(source.relative, config)
+        date_from_name = moment is not None
+        if moment is None:
+            fields.problems.append(
+                Problem(f"date: required for posts, but missing{why_not}", source.path, 1)
+            )
     updated = _date_field(fields, "updated", config)
 
     default_slug = slug_from_filename(source.relative.rsplit("/", 1)[-1])
@@ -167,10 +175,42 @@ def parse_document(source: SourceFile, config: SiteConfig) -> Document:
         toc=toc,
         extra=extra,
         warnings=warnings,
+        date_from_name=date_from_name,
     )
     if fields.problems:
         raise SiteError(sorted(fields.problems, key=lambda p: p.line or 0))
     return document
+
+
+_NAME_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})-")
+
+
+def _date_from_name(relative: str, config: SiteConfig) -> tuple[datetime | None, str]:
+    """A Jekyll-style file name (`2026-11-15-name.md`, or a bundle's folder named so) dates a
+    post without `date:`; else why not, to add to the error."""
+    parts = relative.split("/")
+    name = parts[-2] if is_bundle(relative) and len(parts) > 1 else parts[-1]
+    match = _NAME_DATE.match(name)
+    if match is None:
+        return None, ""
+    try:
+        day = date(*(int(group) for group in match.groups()))
+    except ValueError:
+        return None, f" (the file name's {match.group(0)[:-1]} is not a date)"
+    return datetime.combine(day, time(), tzinfo=config.tz), ""
+
+
+def _no_front_matter(text: str) -> str:
+    first = text.lstrip("\ufeff").split("\n", 1)[0].strip()
+    hint = (
+        f"; add a line --- above `{first}` and another below the last setting"
+        if re.match(r"^[\w-]+:\s", first)
+        else ""
+    )
+    return (
+        "no front matter: the file must start with a line ---, then its settings "
+        f"(title:, and date: for a post), then another ---{hint}"
+    )
 
 
 def _check_extra_keys(

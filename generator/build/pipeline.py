@@ -74,6 +74,7 @@ class BuildResult:
     warnings: tuple[Problem, ...]
     seconds: float
     timings: dict[str, float] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()  # worth saying once, not warnings: printed by a full build
 
     def summary(self) -> str:
         held = []
@@ -89,6 +90,16 @@ class BuildResult:
             f"{len(self.warnings)} warning{'s' if len(self.warnings) != 1 else ''}, "
             f"in {self.seconds:.2f} s"
         )
+
+
+def _name_dated_note(sources: list[str]) -> tuple[str, ...]:
+    if not sources:
+        return ()
+    others = f" and {_count(len(sources) - 1, 'other post')}" if len(sources) > 1 else ""
+    return (
+        f"{sources[0]}{others}: no date: in the front matter; dated by the file name "
+        "(as Jekyll does), at midnight in the site's timezone",
+    )
 
 
 def _count(number: int, noun: str) -> str:
@@ -255,6 +266,7 @@ def build_site(
             every_document, source_hashes = parse_sources(cache, sources, config, options.jobs)
             del sources  # the texts live on in the documents; keep memory for what follows
             key_warnings = [warning for doc in every_document for warning in doc.warnings]
+            notes = _name_dated_note([doc.source for doc in every_document if doc.date_from_name])
             documents, drafts, future = select_published(every_document, options, now)
             valid_until = deadline(every_document, config, now)
             del every_document
@@ -330,4 +342,5 @@ def build_site(
         warnings=tuple(warnings),
         seconds=time.perf_counter() - started,
         timings=timer.timings,
+        notes=notes,
     )

@@ -80,6 +80,7 @@ class Document:
     toc: bool | None = None  # None: show the table of contents when it helps
     extra: Mapping[str, Any] = field(default_factory=dict)
     warnings: tuple[Problem, ...] = ()  # unknown front-matter keys, as `path:line: …`
+    date_from_name: bool = False  # no `date:`; dated by a Jekyll-style file name
 
 
 @dataclass(frozen=True)
