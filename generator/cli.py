@@ -90,11 +90,51 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_new(args: argparse.Namespace) -> int:
-    from generator.scaffold import create_site
+    """`salon new DIR` makes a site; `salon new post|page "Title"` adds to one. A bare
+    `post` or `page` with a title is always content; `./post` is a folder."""
+    from generator.scaffold import create_content, create_site
 
+    if args.directory in ("post", "page"):
+        if args.name is None:
+            raise SiteError.at(
+                f'salon new {args.directory} needs a title: salon new {args.directory} "Title" '
+                f"(for a new site in a folder named {args.directory}, write ./{args.directory})"
+            )
+        path = create_content(_site_dir(args), args.directory, args.name)
+        print(f"Created {path.relative_to(_site_dir(args)).as_posix()} (a draft)")
+        return 0
+    if args.name is not None:
+        raise SiteError.at(
+            f"salon new {args.directory}: one folder only; the site's title goes in --title"
+        )
     target = Path(args.directory)
     create_site(target, title=args.title)
     print(f"Created a new site in {target}/. Next: cd {target} && salon build")
+    return 0
+
+
+HELP_TOPICS = {
+    "config": ("configuration.md", "every setting of site.yaml"),
+    "front-matter": ("front-matter.md", "the keys at the top of a post or page"),
+    "cli": ("cli.md", "every command and option"),
+    "themes": ("themes.md", "templates, what they receive, overriding the default theme"),
+    "moderation": ("moderation.md", "moderating comments from the terminal and the browser"),
+    "deployment": ("deployment.md", "publishing: salon deploy, static hosts, the service"),
+    "importing": ("importing.md", "moving in from WordPress and Disqus"),
+}
+
+
+def cmd_help(args: argparse.Namespace) -> int:
+    """The documentation, shipped inside the package: it works wherever Salon is installed."""
+    docs = Path(__file__).parent / "docs"
+    if args.topic is None:
+        print("salon help TOPIC, where TOPIC is one of:")
+        for name, (_file, what) in HELP_TOPICS.items():
+            print(f"  {name:<13} {what}")
+        return 0
+    if args.topic not in HELP_TOPICS:
+        raise SiteError.at(f'no help topic "{args.topic}"; there are: {", ".join(HELP_TOPICS)}')
+    print((docs / HELP_TOPICS[args.topic][0]).read_text(encoding="utf-8"), end="")
     return 0
 
 
@@ -146,10 +186,23 @@ def build_parser(plugins: bool | str = True) -> argparse.ArgumentParser:
                        help="trust a link that worked this recently (default: 24)")  # fmt: skip
     check.set_defaults(func=cmd_check)
 
-    new = sub.add_parser("new", help="create a new site in DIR")
-    new.add_argument("directory", metavar="DIR")
-    new.add_argument("--title", default="My Essays")
+    new = sub.add_parser(
+        "new", help='create a new site in DIR, or a draft: salon new post|page "Title"'
+    )
+    new.add_argument("directory", metavar="DIR|post|page",
+                     help="a new folder for a site; or post or page, to add a draft")  # fmt: skip
+    new.add_argument("name", nargs="?", metavar="TITLE",
+                     help="with post or page: the title of the new draft")  # fmt: skip
+    new.add_argument("--title", default="My Essays", help="a new site's title")
+    new.add_argument("--site", default=".", metavar="DIR",
+                     help="with post or page: the site to add to (default: here)")  # fmt: skip
     new.set_defaults(func=cmd_new)
+
+    help_ = sub.add_parser("help", help="read the documentation: salon help config, …")
+    help_.add_argument("topic", nargs="?", metavar="TOPIC",
+                       help="config, front-matter, cli, themes, moderation, deployment, "
+                       "importing; none lists them")  # fmt: skip
+    help_.set_defaults(func=cmd_help)
 
     serve = sub.add_parser("serve", help="build, serve on 127.0.0.1 and rebuild on change")
     site_option(serve)

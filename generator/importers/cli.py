@@ -12,8 +12,9 @@ def cmd_wordpress(args: argparse.Namespace) -> int:
     from generator.importers.wordpress import import_wordpress
 
     report = import_wordpress(
-        Path(args.site).resolve(), Path(args.export), args.export, force=args.force
-    )
+        Path(args.site).resolve(), Path(args.export), args.export, force=args.force,
+        dry_run=args.dry_run,
+    )  # fmt: skip
     print(report.render(), end="")
     return 0
 
@@ -45,6 +46,9 @@ def register(sub: Any, site_option: Callable[[argparse.ArgumentParser], None]) -
     site_option(wordpress)
     wordpress.add_argument(
         "--force", action="store_true", help="overwrite files that exist and differ"
+    )
+    wordpress.add_argument(
+        "--dry-run", action="store_true", help="say what the import would do; write nothing"
     )
     wordpress.set_defaults(func=cmd_wordpress)
 
