@@ -37,9 +37,10 @@ def cmd_build(args: argparse.Namespace) -> int:
     result = build_site(
         _site_dir(args),
         BuildOptions(
-            drafts=args.drafts, future=args.future, jobs=args.jobs, progress=_progress_printer()
+            drafts=args.drafts, future=args.future, jobs=args.jobs, progress=_progress_printer(),
+            output=Path(args.output) if args.output else None, base_url=args.base_url,
         ),
-    )
+    )  # fmt: skip
     for note in result.notes:
         print(f"note: {note}", file=sys.stderr)
     for warning in result.warnings:
@@ -53,6 +54,17 @@ def cmd_build(args: argparse.Namespace) -> int:
         print(f"error: {count} warning{'s' if count != 1 else ''} and --strict: failing the build",
               file=sys.stderr)  # fmt: skip
         return 1
+    return 0
+
+
+def cmd_clean(args: argparse.Namespace) -> int:
+    from generator.build.writer import clean_site
+    from generator.core.config import load_config
+
+    config = load_config(_site_dir(args))
+    removed = clean_site(config.output_dir, config.private_dir)
+    print(f"Removed output/ ({removed} file{'s' if removed != 1 else ''}) and the build cache; "
+          "the comment store and its keys are kept.")  # fmt: skip
     return 0
 
 
@@ -164,10 +176,22 @@ def build_parser(plugins: bool | str = True) -> argparse.ArgumentParser:
     build.add_argument("--future", action="store_true", help="include posts dated in the future")
     build.add_argument("--jobs", type=int, default=None, help="worker processes (default: cores)")
     build.add_argument("--timings", action="store_true", help="print the time of each step")
+    build.add_argument("--output", metavar="DIR",
+                       help="write the site into DIR instead of output/ (a new or empty folder, "
+                       "or one an earlier --output build wrote)")  # fmt: skip
+    build.add_argument("--base-url", metavar="URL",
+                       help="build for another address than site.yaml's base_url, for a "
+                       "preview on another host")  # fmt: skip
     build.add_argument("--strict", action="store_true",
                        help="exit with status 1 when there are warnings (broken links, unknown "
                        "front-matter keys), for CI")  # fmt: skip
     build.set_defaults(func=cmd_build)
+
+    clean = sub.add_parser(
+        "clean", help="remove output/ and the build cache (never the comment store)"
+    )
+    site_option(clean)
+    clean.set_defaults(func=cmd_clean)
 
     check = sub.add_parser(
         "check", help="build, then report broken links and other warnings (exit 1 if any)"

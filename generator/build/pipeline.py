@@ -44,7 +44,7 @@ from generator.build.writer import (
 )
 from generator.contract.feed import parse_feed
 from generator.contract.posts_manifest import PostInfo, SiteLook, serialise_manifest
-from generator.core.config import SiteConfig, load_config
+from generator.core.config import SiteConfig, load_config, with_overrides
 from generator.core.errors import Problem, SiteError
 from generator.core.models import Document, Kind
 from generator.core.themes import make_environment, theme_chain, with_theme_keys
@@ -62,6 +62,8 @@ class BuildOptions:
     now: datetime | None = None  # fixed in tests; the real time otherwise
     jobs: int | None = None  # worker processes for rendering; None: one per core
     progress: Callable[[str, int, int], None] | None = None  # (stage, done, total)
+    output: Path | None = None  # another folder than output/ (`--output`, `serve --drafts`)
+    base_url: str | None = None  # another base_url than site.yaml's (`--base-url`)
 
 
 @dataclass(frozen=True)
@@ -218,7 +220,7 @@ def build_site(
     timer = Timer()
 
     with timer.step("config"):
-        config = load_config(root)
+        config = with_overrides(load_config(root), options.output, options.base_url)
         themes = theme_chain(config)
         config = with_theme_keys(config, themes)
     with timer.step("inputs"):
@@ -227,7 +229,7 @@ def build_site(
         settings = repr((options.drafts, options.future))
         theme_dirs = [theme.path for theme in themes]
         digest = inputs_digest(config, sources, feed_text, settings, theme_dirs)
-        manifest = Manifest(config.private_dir / "output.json")
+        manifest = Manifest(config.state_dir / "output.json")
         last = load_last_build(config)
         # `salon serve` needs the site in memory once, to preview edits: no shortcut then.
         wants_memory = memory is not None and memory.renderer is None
@@ -303,7 +305,7 @@ def build_site(
         jobs = plan_site(config, bases, model, files)
         install_filters(env, config, comment_html)
         renderer = PageRenderer(config, env, site, comment_html)
-        staging = Staging(config.private_dir / "staging", config.output_dir, manifest)
+        staging = Staging(config.state_dir / "staging", config.output_dir, manifest)
         outputs = execute(
             jobs, renderer, manifest, staging, worker_count(options.jobs), options.progress
         )
@@ -312,9 +314,10 @@ def build_site(
         report = write_outputs(config.output_dir, outputs, manifest, staging)
         open_keys = {entry.key for entry in model.posts if entry.comments_open}
         nav = tuple((item.title, item.url) for item in site.nav)
-        write_private(config.private_dir / "posts.json", serialise_manifest(
-            [PostInfo(doc.key, doc.title, doc.url, doc.key in open_keys) for doc in posts],
-            SiteLook(nav, site.css_url, site.js_url)))  # fmt: skip
+        if not config.variant:  # the comment service serves the site's own build
+            write_private(config.private_dir / "posts.json", serialise_manifest(
+                [PostInfo(doc.key, doc.title, doc.url, doc.key in open_keys) for doc in posts],
+                SiteLook(nav, site.css_url, site.js_url)))  # fmt: skip
     with timer.step("links"):  # against what is now in output/
         warnings.extend(check_links(config, (
             PageLinks(doc.source, doc.url, doc.body_line, rendered.light[doc.source].links)
