@@ -68,6 +68,26 @@ def cmd_clean(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_deploy(args: argparse.Namespace) -> int:
+    from generator.core.config import load_config
+    from generator.deploy import deploy
+
+    changes, target = deploy(load_config(_site_dir(args)), args.dry_run, args.max_delete)
+    sent, deleted = len(changes.sent), len(changes.deleted)
+    files = f"file{'s' if sent != 1 else ''}"
+    if args.dry_run:
+        for path in changes.sent:
+            print(f"  send    {path}")
+        for path in changes.deleted:
+            print(f"  delete  {path}")
+        print(f"Dry run, nothing sent: {sent} {files} to send, {deleted} to delete, "
+              f"{changes.unchanged} unchanged on {target}")  # fmt: skip
+    else:
+        print(f"Deployed output/ to {target}: {sent} {files} sent, {deleted} deleted, "
+              f"{changes.unchanged} unchanged")  # fmt: skip
+    return 0
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     """Build (the build checks internal links and front matter), then, when asked, every
     link to another site."""
@@ -192,6 +212,17 @@ def build_parser(plugins: bool | str = True) -> argparse.ArgumentParser:
     )
     site_option(clean)
     clean.set_defaults(func=cmd_clean)
+
+    deploy = sub.add_parser(
+        "deploy", help="send output/ to deploy.target (site.yaml) with rsync, only what changed"
+    )
+    site_option(deploy)
+    deploy.add_argument("--dry-run", action="store_true",
+                        help="list what would be sent and deleted; send nothing")  # fmt: skip
+    deploy.add_argument("--max-delete", type=int, default=None, metavar="PERCENT",
+                        help="allow deleting up to this share of the target's files this time "
+                        "(default: deploy.max_delete, 25)")  # fmt: skip
+    deploy.set_defaults(func=cmd_deploy)
 
     check = sub.add_parser(
         "check", help="build, then report broken links and other warnings (exit 1 if any)"

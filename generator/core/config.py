@@ -63,6 +63,14 @@ class CommentsConfig:
 
 
 @dataclass(frozen=True)
+class DeployConfig:
+    """Where `salon deploy` sends output/ with rsync."""
+
+    target: str = ""  # a folder, or host:folder / user@host:folder over ssh
+    max_delete: int = 25  # percent of the target's files one deploy may delete
+
+
+@dataclass(frozen=True)
 class SiteConfig:
     root: Path
     title: str
@@ -78,6 +86,7 @@ class SiteConfig:
     taxonomies: tuple[str, ...] = TAXONOMIES
     comments: CommentsConfig = field(default_factory=CommentsConfig)
     params: dict[str, Any] = field(default_factory=dict)
+    deploy: DeployConfig = field(default_factory=DeployConfig)
     # Front-matter keys of the site's own (and, added at build time, its themes'): no warning.
     front_matter_keys: tuple[str, ...] = ()
     # `build --output DIR`, `serve --drafts`: another folder than output/, with its own
@@ -134,7 +143,7 @@ class SiteConfig:
 TOP_KEYS = (
     "title", "description", "base_url", "language", "timezone", "author", "permalink",
     "posts_per_page", "theme", "feeds", "taxonomies", "comments", "params",
-    "front_matter_keys",
+    "front_matter_keys", "deploy",
 )  # fmt: skip
 
 
@@ -219,6 +228,14 @@ def parse_config(text: str, path: str, root: Path) -> SiteConfig:
     posts_per_page = top.integer("posts_per_page", 10, minimum=1)
     theme = top.string("theme", "default")
     front_matter_keys = top.string_list("front_matter_keys")
+    deploy_fields = top.section("deploy")
+    deploy_fields.check_unknown(("target", "max_delete"))
+    deploy = DeployConfig(
+        target=deploy_fields.string("target"),
+        max_delete=deploy_fields.integer("max_delete", 25, minimum=0),
+    )
+    if deploy.max_delete > 100:
+        deploy_fields.expected("max_delete", "a percentage from 0 to 100", deploy.max_delete)
     if top.problems:
         raise SiteError(sorted(top.problems, key=lambda p: p.line or 0))
     return SiteConfig(
@@ -237,6 +254,7 @@ def parse_config(text: str, path: str, root: Path) -> SiteConfig:
         comments=comments,
         params=dict(params or {}),
         front_matter_keys=front_matter_keys,
+        deploy=deploy,
     )
 
 
