@@ -155,8 +155,13 @@ def render(text: str, summary: str = "") -> Rendered:
         for i, token in enumerate(tokens)
         if token.type == "heading_open" and token.level == 0
     )
+    # Nothing more to read when the excerpt is the whole body (a short note of one paragraph).
+    if more is not None:
+        has_more = more + 1 < len(tokens)
+    else:
+        has_more = bool(summary) or len(tokens) != len(excerpt_tokens)
     return Rendered(html=html, excerpt_html=excerpt, toc=toc, words=_count_words(tokens),
-                    links=collect_links(tokens))  # fmt: skip
+                    links=collect_links(tokens), has_more=has_more)  # fmt: skip
 
 
 def pygments_css() -> str:

@@ -295,7 +295,7 @@ def build_site(
     with timer.step("templates"):
         model = assemble(documents, rendered, rendered.light, threads, config, now, source_hashes)
         assets = read_theme_assets(themes)
-        site = make_site_view(config, model, assets.css_url, assets.js_url)
+        site = make_site_view(config, model, assets.css_url, assets.js_url, assets.favicon_url)
         bases = key_bases(config, themes, fingerprint_of(site))
         files = [
             *assets.files,

@@ -7,7 +7,9 @@ from generator.contract.theme_page import SiteView
 from generator.core.config import SiteConfig
 
 
-def make_site_view(config: SiteConfig, model: SiteModel, css_url: str, js_url: str) -> SiteView:
+def make_site_view(
+    config: SiteConfig, model: SiteModel, css_url: str, js_url: str, favicon_url: str = ""
+) -> SiteView:
     return SiteView(
         title=config.title,
         description=config.description,
@@ -24,4 +26,5 @@ def make_site_view(config: SiteConfig, model: SiteModel, css_url: str, js_url: s
         nav=tuple(p for p in model.pages if not p.extra.get("hide_from_nav")),
         css_url=css_url,
         js_url=js_url,
+        favicon_url=config.favicon or favicon_url,
     )

@@ -70,6 +70,7 @@ class SiteView:
     nav: tuple[NavLink, ...]
     css_url: str
     js_url: str
+    favicon_url: str = ""  # site.yaml's `favicon`, else the theme's; "" for none
 
 
 @dataclass(frozen=True)

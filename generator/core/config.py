@@ -18,6 +18,8 @@ CONFIG_FILE = "site.yaml"
 PERMALINK_FIELDS = ("year", "month", "day", "slug", "category")
 TAXONOMIES = ("tags", "categories")
 LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
+# Where `salon serve --drafts` (or --future) builds: never output/, which a deploy sends.
+PREVIEW_OUTPUT = ".salon/preview"
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,7 @@ class SiteConfig:
     comments: CommentsConfig = field(default_factory=CommentsConfig)
     params: dict[str, Any] = field(default_factory=dict)
     deploy: DeployConfig = field(default_factory=DeployConfig)
+    favicon: str = ""  # a path in the site (/images/icon.png); "" for the theme's
     # Front-matter keys of the site's own (and, added at build time, its themes'): no warning.
     front_matter_keys: tuple[str, ...] = ()
     # `build --output DIR`, `serve --drafts`: another folder than output/, with its own
@@ -143,7 +146,7 @@ class SiteConfig:
 TOP_KEYS = (
     "title", "description", "base_url", "language", "timezone", "author", "permalink",
     "posts_per_page", "theme", "feeds", "taxonomies", "comments", "params",
-    "front_matter_keys", "deploy",
+    "front_matter_keys", "deploy", "favicon",
 )  # fmt: skip
 
 
@@ -228,6 +231,9 @@ def parse_config(text: str, path: str, root: Path) -> SiteConfig:
     posts_per_page = top.integer("posts_per_page", 10, minimum=1)
     theme = top.string("theme", "default")
     front_matter_keys = top.string_list("front_matter_keys")
+    favicon = top.string("favicon")
+    if favicon and not (favicon.startswith("/") and not favicon.startswith("//")):
+        top.expected("favicon", "a path in the site such as /images/icon.png", favicon)
     deploy_fields = top.section("deploy")
     deploy_fields.check_unknown(("target", "max_delete"))
     deploy = DeployConfig(
@@ -255,6 +261,7 @@ def parse_config(text: str, path: str, root: Path) -> SiteConfig:
         params=dict(params or {}),
         front_matter_keys=front_matter_keys,
         deploy=deploy,
+        favicon=favicon,
     )
 
 
@@ -323,7 +330,7 @@ def with_overrides(
                 "--output: the site itself is in this folder; choose another", str(output)
             )
         for inner in ("content", "themes", "templates", ".salon"):
-            if output.is_relative_to(root / inner):
+            if output.is_relative_to(root / inner) and output != root / PREVIEW_OUTPUT:
                 raise SiteError.at(
                     f"--output: inside the site's {inner}/; choose another folder", str(output)
                 )

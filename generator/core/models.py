@@ -48,6 +48,7 @@ class Rendered:
     words: int
     # Every link and image of the body: (URL as written, line from the body's start, image?).
     links: tuple[tuple[str, int, bool], ...] = ()
+    has_more: bool = True  # the body holds more than its excerpt ("Continue reading")
 
     @property
     def reading_minutes(self) -> int:
