@@ -262,13 +262,13 @@ def build_parser(plugins: bool | str = True) -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="build, serve on 127.0.0.1 and rebuild on change")
     site_option(serve)
     serve.add_argument("--host", default="127.0.0.1",
-                       help="the address to listen on (default: 127.0.0.1, this machine only)")  # fmt: skip
+                       help="the address to listen on (default: 127.0.0.1)")  # fmt: skip
     serve.add_argument("--port", type=int, default=8000,
                        help="the port (default: 8000; 0 picks a free one)")  # fmt: skip
     serve.add_argument("--drafts", action="store_true",
-                       help="include drafts, marked on their pages (built in .salon/preview/)")  # fmt: skip
+                       help="include drafts, marked (built in .salon/preview/)")  # fmt: skip
     serve.add_argument("--future", action="store_true",
-                       help="include posts dated in the future (built in .salon/preview/)")  # fmt: skip
+                       help="include future posts (built in .salon/preview/)")  # fmt: skip
     serve.set_defaults(func=cmd_serve)
 
     if plugins:
