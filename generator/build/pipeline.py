@@ -1,6 +1,6 @@
 """The build pipeline, written once, as a short list of named and timed steps:
 
-config → inputs → content → comments (while Markdown renders) → templates → write.
+config → inputs → content → comments (while Markdown renders) → templates → write → links.
 
 The modules of the later steps (Markdown, Jinja rendering, Pygments, the cache) are
 imported only once the inputs step has found work to do: a build that finds nothing
