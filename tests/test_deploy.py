@@ -82,9 +82,13 @@ def test_the_deletion_guard_and_its_override(
     capsys.readouterr()
     status, _out, err = deploy(site, capsys)
     assert status == 1
+    gone = sorted(set(before) - set(tree(site / "output")))
+    share = round(100 * len(gone) / len(before))
+    assert len(gone) == 2 and share > 5  # the two essays' pages
     assert err == (
-        f"error: would delete 2 of the 16 files on {live} (12%, more than deploy.max_delete 5%); "
-        "check the target, then run again with --max-delete PERCENT to allow it\n"
+        f"error: would delete 2 of the {len(before)} files on {live} ({share}%, more than "
+        "deploy.max_delete 5%); check the target, then run again with --max-delete PERCENT to "
+        "allow it\n"
     )
     assert tree(live) == before
     assert deploy(site, capsys, "--max-delete", "100")[0] == 0
