@@ -3,6 +3,7 @@ errors shown in the page, recovery, and the comment service mounted on the same 
 
 from __future__ import annotations
 
+import json
 import socket
 import subprocess
 import sys
@@ -236,6 +237,9 @@ def test_serve_drafts_marks_them_and_never_writes_them_to_output(tmp_path: Path)
     assert sorted(p.relative_to(site / "output") for p in (site / "output").rglob("*")) == published
     assert not (site / "output/2024/01/unfinished").exists()
     assert (site / ".salon/preview/2024/01/unfinished/index.html").is_file()
+    # The comment service beside the preview knows the published posts, and no draft.
+    posts = json.loads((site / ".salon/posts.json").read_text())["posts"]
+    assert "unfinished" not in posts and "the-alliance" in posts
     done = subprocess.run(
         [sys.executable, "-m", "generator", "build", "--site", str(site)], capture_output=True,
         text=True, check=False,

@@ -44,7 +44,7 @@ from generator.build.writer import (
 )
 from generator.contract.feed import parse_feed
 from generator.contract.posts_manifest import PostInfo, SiteLook, serialise_manifest
-from generator.core.config import SiteConfig, load_config, with_overrides
+from generator.core.config import PREVIEW_OUTPUT, SiteConfig, load_config, with_overrides
 from generator.core.errors import Problem, SiteError
 from generator.core.models import Document, Kind
 from generator.core.themes import make_environment, theme_chain, with_theme_keys
@@ -314,9 +314,12 @@ def build_site(
         report = write_outputs(config.output_dir, outputs, manifest, staging)
         open_keys = {entry.key for entry in model.posts if entry.comments_open}
         nav = tuple((item.title, item.url) for item in site.nav)
-        if not config.variant:  # the comment service serves the site's own build
+        # The comment service serves the site's own build; `serve --drafts` tells it of
+        # the published posts only (a draft takes no comments, even in a preview).
+        if not config.variant or config.output_dir == config.root / PREVIEW_OUTPUT:
+            public = [doc for doc in posts if not doc.draft and not (doc.date and doc.date > now)]
             write_private(config.private_dir / "posts.json", serialise_manifest(
-                [PostInfo(doc.key, doc.title, doc.url, doc.key in open_keys) for doc in posts],
+                [PostInfo(doc.key, doc.title, doc.url, doc.key in open_keys) for doc in public],
                 SiteLook(nav, site.css_url, site.js_url)))  # fmt: skip
     with timer.step("links"):  # against what is now in output/
         warnings.extend(check_links(config, (
