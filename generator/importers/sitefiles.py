@@ -76,14 +76,19 @@ def check_document(path: str, text: str, config: SiteConfig) -> Document:
     return parse_document(source_for(path, text), config)
 
 
-def existing_documents(config: SiteConfig) -> dict[str, Document]:
-    """Documents already in the site, by path; files that do not parse are left out."""
+def existing_documents(
+    config: SiteConfig, leave_out: Set[str] = frozenset()
+) -> dict[str, Document]:
+    """Documents already in the site, by path; files that do not parse are left out, and so
+    are those in ``leave_out`` (placeholders an import may take the place of)."""
     documents: dict[str, Document] = {}
     try:
         sources = list(iter_sources(config))
     except SiteError:
         return documents
     for source in sources:
+        if source.path in leave_out:
+            continue
         try:
             documents[source.path] = parse_document(source, config)
         except SiteError:

@@ -381,14 +381,10 @@ def plan_wordpress(
 
 
 def apply_plan(
-    config: SiteConfig,
-    plan: ImportPlan,
-    force: bool,
-    placeholders: Set[str] = frozenset(),
+    config: SiteConfig, plan: ImportPlan, force: bool, placeholders: Set[str] = frozenset(),
     dry_run: bool = False,
-) -> ImportReport:
-    """Write the planned files and store the planned comments (with ``dry_run``, only say
-    what would be done)."""
+) -> ImportReport:  # fmt: skip
+    """Write the planned files and store the planned comments (``dry_run``: only report)."""
     if plan.comments:
         require_local_feed(config)  # before any file is written
     plan.report.dry_run = dry_run
@@ -410,8 +406,5 @@ def import_wordpress(
     config = load_config(root)
     export = parse_wxr(read_export(export_path, shown), shown)
     placeholders = untouched_scaffold(root)
-    existing = {
-        path: doc for path, doc in existing_documents(config).items() if path not in placeholders
-    }
-    plan = plan_wordpress(export, config, existing, shown)
+    plan = plan_wordpress(export, config, existing_documents(config, placeholders), shown)
     return apply_plan(config, plan, force, placeholders, dry_run)
