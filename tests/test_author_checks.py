@@ -219,3 +219,18 @@ def test_an_impossible_date_in_the_file_name_says_why(
         "error: content/posts/2024-13-45-odd.md:1: date: required for posts, but missing "
         "(the file name's 2024-13-45 is not a date)\n"
     )
+
+
+def test_a_link_to_a_draft_says_it_is_not_published(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    site = make_site(
+        tmp_path,
+        {"walk.md": post("See [soon](/2025/01/soon/).\n"),
+         "soon.md": post("Later.\n", "draft: true\n").replace("A walk", "Soon")},
+    )  # fmt: skip
+    assert build(site, capsys)[2] == (
+        "warning: content/posts/walk.md:5: broken link /2025/01/soon/: it is "
+        "content/posts/soon.md, a draft or a scheduled post, not published yet\n"
+    )
+    assert build(site, capsys, "--drafts")[2] == ""

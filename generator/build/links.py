@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from html import unescape
 from typing import Any
@@ -77,9 +77,14 @@ def is_external(href: str) -> bool:
     return bool(parts.scheme or parts.netloc)
 
 
-def check_links(config: SiteConfig, pages: Iterable[PageLinks]) -> list[Problem]:
-    """A warning for each internal link, image or fragment that leads nowhere in output/."""
-    checker = _Checker(config)
+def check_links(
+    config: SiteConfig, pages: Iterable[PageLinks], held: Mapping[str, str] | None = None
+) -> list[Problem]:
+    """A warning for each internal link, image or fragment that leads nowhere in output/.
+
+    ``held``: the URLs of drafts and scheduled posts left out of this build, by source, so
+    that a link to one says why it leads nowhere."""
+    checker = _Checker(config, held or {})
     problems: list[Problem] = []
     for page in pages:
         for href, line, image in page.links:
@@ -92,7 +97,8 @@ def check_links(config: SiteConfig, pages: Iterable[PageLinks]) -> list[Problem]
 
 
 class _Checker:
-    def __init__(self, config: SiteConfig) -> None:
+    def __init__(self, config: SiteConfig, held: Mapping[str, str]) -> None:
+        self.held = held
         self.out = config.output_dir
         self.base = config.base_path
         # Served by the comment service beside the site, not files of it.
@@ -125,6 +131,9 @@ class _Checker:
             return None
         target = self._file(path)
         if target is None:
+            source = self.held.get(path if path.endswith("/") else path + "/")
+            if source is not None:
+                return f"it is {source}, a draft or a scheduled post, not published yet"
             return "no such page or file in output/"
         if parts.fragment and target.endswith(".html"):
             fragment = unquote(parts.fragment)

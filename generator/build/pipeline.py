@@ -270,6 +270,8 @@ def build_site(
             key_warnings = [warning for doc in every_document for warning in doc.warnings]
             notes = _name_dated_note([doc.source for doc in every_document if doc.date_from_name])
             documents, drafts, future = select_published(every_document, options, now)
+            shown = {doc.source for doc in documents}
+            held = {doc.url: doc.source for doc in every_document if doc.source not in shown}
             valid_until = deadline(every_document, config, now)
             del every_document
             check_unique_urls(documents)
@@ -324,7 +326,7 @@ def build_site(
     with timer.step("links"):  # against what is now in output/
         warnings.extend(check_links(config, (
             PageLinks(doc.source, doc.url, doc.body_line, rendered.light[doc.source].links)
-            for doc in documents)))  # fmt: skip
+            for doc in documents), held))  # fmt: skip
         record = LastBuild(
             digest=digest,
             valid_until=valid_until,
