@@ -47,9 +47,10 @@ from generator.contract.posts_manifest import PostInfo, SiteLook, serialise_mani
 from generator.core.config import PREVIEW_OUTPUT, SiteConfig, load_config, with_overrides
 from generator.core.errors import Problem, SiteError
 from generator.core.models import Document, Kind
-from generator.core.themes import make_environment, theme_chain, with_theme_keys
+from generator.core.themes import make_environment, reserved_ids, theme_chain, with_theme_keys
 
 if TYPE_CHECKING:
+    from generator.build.anchors import ReservedIds
     from generator.build.execute import PageRenderer
     from generator.build.plan import Planner
     from generator.build.site import SiteModel
@@ -208,6 +209,7 @@ class BuildMemory:
     planner: Planner | None = None
     model: SiteModel | None = None
     rendered_at: datetime | None = None
+    reserved_ids: ReservedIds | None = None  # the theme's, which headings give way to
 
 
 def build_site(
@@ -246,6 +248,7 @@ def build_site(
                 timings=timer.timings,
             )
         forget_last_build(config)  # until this build succeeds
+    from generator.build.anchors import ReservedIds
     from generator.build.cache import BuildCache
     from generator.build.comments_stage import render_comments
     from generator.build.content_stage import parse_sources
@@ -276,7 +279,8 @@ def build_site(
             del every_document
             check_unique_urls(documents)
         # Markdown renders in worker processes while this process does the comments.
-        with start_markdown(cache, documents, options.jobs) as pending:
+        reserved = ReservedIds.from_names(reserved_ids(themes))
+        with start_markdown(cache, documents, options.jobs, reserved) as pending:
             with timer.step("comments"):
                 feed = parse_feed(feed_text, config.comments.feed) if feed_text is not None else ()
                 del feed_text  # tens of megabytes for a big archive, parsed now
@@ -340,6 +344,7 @@ def build_site(
     if memory is not None:
         memory.renderer, memory.planner, memory.model = renderer, Planner(config, bases), model
         memory.rendered_at = now
+        memory.reserved_ids = reserved
 
     return BuildResult(
         report=report,

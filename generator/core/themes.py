@@ -30,6 +30,9 @@ class Theme:
     name: str
     path: Path
     front_matter_keys: tuple[str, ...] = ()  # theme.yaml's: keys its templates read
+    # Ids its pages carry (theme.yaml `reserved_ids`; `comment-*` is a family): headings
+    # of essays give way to them.
+    reserved_ids: tuple[str, ...] = ()
 
     @property
     def templates(self) -> Path:
@@ -97,20 +100,21 @@ def theme_chain(config: SiteConfig) -> tuple[Theme, ...]:
         if where == "site.yaml":
             line = _config_line(config.root, "theme")
         theme = find_theme(name, config.root, where, line)
-        chain.append(theme)
         name = None
         meta_path = theme.path / "theme.yaml"
-        if meta_path.is_file():
+        if not meta_path.is_file():
+            chain.append(theme)
+        else:
             where = _shown(str(meta_path), config.root) or str(meta_path)
             doc = parse_yaml(decode_utf8(meta_path.read_bytes(), where), where)
             meta = doc.data if isinstance(doc.data, dict) else {}
-            parent = meta.get("extends")
-            line = doc.line("extends", default=1)
-            if parent is not None and not isinstance(parent, str):
+            ids = meta.get("reserved_ids", [])
+            if not isinstance(ids, list) or not all(isinstance(i, str) and i for i in ids):
                 raise SiteError.at(
-                    f"extends: expected the name of a theme, got {describe(parent)}", where, line
+                    f"reserved_ids: expected a list of ids, got {describe(ids)}",
+                    where,
+                    doc.line("reserved_ids", default=1),
                 )
-            name = parent
             declared = meta.get("front_matter_keys", [])
             if not isinstance(declared, list) or not all(isinstance(k, str) for k in declared):
                 raise SiteError.at(
@@ -118,7 +122,15 @@ def theme_chain(config: SiteConfig) -> tuple[Theme, ...]:
                     where,
                     doc.line("front_matter_keys", default=1),
                 )
-            chain[-1] = replace(theme, front_matter_keys=tuple(declared))
+            chain.append(replace(theme, reserved_ids=tuple(ids),
+                                 front_matter_keys=tuple(declared)))  # fmt: skip
+            parent = meta.get("extends")
+            line = doc.line("extends", default=1)
+            if parent is not None and not isinstance(parent, str):
+                raise SiteError.at(
+                    f"extends: expected the name of a theme, got {describe(parent)}", where, line
+                )
+            name = parent
     return tuple(chain)
 
 
@@ -128,6 +140,11 @@ def with_theme_keys(config: SiteConfig, themes: tuple[Theme, ...]) -> SiteConfig
     if not declared:
         return config
     return replace(config, front_matter_keys=(*config.front_matter_keys, *declared))
+
+
+def reserved_ids(themes: tuple[Theme, ...]) -> tuple[str, ...]:
+    """Every id the theme chain reserves, sorted (it goes into render and cache keys)."""
+    return tuple(sorted({name for theme in themes for name in theme.reserved_ids}))
 
 
 def template_dirs(config: SiteConfig, themes: tuple[Theme, ...]) -> list[Path]:
