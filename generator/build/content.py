@@ -29,6 +29,9 @@ KNOWN_KEYS = (
     "title", "date", "updated", "slug", "id", "tags", "category", "categories", "summary",
     "description", "draft", "author", "comments", "aliases", "template", "toc", "extra",
 )  # fmt: skip
+# Keys Salon itself writes but the build does not read yet (the WordPress import's featured
+# image): never a warning, kept for templates in entry.extra.
+QUIET_KEYS = ("image", "image_alt")
 _FENCE = re.compile(r"^---[ \t]*$")
 
 
@@ -223,7 +226,7 @@ def _check_extra_keys(
     warnings: list[Problem] = []
     for key in extra:
         name = str(key)
-        if key == "extra" or name in declared:
+        if key == "extra" or name in declared or name in QUIET_KEYS:
             continue
         close = near_miss(name, KNOWN_KEYS)
         if close is not None:
