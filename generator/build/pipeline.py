@@ -322,8 +322,13 @@ def build_site(
         nav = tuple((item.title, item.url) for item in site.nav)
         # The comment service serves the site's own build; `serve --drafts` tells it of
         # the published posts only (a draft takes no comments, even in a preview).
-        if not config.variant or config.output_dir == config.root / PREVIEW_OUTPUT:
-            public = [doc for doc in posts if not doc.draft and not (doc.date and doc.date > now)]
+        preview = config.variant != ""
+        if not preview or config.output_dir == config.root / PREVIEW_OUTPUT:
+            public = [
+                doc
+                for doc in posts
+                if not preview or not (doc.draft or (doc.date and doc.date > now))
+            ]
             write_private(config.private_dir / "posts.json", serialise_manifest(
                 [PostInfo(doc.key, doc.title, doc.url, doc.key in open_keys) for doc in public],
                 SiteLook(nav, site.css_url, site.js_url)))  # fmt: skip
