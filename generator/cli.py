@@ -58,21 +58,26 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_clean(args: argparse.Namespace) -> int:
+    from generator.build.sitelock import build_lock
     from generator.build.writer import clean_site
     from generator.core.config import load_config
 
     config = load_config(_site_dir(args))
-    removed = clean_site(config.output_dir, config.private_dir)
+    with build_lock(config.private_dir):  # never while a build is writing
+        removed = clean_site(config.output_dir, config.private_dir)
     print(f"Removed output/ ({removed} file{'s' if removed != 1 else ''}) and the build cache; "
           "the comment store and its keys are kept.")  # fmt: skip
     return 0
 
 
 def cmd_deploy(args: argparse.Namespace) -> int:
+    from generator.build.sitelock import build_lock
     from generator.core.config import load_config
     from generator.deploy import deploy
 
-    changes, target = deploy(load_config(_site_dir(args)), args.dry_run, args.max_delete)
+    config = load_config(_site_dir(args))
+    with build_lock(config.private_dir):  # output/ stays as it is while it is sent
+        changes, target = deploy(config, args.dry_run, args.max_delete)
     sent, deleted = len(changes.sent), len(changes.deleted)
     files = f"file{'s' if sent != 1 else ''}"
     if args.dry_run:

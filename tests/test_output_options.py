@@ -85,7 +85,7 @@ def test_clean_removes_builds_but_never_the_store_or_hidden_entries(
     )
     assert sorted(files(site / "output")) == [".git/HEAD"]
     assert sorted(p.name for p in (site / ".salon").iterdir()) == [
-        "comments.sqlite3", "posts.json", "secret.key",
+        "build.lock", "comments.sqlite3", "posts.json", "secret.key",
     ]  # fmt: skip
     assert main(["build", "--site", str(site)]) == 0  # and a build starts afresh
     assert "0 unchanged" in capsys.readouterr().out
