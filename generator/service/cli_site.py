@@ -54,9 +54,13 @@ def resolve_ids(store: CommentStore, given: Sequence[str]) -> list[str]:
     resolved: list[str] = []
     every: list[str] | None = None
     for wanted in unique([value.strip().lower() for value in given]):
-        if store.find(wanted) is not None:
+        try:
+            store.get(wanted)
             resolved.append(wanted)
             continue
+        except CommentError as exc:
+            if str(exc) != f"no comment with id {wanted}":
+                raise  # there, but damaged: the store's own message says how
         if len(wanted) < MIN_PREFIX:
             raise CommentError(
                 f"no comment with id {wanted} (give at least {MIN_PREFIX} characters of an id)"
