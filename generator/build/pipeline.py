@@ -1,6 +1,6 @@
 """The build pipeline, written once, as a short list of named and timed steps:
 
-config → inputs → content → comments (while Markdown renders) → templates → write.
+config → inputs → content → comments (while Markdown renders) → templates → write → links.
 
 The modules of the later steps (Markdown, Jinja rendering, Pygments, the cache) are
 imported only once the inputs step has found work to do: a build that finds nothing
@@ -46,10 +46,10 @@ from generator.build.writer import (
 )
 from generator.contract.feed import parse_feed
 from generator.contract.posts_manifest import SiteLook, serialise_manifest
-from generator.core.config import SiteConfig, load_config
+from generator.core.config import PREVIEW_OUTPUT, SiteConfig, load_config, with_overrides
 from generator.core.errors import Problem, SiteError
 from generator.core.models import Document, Kind
-from generator.core.themes import make_environment, reserved_ids, theme_chain
+from generator.core.themes import make_environment, reserved_ids, theme_chain, with_theme_keys
 
 if TYPE_CHECKING:
     from generator.build.anchors import ReservedIds
@@ -65,6 +65,8 @@ class BuildOptions:
     now: datetime | None = None  # fixed in tests; the real time otherwise
     jobs: int | None = None  # worker processes for rendering; None: one per core
     progress: Callable[[str, int, int], None] | None = None  # (stage, done, total)
+    output: Path | None = None  # another folder than output/ (`--output`, `serve --drafts`)
+    base_url: str | None = None  # another base_url than site.yaml's (`--base-url`)
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,7 @@ class BuildResult:
     warnings: tuple[Problem, ...]
     seconds: float
     timings: dict[str, float] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()  # worth saying once, not warnings: printed by a full build
 
     def summary(self) -> str:
         held = []
@@ -92,6 +95,16 @@ class BuildResult:
             f"{len(self.warnings)} warning{'s' if len(self.warnings) != 1 else ''}, "
             f"in {self.seconds:.2f} s"
         )
+
+
+def _name_dated_note(sources: list[str]) -> tuple[str, ...]:
+    if not sources:
+        return ()
+    others = f" and {_count(len(sources) - 1, 'other post')}" if len(sources) > 1 else ""
+    return (
+        f"{sources[0]}{others}: no date: in the front matter; dated by the file name "
+        "(as Jekyll does), at midnight in the site's timezone",
+    )
 
 
 def _count(number: int, noun: str) -> str:
@@ -246,15 +259,16 @@ def _build(root: Path, options: BuildOptions | None, memory: BuildMemory | None)
     timer = Timer()
 
     with timer.step("config"):
-        config = load_config(root)
+        config = with_overrides(load_config(root), options.output, options.base_url)
         themes = theme_chain(config)
+        config = with_theme_keys(config, themes)
     with timer.step("inputs"):
         sources = list(iter_sources(config))
         feed_text = read_feed_text(config)
         settings = repr((options.drafts, options.future))
         theme_dirs = [theme.path for theme in themes]
         digest = inputs_digest(config, sources, feed_text, settings, theme_dirs)
-        manifest = Manifest(config.private_dir / "output.json")
+        manifest = Manifest(config.state_dir / "output.json")
         last = load_last_build(config)
         # `salon serve` needs the site in memory once, to preview edits: no shortcut then.
         wants_memory = memory is not None and memory.renderer is None
@@ -277,6 +291,7 @@ def _build(root: Path, options: BuildOptions | None, memory: BuildMemory | None)
     from generator.build.content_stage import parse_sources
     from generator.build.context_keys import fingerprint_of
     from generator.build.execute import PageRenderer, execute
+    from generator.build.links import PageLinks, check_links
     from generator.build.markdown_stage import start_markdown
     from generator.build.plan import Planner, plan_site
     from generator.build.site import assemble
@@ -292,7 +307,11 @@ def _build(root: Path, options: BuildOptions | None, memory: BuildMemory | None)
         with timer.step("content"):
             every_document, source_hashes = parse_sources(cache, sources, config, options.jobs)
             del sources  # the texts live on in the documents; keep memory for what follows
+            key_warnings = [warning for doc in every_document for warning in doc.warnings]
+            notes = _name_dated_note([doc.source for doc in every_document if doc.date_from_name])
             documents, drafts, future = select_published(every_document, options, now)
+            shown = {doc.source for doc in documents}
+            held = {doc.url: doc.source for doc in every_document if doc.source not in shown}
             valid_until = deadline(every_document, config, now)
             next_essay = next_scheduled(every_document, now)
             del every_document
@@ -304,10 +323,11 @@ def _build(root: Path, options: BuildOptions | None, memory: BuildMemory | None)
                 feed = parse_feed(feed_text, config.comments.feed) if feed_text is not None else ()
                 del feed_text  # tens of megabytes for a big archive, parsed now
                 posts = [doc for doc in documents if doc.kind is Kind.POST]
-                threads, warnings = merge_comments(
+                threads, comment_warnings = merge_comments(
                     feed, (doc.key for doc in posts), config.comments.max_depth,
                     config.comments.feed,
                 )  # fmt: skip
+                warnings = [*key_warnings, *comment_warnings]
                 comment_html = render_comments(cache, feed, options.jobs, pending.pool)
             with timer.step("markdown"):
                 progress = partial(options.progress, "Markdown") if options.progress else None
@@ -319,7 +339,7 @@ def _build(root: Path, options: BuildOptions | None, memory: BuildMemory | None)
     with timer.step("templates"):
         model = assemble(documents, rendered, rendered.light, threads, config, now, source_hashes)
         assets = read_theme_assets(themes)
-        site = make_site_view(config, model, assets.css_url, assets.js_url)
+        site = make_site_view(config, model, assets.css_url, assets.js_url, assets.favicon_url)
         bases = key_bases(config, themes, fingerprint_of(site))
         files = [
             *assets.files,
@@ -329,7 +349,7 @@ def _build(root: Path, options: BuildOptions | None, memory: BuildMemory | None)
         jobs = plan_site(config, bases, model, files)
         install_filters(env, config, comment_html)
         renderer = PageRenderer(config, env, site, comment_html)
-        staging = Staging(config.private_dir / "staging", config.output_dir, manifest)
+        staging = Staging(config.state_dir / "staging", config.output_dir, manifest)
         try:
             outputs = execute(
                 jobs, renderer, manifest, staging, worker_count(options.jobs), options.progress
@@ -346,9 +366,22 @@ def _build(root: Path, options: BuildOptions | None, memory: BuildMemory | None)
             raise
         open_keys = {entry.key for entry in model.posts if entry.comments_open}
         nav = tuple((item.title, item.url) for item in site.nav)
-        write_private(config.private_dir / "posts.json", serialise_manifest(
-            manifest_posts(config, posts, model.posts, open_keys),
-            SiteLook(nav, site.css_url, site.js_url), next_essay))  # fmt: skip
+        # The comment service serves the site's own build; `serve --drafts` tells it of
+        # the published posts only (a draft takes no comments, even in a preview).
+        preview = config.variant != ""
+        if not preview or config.output_dir == config.root / PREVIEW_OUTPUT:
+            public = [
+                doc
+                for doc in posts
+                if not preview or not (doc.draft or (doc.date and doc.date > now))
+            ]
+            write_private(config.private_dir / "posts.json", serialise_manifest(
+                manifest_posts(config, public, model.posts, open_keys),
+                SiteLook(nav, site.css_url, site.js_url), next_essay))  # fmt: skip
+    with timer.step("links"):  # against what is now in output/
+        warnings.extend(check_links(config, (
+            PageLinks(doc.source, doc.url, doc.body_line, rendered.light[doc.source].links)
+            for doc in documents), held))  # fmt: skip
         record = LastBuild(
             digest=digest,
             valid_until=valid_until,
@@ -373,4 +406,5 @@ def _build(root: Path, options: BuildOptions | None, memory: BuildMemory | None)
         warnings=tuple(warnings),
         seconds=time.perf_counter() - started,
         timings=timer.timings,
+        notes=notes,
     )

@@ -116,6 +116,16 @@ class Entry:
         return self.light.words
 
     @property
+    def draft(self) -> bool:
+        """Only ever true in a build with drafts (`salon serve --drafts`), never in output/."""
+        return self.doc.draft
+
+    @property
+    def has_more(self) -> bool:
+        """Whether the body holds more than the excerpt: listings link on only then."""
+        return self.light.has_more
+
+    @property
     def reading_minutes(self) -> int:
         return self.light.reading_minutes
 

@@ -7,7 +7,9 @@ from generator.contract.theme_page import SiteView
 from generator.core.config import SiteConfig, follow_endpoint
 
 
-def make_site_view(config: SiteConfig, model: SiteModel, css_url: str, js_url: str) -> SiteView:
+def make_site_view(
+    config: SiteConfig, model: SiteModel, css_url: str, js_url: str, favicon_url: str = ""
+) -> SiteView:
     return SiteView(
         title=config.title,
         description=config.description,
@@ -26,4 +28,5 @@ def make_site_view(config: SiteConfig, model: SiteModel, css_url: str, js_url: s
         js_url=js_url,
         follow_endpoint=follow_endpoint(config),
         reply_mail=config.email.enabled and config.email.replies,
+        favicon_url=config.favicon or favicon_url,
     )

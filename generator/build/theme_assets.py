@@ -28,6 +28,7 @@ class ThemeAssets:
     css_url: str
     js_url: str
     files: tuple[CopyFile, ...]  # the stylesheet first, then the themes' files
+    favicon_url: str = ""  # the themes' static/favicon.svg (or .png, .ico), if any
 
 
 def read_theme_assets(themes: tuple[Theme, ...]) -> ThemeAssets:
@@ -46,7 +47,15 @@ def read_theme_assets(themes: tuple[Theme, ...]) -> ThemeAssets:
         css_url="/assets/style.css?v=" + hashlib.sha1(css).hexdigest()[:10],
         js_url="/assets/salon.js?v=" + _script_version(themes),
         files=tuple(files),
+        favicon_url=_favicon({file.path for file in files}),
     )
+
+
+FAVICONS = ("favicon.svg", "favicon.png", "favicon.ico")
+
+
+def _favicon(paths: set[str]) -> str:
+    return next((f"/assets/{name}" for name in FAVICONS if f"assets/{name}" in paths), "")
 
 
 def _stylesheet(themes: tuple[Theme, ...]) -> bytes:

@@ -75,6 +75,7 @@ class SiteView:
     # whether the comment form offers mail about replies.
     follow_endpoint: str = ""
     reply_mail: bool = False
+    favicon_url: str = ""  # site.yaml's `favicon`, else the theme's; "" for none
 
 
 @dataclass(frozen=True)

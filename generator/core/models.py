@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from generator.core.errors import Problem
+
 
 class Kind(enum.Enum):
     POST = "post"
@@ -44,6 +46,9 @@ class Rendered:
     excerpt_html: str
     toc: tuple[Heading, ...]
     words: int
+    # Every link and image of the body: (URL as written, line from the body's start, image?).
+    links: tuple[tuple[str, int, bool], ...] = ()
+    has_more: bool = True  # the body holds more than its excerpt ("Continue reading")
 
     @property
     def reading_minutes(self) -> int:
@@ -75,6 +80,8 @@ class Document:
     template: str = ""
     toc: bool | None = None  # None: show the table of contents when it helps
     extra: Mapping[str, Any] = field(default_factory=dict)
+    warnings: tuple[Problem, ...] = ()  # unknown front-matter keys, as `path:line: …`
+    date_from_name: bool = False  # no `date:`; dated by a Jekyll-style file name
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import traceback
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
@@ -29,6 +29,7 @@ BUILTIN_THEMES = Path(__file__).parent.parent / "themes"
 class Theme:
     name: str
     path: Path
+    front_matter_keys: tuple[str, ...] = ()  # theme.yaml's: keys its templates read
     # Ids its pages carry (theme.yaml `reserved_ids`; `comment-*` is a family): headings
     # of essays give way to them.
     reserved_ids: tuple[str, ...] = ()
@@ -114,7 +115,15 @@ def theme_chain(config: SiteConfig) -> tuple[Theme, ...]:
                     where,
                     doc.line("reserved_ids", default=1),
                 )
-            chain.append(Theme(theme.name, theme.path, tuple(ids)))
+            declared = meta.get("front_matter_keys", [])
+            if not isinstance(declared, list) or not all(isinstance(k, str) for k in declared):
+                raise SiteError.at(
+                    f"front_matter_keys: expected a list of key names, got {describe(declared)}",
+                    where,
+                    doc.line("front_matter_keys", default=1),
+                )
+            chain.append(replace(theme, reserved_ids=tuple(ids),
+                                 front_matter_keys=tuple(declared)))  # fmt: skip
             parent = meta.get("extends")
             line = doc.line("extends", default=1)
             if parent is not None and not isinstance(parent, str):
@@ -123,6 +132,14 @@ def theme_chain(config: SiteConfig) -> tuple[Theme, ...]:
                 )
             name = parent
     return tuple(chain)
+
+
+def with_theme_keys(config: SiteConfig, themes: tuple[Theme, ...]) -> SiteConfig:
+    """The site's settings with the front-matter keys its themes declare added to its own."""
+    declared = [key for theme in themes for key in theme.front_matter_keys]
+    if not declared:
+        return config
+    return replace(config, front_matter_keys=(*config.front_matter_keys, *declared))
 
 
 def reserved_ids(themes: tuple[Theme, ...]) -> tuple[str, ...]:

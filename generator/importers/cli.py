@@ -17,6 +17,7 @@ def cmd_wordpress(args: argparse.Namespace) -> int:
         args.export,
         force=args.force,
         lenient=args.lenient,
+        dry_run=args.dry_run,
     )
     print(report.render(), end="")
     return 0
@@ -51,6 +52,9 @@ def register(sub: Any, site_option: Callable[[argparse.ArgumentParser], None]) -
     site_option(wordpress)
     wordpress.add_argument(
         "--force", action="store_true", help="overwrite files that exist and differ"
+    )
+    wordpress.add_argument(
+        "--dry-run", action="store_true", help="say what the import would do; write nothing"
     )
     _lenient_option(wordpress)
     wordpress.set_defaults(func=cmd_wordpress)

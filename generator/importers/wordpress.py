@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Set
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -44,6 +44,7 @@ from generator.importers.wordpress_items import (
 )
 from generator.importers.wxr import WxrExport, WxrItem, parse_wxr
 from generator.importers.xmlsafe import read_export
+from generator.scaffold import untouched_scaffold
 from generator.service.actions import Imported
 
 SOURCE = "wordpress"
@@ -384,21 +385,37 @@ def plan_wordpress(
     return _Planner(export, config, existing, shown).plan()
 
 
-def apply_plan(config: SiteConfig, plan: ImportPlan, force: bool) -> ImportReport:
-    """Write the planned files and store the planned comments."""
+def apply_plan(
+    config: SiteConfig, plan: ImportPlan, force: bool, placeholders: Set[str] = frozenset(),
+    dry_run: bool = False,
+) -> ImportReport:  # fmt: skip
+    """Write the planned files and store the planned comments (``dry_run``: only report)."""
     if plan.comments:
         require_local_feed(config)  # before any file is written
-    write_files(config, plan.files, force, plan.report)
-    store_comments(config, SOURCE, plan.comments, plan.report)
+    plan.report.dry_run = dry_run
+    write_files(config, plan.files, force, plan.report, placeholders, dry_run)
+    if dry_run:
+        plan.report.comments_planned = len(plan.comments)
+    else:
+        store_comments(config, SOURCE, plan.comments, plan.report)
     return plan.report
 
 
 def import_wordpress(
-    root: Path, export_path: Path, shown: str, force: bool = False, lenient: bool = False
+    root: Path,
+    export_path: Path,
+    shown: str,
+    force: bool = False,
+    lenient: bool = False,
+    dry_run: bool = False,
 ) -> ImportReport:
-    """`salon import wordpress`: read, plan, write; returns the report."""
+    """`salon import wordpress`: read, plan, write; returns the report.
+
+    Files `salon new` wrote that are still as it wrote them are placeholders: the import
+    takes their place, as if they were not there."""
     config = load_config(root)
     export = parse_wxr(read_export(export_path, shown), shown, lenient)
-    plan = plan_wordpress(export, config, existing_documents(config), shown)
+    placeholders = untouched_scaffold(root)
+    plan = plan_wordpress(export, config, existing_documents(config, placeholders), shown)
     plan.report.repaired(export.repairs)
-    return apply_plan(config, plan, force)
+    return apply_plan(config, plan, force, placeholders, dry_run)
