@@ -28,6 +28,7 @@ MARKDOWN_SUFFIXES = (".md", ".markdown")
 KNOWN_KEYS = (
     "title", "date", "updated", "slug", "id", "tags", "category", "categories", "summary",
     "description", "draft", "author", "comments", "aliases", "template", "toc",
+    "image", "image_alt",
 )  # fmt: skip
 _FENCE = re.compile(r"^---[ \t]*$")
 
@@ -164,6 +165,9 @@ def parse_document(source: SourceFile, config: SiteConfig) -> Document:
         aliases=tuple(aliases),
         template=fields.string("template"),
         toc=toc,
+        image=fields.string("image").strip(),
+        image_alt=fields.string("image_alt").strip(),
+        image_line=fields.line("image"),
         extra=extra,
     )
     if fields.problems:

@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from generator.core.errors import SiteError, decode_utf8
+from generator.core.image_settings import ImagesConfig, parse_images
 from generator.core.validate import Fields
 from generator.core.yamltext import parse_yaml
 
@@ -76,6 +77,7 @@ class SiteConfig:
     feeds: FeedConfig = field(default_factory=FeedConfig)
     taxonomies: tuple[str, ...] = TAXONOMIES
     comments: CommentsConfig = field(default_factory=CommentsConfig)
+    images: ImagesConfig = field(default_factory=ImagesConfig)
     params: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -120,7 +122,7 @@ class SiteConfig:
 
 TOP_KEYS = (
     "title", "description", "base_url", "language", "timezone", "author", "permalink",
-    "posts_per_page", "theme", "feeds", "taxonomies", "comments", "params",
+    "posts_per_page", "theme", "feeds", "taxonomies", "comments", "params", "images",
 )  # fmt: skip
 
 
@@ -194,6 +196,7 @@ def parse_config(text: str, path: str, root: Path) -> SiteConfig:
             break
 
     comments = _parse_comments(top.section("comments"))
+    images = parse_images(top.section("images"))
 
     params = top.raw("params")
     if params is not None and not isinstance(params, dict):
@@ -220,6 +223,7 @@ def parse_config(text: str, path: str, root: Path) -> SiteConfig:
         feeds=feeds,
         taxonomies=taxonomies,
         comments=comments,
+        images=images,
         params=dict(params or {}),
     )
 
