@@ -19,7 +19,8 @@ PALETTES = {
     "dusk": ((20, 24, 64), (196, 92, 88), (255, 206, 150), (44, 40, 70), (16, 14, 30)),
     "noon": ((70, 130, 200), (190, 220, 240), (255, 255, 230), (70, 110, 60), (40, 70, 40)),
 }
-FAKE_GPS = {"lat": (51, 30, 26.2), "lat_ref": "N", "lon": (0, 7, 39.1), "lon_ref": "W"}
+# Mid-Atlantic, far from any consulting room: obviously fake, still a valid GPS position.
+FAKE_GPS = {"lat": (30, 0, 0.5), "lat_ref": "N", "lon": (40, 0, 0.5), "lon_ref": "W"}
 
 
 def _mix(a: tuple[int, ...], b: tuple[int, ...], t: float) -> tuple[int, ...]:
@@ -136,3 +137,39 @@ def wide_gamut_profile() -> bytes:
     )  # fmt: skip
     assert len(header) == 128, len(header)
     return header + body
+
+
+def stored_sideways(image: Image.Image) -> Image.Image:
+    """The pixels as a phone held upright stores them with EXIF orientation 6."""
+    return image.transpose(Image.Transpose.ROTATE_90)
+
+
+def logo(size: int = 256) -> Image.Image:
+    """The sample site's mark: a warm circle with an open doorway."""
+    mark = Image.new("RGBA", (size, size), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(mark)
+    draw.ellipse([0, 0, size - 1, size - 1], fill=(138, 59, 18, 255))
+    w, h = size // 4, size // 2
+    left, top = (size - w) // 2, size // 4
+    draw.rectangle([left, top, left + w, top + h], fill=(253, 252, 248, 255))
+    return mark
+
+
+def write_sample_images(folder: str) -> None:
+    """The sample site's own pictures (`python -m tests.photos content/images`)."""
+    from pathlib import Path
+
+    out = Path(folder)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "hills-at-dawn.jpg").write_bytes(jpeg_bytes(scene(2400, 1600, 7, "dawn"), 86))
+    lake = stored_sideways(scene(2000, 1500, 11, "dusk"))
+    (out / "lake-at-dusk.jpg").write_bytes(with_metadata(lake, orientation=6))
+    logo_out = io.BytesIO()
+    logo().save(logo_out, "PNG", optimize=True)
+    (out.parent / "logo.png").write_bytes(logo_out.getvalue())
+
+
+if __name__ == "__main__":
+    import sys
+
+    write_sample_images(sys.argv[1] if len(sys.argv) > 1 else "content/images")
