@@ -113,6 +113,45 @@ def theme_chain(config: SiteConfig) -> tuple[Theme, ...]:
     return tuple(chain)
 
 
+@dataclass(frozen=True)
+class ThemeImages:
+    """A theme's `images:` in theme.yaml: how wide its column shows pictures."""
+
+    sizes: str = "100vw"  # the `sizes` of every essay image's srcset
+    listing: bool = False  # whether listings show each essay's preview image
+    listing_sizes: str = "100vw"
+
+
+def theme_images(themes: tuple[Theme, ...]) -> ThemeImages:
+    """The first theme in the chain that says, for each setting; the defaults otherwise."""
+    found: dict[str, Any] = {}
+    for theme in themes:
+        meta_path = theme.path / "theme.yaml"
+        if not meta_path.is_file():
+            continue
+        where = str(meta_path)
+        doc = parse_yaml(decode_utf8(meta_path.read_bytes(), where), where)
+        section = doc.data.get("images") if isinstance(doc.data, dict) else None
+        if section is None:
+            continue
+        if not isinstance(section, dict):
+            raise SiteError.at(
+                f"images: expected a mapping, got {describe(section)}", where, doc.line("images")
+            )
+        for key, kind in (("sizes", str), ("listing", bool), ("listing_sizes", str)):
+            value = section.get(key)
+            if value is not None and not isinstance(value, kind):
+                wanted = "true or false" if kind is bool else "text"
+                raise SiteError.at(
+                    f"images.{key}: expected {wanted}, got {describe(value)}",
+                    where,
+                    doc.line("images", key),
+                )
+            if value is not None:
+                found.setdefault(key, value)
+    return ThemeImages(**found)
+
+
 def template_dirs(config: SiteConfig, themes: tuple[Theme, ...]) -> list[Path]:
     dirs = [config.root / "templates"] if (config.root / "templates").is_dir() else []
     return dirs + [theme.templates for theme in themes if theme.templates.is_dir()]

@@ -1,0 +1,111 @@
+"""Fetching an old site's images into post bundles, against a real HTTP server on loopback:
+bounded in time and size, resumable, and every failure reported."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from generator.importers.fetch_images import (
+    Limits,
+    fetch_all,
+    image_urls,
+    local_name,
+    original_of,
+    plan_bundle,
+    rewrite_links,
+)
+from tests.image_server import ImageServer, image_server
+from tests.photos import jpeg_bytes, scene
+
+
+@pytest.fixture
+def server() -> Iterator[ImageServer]:
+    with image_server() as running:
+        yield running
+
+
+def test_remote_images_are_found_in_the_body_and_front_matter() -> None:
+    text = (
+        "---\ntitle: T\nimage: https://old.example/wp-content/uploads/cover.jpg\n---\n"
+        "![a](https://old.example/wp-content/uploads/a-300x200.jpg)\n\n![b](local.jpg)\n\n"
+        '<img src="https://old.example/b.png" alt="b">\n'
+    )
+    assert image_urls(text) == [
+        "https://old.example/wp-content/uploads/cover.jpg",
+        "https://old.example/wp-content/uploads/a-300x200.jpg",
+        "https://old.example/b.png",
+    ]
+
+
+def test_names_are_safe_and_unique_and_originals_preferred() -> None:
+    taken: set[str] = set()
+    assert local_name("https://x/uploads/My%20Photo.JPG", taken) == "my-photo.jpg"
+    assert local_name("https://x/other/my photo.jpg", taken) == "my-photo-2.jpg"
+    assert local_name("https://x/../../etc/passwd", taken) == "passwd.jpg"
+    assert local_name("https://x/.hidden.png", taken) == "hidden.png"
+    assert original_of("https://x/u/2024/05/photo-1024x768.jpg?resize=1") == (
+        "https://x/u/2024/05/photo.jpg"
+    )
+    assert original_of("https://x/u/plain.jpg") == "https://x/u/plain.jpg"
+
+
+def test_images_are_fetched_into_the_bundle_and_links_rewritten(
+    server: ImageServer, tmp_path: Path
+) -> None:
+    photo = jpeg_bytes(scene(320, 240, 4))
+    server.add("2024/05/hill.jpg", photo)  # the original of the sized copy the post shows
+    sized = server.url("2024/05/hill-300x225.jpg")
+    only_sized = server.add("2024/05/lake-150x150.jpg", photo)  # no original on the server
+    missing = server.url("2024/05/gone.jpg")
+    text = f"![Hill]({sized})\n\n![Lake]({only_sized})\n\n![Gone]({missing})\n"
+    bundle = tmp_path / "content/posts/2024-05-01-walk"
+    wanted = plan_bundle(text, bundle)
+    report = fetch_all(wanted, Limits(concurrency=2, timeout=5, budget=30))
+    assert (bundle / "hill.jpg").read_bytes() == photo
+    assert (bundle / "lake.jpg").read_bytes() == photo
+    assert not (bundle / "gone.jpg").exists()
+    assert report.failed == [(missing, "HTTP 404 Not Found")]
+    assert len(report.fetched) == 2 and report.bytes == 2 * len(photo)
+    out = rewrite_links(text, wanted, report.done)
+    assert out == f"![Hill](hill.jpg)\n\n![Lake](lake.jpg)\n\n![Gone]({missing})\n"
+    assert not list(bundle.glob("*.part"))
+    lines = report.lines()
+    assert lines[0] == "Images: 2 fetched (0.0 MB), 0 already here, 1 failed"
+    assert f"  failed: {missing}: HTTP 404 Not Found" in lines
+
+    # Run again: what is there is kept and not asked for again.
+    before = sum(server.requests.values())
+    again = fetch_all(plan_bundle(text, bundle), Limits(budget=30))
+    assert len(again.present) == 2 and not again.fetched
+    assert sum(server.requests.values()) - before == 1  # only the missing one, once
+
+
+def test_what_is_not_an_image_or_too_big_is_refused_and_nothing_half_written(
+    server: ImageServer, tmp_path: Path
+) -> None:
+    text = f"![p]({server.url('page-1.jpg')})\n![h]({server.url('huge-1.jpg')})\n"
+    bundle = tmp_path / "bundle"
+    report = fetch_all(plan_bundle(text, bundle), Limits(max_bytes=1024 * 1024, budget=30))
+    reasons = dict(report.failed)
+    assert reasons[server.url("page-1.jpg")] == "the server sent something that is not an image"
+    assert reasons[server.url("huge-1.jpg")] == "larger than 1 MB"
+    assert not bundle.exists() or not any(bundle.iterdir())
+
+
+def test_a_slow_server_is_bounded_by_the_timeout_and_the_budget(
+    server: ImageServer, tmp_path: Path
+) -> None:
+    server.slow_seconds = 2.0
+    urls = [server.url(f"slow-{n}.jpg") for n in range(4)]
+    text = "".join(f"![s]({url})\n" for url in urls)
+    report = fetch_all(plan_bundle(text, tmp_path / "b"), Limits(concurrency=1, timeout=0.5,
+                                                                 budget=1.2))  # fmt: skip
+    assert len(report.failed) + len(report.not_tried) == 4
+    assert report.not_tried, "the budget should have stopped the run before the last ones"
+    assert all(why == "cannot connect: timed out" for _, why in report.failed), report.failed
+    assert "  run the same import again to fetch the rest; nothing is fetched twice" in (
+        report.lines()
+    )
