@@ -93,8 +93,9 @@ def site_figures(work: Path, count: int, jobs: int | None) -> None:
     photos = photo_variants(count + 1)
     megabytes = sum(len(p) for p in photos[:count]) / 1e6
     seconds, renditions, size = one_photo(photos[0])
+    source_kb = len(photos[0]) / 1e3
     print(f"one photo, {renditions} renditions (4 widths × AVIF, WebP, JPEG), one core: "
-          f"{seconds:.2f} s CPU, {size / 1e3:.0f} KB made from {len(photos[0]) / 1e3:.0f} KB")  # fmt: skip
+          f"{seconds:.2f} s CPU, {size / 1e3:.0f} KB made from {source_kb:.0f} KB")  # fmt: skip
     root = work / "photos"
     write_site(root, photos[:count])
     print(f"site: {count} essays, {megabytes:.0f} MB of photographs")
