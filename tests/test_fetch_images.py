@@ -109,3 +109,87 @@ def test_a_slow_server_is_bounded_by_the_timeout_and_the_budget(
     assert "  run the same import again to fetch the rest; nothing is fetched twice" in (
         report.lines()
     )
+
+
+# -- the whole import, against the old site's uploads on loopback ----------------------------
+
+EXPORT = """<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/"
+     xmlns:wp="http://wordpress.org/export/1.2/">
+<channel>
+<wp:wxr_version>1.2</wp:wxr_version>
+<wp:base_blog_url>{base}</wp:base_blog_url>
+<item>
+  <title>A walk by the lake</title>
+  <link>{base}/a-walk/</link>
+  <content:encoded><![CDATA[<p>We walked.</p>
+<figure class="wp-block-image"><img src="{hill}" alt="The hill" width="300" height="225"></figure>
+<p>And then:</p>
+<p><img src="{gone}" alt="Gone"></p>]]></content:encoded>
+  <wp:post_id>7</wp:post_id>
+  <wp:post_date_gmt>2020-05-06 07:08:09</wp:post_date_gmt>
+  <wp:post_name>a-walk</wp:post_name>
+  <wp:status>publish</wp:status>
+  <wp:post_type>post</wp:post_type>
+</item>
+<item>
+  <title>About</title>
+  <link>{base}/about/</link>
+  <content:encoded><![CDATA[<p>Me.</p>]]></content:encoded>
+  <wp:post_id>8</wp:post_id>
+  <wp:post_date_gmt>2020-05-01 07:08:09</wp:post_date_gmt>
+  <wp:post_name>about-me</wp:post_name>
+  <wp:status>publish</wp:status>
+  <wp:post_type>page</wp:post_type>
+</item>
+</channel>
+</rss>
+"""
+
+
+def test_import_fetches_images_into_bundles_resumably_and_the_site_builds(
+    server: ImageServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from generator.build.pipeline import BuildOptions, build_site
+    from generator.cli import main
+    from tests.conftest import FIXED_NOW
+    from tests.test_import_wordpress import make_site
+
+    photo = jpeg_bytes(scene(640, 480, 8))
+    server.add("2020/05/hill.jpg", photo)
+    export = tmp_path / "export.xml"
+    export.write_text(
+        EXPORT.format(
+            base=server.base,
+            hill=server.url("2020/05/hill-300x225.jpg"),
+            gone=server.url("2020/05/gone.jpg"),
+        ),
+        encoding="utf-8",
+    )
+    site = make_site(tmp_path / "site")
+    args = ["import", "wordpress", str(export), "--site", str(site), "--fetch-images",
+            "--fetch-jobs", "2", "--fetch-budget", "30"]  # fmt: skip
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "Images: 1 fetched (0.0 MB), 0 already here, 1 failed" in out
+    assert f"  failed: {server.url('2020/05/gone.jpg')}: HTTP 404 Not Found" in out
+    bundle = site / "content/posts/2020-05-06-a-walk"
+    text = (bundle / "index.md").read_text(encoding="utf-8")
+    assert (bundle / "hill.jpg").read_bytes() == photo
+    assert "![The hill](hill.jpg)" in text
+    assert server.url("2020/05/gone.jpg") in text  # still shown from the old site
+    assert (site / "content/pages/about-me/index.md").is_file()
+
+    # Again: nothing fetched twice, nothing rewritten.
+    files = {p: p.read_bytes() for p in site.rglob("*") if p.is_file() and ".salon" not in p.parts}
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "Images: 0 fetched (0.0 MB), 1 already here, 1 failed" in out
+    assert server.requests["/wp-content/uploads/2020/05/hill.jpg"] == 1
+    after = {p: p.read_bytes() for p in site.rglob("*") if p.is_file() and ".salon" not in p.parts}
+    assert after == files
+
+    build_site(site, BuildOptions(now=FIXED_NOW, jobs=1))
+    page = (site / "output/2020/05/a-walk/index.html").read_text(encoding="utf-8")
+    assert '<source type="image/avif" srcset="/2020/05/a-walk/hill-480.avif 480w' in page
+    assert (site / "output/2020/05/a-walk/hill.jpg").is_file()

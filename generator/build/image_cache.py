@@ -6,7 +6,7 @@
   settings, Pillow's version and the image code's own text, so a stale one can never be
   used: any change simply makes another name.
 
-Files are written whole (temp file, rename) through writer.atomic_write; entries no build
+Files are written whole (temp file, rename) through writer.write_private; entries no build
 used are removed once they outnumber the used ones, as the build cache does.
 """
 
@@ -21,7 +21,7 @@ from pathlib import Path
 
 from generator.build.image_plan import SUFFIX, ImageInfo, Rendition
 from generator.build.image_process import AVIF_CODEC, PILLOW_VERSION
-from generator.build.writer import atomic_write, write_private
+from generator.build.writer import write_private
 
 INDEX = "index.json"
 
@@ -95,7 +95,8 @@ class ImageCache:
 
     @staticmethod
     def store(path: Path, data: bytes) -> None:
-        atomic_write(path, data)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_private(path, data)  # whole or not at all: a killed build leaves no half file
 
     # -- end of a build ----------------------------------------------------------------
 

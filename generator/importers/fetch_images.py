@@ -10,6 +10,7 @@ is interrupted, or out of time, is simply run again and fetches only what is mis
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import time
 import urllib.error
@@ -21,6 +22,9 @@ from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
 
 from generator.build.image_refs import IMAGE_SUFFIXES, find_images
+from generator.core.config import SiteConfig
+from generator.importers.report import ImportReport
+from generator.importers.sitefiles import PlannedFile, check_document
 
 _SIZED = re.compile(r"^(?P<stem>.+)-\d{2,5}x\d{2,5}(?P<suffix>\.[A-Za-z0-9]+)$")
 _UNSAFE = re.compile(r"[^a-z0-9._-]+")
@@ -223,3 +227,31 @@ def fetch_all(wanted: Sequence[Wanted], limits: Limits | None = None) -> FetchRe
             else:
                 report.failed.append((item.fallback or item.url, outcome))
     return report
+
+
+def bring_images(
+    config: SiteConfig, files: Sequence[PlannedFile], limits: Limits, report: ImportReport
+) -> tuple[PlannedFile, ...]:
+    """Download the images each planned bundle's text shows, then point the text at them.
+
+    An image that could not be fetched keeps its old address, so the post still shows it
+    (from the old site) and the next run tries again.
+    """
+    wanted = {
+        planned.path: plan_bundle(planned.text, config.root / planned.path.rsplit("/", 1)[0])
+        for planned in files
+        if planned.path.endswith("/index.md")
+    }
+    fetched = fetch_all([item for items in wanted.values() for item in items], limits)
+    brought = [w for items in wanted.values() for w in items if w.target in fetched.done]
+    done_urls = {w.url for w in brought} | {w.fallback for w in brought if w.fallback}
+    report.media = [url for url in report.media if url not in done_urls]
+    report.image_lines = fetched.lines()
+    out = []
+    for planned in files:
+        text = rewrite_links(planned.text, wanted.get(planned.path, ()), fetched.done)
+        if text != planned.text:
+            check_document(planned.path, text, config)  # as the build will read it
+            planned = dataclasses.replace(planned, text=text)
+        out.append(planned)
+    return tuple(out)

@@ -37,6 +37,7 @@ class ImportReport:
     shortcodes: dict[str, list[str]] = field(default_factory=dict)  # name -> where
     blocks_dropped: dict[str, list[str]] = field(default_factory=dict)
     media: list[str] = field(default_factory=list)
+    image_lines: list[str] = field(default_factory=list)  # what --fetch-images did
     notes: list[str] = field(default_factory=list)
 
     # -- gathering -------------------------------------------------------------------
@@ -132,6 +133,7 @@ class ImportReport:
         if self.notes:
             lines.append("Notes:")
             lines.extend(_listed(self.notes, limit=len(self.notes)))
+        lines.extend(self.image_lines)
         if self.media:
             lines.append(
                 f"Attachments referenced ({len(self.media)}; copy these files to the new site "

@@ -19,6 +19,7 @@ from urllib.parse import unquote, urlsplit
 from generator.core.config import SiteConfig, load_config
 from generator.core.models import Document, Kind
 from generator.core.urls import UnsafePath, normalise_url, slugify
+from generator.importers.fetch_images import Limits, bring_images
 from generator.importers.html_inline import Options
 from generator.importers.html_to_markdown import Conversion, html_to_markdown
 from generator.importers.report import ImportReport
@@ -64,8 +65,14 @@ class ImportPlan:
 
 class _Planner:
     def __init__(
-        self, export: WxrExport, config: SiteConfig, existing: dict[str, Document], shown: str
+        self,
+        export: WxrExport,
+        config: SiteConfig,
+        existing: dict[str, Document],
+        shown: str,
+        bundles: bool = False,
     ) -> None:
+        self.bundles = bundles  # each post and page in a folder of its own, for its images
         self.export = export
         self.config = config
         self.report = ImportReport(f"{shown} (WordPress, WXR {export.version})")
@@ -192,7 +199,8 @@ class _Planner:
     ) -> Entry:
         for number in range(1, 1000):
             slug = base if number == 1 else f"{base}-{number}"
-            path = "/".join(["content", "pages", *folder, f"{slug}.md"])
+            name = f"{slug}/index.md" if self.bundles else f"{slug}.md"
+            path = "/".join(["content", "pages", *folder, name])
             if path in self.planned_paths:
                 continue
             url = check_document(path, front_matter([("title", title)]), self.config).url
@@ -206,7 +214,8 @@ class _Planner:
         base = self._base_slug(item, Kind.POST)
         for number in range(1, 1000):
             slug = base if number == 1 else f"{base}-{number}"
-            path = f"content/posts/{moment:%Y-%m-%d}-{slug}.md"
+            name = f"{moment:%Y-%m-%d}-{slug}"
+            path = f"content/posts/{name}/index.md" if self.bundles else f"content/posts/{name}.md"
             if path in self.planned_paths or self.key_owner.get(slug, path) != path:
                 continue
             fields = [("title", title), ("date", moment), ("slug", slug)]
@@ -373,10 +382,18 @@ class _Planner:
 
 
 def plan_wordpress(
-    export: WxrExport, config: SiteConfig, existing: dict[str, Document], shown: str
+    export: WxrExport,
+    config: SiteConfig,
+    existing: dict[str, Document],
+    shown: str,
+    bundles: bool = False,
 ) -> ImportPlan:
-    """Decide every file and comment an import makes; writes nothing."""
-    return _Planner(export, config, existing, shown).plan()
+    """Decide every file and comment an import makes; writes nothing.
+
+    ``bundles``: every post and page goes in a folder of its own (`…/slug/index.md`),
+    where its images can live beside it (`--fetch-images`).
+    """
+    return _Planner(export, config, existing, shown, bundles).plan()
 
 
 def apply_plan(config: SiteConfig, plan: ImportPlan, force: bool) -> ImportReport:
@@ -389,10 +406,17 @@ def apply_plan(config: SiteConfig, plan: ImportPlan, force: bool) -> ImportRepor
 
 
 def import_wordpress(
-    root: Path, export_path: Path, shown: str, force: bool = False
+    root: Path, export_path: Path, shown: str, force: bool = False, fetch: Limits | None = None
 ) -> ImportReport:
-    """`salon import wordpress`: read, plan, write; returns the report."""
+    """`salon import wordpress`: read, plan, write; returns the report.
+
+    ``fetch``: also download the images the posts show into their bundles, within these
+    limits, before the files are written (`--fetch-images`).
+    """
     config = load_config(root)
     export = parse_wxr(read_export(export_path, shown), shown)
-    plan = plan_wordpress(export, config, existing_documents(config), shown)
+    plan = plan_wordpress(export, config, existing_documents(config), shown, fetch is not None)
+    if fetch is not None:
+        files = bring_images(config, plan.files, fetch, plan.report)
+        plan = replace(plan, files=files)
     return apply_plan(config, plan, force)
