@@ -10,7 +10,6 @@ writes into output/: the files go into the OutputSet like every other.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,27 +23,15 @@ from generator.build.image_process import (
     read_info,
 )
 from generator.build.image_refs import ImageRef, document_images, image_kind, is_remote, site_path
-from generator.build.pictures import Picture, Preview, picture_of
+from generator.build.pictures import picture_of
 from generator.build.pools import forked_workers, worker_count
 from generator.build.writer import Keep, Manifest
+from generator.contract.page_images import PageImages, Picture, Preview
 from generator.core.config import SiteConfig
 from generator.core.errors import Problem, SiteError
 from generator.core.models import Document
 
 THEME_ASSETS = "/assets/"  # the theme's own static files, published as they are
-
-
-@dataclass(frozen=True)
-class PageImages:
-    """What one document's pages need of its images."""
-
-    pictures: Mapping[str, Picture]  # by site path
-    preview: Preview | None
-    digest: str  # changes whenever anything above changes
-
-    @classmethod
-    def empty(cls) -> PageImages:
-        return cls({}, None, "")
 
 
 @dataclass
@@ -147,7 +134,9 @@ def process_images(
     assets: Iterable[tuple[str, Path]],
     manifest: Manifest,
     jobs: int | None = None,
+    sizes: str = "100vw",
 ) -> ImageResult:
+    """Everything the pages need of the images, and the files to publish (see the module)."""
     settings = config.images
     targets = {target: path for target, path in assets if image_kind(target)}
     uses, remote, problems, warnings = find_uses(documents, targets)
@@ -216,7 +205,7 @@ def process_images(
             if manifest.can_keep(config.output_dir, rendition.path, key):
                 content = Keep(key)
             result.outputs.append((rendition.path, content, shown[target], key))
-    result.pages = _pages(config, documents, uses, featured, remote, plans)
+    result.pages = _pages(config, documents, uses, featured, remote, plans, sizes)
     result.logo = _logo(config, plans, targets)
     result.warnings = warnings
     cache.save({path.as_posix() for path in targets.values()})
@@ -255,13 +244,17 @@ def _pages(
     featured: Mapping[str, _Use],
     remote: Mapping[str, str],
     plans: Mapping[str, ImagePlan],
+    sizes: str,
 ) -> dict[str, PageImages]:
     base_path, settings = config.base_path, config.images
     pictures = {t: picture_of(plan, base_path, settings.formats) for t, plan in plans.items()}
     by_doc: dict[str, dict[str, Picture]] = {}
+    in_body: set[tuple[str, str]] = set()
     for use in uses:
         if use.target in pictures:
             by_doc.setdefault(use.doc.source, {})["/" + use.target] = pictures[use.target]
+            if not use.ref.featured:
+                in_body.add((use.doc.source, use.target))
     pages: dict[str, PageImages] = {}
     for doc in documents:
         preview: Preview | None = None
@@ -269,24 +262,26 @@ def _pages(
             preview = Preview(remote[doc.source], alt=doc.image_alt)
         elif doc.source in featured and featured[doc.source].target in plans:
             use = featured[doc.source]
-            preview = _local_preview(config, plans[use.target], pictures[use.target], use)
+            shown = (doc.source, use.target) in in_body
+            preview = _local_preview(config, plans[use.target], pictures[use.target], use, shown)
         found = by_doc.get(doc.source, {})
-        if not found and preview is None:
-            continue
-        digest = hashlib.sha1(repr((sorted(found.items()), preview)).encode()).hexdigest()
-        pages[doc.source] = PageImages(found, preview, digest)
+        if found or preview is not None:
+            pages[doc.source] = PageImages(found, preview, sizes)
     return pages
 
 
-def _local_preview(config: SiteConfig, plan: ImagePlan, picture: Picture, use: _Use) -> Preview:
+def _local_preview(
+    config: SiteConfig, plan: ImagePlan, picture: Picture, use: _Use, in_body: bool
+) -> Preview:
     alt = (use.doc.image_alt if use.ref.featured else use.ref.alt) or ""
     rendition = preview_rendition(plan, config.images)
     if rendition is None:  # shown as it is (a GIF, or processing turned off)
-        return Preview(config.base_url + "/" + plan.path, alt, plan.info.width, plan.info.height,
-                       MIME.get(plan.info.format, ""), picture, "/" + plan.path)  # fmt: skip
+        return Preview(config.base_url + "/" + plan.path, alt, plan.info.width or None,
+                       plan.info.height or None, MIME.get(plan.info.format, ""), picture,
+                       "/" + plan.path, in_body)  # fmt: skip
     return Preview(
         config.base_url + "/" + rendition.path, alt, rendition.width, rendition.height,
-        MIME[rendition.format], picture, "/" + plan.path,
+        MIME[rendition.format], picture, "/" + plan.path, in_body,
     )  # fmt: skip
 
 

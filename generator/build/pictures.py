@@ -8,43 +8,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from html import escape
 
 from generator.build.image_plan import MIME, ImagePlan, Rendition
 from generator.build.image_refs import site_path, tag_attributes
+from generator.contract.page_images import Picture, picture_html
 
 _IMG_TAG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
-_OWN_ATTRIBUTES = ("src", "srcset", "sizes", "width", "height", "loading", "decoding")
-DEFAULT_SIZES = "100vw"
-
-
-@dataclass(frozen=True)
-class Picture:
-    """Everything a page needs to show one image."""
-
-    src: str  # the fallback's URL (site path, with the site's base path)
-    width: int
-    height: int
-    srcset: str = ""  # the fallback format's widths; "" for a file shown as it is
-    sources: tuple[tuple[str, str], ...] = ()  # (MIME type, srcset), best first
-
-    @property
-    def responsive(self) -> bool:
-        return bool(self.srcset)
-
-
-@dataclass(frozen=True)
-class Preview:
-    """The image of link previews (Open Graph, Twitter, JSON-LD): absolute URL and facts."""
-
-    url: str
-    alt: str = ""
-    width: int | None = None
-    height: int | None = None
-    mime: str = ""
-    picture: Picture | None = None  # when the page itself may show it (a local file)
-    site_path: str = ""  # "" for a URL image: it is never shown by a page
 
 
 def _srcset(base_path: str, renditions: tuple[Rendition, ...]) -> str:
@@ -72,40 +42,6 @@ def picture_of(plan: ImagePlan, base_path: str, formats: tuple[str, ...]) -> Pic
 
 def _attrs(values: Mapping[str, str]) -> str:
     return "".join(f' {name}="{escape(value)}"' for name, value in values.items())
-
-
-def picture_html(
-    picture: Picture,
-    alt: str | None,
-    sizes: str,
-    eager: bool,
-    extra: Mapping[str, str] | None = None,
-) -> str:
-    """One <picture> (or a plain <img> for a file shown as it is)."""
-    attributes: dict[str, str] = {"src": picture.src}
-    if alt is not None:
-        attributes["alt"] = alt
-    for name, value in (extra or {}).items():
-        if name not in _OWN_ATTRIBUTES and name != "alt":
-            attributes[name] = value
-    if picture.responsive:
-        attributes["srcset"] = picture.srcset
-        attributes["sizes"] = sizes
-    attributes["width"] = str(picture.width)
-    attributes["height"] = str(picture.height)
-    if eager:
-        attributes["fetchpriority"] = "high"
-    else:
-        attributes["loading"] = "lazy"
-    attributes["decoding"] = "async"
-    img = f"<img{_attrs(attributes)}>"
-    if not picture.sources:
-        return img
-    sources = "".join(
-        f'<source type="{mime}" srcset="{escape(srcset)}" sizes="{escape(sizes)}">'
-        for mime, srcset in picture.sources
-    )
-    return f"<picture>{sources}{img}</picture>"
 
 
 def rewrite_images(
