@@ -73,9 +73,20 @@ def read_info(data: bytes) -> ImageInfo:
     return ImageInfo(width, height, fmt, alpha=alpha, animated=animated)
 
 
-def _upright_srgb(data: bytes) -> Image.Image:
-    """The pixels, decoded, turned upright, in sRGB, with no metadata left attached."""
+def _upright_srgb(data: bytes, largest: tuple[int, int] | None = None) -> Image.Image:
+    """The pixels, decoded, turned upright, in sRGB, with no metadata left attached.
+
+    ``largest``: the biggest size wanted (upright); a JPEG is then decoded at the smallest
+    of its built-in scales (1/2, 1/4, 1/8) still at least that big, a third of the work.
+    """
     image = _open(data)
+    if largest is not None and image.format == "JPEG":
+        try:
+            orientation = image.getexif().get(ORIENTATION, 1)
+        except Exception:
+            orientation = 1
+        wide, high = largest
+        image.draft("RGB", (high, wide) if orientation in _TRANSPOSED else (wide, high))
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
