@@ -24,8 +24,6 @@ from generator.build.content import (
     is_bundle,
     iter_assets,
     iter_sources,
-    parse_document,
-    read_source,
 )
 from generator.build.freshness import (
     LastBuild,
@@ -36,10 +34,9 @@ from generator.build.freshness import (
     save_last_build,
     still_fresh,
 )
+from generator.build.manifest import Manifest
 from generator.build.pools import worker_count
-from generator.build.threads import merge_comments
 from generator.build.writer import (
-    Manifest,
     Staging,
     WriteReport,
     write_outputs,
@@ -53,7 +50,9 @@ from generator.core.models import Document, Kind
 from generator.core.themes import make_environment, theme_chain
 
 if TYPE_CHECKING:
-    from generator.build.render import Renderer
+    from generator.build.execute import PageRenderer
+    from generator.build.plan import Planner
+    from generator.build.site import SiteModel
 
 
 @dataclass(frozen=True)
@@ -192,7 +191,9 @@ class Timer:
 class BuildMemory:
     """What `salon serve` keeps from its last good build to preview an edit at once."""
 
-    renderer: Renderer | None = None
+    renderer: PageRenderer | None = None
+    planner: Planner | None = None
+    model: SiteModel | None = None
     rendered_at: datetime | None = None
 
 
@@ -231,14 +232,19 @@ def build_site(
                 timings=timer.timings,
             )
         forget_last_build(config)  # until this build succeeds
-    from generator.build.cache import (
-        BuildCache,
-        parse_sources,
-        render_comments,
-        start_markdown,
-    )
-    from generator.build.render import Renderer
+    from generator.build.cache import BuildCache
+    from generator.build.comments_stage import render_comments
+    from generator.build.content_stage import parse_sources
+    from generator.build.context_keys import fingerprint_of
+    from generator.build.execute import PageRenderer, execute
+    from generator.build.markdown_stage import start_markdown
+    from generator.build.plan import Planner, plan_site
     from generator.build.site import assemble
+    from generator.build.site_view import make_site_view
+    from generator.build.theme_assets import CopyFile, read_theme_assets
+    from generator.build.theme_hash import key_bases
+    from generator.build.threads import merge_comments
+    from generator.contract.theme_page import install_filters
 
     env = make_environment(config, themes)
     cache = BuildCache(config.private_dir / "cache.sqlite3")
@@ -270,18 +276,29 @@ def build_site(
         cache.close()
     with timer.step("templates"):
         model = assemble(documents, rendered, rendered.light, threads, config, now, source_hashes)
+        assets = read_theme_assets(themes)
+        site = make_site_view(config, model, assets.css_url, assets.js_url)
+        bases = key_bases(config, themes, fingerprint_of(site))
+        files = [
+            *assets.files,
+            *(CopyFile(target, path, path.relative_to(config.root).as_posix())
+              for target, path in asset_targets(config, documents)),
+        ]  # fmt: skip
+        jobs = plan_site(config, bases, model, files)
+        install_filters(env, config, comment_html)
+        renderer = PageRenderer(config, env, site, comment_html)
         staging = Staging(config.private_dir / "staging", config.output_dir, manifest)
-        renderer = Renderer(config, env, model, themes, manifest, comment_html, staging)
-        outputs = renderer.render_all(
-            asset_targets(config, documents), worker_count(options.jobs), options.progress
+        outputs = execute(
+            jobs, renderer, manifest, staging, worker_count(options.jobs), options.progress
         )
+        del jobs
     with timer.step("write"):
         report = write_outputs(config.output_dir, outputs, manifest, staging)
         open_keys = {entry.key for entry in model.posts if entry.comments_open}
-        nav = tuple((item.title, item.url) for item in renderer.site.nav)
+        nav = tuple((item.title, item.url) for item in site.nav)
         write_private(config.private_dir / "posts.json", serialise_manifest(
             [PostInfo(doc.key, doc.title, doc.url, doc.key in open_keys) for doc in posts],
-            SiteLook(nav, renderer.site.css_url, renderer.site.js_url)))  # fmt: skip
+            SiteLook(nav, site.css_url, site.js_url)))  # fmt: skip
         record = LastBuild(
             digest=digest,
             valid_until=valid_until,
@@ -293,7 +310,8 @@ def build_site(
         )
         save_last_build(config, record)
     if memory is not None:
-        memory.renderer, memory.rendered_at = renderer, now
+        memory.renderer, memory.planner, memory.model = renderer, Planner(config, bases), model
+        memory.rendered_at = now
 
     return BuildResult(
         report=report,
@@ -305,43 +323,3 @@ def build_site(
         seconds=time.perf_counter() - started,
         timings=timer.timings,
     )
-
-
-def preview_edit(root: Path, paths: list[Path], memory: BuildMemory) -> list[str]:
-    """Write the pages of edited posts and pages at once, before the full rebuild.
-
-    Only an edit that keeps a document's URL is previewed, with the neighbours,
-    comments and settings of the last build; the full incremental build that follows
-    makes everything else right (and this page too, if anything else changed).
-    Returns the output paths written.
-    """
-    renderer = memory.renderer
-    if renderer is None:
-        return []
-    config = renderer.config
-    by_source = {e.doc.source: e for e in (*renderer.model.posts, *renderer.model.pages)}
-    written: list[str] = []
-    for path in paths:
-        try:
-            shown = path.relative_to(config.root).as_posix()
-        except ValueError:
-            continue
-        old = by_source.get(shown)
-        if old is None or not path.is_file():
-            continue
-        base = config.content_dir / ("posts" if old.doc.kind is Kind.POST else "pages")
-        try:
-            source = read_source(config, old.doc.kind, path.relative_to(base).as_posix())
-            doc = parse_document(source, config)
-        except (SiteError, OSError):
-            continue  # the full build reports it
-        if doc.url != old.doc.url or doc.draft:
-            continue
-        from generator.build.markdown import (
-            render,  # imported by the build that made the renderer
-        )
-
-        rendered = render(doc.body, doc.summary)
-        entry = replace(old, doc=doc, texts={doc.source: rendered}, light=rendered)
-        written.append(renderer.preview(entry))
-    return written

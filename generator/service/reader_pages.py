@@ -16,10 +16,8 @@ from typing import Any
 
 import jinja2
 
-from generator.build.render import PageMeta, install_filters
-from generator.build.site import Link, SiteView
-from generator.build.threads import Thread
 from generator.contract.posts_manifest import PostIndex
+from generator.contract.theme_page import Link, PageMeta, SiteView, Thread, install_filters
 from generator.core.config import SiteConfig
 from generator.core.errors import SiteError
 from generator.core.themes import make_environment, render_template, theme_chain
