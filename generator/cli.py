@@ -37,7 +37,11 @@ def cmd_build(args: argparse.Namespace) -> int:
     result = build_site(
         _site_dir(args),
         BuildOptions(
-            drafts=args.drafts, future=args.future, jobs=args.jobs, progress=_progress_printer()
+            drafts=args.drafts,
+            future=args.future,
+            jobs=args.jobs,
+            progress=_progress_printer(),
+            strict=args.strict,
         ),
     )
     for warning in result.warnings:
@@ -83,6 +87,8 @@ def build_parser(plugins: bool | str = True) -> argparse.ArgumentParser:
     build.add_argument("--drafts", action="store_true", help="include drafts")
     build.add_argument("--future", action="store_true", help="include posts dated in the future")
     build.add_argument("--jobs", type=int, default=None, help="worker processes (default: cores)")
+    build.add_argument("--strict", action="store_true",
+                       help="every warning is an error (an image without alt text, …)")  # fmt: skip
     build.add_argument("--timings", action="store_true", help="print the time of each step")
     build.set_defaults(func=cmd_build)
 

@@ -189,7 +189,7 @@ def test_corrupt_truncated_and_non_images_are_refused() -> None:
     truncated = good[: len(good) // 3]
     info = read_info(truncated)  # the header is intact
     plan = plan_image("t.jpg", info, ImagesConfig(widths=(200,), formats=()))
-    with pytest.raises(ImageProblem, match="decoded"):
+    with pytest.raises(ImageProblem, match="cannot be decoded, corrupt or truncated"):
         make_renditions(truncated, plan.renditions)
 
 

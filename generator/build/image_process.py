@@ -52,7 +52,7 @@ def _open(data: bytes) -> Image.Image:
                 "not an image Pillow can read (corrupt, or another format)"
             ) from None
         except (OSError, ValueError, SyntaxError) as exc:
-            raise ImageProblem(f"cannot be read: {exc}") from None
+            raise ImageProblem(f"cannot be read, corrupt or truncated ({exc})") from None
 
 
 def read_info(data: bytes) -> ImageInfo:
@@ -95,7 +95,7 @@ def _upright_srgb(data: bytes, largest: tuple[int, int] | None = None) -> Image.
     except Image.DecompressionBombWarning:
         raise ImageProblem("too many pixels to be a photograph") from None
     except (OSError, ValueError, SyntaxError) as exc:
-        raise ImageProblem(f"cannot be decoded: {exc}") from None
+        raise ImageProblem(f"cannot be decoded, corrupt or truncated ({exc})") from None
     alpha = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
     mode = "RGBA" if alpha else "RGB"
     profile = image.info.get("icc_profile")

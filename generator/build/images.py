@@ -25,7 +25,6 @@ from generator.build.image_process import (
 from generator.build.image_refs import ImageRef, document_images, image_kind, is_remote, site_path
 from generator.build.pictures import picture_of
 from generator.build.pools import forked_workers, worker_count
-from generator.build.writer import Keep, Manifest
 from generator.contract.page_images import PageImages, Picture, Preview
 from generator.core.config import SiteConfig
 from generator.core.errors import Problem, SiteError
@@ -36,7 +35,7 @@ THEME_ASSETS = "/assets/"  # the theme's own static files, published as they are
 
 @dataclass
 class ImageResult:
-    outputs: list[tuple[str, Path | Keep, str, str]] = field(default_factory=list)
+    outputs: list[tuple[str, Path, str, str]] = field(default_factory=list)  # path, file, by, key
     taken: set[str] = field(default_factory=set)  # content files published here, not copied
     pages: dict[str, PageImages] = field(default_factory=dict)  # by document source
     logo: Preview | None = None
@@ -132,7 +131,6 @@ def process_images(
     config: SiteConfig,
     documents: Sequence[Document],
     assets: Iterable[tuple[str, Path]],
-    manifest: Manifest,
     jobs: int | None = None,
     sizes: str = "100vw",
 ) -> ImageResult:
@@ -140,6 +138,8 @@ def process_images(
     settings = config.images
     targets = {target: path for target, path in assets if image_kind(target)}
     uses, remote, problems, warnings = find_uses(documents, targets)
+    if settings.missing_alt == "error":
+        problems, warnings = problems + warnings, []
     used = {use.target for use in uses}
     featured: dict[str, _Use] = {}  # document source: the use link previews show
     for use in uses:  # the front matter's image comes first, when it names one
@@ -201,10 +201,8 @@ def process_images(
     for target, plan in plans.items():
         for rendition in plan.renditions:
             key = rendition_key(hashes[target], rendition)
-            content: Path | Keep = cache.file_of(hashes[target], rendition)
-            if manifest.can_keep(config.output_dir, rendition.path, key):
-                content = Keep(key)
-            result.outputs.append((rendition.path, content, shown[target], key))
+            made = cache.file_of(hashes[target], rendition)
+            result.outputs.append((rendition.path, made, shown[target], key))
     result.pages = _pages(config, documents, uses, featured, remote, plans, sizes)
     result.logo = _logo(config, plans, targets)
     result.warnings = warnings

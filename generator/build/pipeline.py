@@ -47,7 +47,7 @@ from generator.contract.posts_manifest import PostInfo, SiteLook, serialise_mani
 from generator.core.config import SiteConfig, load_config
 from generator.core.errors import Problem, SiteError
 from generator.core.models import Document, Kind
-from generator.core.themes import make_environment, theme_chain
+from generator.core.themes import make_environment, theme_chain, theme_images
 
 if TYPE_CHECKING:
     from generator.build.execute import PageRenderer
@@ -62,6 +62,7 @@ class BuildOptions:
     now: datetime | None = None  # fixed in tests; the real time otherwise
     jobs: int | None = None  # worker processes for rendering; None: one per core
     progress: Callable[[str, int, int], None] | None = None  # (stage, done, total)
+    strict: bool = False  # every warning is an error: nothing is written while there are any
 
 
 @dataclass(frozen=True)
@@ -221,6 +222,8 @@ def build_site(
         wants_memory = memory is not None and memory.renderer is None
         if not wants_memory and still_fresh(last, digest, now, manifest, config.output_dir):
             assert last is not None
+            if options.strict and last.warnings:
+                raise SiteError([Problem(w) for w in last.warnings])
             return BuildResult(
                 report=WriteReport(0, len(manifest.entries), 0),
                 posts=last.posts,
@@ -237,6 +240,7 @@ def build_site(
     from generator.build.content_stage import parse_sources
     from generator.build.context_keys import fingerprint_of
     from generator.build.execute import PageRenderer, execute
+    from generator.build.images import process_images
     from generator.build.markdown_stage import start_markdown
     from generator.build.plan import Planner, plan_site
     from generator.build.site import assemble
@@ -256,6 +260,10 @@ def build_site(
             valid_until = deadline(every_document, config, now)
             del every_document
             check_unique_urls(documents)
+        with timer.step("images"):  # made safe and responsive, from the cache where it can
+            targets = asset_targets(config, documents)
+            sizes = theme_images(themes).sizes
+            images = process_images(config, documents, targets, options.jobs, sizes)
         # Markdown renders in worker processes while this process does the comments.
         with start_markdown(cache, documents, options.jobs) as pending:
             with timer.step("comments"):
@@ -274,15 +282,20 @@ def build_site(
         documents = [replace(doc, body="") for doc in documents]
     finally:
         cache.close()
+    warnings = [*images.warnings, *warnings]
+    if options.strict and warnings:
+        raise SiteError(warnings)  # --strict: before anything is written
     with timer.step("templates"):
-        model = assemble(documents, rendered, rendered.light, threads, config, now, source_hashes)
+        model = assemble(documents, rendered, rendered.light, threads, config, now, source_hashes,
+                         images.pages, images.logo)  # fmt: skip
         assets = read_theme_assets(themes)
         site = make_site_view(config, model, assets.css_url, assets.js_url)
         bases = key_bases(config, themes, fingerprint_of(site))
         files = [
             *assets.files,
             *(CopyFile(target, path, path.relative_to(config.root).as_posix())
-              for target, path in asset_targets(config, documents)),
+              for target, path in targets if target not in images.taken),
+            *(CopyFile(path, made, source, key=key) for path, made, source, key in images.outputs),
         ]  # fmt: skip
         jobs = plan_site(config, bases, model, files)
         install_filters(env, config, comment_html)

@@ -213,6 +213,7 @@ def make_environment(config: SiteConfig, themes: tuple[Theme, ...]) -> jinja2.En
     def absolute(path: str) -> str:
         return config.base_url + path if path.startswith("/") else path
 
+    env.globals["theme_images"] = theme_images(themes)  # theme.yaml's images: settings
     env.filters["date"] = format_date
     env.filters["isoformat"] = _isoformat
     env.filters["url"] = url
