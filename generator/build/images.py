@@ -192,8 +192,10 @@ def process_images(
             broken[target] = error
     for target in broken:
         plans.pop(target, None)
-        result.taken.discard(target)
-    problems.extend(_broken_problems(broken, uses, targets, config))
+        result.taken.add(target)  # never copied as it is: it may hold what could not be stripped
+    errors, unused = _broken_problems(broken, uses, targets, config)
+    problems.extend(errors)
+    warnings.extend(unused)
     if problems:
         raise SiteError(sorted(set(problems), key=lambda p: (p.path or "", p.line or 0)))
 
@@ -221,8 +223,10 @@ def _run(todo: list[_Job], jobs: int | None) -> list[str | None]:
 def _broken_problems(
     broken: Mapping[str, str], uses: Sequence[_Use], targets: Mapping[str, Path],
     config: SiteConfig,
-) -> list[Problem]:  # fmt: skip
-    problems = []
+) -> tuple[list[Problem], list[Problem]]:  # fmt: skip
+    """Errors for broken images a page uses, at each use; warnings for those none uses
+    (they are left out of output/: what could not be read could not be stripped)."""
+    problems, warnings = [], []
     for target, message in broken.items():
         shown = targets[target].relative_to(config.root).as_posix()
         places = [use for use in uses if use.target == target]
@@ -231,8 +235,8 @@ def _broken_problems(
                 Problem(f'image "{use.ref.src}" ({shown}): {message}', use.doc.source, use.ref.line)
             )
         if not places:
-            problems.append(Problem(f"{message}; fix or remove the file", shown))
-    return problems
+            warnings.append(Problem(f"{message}; no page shows it, so it is not published", shown))
+    return problems, warnings
 
 
 def _pages(
