@@ -317,3 +317,37 @@ def test_processing_off_copies_images_as_they_are(tmp_path: Path) -> None:
     assert not doc.find_all("picture")
     img = doc.one("img", src="/blog/2024/05/walk/lake.jpg")
     assert (img.attrs["width"], img.attrs["loading"]) == ("1000", "lazy")
+
+
+def test_a_theme_may_show_each_essays_picture_in_listings(tmp_path: Path) -> None:
+    root = make_site(tmp_path / "site")
+    theme = root / "themes/pictured"
+    theme.mkdir(parents=True)
+    (theme / "theme.yaml").write_text(
+        "name: pictured\nextends: default\nimages:\n  listing: true\n  listing_sizes: 20rem\n",
+        encoding="utf-8",
+    )
+    config = root / "site.yaml"
+    config.write_text(config.read_text("utf-8") + "theme: pictured\n", "utf-8")
+    build_site(root, OPTIONS)
+    home = parse_html((root / "output/index.html").read_text(encoding="utf-8"))
+    links = home.find_all("a", class_="summary-image")
+    assert [a.attrs["href"] for a in links] == ["/blog/2024/05/walk/"]  # a URL image: never
+    img = links[0].one("img")
+    assert img.attrs["alt"] == "A hill at dawn." and img.attrs["loading"] == "lazy"
+    assert img.attrs["sizes"] == "20rem"
+    essay = page(root, WALK)[0].find("img")
+    assert essay is not None and essay.attrs["sizes"].startswith("(min-width: 38rem)")
+
+
+def test_missing_alt_can_be_an_error_by_setting(tmp_path: Path) -> None:
+    root = make_site(tmp_path / "site")
+    (root / "content/posts/walk/index.md").write_text(
+        WALK_MD.replace("image_alt: A hill at dawn.\n", ""), "utf-8"
+    )
+    config = root / "site.yaml"
+    config.write_text(config.read_text("utf-8") + "  missing_alt: error\n", "utf-8")
+    assert _problems(root) == [
+        'content/posts/walk/index.md:4: image "hill.jpg": no image_alt: in the front matter; '
+        "describe the picture"
+    ]
