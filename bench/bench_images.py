@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import argparse
 import functools
-import os
 import http.server
+import os
 import resource
 import shutil
 import sys
@@ -86,8 +86,9 @@ def write_site(root: Path, photos: list[bytes]) -> None:
 
 def _cpu() -> float:
     """CPU seconds of this process and its finished children (the forked workers)."""
-    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(
-        resource.RUSAGE_CHILDREN
+    own, children = (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
     )
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
@@ -168,9 +169,9 @@ def phone_bytes(output: Path, scale: float) -> tuple[dict[str, int], dict[str, i
 def _by_kind(seen: list[tuple[str, int]]) -> dict[str, int]:
     kinds = {"document": "html", "stylesheet": "css", "script": "js", "image": "images"}
     totals = dict.fromkeys(kinds.values(), 0)
-    for resource, size in seen:
-        if resource in kinds:
-            totals[kinds[resource]] += size
+    for kind, size in seen:
+        if kind in kinds:
+            totals[kinds[kind]] += size
     return totals
 
 
