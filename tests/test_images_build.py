@@ -351,3 +351,26 @@ def test_missing_alt_can_be_an_error_by_setting(tmp_path: Path) -> None:
         'content/posts/walk/index.md:4: image "hill.jpg": no image_alt: in the front matter; '
         "describe the picture"
     ]
+
+
+def test_the_sample_sites_photographs_are_published_upright_and_without_their_gps(
+    tmp_path: Path,
+) -> None:
+    from tests.conftest import REPO, copy_sample_site
+
+    source = REPO / "content/images/lake-at-dusk.jpg"
+    assert Image.open(source).getexif().get_ifd(0x8825), "the sample keeps its fake GPS"
+    site = copy_sample_site(tmp_path / "sample")
+    build_site(site, BuildOptions(now=FIXED_NOW, jobs=2, future=True))  # its essays are later
+    lake = Image.open(site / "output/images/lake-at-dusk.jpg")
+    assert lake.size == (1600, 1200)  # stored 1500 × 2000 with orientation 6
+    for path in (site / "output/images").iterdir():
+        image = Image.open(path)
+        assert not image.getexif() and not image.info.get("xmp"), path
+        assert b"Salon Test Camera" not in path.read_bytes(), path
+    doc, _ = page(site, "/2026/10/the-alliance/")
+    assert doc.meta("og:image") == "https://consultingroom.example/images/hills-at-dawn-1200.jpg"
+    data = json.loads(doc.one("script", type="application/ld+json").raw_text)
+    logo = {"@type": "ImageObject", "width": 256, "height": 256,
+            "url": "https://consultingroom.example/logo.png"}  # fmt: skip
+    assert data["publisher"]["logo"] == logo
