@@ -15,7 +15,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from generator.build.image_cache import ImageCache, rendition_key
-from generator.build.image_plan import MIME, ImagePlan, plan_image, preview_rendition
+from generator.build.image_plan import (
+    MIME,
+    ImagePlan,
+    Rendition,
+    plan_image,
+    preview_rendition,
+)
 from generator.build.image_process import (
     ImageProblem,
     make_renditions,
@@ -53,23 +59,20 @@ class _Use:
 class _Job:
     path: str  # the source file
     content_hash: str
-    renditions: tuple[tuple[str, str, int, int, str, int], ...]  # (file, *rendition)
+    renditions: tuple[tuple[Path, Rendition], ...]  # (its file in the cache, what to make)
 
 
 def _make(job: _Job) -> str | None:
     """Make the renditions of one source (in a worker): None, or what is wrong with it."""
-    from generator.build.image_plan import Rendition
-
-    wanted = [(Path(file), Rendition(*spec)) for file, *spec in job.renditions]  # type: ignore[arg-type]
     try:
         with open(job.path, "rb") as handle:
             data = handle.read()
-        made = make_renditions(data, [r for _, r in wanted])
+        made = make_renditions(data, [rendition for _, rendition in job.renditions])
     except ImageProblem as exc:
         return str(exc)
     except OSError as exc:
         return f"cannot be read: {exc.strerror or exc}"
-    for file, rendition in wanted:
+    for file, rendition in job.renditions:
         ImageCache.store(file, made[rendition.spec])
     return None
 
@@ -180,7 +183,7 @@ def process_images(
         if plan.renditions:
             result.taken.add(target)
         missing = tuple(
-            (str(file), r.path, r.width, r.height, r.format, r.quality)
+            (file, r)
             for r in plan.renditions
             if not (file := cache.file_of(hashes[target], r)).exists()
         )
