@@ -203,3 +203,28 @@ def test_a_decompression_bomb_is_refused_before_decoding() -> None:
     bomb = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IEND", b"")
     with pytest.raises(ImageProblem, match="decompression bomb"):
         read_info(bomb)
+
+
+@pytest.mark.parametrize(
+    ("mode", "fmt", "colour"),
+    [
+        ("CMYK", "JPEG", (0, 200, 200, 0)),  # print-ready scans
+        ("I;16", "PNG", 40000),  # 16-bit grey
+        ("L", "JPEG", 128),
+        ("LA", "PNG", (128, 100)),
+        ("P", "PNG", 3),
+    ],
+)
+def test_unusual_modes_come_out_as_web_images(mode: str, fmt: str, colour: object) -> None:
+    source = Image.new(mode, (320, 200), colour)  # type: ignore[arg-type]
+    out = io.BytesIO()
+    source.save(out, fmt)
+    data = out.getvalue()
+    info = read_info(data)
+    plan = plan_image(f"x.{fmt.lower()}", info, ImagesConfig(widths=(160, 320)))
+    files = make_renditions(data, plan.renditions)
+    for rendition in plan.renditions:
+        image = Image.open(io.BytesIO(files[rendition.spec]))
+        image.load()
+        assert image.mode in ("RGB", "RGBA"), (mode, rendition, image.mode)
+        assert image.size == (rendition.width, rendition.height)
