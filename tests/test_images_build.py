@@ -374,3 +374,18 @@ def test_the_sample_sites_photographs_are_published_upright_and_without_their_gp
     logo = {"@type": "ImageObject", "width": 256, "height": 256,
             "url": "https://consultingroom.example/logo.png"}  # fmt: skip
     assert data["publisher"]["logo"] == logo
+
+
+def test_a_pillow_without_avif_is_a_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from PIL import features
+
+    real = features.check
+    monkeypatch.setattr(features, "check", lambda name: name != "avif" and real(name))
+    root = make_site(tmp_path / "site")
+    problems = _problems(root)
+    assert len(problems) == 1 and problems[0].startswith(
+        "site.yaml: images.formats: this Pillow (13"
+    ), problems
+    assert "cannot write AVIF" in problems[0]

@@ -20,7 +20,7 @@ from typing import Any
 
 import PIL
 from defusedxml.ElementTree import fromstring
-from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError, features
 
 from generator.build.image_plan import PILLOW_FORMATS, ImageInfo, Rendition
 
@@ -29,6 +29,11 @@ AVIF_CODEC = "aom"
 ORIENTATION = 0x0112
 _TRANSPOSED = (5, 6, 7, 8)  # orientations that swap width and height
 _SRGB = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
+
+
+def missing_encoders(formats: tuple[str, ...]) -> list[str]:
+    """The formats this Pillow cannot write (a Pillow built without libavif, say)."""
+    return [fmt for fmt in formats if not features.check(fmt)]
 
 
 class ImageProblem(Exception):

@@ -23,8 +23,10 @@ from generator.build.image_plan import (
     preview_rendition,
 )
 from generator.build.image_process import (
+    PILLOW_VERSION,
     ImageProblem,
     make_renditions,
+    missing_encoders,
     passthrough_info,
     read_info,
 )
@@ -139,6 +141,14 @@ def process_images(
 ) -> ImageResult:
     """Everything the pages need of the images, and the files to publish (see the module)."""
     settings = config.images
+    unable = missing_encoders(settings.formats) if settings.process else []
+    if unable:
+        raise SiteError.at(
+            f"images.formats: this Pillow ({PILLOW_VERSION}) cannot write "
+            f"{', '.join(unable).upper()}; install Pillow's own wheels (`pip install -U "
+            "pillow`) or leave the format out",
+            "site.yaml",
+        )
     targets = {target: path for target, path in assets if image_kind(target)}
     uses, remote, problems, warnings = find_uses(documents, targets)
     if settings.missing_alt == "error":
