@@ -47,9 +47,10 @@ from generator.contract.posts_manifest import PostInfo, SiteLook, serialise_mani
 from generator.core.config import SiteConfig, load_config
 from generator.core.errors import Problem, SiteError
 from generator.core.models import Document, Kind
-from generator.core.themes import make_environment, theme_chain, theme_images
+from generator.core.themes import make_environment, reserved_ids, theme_chain, theme_images
 
 if TYPE_CHECKING:
+    from generator.build.anchors import ReservedIds
     from generator.build.execute import PageRenderer
     from generator.build.plan import Planner
     from generator.build.site import SiteModel
@@ -196,6 +197,7 @@ class BuildMemory:
     planner: Planner | None = None
     model: SiteModel | None = None
     rendered_at: datetime | None = None
+    reserved_ids: ReservedIds | None = None  # the theme's, which headings give way to
 
 
 def build_site(
@@ -235,6 +237,7 @@ def build_site(
                 timings=timer.timings,
             )
         forget_last_build(config)  # until this build succeeds
+    from generator.build.anchors import ReservedIds
     from generator.build.cache import BuildCache
     from generator.build.comments_stage import render_comments
     from generator.build.content_stage import parse_sources
@@ -265,7 +268,8 @@ def build_site(
             sizes = theme_images(themes).sizes
             images = process_images(config, documents, targets, options.jobs, sizes)
         # Markdown renders in worker processes while this process does the comments.
-        with start_markdown(cache, documents, options.jobs) as pending:
+        reserved = ReservedIds.from_names(reserved_ids(themes))
+        with start_markdown(cache, documents, options.jobs, reserved) as pending:
             with timer.step("comments"):
                 feed = parse_feed(feed_text, config.comments.feed) if feed_text is not None else ()
                 del feed_text  # tens of megabytes for a big archive, parsed now
@@ -325,6 +329,7 @@ def build_site(
     if memory is not None:
         memory.renderer, memory.planner, memory.model = renderer, Planner(config, bases), model
         memory.rendered_at = now
+        memory.reserved_ids = reserved
 
     return BuildResult(
         report=report,
