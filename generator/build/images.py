@@ -103,11 +103,8 @@ def find_uses(
                         problems.append(Problem(
                             f'image: expected a path or an http(s) URL, got "{ref.src}"',
                             doc.source, ref.line))  # fmt: skip
-                    else:
+                    else:  # only named in the page's metadata: no reader sees it there
                         remote[doc.source] = ref.src
-                        if _lacks_alt(ref):
-                            warnings.append(Problem(_alt_problem(_Use(doc, ref, "")),
-                                                    doc.source, ref.line))  # fmt: skip
                 continue
             path = site_path(ref.src, doc.url)
             if path is None or path.startswith(THEME_ASSETS):
