@@ -131,6 +131,17 @@ EXPORT = """<?xml version="1.0" encoding="UTF-8"?>
   <wp:post_name>a-walk</wp:post_name>
   <wp:status>publish</wp:status>
   <wp:post_type>post</wp:post_type>
+  <wp:postmeta><wp:meta_key>_thumbnail_id</wp:meta_key><wp:meta_value>9</wp:meta_value></wp:postmeta>
+</item>
+<item>
+  <title>cover</title>
+  <link>{base}/cover/</link>
+  <wp:post_id>9</wp:post_id>
+  <wp:post_date_gmt>2020-05-06 07:00:00</wp:post_date_gmt>
+  <wp:post_name>cover</wp:post_name>
+  <wp:status>inherit</wp:status>
+  <wp:post_type>attachment</wp:post_type>
+  <wp:attachment_url>{cover}</wp:attachment_url>
 </item>
 <item>
   <title>About</title>
@@ -163,6 +174,7 @@ def test_import_fetches_images_into_bundles_resumably_and_the_site_builds(
             base=server.base,
             hill=server.url("2020/05/hill-300x225.jpg"),
             gone=server.url("2020/05/gone.jpg"),
+            cover=server.add("2020/05/cover.jpg", jpeg_bytes(scene(800, 500, 9))),
         ),
         encoding="utf-8",
     )
@@ -171,12 +183,14 @@ def test_import_fetches_images_into_bundles_resumably_and_the_site_builds(
             "--fetch-jobs", "2", "--fetch-budget", "30"]  # fmt: skip
     assert main(args) == 0
     out = capsys.readouterr().out
-    assert "Images: 1 fetched (0.0 MB), 0 already here, 1 failed" in out
+    assert "Images: 2 fetched (0.1 MB), 0 already here, 1 failed" in out
     assert f"  failed: {server.url('2020/05/gone.jpg')}: HTTP 404 Not Found" in out
     bundle = site / "content/posts/2020-05-06-a-walk"
     text = (bundle / "index.md").read_text(encoding="utf-8")
     assert (bundle / "hill.jpg").read_bytes() == photo
     assert "![The hill](hill.jpg)" in text
+    assert "\nimage: cover.jpg\n" in text  # the featured image, fetched beside the post
+    assert (bundle / "cover.jpg").is_file()
     assert server.url("2020/05/gone.jpg") in text  # still shown from the old site
     assert (site / "content/pages/about-me/index.md").is_file()
 
@@ -184,7 +198,7 @@ def test_import_fetches_images_into_bundles_resumably_and_the_site_builds(
     files = {p: p.read_bytes() for p in site.rglob("*") if p.is_file() and ".salon" not in p.parts}
     assert main(args) == 0
     out = capsys.readouterr().out
-    assert "Images: 0 fetched (0.0 MB), 1 already here, 1 failed" in out
+    assert "Images: 0 fetched (0.0 MB), 2 already here, 1 failed" in out
     assert server.requests["/wp-content/uploads/2020/05/hill.jpg"] == 1
     after = {p: p.read_bytes() for p in site.rglob("*") if p.is_file() and ".salon" not in p.parts}
     assert after == files
@@ -193,3 +207,6 @@ def test_import_fetches_images_into_bundles_resumably_and_the_site_builds(
     page = (site / "output/2020/05/a-walk/index.html").read_text(encoding="utf-8")
     assert '<source type="image/avif" srcset="/2020/05/a-walk/hill-480.avif 480w' in page
     assert (site / "output/2020/05/a-walk/hill.jpg").is_file()
+    assert '<meta property="og:image" content="https://example.org/2020/05/a-walk/cover.jpg">' in (
+        page
+    )
