@@ -210,3 +210,14 @@ def test_import_fetches_images_into_bundles_resumably_and_the_site_builds(
     assert '<meta property="og:image" content="https://example.org/2020/05/a-walk/cover.jpg">' in (
         page
     )
+
+
+def test_images_from_the_old_sites_root_become_its_urls() -> None:
+    from generator.importers.fetch_images import absolute_images
+
+    text = '![a](/wp-content/a.jpg) <img src="/theme/b.png"> ![c](//cdn.x/c.jpg) ![d](d.jpg)\n'
+    assert absolute_images(text, "http://old.example") == (
+        '![a](http://old.example/wp-content/a.jpg) <img src="http://old.example/theme/b.png"> '
+        "![c](//cdn.x/c.jpg) ![d](d.jpg)\n"
+    )
+    assert absolute_images(text, "") == text

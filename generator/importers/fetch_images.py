@@ -255,3 +255,16 @@ def bring_images(
             planned = dataclasses.replace(planned, text=text)
         out.append(planned)
     return tuple(out)
+
+
+def absolute_images(markdown: str, old_root: str) -> str:
+    """Images the old site showed from its own root (`/wp-content/…`) as its full URLs:
+    no such file exists in the new site, so they would be missing files (an error), and
+    as URLs `--fetch-images` can bring them over."""
+    if not old_root:
+        return markdown
+    for src in dict.fromkeys(ref.src for ref in find_images(markdown, 1)):
+        if src.startswith("/") and not src.startswith("//"):
+            for before in ("](", 'src="', "src='"):
+                markdown = markdown.replace(before + src, before + old_root + src)
+    return markdown

@@ -20,7 +20,7 @@ from generator.core.config import SiteConfig, load_config
 from generator.core.models import Document, Kind
 from generator.core.urls import UnsafePath, normalise_url, slugify
 from generator.importers.featured import featured_images, image_fields
-from generator.importers.fetch_images import Limits, bring_images
+from generator.importers.fetch_images import Limits, absolute_images, bring_images
 from generator.importers.html_inline import Options
 from generator.importers.html_to_markdown import Conversion, html_to_markdown
 from generator.importers.report import ImportReport
@@ -325,7 +325,7 @@ class _Planner:
     def file_for(self, entry: Entry, aliases: list[str]) -> PlannedFile:
         item = entry.item
         where = entry.path
-        body = self.convert(item.content, where).markdown
+        body = absolute_images(self.convert(item.content, where).markdown, self.old_root)
         summary = self.convert(item.excerpt, where).markdown.strip() if item.excerpt else ""
         fields: list[tuple[str, Any]] = [("title", entry.title)]
         if entry.kind is Kind.POST:
