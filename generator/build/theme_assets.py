@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from generator.build.markdown import pygments_css
+from generator.core.files import refuse_outside_link
 from generator.core.themes import Theme
 
 
@@ -39,6 +40,7 @@ def read_theme_assets(themes: tuple[Theme, ...]) -> ThemeAssets:
         for path in sorted(theme.static.rglob("*")):
             relative = path.relative_to(theme.static).as_posix()
             if path.is_file() and relative != "style.css":
+                refuse_outside_link(path, theme.path)  # (a theme's own links stay inside it)
                 files.append(CopyFile(f"assets/{relative}", path, f"theme {theme.name}", True))
     return ThemeAssets(
         css=css,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import fcntl
 import logging
+import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -25,6 +26,14 @@ from generator.core.models import CommentStatus, StoredComment
 from generator.core.times import Clock, utc_now
 from generator.service.hook import run_hook
 from generator.service.store import CommentStore, new_comment_id
+from generator.service.store_files import (
+    StoreUnavailable,
+    can_read_as_is,
+    check_store_file,
+    explain,
+    open_read_only,
+    writable,
+)
 from generator.service.validation import check_body, check_name, check_website, normalise_website
 
 log = logging.getLogger("salon.service")
@@ -43,8 +52,35 @@ def feed_lock(config: SiteConfig) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def open_store(config: SiteConfig, create: bool = True, clock: Clock = utc_now) -> CommentStore:
-    """Open the store; the first time, it takes in the comments of the existing feed."""
+def open_store(
+    config: SiteConfig, create: bool = True, clock: Clock = utc_now, read_only: bool = False
+) -> CommentStore:
+    """Open the store; the first time, it takes in the comments of the existing feed.
+
+    ``read_only``: for commands that only read; in a folder this user cannot write (or
+    on a full disk), the store is then read as it is instead of failing on SQLite's
+    first write. The store's file is checked first (store_files.check_store_file).
+    """
+    shown, feed = config.comments.store, config.comments.feed
+    check_store_file(config.store_path, shown, feed)
+    if config.feed_path.is_dir() and not config.feed_is_remote:
+        raise CommentError(f"{feed}: is a folder; the comments feed is a file (remove the folder)")
+    path = config.store_path
+    readable_as_is = read_only and path.is_file() and can_read_as_is(path)
+    try:
+        if readable_as_is and not writable(path):
+            return CommentStore(open_read_only(path), path, clock)
+        return _open_and_seed(config, create, clock)
+    except (sqlite3.Error, OSError) as exc:
+        problem = explain(exc, shown, feed, path)
+        if problem is None:
+            raise
+        if readable_as_is and isinstance(problem, StoreUnavailable):  # a full disk
+            return CommentStore(open_read_only(path), path, clock)
+        raise problem from None
+
+
+def _open_and_seed(config: SiteConfig, create: bool, clock: Clock) -> CommentStore:
     store = CommentStore.open(config.store_path, create=create, clock=clock)
     # Until the store has written the feed or taken it in, the feed on disk holds
     # published comments the store may not know (a fresh clone of the site).
@@ -97,7 +133,16 @@ def publish(config: SiteConfig, store: CommentStore, background: bool) -> str | 
     returned, since the change is already saved.
     """
     if not background:
-        export_feed(config, store)
+        try:
+            export_feed(config, store)
+        except (OSError, sqlite3.Error) as exc:
+            reason = explain(exc, config.comments.feed, config.comments.feed, config.feed_path)
+            detail = str(reason) if reason is not None else str(exc)
+            raise CommentError(
+                f"the change is saved in the store, but {config.comments.feed} could not be "
+                f"rewritten ({detail.removeprefix(config.comments.feed + ': ')}); once that "
+                "is fixed, run `salon comments export`"
+            ) from None
         run_hook(config, wait=True)
         return None
     try:

@@ -12,9 +12,11 @@ import argparse
 import getpass
 import os
 import shlex
+import sqlite3
 import subprocess
 import sys
 import tempfile
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 
@@ -25,6 +27,7 @@ from generator.service import actions as moderation
 from generator.service.cli_show import cmd_list, cmd_show
 from generator.service.cli_site import actor, feed_name, open_existing, unique
 from generator.service.passwords import MIN_LENGTH, PASSWORD_SETTING, hash_password
+from generator.service.store_files import explain
 from generator.service.terminal import one_line
 
 SiteOption = Callable[[argparse.ArgumentParser], None]
@@ -186,9 +189,19 @@ def read_new_password(from_stdin: bool) -> str:
     if from_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
-        password = getpass.getpass("New moderator password: ")
-        if len(password) >= MIN_LENGTH and getpass.getpass("Again: ") != password:
-            raise CommentError("the two passwords differ; nothing was changed")
+        try:
+            with warnings.catch_warnings():
+                # Without a terminal getpass warns, then reads (and echoes) stdin: refuse.
+                warnings.simplefilter("error", getpass.GetPassWarning)
+                password = getpass.getpass("New moderator password: ")
+                if len(password) >= MIN_LENGTH and getpass.getpass("Again: ") != password:
+                    raise CommentError("the two passwords differ; nothing was changed")
+        except (EOFError, getpass.GetPassWarning):  # no terminal to ask on
+            raise CommentError(
+                "no terminal to ask for the password on; give it on standard input with "
+                "--password-stdin (e.g. printf '%s\\n' \"$PASSWORD\" | salon comments "
+                "set-password --password-stdin); nothing was changed"
+            ) from None
     if len(password) < MIN_LENGTH:
         raise CommentError(
             f"the password is too short: use at least {MIN_LENGTH} characters; nothing was changed"
@@ -215,7 +228,14 @@ def cmd_serve(config: SiteConfig, args: argparse.Namespace) -> int:
 
 def with_config(handler: Handler) -> Callable[[argparse.Namespace], int]:
     def run(args: argparse.Namespace) -> int:
-        return handler(load_config(Path(args.site).resolve()), args)
+        config = load_config(Path(args.site).resolve())
+        try:
+            return handler(config, args)
+        except (sqlite3.Error, OSError) as exc:  # the store's disk or file failed
+            problem = explain(exc, config.comments.store, config.comments.feed, config.store_path)
+            if problem is None:
+                raise
+            raise problem from None
 
     return run
 

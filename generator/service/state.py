@@ -7,10 +7,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from generator.contract.posts_manifest import PostIndex
 from generator.core.config import SiteConfig
+from generator.core.urls import url_parts
 from generator.service.actions import open_store
 from generator.service.ratelimit import Limit, RateLimiter
 from generator.service.reader_pages import ReaderPages
@@ -28,7 +28,7 @@ LOGIN_FORM_SECONDS = 2 * 3600  # a login page left open longer must be reloaded
 
 def endpoint_path(config: SiteConfig) -> str:
     """The path part of comments.endpoint, where the intake listens."""
-    path = urlsplit(config.comments.endpoint).path.rstrip("/")
+    path = url_parts(config.comments.endpoint).path.rstrip("/")
     return path if path.startswith("/") else DEFAULT_ENDPOINT
 
 

@@ -7,6 +7,7 @@ import sqlite3
 from datetime import UTC, datetime
 
 from generator.core.models import CommentStatus, StoredComment
+from generator.service.store_files import impossible_row
 
 # Each migration takes the schema from version N to N+1. Never edit one that shipped.
 MIGRATIONS: tuple[str, ...] = (
@@ -81,10 +82,18 @@ def parse_time(text: str | None) -> datetime | None:
 
 
 def row_to_comment(row: sqlite3.Row | tuple[object, ...]) -> StoredComment:
+    try:
+        return _comment_of(row)
+    except (ValueError, TypeError, OverflowError) as exc:  # a row edited by hand, or damaged
+        raise impossible_row(row, exc) from None
+
+
+def _comment_of(row: sqlite3.Row | tuple[object, ...]) -> StoredComment:
     (cid, post, parent, author, email, website, body, created, status, by_author, ip, ua,
      moderated_by, moderated_at, held, removed) = tuple(row)  # fmt: skip
     created_at = parse_time(str(created))
-    assert created_at is not None
+    if created_at is None:
+        raise ValueError("created: empty")
     return StoredComment(
         id=str(cid), post=str(post), parent=str(parent) if parent else None,
         author=str(author), email=str(email), website=str(website), body=str(body),
