@@ -118,6 +118,10 @@ def _plugin_registrars(only: str | None) -> list[tuple[str, Callable[..., None]]
         from generator.service.cli import register as register_comments
 
         registrars.append(("comments", register_comments))
+    if only in (None, "followers"):
+        from generator.service.cli import register_followers
+
+        registrars.append(("followers", register_followers))
     if only in (None, "import"):
         from generator.importers.cli import register as register_import
 
@@ -148,7 +152,7 @@ def _version() -> str:
 # Commands that need none of the command groups registered by _plugin_registrars, whose
 # modules (the comment service, the importers) take a tenth of a second to import.
 _CORE_COMMANDS = frozenset({"build", "new", "serve"})
-_PLUGIN_GROUPS = frozenset({"comments", "import"})
+_PLUGIN_GROUPS = frozenset({"comments", "import", "followers"})
 
 
 def main(argv: Sequence[str] | None = None) -> int:

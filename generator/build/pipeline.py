@@ -36,6 +36,7 @@ from generator.build.freshness import (
 )
 from generator.build.manifest import Manifest
 from generator.build.pools import worker_count
+from generator.build.service_manifest import manifest_posts, next_scheduled
 from generator.build.sitelock import build_lock
 from generator.build.writer import (
     Staging,
@@ -44,7 +45,7 @@ from generator.build.writer import (
     write_private,
 )
 from generator.contract.feed import parse_feed
-from generator.contract.posts_manifest import PostInfo, SiteLook, serialise_manifest
+from generator.contract.posts_manifest import SiteLook, serialise_manifest
 from generator.core.config import SiteConfig, load_config
 from generator.core.errors import Problem, SiteError
 from generator.core.models import Document, Kind
@@ -297,6 +298,7 @@ def _build(root: Path, options: BuildOptions | None, memory: BuildMemory | None)
             del sources  # the texts live on in the documents; keep memory for what follows
             documents, drafts, future = select_published(every_document, options, now)
             valid_until = deadline(every_document, config, now)
+            next_essay = next_scheduled(every_document, now)
             del every_document
             check_unique_urls(documents)
         with timer.step("images"):  # made safe and responsive, from the cache where it can
@@ -358,8 +360,8 @@ def _build(root: Path, options: BuildOptions | None, memory: BuildMemory | None)
         open_keys = {entry.key for entry in model.posts if entry.comments_open}
         nav = tuple((item.title, item.url) for item in site.nav)
         write_private(config.private_dir / "posts.json", serialise_manifest(
-            [PostInfo(doc.key, doc.title, doc.url, doc.key in open_keys) for doc in posts],
-            SiteLook(nav, site.css_url, site.js_url)))  # fmt: skip
+            manifest_posts(config, posts, model.posts, open_keys),
+            SiteLook(nav, site.css_url, site.js_url), next_essay))  # fmt: skip
         record = LastBuild(
             digest=digest,
             valid_until=valid_until,

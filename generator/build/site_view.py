@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from generator.build.site import SiteModel
 from generator.contract.theme_page import SiteView
-from generator.core.config import SiteConfig
+from generator.core.config import SiteConfig, follow_endpoint
 
 
 def make_site_view(config: SiteConfig, model: SiteModel, css_url: str, js_url: str) -> SiteView:
@@ -24,4 +24,6 @@ def make_site_view(config: SiteConfig, model: SiteModel, css_url: str, js_url: s
         nav=tuple(p for p in model.pages if not p.extra.get("hide_from_nav")),
         css_url=css_url,
         js_url=js_url,
+        follow_endpoint=follow_endpoint(config),
+        reply_mail=config.email.enabled and config.email.replies,
     )

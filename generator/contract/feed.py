@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -200,11 +200,22 @@ def comment_to_json(comment: PublicComment) -> dict[str, Any]:
 def serialise_feed(comments: Iterable[PublicComment], generated: datetime | None = None) -> str:
     """The feed's text: stable order (post, time, id) so equal inputs give equal bytes."""
     ordered = sorted(comments, key=lambda c: (c.post, c.created, c.id))
+    return join_feed_lines([feed_line(c) for c in ordered], generated)
+
+
+def feed_line(comment: PublicComment) -> str:
+    """One comment's line of the feed's text. One comment a line: readable, diffable, and
+    written by json's C encoder (an indented dump falls back to pure Python, seconds for a
+    feed of 100,000 comments). The comment service keeps each published comment's line,
+    so that writing the feed after a change joins lines instead of serialising them all."""
+    return "    " + json.dumps(comment_to_json(comment), ensure_ascii=False)
+
+
+def join_feed_lines(lines: Sequence[str], generated: datetime | None = None) -> str:
+    """The feed's text from its comments' lines, already in the feed's order (post, time, id)."""
     head = f'{{\n  "version": {FEED_VERSION},\n'
     if generated is not None:
         head += f'  "generated": "{utc_time(generated)}",\n'
-    # One comment a line: readable, diffable, and written by json's C encoder (an
-    # indented dump falls back to pure Python, seconds for a feed of 100,000 comments).
-    lines = ",\n".join("    " + json.dumps(comment_to_json(c), ensure_ascii=False) for c in ordered)
-    body = f'  "comments": [\n{lines}\n  ]\n' if ordered else '  "comments": []\n'
+    joined = ",\n".join(lines)
+    body = f'  "comments": [\n{joined}\n  ]\n' if lines else '  "comments": []\n'
     return head + body + "}\n"

@@ -72,6 +72,10 @@ class SiteView:
     nav: tuple[NavLink, ...]
     css_url: str
     js_url: str
+    # Where the "Follow by email" form posts ("" when following by email is off), and
+    # whether the comment form offers mail about replies.
+    follow_endpoint: str = ""
+    reply_mail: bool = False
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from generator.core.email_config import EmailConfig, parse_email
 from generator.core.errors import SiteError, decode_utf8
 from generator.core.image_settings import ImagesConfig, parse_images
 from generator.core.validate import Fields
@@ -78,6 +79,7 @@ class SiteConfig:
     taxonomies: tuple[str, ...] = TAXONOMIES
     comments: CommentsConfig = field(default_factory=CommentsConfig)
     images: ImagesConfig = field(default_factory=ImagesConfig)
+    email: EmailConfig = field(default_factory=EmailConfig)
     params: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -112,6 +114,15 @@ class SiteConfig:
         return self.root / self.comments.store
 
     @property
+    def store_is_url(self) -> bool:
+        return self.comments.store.startswith(("postgresql://", "postgres://"))
+
+    @property
+    def store_location(self) -> Path | str:
+        """The store's file, or its PostgreSQL URL (CommentStore.open takes either)."""
+        return self.comments.store if self.store_is_url else self.store_path
+
+    @property
     def feed_is_remote(self) -> bool:
         return self.comments.feed.startswith(("https://", "http://"))
 
@@ -120,9 +131,18 @@ class SiteConfig:
         return self.root / self.comments.feed
 
 
+def follow_endpoint(config: SiteConfig) -> str:
+    """Where the "Follow by email" form posts, or "" when following by email is off."""
+    email = config.email
+    if not (email.enabled and email.followers.enabled and config.comments.enabled):
+        return ""
+    return config.comments.endpoint.rstrip("/") + "/follow"
+
+
 TOP_KEYS = (
     "title", "description", "base_url", "language", "timezone", "author", "permalink",
-    "posts_per_page", "theme", "feeds", "taxonomies", "comments", "params", "images",
+    "posts_per_page", "theme", "feeds", "taxonomies", "comments", "email", "params",
+    "images",
 )  # fmt: skip
 
 
@@ -207,6 +227,7 @@ def parse_config(text: str, path: str, root: Path) -> SiteConfig:
 
     comments = _parse_comments(top.section("comments"))
     images = parse_images(top.section("images"))
+    email = parse_email(top.section("email"), author.email)
 
     params = top.raw("params")
     if params is not None and not isinstance(params, dict):
@@ -234,6 +255,7 @@ def parse_config(text: str, path: str, root: Path) -> SiteConfig:
         taxonomies=taxonomies,
         comments=comments,
         images=images,
+        email=email,
         params=dict(params or {}),
     )
 
@@ -255,7 +277,16 @@ def _parse_comments(fields: Fields) -> CommentsConfig:
         if host is not None and feed.startswith("http://") and host not in LOOPBACK_HOSTS:
             fields.expected("feed", "a path or an https URL", feed)
     store = fields.string("store", ".salon/comments.sqlite3")
-    if store.startswith("output/") or store.startswith("/"):
+    if store.startswith(("postgresql://", "postgres://")):
+        # The password comes from PGPASSWORD or a pgpass file: site.yaml is committed.
+        if urlsplit(store).password is not None:
+            fields.expected(
+                "store", "a URL without a password (set PGPASSWORD or use a pgpass file)",
+                store.split("//", 1)[0] + "//…",
+            )  # fmt: skip
+    elif "://" in store:
+        fields.expected("store", "a path inside the site or postgresql://user@host/db", store)
+    elif store.startswith("output/") or store.startswith("/"):
         fields.expected("store", "a private path inside the site, outside output/", store)
     service = fields.section("service")
     service.check_unknown(tuple(ServiceConfig.__dataclass_fields__))

@@ -10,46 +10,36 @@ feed's problem back in ``Done.feed_problem``: its change is saved either way.
 
 from __future__ import annotations
 
-import fcntl
 import logging
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 
-from generator.contract.feed import clean_text, parse_feed, serialise_feed
+from generator.contract.feed import clean_text, parse_feed
+from generator.contract.posts_manifest import PostIndex
 from generator.core.config import SiteConfig
 from generator.core.errors import CommentError, SiteError
-from generator.core.files import atomic_write
 from generator.core.models import CommentStatus, StoredComment
 from generator.core.times import Clock, utc_now
-from generator.service.hook import run_hook
+from generator.service.feed_export import export_feed as export_feed
+from generator.service.feed_export import repair_feed, write_stamp
+from generator.service.hook import run_hook_once
+from generator.service.notify import Notifier
+from generator.service.outbox import wake_senders
 from generator.service.store import CommentStore, new_comment_id
+from generator.service.store_backend import SqliteBackend, StoreUnavailable
 from generator.service.store_files import (
-    StoreUnavailable,
     can_read_as_is,
     check_store_file,
     explain,
     open_read_only,
     writable,
 )
+from generator.service.store_public import CHANGES
+from generator.service.subscribers import forget
 from generator.service.validation import check_body, check_name, check_website, normalise_website
 
 log = logging.getLogger("salon.service")
-
-
-@contextmanager
-def feed_lock(config: SiteConfig) -> Iterator[None]:
-    """One exporter at a time, so an older snapshot never overwrites a newer one."""
-    lock_path = config.private_dir / "feed.lock"
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
-    with lock_path.open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def open_store(
@@ -58,9 +48,11 @@ def open_store(
     """Open the store; the first time, it takes in the comments of the existing feed.
 
     ``read_only``: for commands that only read; in a folder this user cannot write (or
-    on a full disk), the store is then read as it is instead of failing on SQLite's
-    first write. The store's file is checked first (store_files.check_store_file).
+    on a full disk), a store file is then read as it is instead of failing on SQLite's
+    first write. A store file is checked first (store_files.check_store_file).
     """
+    if config.store_is_url:  # PostgreSQL: nothing on this machine's disk to check
+        return _open_and_seed(config, create, clock)
     shown, feed = config.comments.store, config.comments.feed
     check_store_file(config.store_path, shown, feed)
     if config.feed_path.is_dir() and not config.feed_is_remote:
@@ -69,19 +61,19 @@ def open_store(
     readable_as_is = read_only and path.is_file() and can_read_as_is(path)
     try:
         if readable_as_is and not writable(path):
-            return CommentStore(open_read_only(path), path, clock)
+            return CommentStore(SqliteBackend.read_only(open_read_only(path), path), clock)
         return _open_and_seed(config, create, clock)
     except (sqlite3.Error, OSError) as exc:
         problem = explain(exc, shown, feed, path)
         if problem is None:
             raise
         if readable_as_is and isinstance(problem, StoreUnavailable):  # a full disk
-            return CommentStore(open_read_only(path), path, clock)
+            return CommentStore(SqliteBackend.read_only(open_read_only(path), path), clock)
         raise problem from None
 
 
 def _open_and_seed(config: SiteConfig, create: bool, clock: Clock) -> CommentStore:
-    store = CommentStore.open(config.store_path, create=create, clock=clock)
+    store = CommentStore.open(config.store_location, create=create, clock=clock)
     # Until the store has written the feed or taken it in, the feed on disk holds
     # published comments the store may not know (a fresh clone of the site).
     if not store.feed_adopted() and not config.feed_is_remote and config.feed_path.is_file():
@@ -97,22 +89,12 @@ def _open_and_seed(config: SiteConfig, create: bool, clock: Clock) -> CommentSto
         except SiteError as exc:
             store.close()
             raise CommentError(f"cannot seed the store from the feed: {exc}") from None
+        had_public = store.counter(CHANGES) > 0
         store.seed_from_public(existing, actor="seed-from-feed")
+        if not had_public:  # the feed on disk is exactly what the store now publishes
+            write_stamp(config, store, store.counter(CHANGES))
+    repair_feed(config, store)  # a crash after a change, before its export: catch up first
     return store
-
-
-def export_feed(config: SiteConfig, store: CommentStore) -> Path:
-    """Rewrite the public feed from the store (temp file, fsync, rename)."""
-    if config.feed_is_remote:
-        raise CommentError(
-            "comments.feed is a URL; export writes a local file, so set comments.feed to a path "
-            "on the machine that runs the comment service"
-        )
-    with feed_lock(config):
-        store.mark_feed_adopted()  # from now on the store alone is the truth
-        text = serialise_feed(store.public_comments())
-        atomic_write(config.feed_path, text.encode("utf-8"), fsync=True)
-    return config.feed_path
 
 
 @dataclass(frozen=True)
@@ -126,11 +108,13 @@ class Done:
 
 
 def publish(config: SiteConfig, store: CommentStore, background: bool) -> str | None:
-    """After a saved change: rewrite the feed, then start the hook.
+    """After a saved change: rewrite the feed, then run the hook (once across instances).
 
     In the foreground (the CLI) the hook is waited for and a feed that cannot be
-    written raises; in the background (the service) neither: the reason is logged and
-    returned, since the change is already saved.
+    written raises. In the service (``background``) the change is already saved, so
+    neither may fail the request: when the service runs its publisher (serve), it is
+    woken to export and run the hook, coalesced, off the request; otherwise the feed
+    is written here and a problem is logged and returned.
     """
     if not background:
         try:
@@ -143,14 +127,17 @@ def publish(config: SiteConfig, store: CommentStore, background: bool) -> str | 
                 f"rewritten ({detail.removeprefix(config.comments.feed + ': ')}); once that "
                 "is fixed, run `salon comments export`"
             ) from None
-        run_hook(config, wait=True)
+        run_hook_once(config, store, wait=True)
+        return None
+    if store.after_change is not None:
+        store.after_change()
         return None
     try:
         export_feed(config, store)
     except (CommentError, OSError) as exc:
         log.error("the public feed could not be rewritten: %s", exc)
         return str(exc)
-    run_hook(config, wait=False)
+    run_hook_once(config, store, wait=False)
     return None
 
 
@@ -208,11 +195,35 @@ def problems(changes: Changes) -> dict[str, str]:
 # -- the actions -----------------------------------------------------------------------
 
 
+def _changed_status(
+    config: SiteConfig, store: CommentStore, groups: dict[CommentStatus, list[str]], actor: str
+) -> list[StoredComment]:
+    """Set the statuses and, in the same transaction, queue what the change tells people
+    (a newly approved comment: its author's opt-in, its thread's subscribers)."""
+    changed: list[StoredComment] = []
+    with store.transaction() as db:
+        every = [cid for ids in groups.values() for cid in ids]
+        was = {cid: c.status for cid in every if (c := store.find(cid))}
+        for status, ids in groups.items():
+            changed += store.set_status(ids, status, actor)
+        notifier = Notifier.of(config, store.secret())
+        posts = PostIndex(config.private_dir / "posts.json")
+        now = store.clock().timestamp()
+        for comment in changed:
+            if comment.status is CommentStatus.APPROVED and was.get(comment.id) not in (
+                CommentStatus.APPROVED,
+                None,
+            ):
+                notifier.approved(db, comment, posts.find(comment.post), now)
+    wake_senders()
+    return changed
+
+
 def set_status(
     config: SiteConfig, store: CommentStore, ids: Sequence[str], status: CommentStatus,
     actor: str, background: bool = False,
 ) -> Done:  # fmt: skip
-    changed = store.set_status(list(dict.fromkeys(ids)), status, actor)
+    changed = _changed_status(config, store, {status: list(dict.fromkeys(ids))}, actor)
     return Done(tuple(changed), feed_problem=publish(config, store, background))
 
 
@@ -221,9 +232,7 @@ def restore(
     background: bool = False,
 ) -> Done:  # fmt: skip
     """Undo: put each comment back in the status it had."""
-    changed: list[StoredComment] = []
-    for status, ids in groups.items():
-        changed += store.set_status(ids, status, actor)
+    changed = _changed_status(config, store, groups, actor)
     return Done(tuple(changed), feed_problem=publish(config, store, background))
 
 
@@ -253,7 +262,11 @@ def delete(
     config: SiteConfig, store: CommentStore, ids: Sequence[str], actor: str,
     background: bool = False,
 ) -> Done:  # fmt: skip
-    store.delete(list(dict.fromkeys(ids)), actor)
+    """Erase comments, and their authors' addresses from every subscription and the outbox."""
+    with store.transaction() as db:
+        emails = [c.email for cid in dict.fromkeys(ids) if (c := store.find(cid)) and c.email]
+        store.delete(list(dict.fromkeys(ids)), actor)
+        forget(db, emails)
     return Done(feed_problem=publish(config, store, background))
 
 
@@ -305,7 +318,12 @@ def reply(
         created=now, status=CommentStatus.APPROVED, by_author=True, moderated_by=actor,
         moderated_at=now,
     )  # fmt: skip
-    store.add(comment, actor=actor)
+    with store.transaction() as db:
+        store.add(comment, actor=actor)
+        posts = PostIndex(config.private_dir / "posts.json")
+        Notifier.of(config, store.secret()).approved(db, comment, posts.find(comment.post),
+                                                      now.timestamp())  # fmt: skip
+    wake_senders()
     return Done((comment,), feed_problem=publish(config, store, background))
 
 

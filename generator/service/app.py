@@ -27,9 +27,17 @@ from werkzeug.wrappers import Request, Response
 from generator.contract.posts_manifest import ManifestError
 from generator.core.config import SiteConfig
 from generator.core.errors import CommentError
+from generator.service.actions import open_store
 from generator.service.intake import handle_intake, handle_thanks, handle_token
+from generator.service.mail_pages import (
+    handle_follow,
+    handle_moderator_link,
+    handle_reader_link,
+)
 from generator.service.moderate_page import Moderation
+from generator.service.outbox_worker import OutboxWorker
 from generator.service.state import ServiceState
+from generator.service.store_backend import StoreUnavailable
 from generator.service.store_files import RETRY_AFTER_SECONDS, explain, unwritable_reason
 from generator.service.web import json_response, no_store, text_response, wants_json
 
@@ -40,6 +48,8 @@ Handler = Callable[[ServiceState, Request], Response]
 class CommentService:
     """The WSGI callable. One instance serves every thread of the server."""
 
+    mail: OutboxWorker | None = None
+
     def __init__(self, state: ServiceState) -> None:
         self.state = state
         self.moderation = Moderation(state)
@@ -49,6 +59,9 @@ class CommentService:
             endpoint: (frozenset({"POST", "OPTIONS"}), handle_intake),
             endpoint + "/token": (frozenset({"GET", "HEAD", "OPTIONS"}), handle_token),
             endpoint + "/thanks": (frozenset({"GET", "HEAD"}), handle_thanks),
+            endpoint + "/email": (frozenset({"GET", "HEAD", "POST"}), handle_reader_link),
+            endpoint + "/follow": (frozenset({"GET", "POST"}), handle_follow),
+            "/moderate/mail": (frozenset({"GET", "HEAD", "POST"}), handle_moderator_link),
             "/health": (frozenset({"GET", "HEAD"}), health),
         }
 
@@ -59,6 +72,8 @@ class CommentService:
         except HTTPException as exc:  # raised by Werkzeug itself, e.g. a form too large
             response = text_response(exc.description or exc.name, exc.code or 400)
         except (sqlite3.Error, OSError, CommentError) as exc:
+            if isinstance(exc, StoreUnavailable):  # a connection that failed is not used again
+                self.state.stores.discard()
             response = self.unavailable(request, exc)
         except Exception:
             # A bug, never a reader's doing: logged in full, answered without details.
@@ -93,7 +108,7 @@ class CommentService:
 
     def dispatch(self, request: Request) -> Response:
         path = request.path
-        if path == "/moderate" or path.startswith("/moderate/"):
+        if (path == "/moderate" or path.startswith("/moderate/")) and path != "/moderate/mail":
             return self.moderation.handle(request, path[len("/moderate") :])
         route = self.routes.get(path.rstrip("/") or "/")
         if route is None:
@@ -135,19 +150,39 @@ def health(state: ServiceState, request: Request) -> Response:
         posts: int | str = len(state.posts.posts())
     except ManifestError as exc:
         posts = str(exc)
-    return no_store(json_response({"status": "ok", "store": "ok", "posts": posts}))
+    answer: dict[str, object] = {"status": "ok", "store": "ok", "posts": posts}
+    if state.posts.next_due():
+        answer["next_essay_due"] = state.posts.next_due()  # a build must run then
+    return no_store(json_response(answer))
 
 
-def create_app(config: SiteConfig, *, now: Callable[[], float] | None = None) -> WSGIApplication:
+def create_app(
+    config: SiteConfig, *, now: Callable[[], float] | None = None,
+    after_change: Callable[[], None] | None = None,
+) -> WSGIApplication:  # fmt: skip
     """The comment service for the site ``config`` describes.
 
     ``now`` replaces the clock (seconds since the epoch) in tests: form token ages,
     rate limits, session expiry and the time stamped on comments all follow it.
+    ``after_change`` (the server's publisher) is told of each saved change, to export
+    the feed and run the hook in the background; without it they run in the request.
     """
-    service = CommentService(ServiceState.create(config, now or time.time))
+    state = ServiceState.create(config, now or time.time, after_change)
+    service = CommentService(state)
+    # The sender of queued mail (only when email or a webhook is set up).
+    service.mail = OutboxWorker(
+        config, lambda: open_store(config, clock=state.stores.now), now or time.time
+    )
+    service.mail.start()
     proxies = config.comments.service.trusted_proxies
     if proxies > 0:
         # Only then are X-Forwarded-For/-Proto/-Host believed, and only as many hops
         # as configured: the address each trusted proxy saw, counted from the right.
         return ProxyFix(service, x_for=proxies, x_proto=proxies, x_host=proxies)
     return service
+
+
+def mail_worker(app: WSGIApplication) -> OutboxWorker | None:
+    """The outbox sender of an app create_app made (under ProxyFix or not)."""
+    service = app.app if isinstance(app, ProxyFix) else app
+    return service.mail if isinstance(service, CommentService) else None

@@ -24,6 +24,8 @@ from generator.core.config import SiteConfig, load_config
 from generator.core.errors import CommentError
 from generator.core.models import CommentStatus
 from generator.service import actions as moderation
+from generator.service.cli_notify import register_comments as register_notify
+from generator.service.cli_notify import register_followers as register_followers_group
 from generator.service.cli_show import cmd_list, cmd_show
 from generator.service.cli_site import actor, feed_name, open_existing, unique
 from generator.service.passwords import MIN_LENGTH, PASSWORD_SETTING, hash_password
@@ -217,6 +219,22 @@ def cmd_set_password(config: SiteConfig, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_move_store(config: SiteConfig, args: argparse.Namespace) -> int:
+    from generator.service.move_store import move_store
+    from generator.service.store_backend import is_store_url, shown_url
+
+    target: Path | str = args.to if is_store_url(args.to) else (config.root / args.to)
+    with open_existing(config) as store:
+        moved = move_store(store, target)
+    shown = shown_url(args.to) if isinstance(target, str) else args.to
+    print(
+        f"Copied the store to {shown}: "
+        + ", ".join(f"{table} {n}" for table, n in moved.counts.items() if n)
+        + ". Counts verified. Set comments.store to it in site.yaml and restart the service."
+    )
+    return 0
+
+
 def cmd_serve(config: SiteConfig, args: argparse.Namespace) -> int:
     from generator.service.server import serve_forever
 
@@ -310,6 +328,22 @@ def register(
     mark = action("mark-author", cmd_mark_author, "mark a comment as written by the site's author")
     mark.add_argument("id", metavar="ID")
 
+    move = action(
+        "move-store", cmd_move_store, "copy everything in the store to another and verify it"
+    )
+    move.add_argument("--to", required=True, metavar="URL",
+                      help="postgresql://user@host/db (password from PGPASSWORD or pgpass), "
+                      "or a SQLite file in the site")  # fmt: skip
+
+    register_notify(action)
+
     serve = action("serve", cmd_serve, "run the comment service (intake and /moderate)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8001)
+
+
+def register_followers(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser], site_option: SiteOption
+) -> None:
+    """Add `salon followers …` to the main parser."""
+    register_followers_group(sub, site_option, with_config)

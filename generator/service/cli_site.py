@@ -24,7 +24,7 @@ def actor() -> str:
 def open_existing(config: SiteConfig, read_only: bool = False) -> CommentStore:
     """The store; a missing one is made only when a local feed can seed it (a fresh clone)."""
     has_feed = not config.feed_is_remote and config.feed_path.is_file()
-    if not config.store_path.exists() and not has_feed:
+    if not config.store_is_url and not config.store_path.exists() and not has_feed:
         raise CommentError(
             f"{config.comments.store}: no comment store here yet; it is created by the first "
             "comment, an import, or `salon comments export`"

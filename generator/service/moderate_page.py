@@ -20,6 +20,7 @@ from werkzeug.wrappers import Request, Response
 from generator.core.errors import CommentError
 from generator.core.models import CommentStatus, StoredComment
 from generator.service import actions
+from generator.service.mail_status import mail_status
 from generator.service.moderate_base import (
     ACTOR,
     COOKIE,
@@ -200,6 +201,7 @@ class Moderation(ModerationPage):
             rows=self.rows(comments), actions=spec.actions, row_actions=row_actions,
             empty=spec.empty, current=spec.name, counts=self.counts(),
             select_all=request.args.get("all") == "1", page=page, pages=pages,
+            mail=mail_status(self.state.config, store, self.state.posts.next_due()),
             **self._signed_in(session_id, session),
         )  # fmt: skip
 

@@ -27,8 +27,10 @@ from waitress.server import create_server
 
 from generator.core.config import SiteConfig
 from generator.core.errors import CommentError
+from generator.service.actions import open_store
 from generator.service.addresses import truncate_ip
-from generator.service.app import create_app
+from generator.service.app import create_app, mail_worker
+from generator.service.publisher import Publisher
 from generator.service.state import endpoint_path
 
 log = logging.getLogger("salon.service")
@@ -209,7 +211,18 @@ def _allow_open_files(wanted: int) -> None:
 def serve_forever(config: SiteConfig, host: str, port: int) -> int:
     """Serve the comment service on host:port until SIGINT or SIGTERM. Returns 0."""
     _configure_logging()
-    server = make_server(create_app(config), host, port)
+    publisher = Publisher(config)
+    # Before the first request: a feed left behind by a crash is written and the
+    # manifest synced (the hook owed for it, and every later round, in the background).
+    with open_store(config) as store:
+        publisher.step_feed(store)
+    publisher.start()
+    try:
+        app = create_app(config, after_change=publisher.wake)
+        server = make_server(app, host, port)
+    except BaseException:
+        publisher.stop()
+        raise
 
     stop = _Stop()
 
@@ -249,5 +262,9 @@ def serve_forever(config: SiteConfig, host: str, port: int) -> int:
         for stop_signal, handler in previous.items():
             signal.signal(stop_signal, handler)
         server.trigger.close()
+        worker = mail_worker(app)
+        if worker is not None:  # the message being sent is finished; the rest waits
+            worker.stop()
+        publisher.stop()  # one last round: no saved change stays unexported
     log.info("stopped")
     return 0

@@ -19,15 +19,12 @@ from pathlib import Path
 
 from generator.core.errors import CommentError
 from generator.core.models import CommentStatus
+from generator.service.store_backend import StoreUnavailable  # disk full, read-only, busy
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 HEADER_BYTES = 100
 LOW_SPACE_BYTES = 1024 * 1024  # below this free, /health calls the store unwritable
 RETRY_AFTER_SECONDS = 60
-
-
-class StoreUnavailable(CommentError):
-    """The store cannot be written now (disk full, read-only, busy); trying later may work."""
 
 
 def _recovery(shown: str, feed: str) -> str:

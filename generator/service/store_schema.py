@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import hashlib
-import sqlite3
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from generator.core.models import CommentStatus, StoredComment
 from generator.service.store_files import impossible_row
 
 # Each migration takes the schema from version N to N+1. Never edit one that shipped.
+# One text for both databases: {serial}, {real} and {bigint} are the words each spells
+# its own way (store_backend._WORDS); SQLite's texts come out exactly as they shipped.
 MIGRATIONS: tuple[str, ...] = (
     """
     CREATE TABLE comments (
@@ -36,7 +38,7 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX comments_by_body ON comments (body_hash);
     CREATE INDEX comments_by_email ON comments (email) WHERE email != '';
     CREATE TABLE audit (
-        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        seq {serial},
         at TEXT NOT NULL,
         actor TEXT NOT NULL,
         action TEXT NOT NULL,
@@ -56,6 +58,84 @@ MIGRATIONS: tuple[str, ...] = (
     # feed it was adopted from), so adopting a feed keeps every identicon as it was.
     """
     ALTER TABLE comments ADD COLUMN avatar TEXT NOT NULL DEFAULT ''
+    """,
+    # 3: everything several service instances must share, so that they behave as one and
+    # a restart forgets nothing: sessions and their one-time notices, rate-limit hits
+    # (comments and wrong passwords), spent form tokens, leases (who runs the hook), the
+    # change counters that keep the public feed from staying behind the store, what the
+    # build published for the service (the posts manifest), and each approved comment's
+    # line of the public feed, so an export joins lines instead of serialising them all.
+    """
+    ALTER TABLE comments ADD COLUMN feed_line TEXT NOT NULL DEFAULT '';
+    CREATE TABLE counters (name TEXT PRIMARY KEY, value {bigint} NOT NULL);
+    CREATE TABLE sessions (
+        key TEXT PRIMARY KEY,
+        csrf TEXT NOT NULL,
+        created {real} NOT NULL,
+        expires {real} NOT NULL
+    );
+    CREATE INDEX sessions_by_expiry ON sessions (expires);
+    CREATE TABLE notices (
+        session_key TEXT PRIMARY KEY,
+        message TEXT NOT NULL,
+        undo TEXT NOT NULL DEFAULT '',
+        error INTEGER NOT NULL DEFAULT 0,
+        expires {real} NOT NULL
+    );
+    CREATE TABLE rate_hits (scope TEXT NOT NULL, key TEXT NOT NULL, at {real} NOT NULL);
+    CREATE INDEX rate_hits_by_key ON rate_hits (scope, key, at);
+    CREATE INDEX rate_hits_by_time ON rate_hits (at);
+    CREATE TABLE spent_tokens (nonce TEXT PRIMARY KEY, expires {real} NOT NULL);
+    CREATE INDEX spent_tokens_by_expiry ON spent_tokens (expires);
+    CREATE TABLE leases (name TEXT PRIMARY KEY, holder TEXT NOT NULL, expires {real} NOT NULL);
+    CREATE TABLE published (name TEXT PRIMARY KEY, seq {bigint} NOT NULL, value TEXT NOT NULL)
+    """,
+    # 4: telling people (notifications). The outbox holds every message to send, queued
+    # in the transaction of the change that caused it; message_id is stable per (event,
+    # recipient), so a message is queued once and a resend after a crash can be dropped
+    # by the receiver. Subscriptions are commenters' requests to hear about replies;
+    # addresses remember who confirmed (double opt-in) and the opaque key links name
+    # them by (never the address itself: links end up in logs); followers want new essays;
+    # announced lists the essays the service knows of, so none is sent twice.
+    """
+    CREATE TABLE outbox (
+        seq {serial},
+        message_id TEXT NOT NULL UNIQUE,
+        kind TEXT NOT NULL,
+        recipient TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('queued', 'sending', 'sent', 'failed')),
+        created {real} NOT NULL,
+        due {real} NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT NOT NULL DEFAULT '',
+        claimed_until {real} NOT NULL DEFAULT 0,
+        sent_at {real}
+    );
+    CREATE INDEX outbox_by_due ON outbox (state, due);
+    CREATE INDEX outbox_by_recipient ON outbox (recipient);
+    CREATE TABLE subscriptions (
+        email TEXT NOT NULL,
+        post TEXT NOT NULL,
+        comment_id TEXT NOT NULL,
+        scope TEXT NOT NULL CHECK (scope IN ('replies', 'thread')),
+        created {real} NOT NULL,
+        PRIMARY KEY (email, comment_id)
+    );
+    CREATE INDEX subscriptions_by_post ON subscriptions (post);
+    CREATE TABLE addresses (
+        email TEXT PRIMARY KEY,
+        key TEXT NOT NULL UNIQUE,
+        confirmed {real},
+        asked {real}
+    );
+    CREATE TABLE followers (
+        email TEXT PRIMARY KEY,
+        created {real} NOT NULL,
+        confirmed {real},
+        asked {real}
+    );
+    CREATE TABLE announced (post TEXT PRIMARY KEY, at {real} NOT NULL, mailed INTEGER NOT NULL)
     """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -81,14 +161,14 @@ def parse_time(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
 
 
-def row_to_comment(row: sqlite3.Row | tuple[object, ...]) -> StoredComment:
+def row_to_comment(row: Sequence[object]) -> StoredComment:
     try:
         return _comment_of(row)
     except (ValueError, TypeError, OverflowError) as exc:  # a row edited by hand, or damaged
         raise impossible_row(row, exc) from None
 
 
-def _comment_of(row: sqlite3.Row | tuple[object, ...]) -> StoredComment:
+def _comment_of(row: Sequence[object]) -> StoredComment:
     (cid, post, parent, author, email, website, body, created, status, by_author, ip, ua,
      moderated_by, moderated_at, held, removed) = tuple(row)  # fmt: skip
     created_at = parse_time(str(created))
