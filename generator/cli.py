@@ -39,6 +39,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         BuildOptions(
             drafts=args.drafts, future=args.future, jobs=args.jobs, progress=_progress_printer(),
             output=Path(args.output) if args.output else None, base_url=args.base_url,
+            strict=args.strict,
         ),
     )  # fmt: skip
     for note in result.notes:
@@ -208,8 +209,9 @@ def build_parser(plugins: bool | str = True) -> argparse.ArgumentParser:
                        help="build for another address than site.yaml's base_url, for a "
                        "preview on another host")  # fmt: skip
     build.add_argument("--strict", action="store_true",
-                       help="exit with status 1 when there are warnings (broken links, unknown "
-                       "front-matter keys), for CI")  # fmt: skip
+                       help="every warning is an error: an image without alt text or an "
+                       "unknown front-matter key stops the build before it writes; a broken "
+                       "link fails its exit with status 1 (for CI)")  # fmt: skip
     build.set_defaults(func=cmd_build)
 
     clean = sub.add_parser(

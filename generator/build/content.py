@@ -29,6 +29,7 @@ MARKDOWN_SUFFIXES = (".md", ".markdown")
 KNOWN_KEYS = (
     "title", "date", "updated", "slug", "id", "tags", "category", "categories", "summary",
     "description", "draft", "author", "comments", "aliases", "template", "toc", "extra",
+    "image", "image_alt",
 )  # fmt: skip
 # Keys Salon itself writes but the build does not read yet (the WordPress import's featured
 # image): never a warning, kept for templates in entry.extra.
@@ -177,6 +178,9 @@ def parse_document(source: SourceFile, config: SiteConfig) -> Document:
         aliases=tuple(aliases),
         template=fields.string("template"),
         toc=toc,
+        image=fields.string("image").strip(),
+        image_alt=fields.string("image_alt").strip(),
+        image_line=fields.line("image"),
         extra=extra,
         warnings=warnings,
         date_from_name=date_from_name,

@@ -49,7 +49,13 @@ from generator.contract.posts_manifest import SiteLook, serialise_manifest
 from generator.core.config import PREVIEW_OUTPUT, SiteConfig, load_config, with_overrides
 from generator.core.errors import Problem, SiteError
 from generator.core.models import Document, Kind
-from generator.core.themes import make_environment, reserved_ids, theme_chain, with_theme_keys
+from generator.core.themes import (
+    make_environment,
+    reserved_ids,
+    theme_chain,
+    theme_images,
+    with_theme_keys,
+)
 
 if TYPE_CHECKING:
     from generator.build.anchors import ReservedIds
@@ -67,6 +73,7 @@ class BuildOptions:
     progress: Callable[[str, int, int], None] | None = None  # (stage, done, total)
     output: Path | None = None  # another folder than output/ (`--output`, `serve --drafts`)
     base_url: str | None = None  # another base_url than site.yaml's (`--base-url`)
+    strict: bool = False  # every warning is an error: nothing is written while there are any
 
 
 @dataclass(frozen=True)
@@ -274,6 +281,8 @@ def _build(root: Path, options: BuildOptions | None, memory: BuildMemory | None)
         wants_memory = memory is not None and memory.renderer is None
         if not wants_memory and still_fresh(last, digest, now, manifest, config.output_dir):
             assert last is not None
+            if options.strict and last.warnings:
+                raise SiteError([Problem(w) for w in last.warnings])
             return BuildResult(
                 report=WriteReport(0, len(manifest.entries), 0),
                 posts=last.posts,
@@ -291,6 +300,7 @@ def _build(root: Path, options: BuildOptions | None, memory: BuildMemory | None)
     from generator.build.content_stage import parse_sources
     from generator.build.context_keys import fingerprint_of
     from generator.build.execute import PageRenderer, execute
+    from generator.build.images import process_images
     from generator.build.links import PageLinks, check_links
     from generator.build.markdown_stage import start_markdown
     from generator.build.plan import Planner, plan_site
@@ -316,6 +326,10 @@ def _build(root: Path, options: BuildOptions | None, memory: BuildMemory | None)
             next_essay = next_scheduled(every_document, now)
             del every_document
             check_unique_urls(documents)
+        with timer.step("images"):  # made safe and responsive, from the cache where it can
+            targets = asset_targets(config, documents)
+            sizes = theme_images(themes).sizes
+            images = process_images(config, documents, targets, options.jobs, sizes)
         # Markdown renders in worker processes while this process does the comments.
         reserved = ReservedIds.from_names(reserved_ids(themes))
         with start_markdown(cache, documents, options.jobs, reserved) as pending:
@@ -336,15 +350,20 @@ def _build(root: Path, options: BuildOptions | None, memory: BuildMemory | None)
         documents = [replace(doc, body="") for doc in documents]
     finally:
         cache.close()
+    warnings = [*images.warnings, *warnings]
+    if options.strict and warnings:
+        raise SiteError(warnings)  # --strict: before anything is written
     with timer.step("templates"):
-        model = assemble(documents, rendered, rendered.light, threads, config, now, source_hashes)
+        model = assemble(documents, rendered, rendered.light, threads, config, now, source_hashes,
+                         images.pages, images.logo)  # fmt: skip
         assets = read_theme_assets(themes)
         site = make_site_view(config, model, assets.css_url, assets.js_url, assets.favicon_url)
         bases = key_bases(config, themes, fingerprint_of(site))
         files = [
             *assets.files,
             *(CopyFile(target, path, path.relative_to(config.root).as_posix())
-              for target, path in asset_targets(config, documents)),
+              for target, path in targets if target not in images.taken),
+            *(CopyFile(path, made, source, key=key) for path, made, source, key in images.outputs),
         ]  # fmt: skip
         jobs = plan_site(config, bases, model, files)
         install_filters(env, config, comment_html)

@@ -106,7 +106,7 @@ class Planner:
         newer, older = model.neighbours.get(entry.url, (None, None))
         meta = PageMeta(
             entry.title, entry.url, "post", entry.description or plain_text(entry.excerpt_html),
-            json_ld=json_ld.blog_posting(entry, self.config),
+            json_ld=json_ld.blog_posting(entry, self.config, model.logo), image=entry.image,
         )  # fmt: skip
         comments_feed = entry.url + "comments.xml"
         context = PostPage(entry, newer, older, entry.last_modified, comments_feed)
@@ -122,7 +122,7 @@ class Planner:
     def standalone(self, entry: Entry) -> PageJob:
         meta = PageMeta(
             entry.title, entry.url, "page", entry.description or plain_text(entry.excerpt_html),
-            json_ld=json_ld.web_page(entry, self.config),
+            json_ld=json_ld.web_page(entry, self.config), image=entry.image,
         )  # fmt: skip
         template = entry.doc.template or "page.html"
         context = StandalonePage(entry, entry.last_modified)

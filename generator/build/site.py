@@ -10,8 +10,12 @@ from datetime import datetime, timedelta
 from functools import cached_property
 from typing import Any
 
+from markupsafe import Markup
+
 from generator.build.context_keys import covered_by, fields_fingerprint
 from generator.build.listings import Archive, Term, group_terms
+from generator.build.pictures import feed_images, rewrite_images
+from generator.contract.page_images import PageImages, Preview, picture_html
 from generator.contract.theme_page import Thread
 from generator.core.config import SiteConfig
 from generator.core.models import CommentsMode, Document, Heading, Kind, Rendered
@@ -35,6 +39,7 @@ class Entry:
     comments_open: bool
     source_hash: str
     taxonomies: tuple[str, ...] = ("tags", "categories")  # those that have pages to link to
+    images: PageImages = field(default_factory=PageImages)  # its pictures and preview image
 
     @cached_property
     def fingerprint(self) -> str:
@@ -100,11 +105,52 @@ class Entry:
 
     @property
     def html(self) -> str:
-        return self.rendered.html
+        """The body, its processed images shown as <picture>s, the first loaded at once."""
+        images = self.images
+        return rewrite_images(self.rendered.html, self.url, images.pictures, images.sizes,
+                              not self._has_hero, self._featured_path)  # fmt: skip
 
     @property
     def excerpt_html(self) -> str:
-        return self.light.excerpt_html
+        """The excerpt (shown in listings, among others: every image waits for scrolling)."""
+        images = self.images
+        return rewrite_images(self.light.excerpt_html, self.url, images.pictures,
+                              images.sizes, first_eager=False)  # fmt: skip
+
+    @property
+    def feed_html(self) -> str:
+        """The body for feeds: each processed image as a plain <img> of its fallback."""
+        return feed_images(self.rendered.html, self.url, self.images.pictures)
+
+    @property
+    def feed_excerpt_html(self) -> str:
+        return feed_images(self.light.excerpt_html, self.url, self.images.pictures)
+
+    @property
+    def image(self) -> Preview | None:
+        """The picture link previews show: `image:`, else the first image (a setting)."""
+        return self.images.preview
+
+    @property
+    def hero(self) -> Markup:
+        """The `image:` picture shown above the essay when its body does not show it;
+        empty otherwise (and for a URL image, which no page loads)."""
+        preview = self.images.preview
+        if preview is None or preview.picture is None or not self._has_hero:
+            return Markup("")
+        extra = {"class": "u-featured"}
+        html = picture_html(preview.picture, preview.alt, self.images.sizes, True, extra)
+        return Markup(html)
+
+    @property
+    def _has_hero(self) -> bool:
+        preview = self.images.preview
+        return preview is not None and preview.picture is not None and not preview.in_body
+
+    @property
+    def _featured_path(self) -> str:
+        preview = self.images.preview
+        return preview.site_path if preview is not None and preview.in_body else ""
 
     @property
     def toc(self) -> tuple[Heading, ...]:
@@ -146,6 +192,7 @@ class SiteModel:
     years: tuple[Archive[Entry], ...]
     months: tuple[Archive[Entry], ...]
     neighbours: Mapping[str, tuple[Entry | None, Entry | None]] = field(default_factory=dict)
+    logo: Preview | None = None  # the publisher's logo in structured data (images.logo)
 
 
 def comments_open(doc: Document, config: SiteConfig, now: datetime) -> bool:
@@ -163,15 +210,28 @@ def assemble(
     config: SiteConfig,
     now: datetime,
     source_hashes: Mapping[str, str] | None = None,
+    images: Mapping[str, PageImages] | None = None,
+    logo: Preview | None = None,
 ) -> SiteModel:
     source_hashes = source_hashes or {}
+    images = images or {}
+    no_images = PageImages()
     entries = []
     for doc in documents:
         thread = threads.get(doc.key, Thread.empty()) if doc.kind is Kind.POST else Thread.empty()
         is_open = doc.kind is Kind.POST and comments_open(doc, config, now)
         source_hash = source_hashes.get(doc.source) or repr(doc)
         entries.append(
-            Entry(doc, rendered, light[doc.source], thread, is_open, source_hash, config.taxonomies)
+            Entry(
+                doc,
+                rendered,
+                light[doc.source],
+                thread,
+                is_open,
+                source_hash,
+                config.taxonomies,
+                images.get(doc.source, no_images),
+            )
         )
     posts = sorted(
         (e for e in entries if e.doc.kind is Kind.POST),
@@ -205,4 +265,4 @@ def assemble(
         Archive(year, month, f"/{year:04d}/{month:02d}/", tuple(items))
         for (year, month), items in sorted(by_month.items(), reverse=True)
     )
-    return SiteModel(tuple(posts), tuple(pages), terms, years, months, neighbours)
+    return SiteModel(tuple(posts), tuple(pages), terms, years, months, neighbours, logo)

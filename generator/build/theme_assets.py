@@ -20,6 +20,7 @@ class CopyFile:
     content: bytes | Path
     source: str
     override: bool = False  # a theme's file: one already planned at this path gives way
+    key: str = ""  # when set: the file is kept as it is on disk while the key is unchanged
 
 
 @dataclass(frozen=True)

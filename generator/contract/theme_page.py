@@ -18,6 +18,7 @@ from markupsafe import Markup, escape
 
 from generator.contract.avatars import identicon_svg
 from generator.contract.comment_html import render_comment_body, safe_website
+from generator.contract.page_images import Preview, picture_html
 from generator.core.config import SiteConfig
 from generator.core.models import PublicComment
 from generator.core.themes import format_date
@@ -34,6 +35,7 @@ class PageMeta:
     noindex: bool = False
     feed_url: str = ""
     json_ld: Mapping[str, Any] = field(default_factory=dict)
+    image: Preview | None = None  # the picture link previews show (og:image, Twitter)
 
 
 class NavLink(Protocol):
@@ -141,3 +143,6 @@ def install_filters(
     env.filters["comment_html"] = body_html
     env.filters["safe_website"] = safe_website
     env.filters["identicon"] = lambda seed: identicon_svg(seed or "anonymous")
+    env.filters["picture"] = lambda picture, alt, sizes: Markup(
+        picture_html(picture, alt, sizes, eager=False)
+    )

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 from generator.core.email_config import EmailConfig, parse_email
 from generator.core.errors import SiteError, decode_utf8
+from generator.core.image_settings import ImagesConfig, parse_images
 from generator.core.validate import Fields
 from generator.core.yamltext import parse_yaml
 
@@ -88,6 +89,7 @@ class SiteConfig:
     feeds: FeedConfig = field(default_factory=FeedConfig)
     taxonomies: tuple[str, ...] = TAXONOMIES
     comments: CommentsConfig = field(default_factory=CommentsConfig)
+    images: ImagesConfig = field(default_factory=ImagesConfig)
     email: EmailConfig = field(default_factory=EmailConfig)
     params: dict[str, Any] = field(default_factory=dict)
     deploy: DeployConfig = field(default_factory=DeployConfig)
@@ -165,7 +167,7 @@ def follow_endpoint(config: SiteConfig) -> str:
 TOP_KEYS = (
     "title", "description", "base_url", "language", "timezone", "author", "permalink",
     "posts_per_page", "theme", "feeds", "taxonomies", "comments", "email", "params",
-    "front_matter_keys", "deploy", "favicon",
+    "front_matter_keys", "deploy", "favicon", "images",
 )  # fmt: skip
 
 
@@ -249,6 +251,7 @@ def parse_config(text: str, path: str, root: Path) -> SiteConfig:
             break
 
     comments = _parse_comments(top.section("comments"))
+    images = parse_images(top.section("images"))
     email = parse_email(top.section("email"), author.email)
 
     params = top.raw("params")
@@ -288,6 +291,7 @@ def parse_config(text: str, path: str, root: Path) -> SiteConfig:
         feeds=feeds,
         taxonomies=taxonomies,
         comments=comments,
+        images=images,
         email=email,
         params=dict(params or {}),
         front_matter_keys=front_matter_keys,

@@ -79,6 +79,9 @@ class Document:
     aliases: tuple[str, ...] = ()
     template: str = ""
     toc: bool | None = None  # None: show the table of contents when it helps
+    image: str = ""  # front matter `image:`: a path in the bundle or site, or a URL
+    image_alt: str = ""
+    image_line: int | None = None  # where `image:` is, for errors about the file it names
     extra: Mapping[str, Any] = field(default_factory=dict)
     warnings: tuple[Problem, ...] = ()  # unknown front-matter keys, as `path:line: …`
     date_from_name: bool = False  # no `date:`; dated by a Jekyll-style file name

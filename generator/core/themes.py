@@ -142,6 +142,45 @@ def with_theme_keys(config: SiteConfig, themes: tuple[Theme, ...]) -> SiteConfig
     return replace(config, front_matter_keys=(*config.front_matter_keys, *declared))
 
 
+@dataclass(frozen=True)
+class ThemeImages:
+    """A theme's `images:` in theme.yaml: how wide its column shows pictures."""
+
+    sizes: str = "100vw"  # the `sizes` of every essay image's srcset
+    listing: bool = False  # whether listings show each essay's preview image
+    listing_sizes: str = "100vw"
+
+
+def theme_images(themes: tuple[Theme, ...]) -> ThemeImages:
+    """The first theme in the chain that says, for each setting; the defaults otherwise."""
+    found: dict[str, Any] = {}
+    for theme in themes:
+        meta_path = theme.path / "theme.yaml"
+        if not meta_path.is_file():
+            continue
+        where = str(meta_path)
+        doc = parse_yaml(decode_utf8(meta_path.read_bytes(), where), where)
+        section = doc.data.get("images") if isinstance(doc.data, dict) else None
+        if section is None:
+            continue
+        if not isinstance(section, dict):
+            raise SiteError.at(
+                f"images: expected a mapping, got {describe(section)}", where, doc.line("images")
+            )
+        for key, kind in (("sizes", str), ("listing", bool), ("listing_sizes", str)):
+            value = section.get(key)
+            if value is not None and not isinstance(value, kind):
+                wanted = "true or false" if kind is bool else "text"
+                raise SiteError.at(
+                    f"images.{key}: expected {wanted}, got {describe(value)}",
+                    where,
+                    doc.line("images", key),
+                )
+            if value is not None:
+                found.setdefault(key, value)
+    return ThemeImages(**found)
+
+
 def reserved_ids(themes: tuple[Theme, ...]) -> tuple[str, ...]:
     """Every id the theme chain reserves, sorted (it goes into render and cache keys)."""
     return tuple(sorted({name for theme in themes for name in theme.reserved_ids}))
@@ -235,6 +274,7 @@ def make_environment(config: SiteConfig, themes: tuple[Theme, ...]) -> jinja2.En
     def absolute(path: str) -> str:
         return config.base_url + path if path.startswith("/") else path
 
+    env.globals["theme_images"] = theme_images(themes)  # theme.yaml's images: settings
     env.filters["date"] = format_date
     env.filters["isoformat"] = _isoformat
     env.filters["url"] = url

@@ -42,6 +42,7 @@ class ImportReport:
     shortcodes: dict[str, list[str]] = field(default_factory=dict)  # name -> where
     blocks_dropped: dict[str, list[str]] = field(default_factory=dict)
     media: list[str] = field(default_factory=list)
+    image_lines: list[str] = field(default_factory=list)  # what --fetch-images did
     # '"Title": URL' of each featured image kept as front matter `image:`, and
     # '"Title": attachment N is not in the export…' for those that could not be.
     featured_images: list[str] = field(default_factory=list)
@@ -164,6 +165,7 @@ class ImportReport:
         if self.notes:
             lines.append("Notes:")
             lines.extend(_listed(self.notes, limit=len(self.notes)))
+        lines.extend(self.image_lines)
         if self.media:
             lines.append(
                 f"Attachments referenced ({len(self.media)}; copy these files to the new site "

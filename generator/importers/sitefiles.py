@@ -131,9 +131,14 @@ def write_files(
         report.files_written.append(planned.path)
     if not planned_paths:
         return
-    # The scaffold's first essay has no imported file to replace it: it goes, untouched.
+    # The scaffold's first essay has no imported file to replace it: it goes, untouched; so
+    # do its placeholder pages when the import brings pages (an imported About page may sit
+    # at another path, as a bundle with its images, and would collide with the placeholder).
+    brings_pages = any(path.startswith("content/pages/") for path in planned_paths)
     for path in sorted(replaceable - planned_paths):
-        if path.startswith("content/posts/"):
+        if path.startswith("content/posts/") or (
+            brings_pages and path.startswith("content/pages/")
+        ):
             if not dry_run:
                 (config.root / path).unlink(missing_ok=True)
             report.files_removed.append(path)
