@@ -29,9 +29,15 @@ class _Handler(BaseHTTPRequestHandler):
             cls.requests.append((self.command, self.path))
             cls.in_flight += slow
             cls.most_in_flight = max(cls.most_in_flight, cls.in_flight)
+        counted = slow
         try:
             if slow:
                 time.sleep(0.6)
+                # Leave the count before answering: once the answer is sent the checker may
+                # start its next request, which must not find this one still counted.
+                with cls.lock:
+                    cls.in_flight -= 1
+                counted = False
             if self.path.startswith("/hang"):
                 time.sleep(1.5)
             if self.path.startswith("/no-head") and self.command == "HEAD":
@@ -46,8 +52,9 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Length", "0")
             self.end_headers()
         finally:
-            with cls.lock:
-                cls.in_flight -= slow
+            if counted:
+                with cls.lock:
+                    cls.in_flight -= 1
 
     def do_HEAD(self) -> None:
         self._answer(False)

@@ -100,10 +100,11 @@ def register_comments(action: Callable[[str, Handler, str], argparse.ArgumentPar
     box.add_argument("--all", action="store_true", help="sent messages too")
     box.add_argument("--retry", action="store_true", help="queue every failed message again")
     box.add_argument("--addresses", action="store_true", help="show each recipient")
-    box.add_argument("--limit", type=int, default=200, metavar="N")
+    box.add_argument("--limit", type=int, default=200, metavar="N",
+                     help="show at most N messages (default: 200)")  # fmt: skip
     forget = action("forget", cmd_forget, "erase an email address: comments keep their words, "
                     "subscriptions, following and queued mail go")  # fmt: skip
-    forget.add_argument("email", metavar="EMAIL")
+    forget.add_argument("email", metavar="EMAIL", help="the address to erase everywhere")
 
 
 def register_followers(
@@ -129,4 +130,5 @@ def register_followers(
             parser.add_argument("--unconfirmed", action="store_true",
                                 help="include addresses that never confirmed")  # fmt: skip
         if name == "remove":
-            parser.add_argument("emails", nargs="+", metavar="EMAIL")
+            parser.add_argument("emails", nargs="+", metavar="EMAIL",
+                                help="the followers' addresses")  # fmt: skip
