@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from generator.cli import main
 from tests.test_author_checks import SITE_YAML, make_site, post
@@ -30,7 +32,9 @@ def test_every_page_links_the_themes_favicon(
 
 def test_the_favicon_setting_wins(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     site = make_site(tmp_path, {"a.md": post("Text.\n")}, SITE_YAML + "favicon: /icon.png\n")
-    (site / "content/icon.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    icon = io.BytesIO()  # a real PNG: images in content/ go through Pillow (issue 17)
+    Image.new("RGB", (32, 32), (120, 90, 60)).save(icon, "PNG")
+    (site / "content/icon.png").write_bytes(icon.getvalue())
     build(site, capsys)
     html = (site / "output/index.html").read_text()
     assert '<link rel="icon" href="/icon.png">' in html

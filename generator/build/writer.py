@@ -415,7 +415,7 @@ def write_private(path: Path, data: bytes) -> None:
 # store, its keys, or posts.json (which the running comment service reads).
 BUILD_STATE = (
     "cache.sqlite3", "cache.sqlite3-wal", "cache.sqlite3-shm", "output.json",
-    "last-build.json", "links.json", "staging", "builds",
+    "last-build.json", "links.json", "staging", "builds", "images",  # images: renditions
 )  # fmt: skip
 
 
