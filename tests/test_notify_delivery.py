@@ -72,7 +72,8 @@ def test_killed_with_mail_queued_it_is_sent_after_the_restart_once(
     smtp_server.handler.refuse = False
     second = start_process(config, tmp_path / "service.log")
     try:
-        got = smtp_server.wait_for(5, timeout=20)
+        # A message refused once waits its backoff (30 s) after the restart too: allow for it.
+        got = smtp_server.wait_for(5, timeout=75)
         time.sleep(2.5)  # another round or two: nothing more comes
         assert len(smtp_server.messages) == 5
         assert len({m.message["Message-ID"] for m in got}) == 5
