@@ -55,6 +55,7 @@ def start_all(start_service: object, config: SiteConfig, count: int) -> list[Ser
 def test_a_login_on_one_instance_is_valid_on_all_and_survives_a_restart(
     tmp_path: Path, request: pytest.FixtureRequest, instances: int, start_service: object
 ) -> None:
+    known_sqlite_race(request)
     config = site_for(tmp_path, request, "")
     set_password(config)
     services = start_all(start_service, config, instances)
