@@ -32,6 +32,7 @@ from generator.build.freshness import (
     inputs_digest,
     load_last_build,
     save_last_build,
+    stat_digest,
     still_fresh,
 )
 from generator.build.manifest import Manifest
@@ -270,16 +271,23 @@ def _build(root: Path, options: BuildOptions | None, memory: BuildMemory | None)
         themes = theme_chain(config)
         config = with_theme_keys(config, themes)
     with timer.step("inputs"):
-        sources = list(iter_sources(config))
-        feed_text = read_feed_text(config)
         settings = repr((options.drafts, options.future))
         theme_dirs = [theme.path for theme in themes]
-        digest = inputs_digest(config, sources, feed_text, settings, theme_dirs)
         manifest = Manifest(config.state_dir / "output.json")
         last = load_last_build(config)
         # `salon serve` needs the site in memory once, to preview edits: no shortcut then.
         wants_memory = memory is not None and memory.renderer is None
-        if not wants_memory and still_fresh(last, digest, now, manifest, config.output_dir):
+        by_stat = stat_digest(config, settings, theme_dirs)  # before anything is read
+        out = config.output_dir
+        fresh = not wants_memory and still_fresh(last, by_stat, now, manifest, out, by_stat=True)
+        if not fresh:
+            sources = list(iter_sources(config))
+            feed_text = read_feed_text(config)
+            digest = inputs_digest(config, sources, feed_text, settings, theme_dirs)
+            fresh = not wants_memory and still_fresh(last, digest, now, manifest, out)
+            if fresh and last is not None and by_stat is not None:
+                save_last_build(config, replace(last, stat_digest=by_stat))  # next time: stat
+        if fresh:
             assert last is not None
             if options.strict and last.warnings:
                 raise SiteError([Problem(w) for w in last.warnings])
@@ -409,6 +417,7 @@ def _build(root: Path, options: BuildOptions | None, memory: BuildMemory | None)
             drafts_held=drafts,
             future_held=future,
             warnings=tuple(str(w) for w in warnings),
+            stat_digest=by_stat,
         )
         save_last_build(config, record)
     if memory is not None:
