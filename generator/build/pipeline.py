@@ -45,7 +45,6 @@ from generator.build.writer import (
     write_outputs,
     write_private,
 )
-from generator.contract.feed import parse_feed
 from generator.contract.posts_manifest import SiteLook, serialise_manifest
 from generator.core.config import PREVIEW_OUTPUT, SiteConfig, load_config, with_overrides
 from generator.core.errors import Problem, SiteError
@@ -304,7 +303,7 @@ def _build(root: Path, options: BuildOptions | None, memory: BuildMemory | None)
         forget_last_build(config)  # until this build succeeds
     from generator.build.anchors import ReservedIds
     from generator.build.cache import BuildCache
-    from generator.build.comments_stage import render_comments
+    from generator.build.comments_stage import parse_feed_cached, render_comments
     from generator.build.content_stage import parse_sources
     from generator.build.context_keys import fingerprint_of
     from generator.build.execute import PageRenderer, execute
@@ -342,7 +341,11 @@ def _build(root: Path, options: BuildOptions | None, memory: BuildMemory | None)
         reserved = ReservedIds.from_names(reserved_ids(themes))
         with start_markdown(cache, documents, options.jobs, reserved) as pending:
             with timer.step("comments"):
-                feed = parse_feed(feed_text, config.comments.feed) if feed_text is not None else ()
+                feed = (
+                    parse_feed_cached(cache, feed_text, config.comments.feed)
+                    if feed_text is not None
+                    else ()
+                )
                 del feed_text  # tens of megabytes for a big archive, parsed now
                 posts = [doc for doc in documents if doc.kind is Kind.POST]
                 threads, comment_warnings = merge_comments(
