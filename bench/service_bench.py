@@ -48,6 +48,7 @@ from generator.contract.feed import feed_line  # noqa: E402
 from generator.core.config import load_config  # noqa: E402
 from generator.core.models import CommentStatus, PublicComment  # noqa: E402
 from generator.service.actions import open_store  # noqa: E402
+from generator.service.feed_export import export_feed  # noqa: E402
 from generator.service.server import THREADS  # noqa: E402
 from generator.service.store_schema import body_hash, time_text  # noqa: E402
 
@@ -243,6 +244,7 @@ def fill_store(root: Path, count: int) -> int:
         db.execute("INSERT INTO counters VALUES ('changes', 1) ON CONFLICT (name) "
                    "DO UPDATE SET value = counters.value + 1")  # fmt: skip
     total = store.count()
+    export_feed(config, store)  # as on a running site: the feed is current before the load
     store.close()
     return total
 
