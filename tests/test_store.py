@@ -328,3 +328,13 @@ def test_the_feed_from_stored_lines_is_the_feed_serialised_whole(store: CommentS
     assert json.loads(lines[1]) == {"id": "p", "post": "b-post", "parent": None,
                                     "created": "2025-01-02T09:00:00Z", "removed": True}  # fmt: skip
     assert changes == 8  # every public change counted, pending "x" not
+
+
+def test_ids_are_found_by_their_start_without_loading_every_comment(store: CommentStore) -> None:
+    for cid in ("a1b2c3", "a1b2ff", "a1c0aa", "b1b2c3", "A1B2%_"):
+        store.add(comment(cid))
+    assert store.ids_starting_with("a1b2") == (2, ["a1b2c3", "a1b2ff"])
+    assert store.ids_starting_with("a1b2c") == (1, ["a1b2c3"])
+    assert store.ids_starting_with("a1", shown=1) == (3, ["a1b2c3"])
+    assert store.ids_starting_with("A1B2%") == (1, ["A1B2%_"])  # no pattern, exact case
+    assert store.ids_starting_with("zz") == (0, [])
