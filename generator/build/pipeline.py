@@ -36,7 +36,7 @@ from generator.build.freshness import (
     still_fresh,
 )
 from generator.build.manifest import Manifest
-from generator.build.pools import worker_count
+from generator.build.pools import fewer_collections, worker_count
 from generator.build.service_manifest import manifest_posts, next_scheduled
 from generator.build.sitelock import build_lock
 from generator.build.writer import (
@@ -228,7 +228,7 @@ def build_site(
     root: Path, options: BuildOptions | None = None, memory: BuildMemory | None = None
 ) -> BuildResult:
     """Build the site in ``root`` into ``root/output``, one build at a time."""
-    with build_lock(root / ".salon"):
+    with build_lock(root / ".salon"), fewer_collections():
         try:
             return _build(root, options, memory)
         except Exception as exc:
