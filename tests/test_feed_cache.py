@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 
 from bench.corpus import comments_for
-from generator.build import comments_stage
-from generator.build.cache import BuildCache, save_feed_rows
+from generator.build import comments_stage, threads
+from generator.build.cache import BuildCache, save_feed_rows, save_thread_digests
 from generator.build.comments_stage import parse_feed_cached
+from generator.build.threads import merge_comments
 from generator.contract.feed import parse_feed
 from generator.core.errors import SiteError
 
@@ -73,3 +74,55 @@ def test_a_damaged_row_is_parsed_again(cache: BuildCache, monkeypatch: pytest.Mo
     key = cache.db.execute("SELECT key FROM feed_rows").fetchone()[0]
     save_feed_rows(cache, key, b"\x00not marshal")
     assert parse_feed_cached(cache, text, "comments.json") == parse_feed(text, "comments.json")
+
+
+# -- the threads' fingerprints, kept with the feed they were computed from ------------------
+
+POSTS = [f"essay-{i}" for i in range(20)]
+
+
+def _merged(cache: BuildCache, text: str, posts: list[str], depth: int = 3) -> object:
+    comments = parse_feed_cached(cache, text, "comments.json")
+    return comments_stage.merge_threads(
+        cache, comments, comments_stage.feed_digest(text), posts, depth, "comments.json"
+    )
+
+
+def test_cached_thread_fingerprints_are_the_computed_ones(
+    cache: BuildCache, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    text = _feed_text()
+    expected = merge_comments(parse_feed(text, "f"), POSTS, 3, "comments.json")
+    assert _merged(cache, text, POSTS) == expected  # the first time: hashed
+    monkeypatch.setattr(threads, "_digest", lambda flat: pytest.fail("hashed again"))
+    again = _merged(cache, text, POSTS)
+    assert again == expected  # whole threads, fingerprints included, and the warnings
+    assert all(thread.fingerprint for thread in again[0].values())
+
+
+@pytest.mark.parametrize("change", ["body", "depth", "posts"])
+def test_thread_fingerprints_follow_the_feed_the_depth_and_the_posts(
+    cache: BuildCache, change: str
+) -> None:
+    text, posts, depth = _feed_text(), POSTS, 3
+    _merged(cache, text, posts, depth)
+    if change == "body":
+        data = json.loads(text)
+        data["comments"][5]["body"] = "A changed body."
+        text = json.dumps(data)
+    elif change == "depth":
+        depth = 1
+    else:
+        posts = POSTS[:10]  # the comments of the others are now warnings
+    expected = merge_comments(parse_feed(text, "f"), posts, depth, "comments.json")
+    assert _merged(cache, text, posts, depth) == expected
+
+
+def test_damaged_thread_fingerprints_are_computed_again(cache: BuildCache) -> None:
+    text = _feed_text()
+    _merged(cache, text, POSTS)
+    key = cache.db.execute("SELECT key FROM thread_digests").fetchone()[0]
+    save_thread_digests(cache, key, b"\x00not marshal")
+    assert _merged(cache, text, POSTS) == merge_comments(
+        parse_feed(text, "f"), POSTS, 3, "comments.json"
+    )

@@ -176,6 +176,14 @@ CHANGES: list[tuple[str, Callable[[Path], None]]] = [
     ),
     ("remove a comment", lambda s: comments(s, lambda c: c.pop(0))),
     (
+        "edit a reply's text (the same posts, another feed)",
+        lambda s: comments(s, lambda c: c[-1].update(body="Thanks, truly.")),
+    ),
+    (
+        "cap threads at one level (the same feed, another depth)",
+        lambda s: append(s / "site.yaml", "comments:\n  max_depth: 1\n"),
+    ),
+    (
         "close comments on a post",
         lambda s: edit(s / POST.format(3), "tags:", "comments: closed\ntags:"),
     ),

@@ -31,7 +31,15 @@ class BuildCache:
         # Tables of earlier versions, whose entries cost more memory than they saved time.
         for table in ("comment_maps", "feeds"):
             self.db.execute(f"DROP TABLE IF EXISTS {table}")
-        for table in ("documents", "markdown", "light", "comments", "comment_html", "feed_rows"):
+        for table in (
+            "documents",
+            "markdown",
+            "light",
+            "comments",
+            "comment_html",
+            "feed_rows",
+            "thread_digests",
+        ):
             self.db.execute(
                 f"CREATE TABLE IF NOT EXISTS {table} (key TEXT PRIMARY KEY, value BLOB)"
             )
@@ -189,6 +197,18 @@ def save_feed_rows(cache: BuildCache, key: str, rows: bytes) -> None:
     with cache.db:
         cache.db.execute("DELETE FROM feed_rows")  # only the latest feed is worth keeping
         cache.db.execute("INSERT INTO feed_rows VALUES (?, ?)", (key, rows))
+
+
+def thread_digests(cache: BuildCache, key: str) -> bytes | None:
+    """The threads' fingerprints stored under ``key`` (comments_stage.merge_threads')."""
+    found = cache.db.execute("SELECT value FROM thread_digests WHERE key = ?", (key,)).fetchone()
+    return bytes(found[0]) if found is not None else None
+
+
+def save_thread_digests(cache: BuildCache, key: str, digests: bytes) -> None:
+    with cache.db:
+        cache.db.execute("DELETE FROM thread_digests")  # only the latest feed's are worth keeping
+        cache.db.execute("INSERT INTO thread_digests VALUES (?, ?)", (key, digests))
 
 
 _MAP_DIGEST = "#digest"  # the row holding the hash of the bodies (no comment id has a #)

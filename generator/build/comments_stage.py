@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import marshal
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime
 
@@ -17,18 +17,30 @@ from generator.build.cache import (
     feed_rows,
     save_comment_map,
     save_feed_rows,
+    save_thread_digests,
+    thread_digests,
 )
 from generator.build.code_fingerprint import code_fingerprint
 from generator.build.pools import run_cached
+from generator.build.threads import merge_comments
 from generator.contract.comment_html import plain_comment_html, render_comment_body
 from generator.contract.feed import parse_feed
+from generator.contract.theme_page import Thread
+from generator.core.errors import Problem
 from generator.core.models import PublicComment
 
 _COMMENT_FIELDS = tuple(f.name for f in dataclasses.fields(PublicComment))
 _TIME_FIELDS = ("created",)  # kept as ISO text in the rows; every other field is plain
 
 
-def parse_feed_cached(cache: BuildCache, text: str, path: str) -> tuple[PublicComment, ...]:
+def feed_digest(text: str) -> str:
+    """The hash of the feed's text, which every comment of the build is a function of."""
+    return hashlib.sha1(text.encode()).hexdigest()
+
+
+def parse_feed_cached(
+    cache: BuildCache, text: str, path: str, digest: str | None = None
+) -> tuple[PublicComment, ...]:
     """parse_feed(text, path), from the cache when this very text was parsed before.
 
     Checking a big feed costs a build with one essay edited more than any other step (a
@@ -36,7 +48,7 @@ def parse_feed_cached(cache: BuildCache, text: str, path: str) -> tuple[PublicCo
     (marshal, five times faster to load than pickled objects) under the hash of the
     feed's text. A feed with a problem is never stored: it is checked, and refused, again.
     """
-    key = cache_key("feed", hashlib.sha1(text.encode()).hexdigest(), repr(_COMMENT_FIELDS))
+    key = cache_key("feed", digest or feed_digest(text), repr(_COMMENT_FIELDS))
     stored = feed_rows(cache, key)
     if stored is not None:
         try:
@@ -68,6 +80,38 @@ def _from_rows(rows: list[tuple[object, ...]]) -> tuple[PublicComment, ...]:
             values[index] = datetime.fromisoformat(str(values[index]))
         comments.append(PublicComment(*values))  # type: ignore[arg-type]
     return tuple(comments)
+
+
+def merge_threads(
+    cache: BuildCache,
+    comments: Sequence[PublicComment],
+    digest: str,
+    post_keys: Iterable[str],
+    max_depth: int,
+    feed_path: str,
+) -> tuple[dict[str, Thread], list[Problem]]:
+    """merge_comments(), each thread's fingerprint from the cache when the feed (``digest``,
+    its text's hash), the posts and the depth are those it was computed for.
+
+    Hashing every field of 50,000 comments was half of merging them; the fingerprints
+    change only with the feed, so a build with an essay edited reuses them all.
+    """
+    keys = sorted(post_keys)
+    key = cache_key("threads", digest, str(max_depth), "\0".join(keys), repr(_COMMENT_FIELDS))
+    known: dict[str, str] | None = None
+    stored = thread_digests(cache, key)
+    if stored is not None:
+        try:
+            loaded = marshal.loads(stored)
+        except (ValueError, TypeError, EOFError):  # damaged, or another Python's format
+            loaded = None
+        if isinstance(loaded, dict):
+            known = loaded
+    threads, warnings = merge_comments(comments, keys, max_depth, feed_path, known)
+    if known is None:
+        fresh = {post: thread.fingerprint for post, thread in threads.items()}
+        save_thread_digests(cache, key, marshal.dumps(fresh))
+    return threads, warnings
 
 
 def render_comments(

@@ -303,7 +303,12 @@ def _build(root: Path, options: BuildOptions | None, memory: BuildMemory | None)
         forget_last_build(config)  # until this build succeeds
     from generator.build.anchors import ReservedIds
     from generator.build.cache import BuildCache
-    from generator.build.comments_stage import parse_feed_cached, render_comments
+    from generator.build.comments_stage import (
+        feed_digest,
+        merge_threads,
+        parse_feed_cached,
+        render_comments,
+    )
     from generator.build.content_stage import parse_sources
     from generator.build.context_keys import fingerprint_of
     from generator.build.execute import PageRenderer, execute
@@ -315,7 +320,6 @@ def _build(root: Path, options: BuildOptions | None, memory: BuildMemory | None)
     from generator.build.site_view import make_site_view
     from generator.build.theme_assets import CopyFile, read_theme_assets
     from generator.build.theme_hash import key_bases
-    from generator.build.threads import merge_comments
     from generator.contract.theme_page import install_filters
 
     env = make_environment(config, themes)
@@ -341,16 +345,17 @@ def _build(root: Path, options: BuildOptions | None, memory: BuildMemory | None)
         reserved = ReservedIds.from_names(reserved_ids(themes))
         with start_markdown(cache, documents, options.jobs, reserved) as pending:
             with timer.step("comments"):
+                feed_hash = feed_digest(feed_text) if feed_text is not None else ""
                 feed = (
-                    parse_feed_cached(cache, feed_text, config.comments.feed)
+                    parse_feed_cached(cache, feed_text, config.comments.feed, feed_hash)
                     if feed_text is not None
                     else ()
                 )
                 del feed_text  # tens of megabytes for a big archive, parsed now
                 posts = [doc for doc in documents if doc.kind is Kind.POST]
-                threads, comment_warnings = merge_comments(
-                    feed, (doc.key for doc in posts), config.comments.max_depth,
-                    config.comments.feed,
+                threads, comment_warnings = merge_threads(
+                    cache, feed, feed_hash, (doc.key for doc in posts),
+                    config.comments.max_depth, config.comments.feed,
                 )  # fmt: skip
                 warnings = [*key_warnings, *comment_warnings]
                 comment_html = render_comments(cache, feed, options.jobs, pending.pool)

@@ -78,9 +78,18 @@ def _prune(nodes: tuple[ThreadNode, ...]) -> tuple[ThreadNode, ...]:
 
 
 def merge_comments(
-    comments: Iterable[PublicComment], post_keys: Iterable[str], max_depth: int, feed_path: str
+    comments: Iterable[PublicComment],
+    post_keys: Iterable[str],
+    max_depth: int,
+    feed_path: str,
+    digests: Mapping[str, str] | None = None,
 ) -> tuple[dict[str, Thread], list[Problem]]:
-    """Threads by post key, and a warning for every comment that cannot be shown."""
+    """Threads by post key, and a warning for every comment that cannot be shown.
+
+    ``digests``: the fingerprints of these threads as an earlier merge of the very same
+    comments, posts and depth gave them (comments_stage keeps them), used instead of
+    hashing every comment again; a post they do not name is hashed."""
+    known_digests = digests or {}
     known_posts = set(post_keys)
     warnings: list[Problem] = []
     by_id: dict[str, PublicComment] = {}
@@ -148,5 +157,6 @@ def merge_comments(
             nodes = _prune(nodes)
         flat = _in_order(nodes)
         count = sum(1 for node in flat if not node.comment.removed)
-        threads[post] = Thread(nodes, count, _digest(flat), flat)
+        digest = known_digests.get(post)
+        threads[post] = Thread(nodes, count, digest or _digest(flat), flat)
     return threads, warnings
