@@ -5,9 +5,13 @@ covered without anyone listing it; one left out of a key fails here."""
 from __future__ import annotations
 
 import dataclasses
+import enum
 import shutil
-from datetime import datetime, timedelta
+from collections import OrderedDict, namedtuple
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import pytest
@@ -132,3 +136,95 @@ def test_keys_are_stable_between_runs(built: tuple[Planner, SiteModel], tmp_path
         j.key for j in plan_site(planner.config, planner.bases, model, []) if hasattr(j, "key")
     ]
     assert first == again and len(set(first)) == len(first)
+
+
+# -- the fingerprints' text, pinned: a faster fingerprint_of must give the same keys ---------
+
+
+class Colour(enum.Enum):
+    RED = "red"
+
+
+class Level(enum.IntEnum):
+    HIGH = 3
+
+
+Pair = namedtuple("Pair", "left right")
+
+
+@dataclass(frozen=True)
+class Inner:
+    name: str
+    when: date | None = None
+
+
+@dataclass(frozen=True)
+class Outer:
+    inner: Inner
+    items: tuple[Inner, ...]
+    extra: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Owned:
+    fingerprint: str
+    ignored: object = None
+
+
+inner = Inner("a", date(2024, 2, 29))
+PINNED_VALUES = [
+    None,
+    True,
+    0,
+    -7,
+    1.5,
+    "tēxt",
+    "",
+    Level.HIGH,
+    Colour.RED,
+    datetime(2024, 3, 1, 9, 30, 0, 123456, tzinfo=UTC),
+    date(2024, 2, 29),
+    Path("a/b.md"),
+    (1, "1", 1.0, True),
+    [None, [()]],
+    Pair(1, "x"),
+    {"b": 1, "a": [1, {"c": None}], 2: "two"},
+    OrderedDict(z=1),
+    MappingProxyType({"k": (1,)}),
+    inner,
+    Outer(inner, (inner, Inner("b")), {"json": {"@type": "X", "n": [1, 2]}}),
+    Owned("own-fingerprint", object()),
+    Owned(""),
+]
+PINNED = [
+    "NoneType:None",
+    "bool:True",
+    "int:0",
+    "int:-7",
+    "float:1.5",
+    "str:'tēxt'",
+    "str:''",
+    "Level:<Level.HIGH: 3>",
+    "Colour:'red'",
+    "datetime:2024-03-01T09:30:00.123456+00:00",
+    "date:2024-02-29",
+    "path:a/b.md",
+    "[int:1,str:'1',float:1.0,bool:True]",
+    "[NoneType:None,[[]]]",
+    "[int:1,str:'x']",
+    "{'a':[int:1,{'c':NoneType:None}],'b':int:1,2:str:'two'}",
+    "{'z':int:1}",
+    "{'k':[int:1]}",
+    "bcd02b10980fd7fd9308bd0891d0c9fb5b3ca2ec",
+    "2e994635782728a12472e2928ed6283d2d7530be",
+    "own-fingerprint",
+    "",
+]
+
+
+def test_fingerprints_are_the_pinned_texts() -> None:
+    """Keys must not change with how fingerprint_of is written (every page would be
+    rendered again after an upgrade), and each kind of value keeps its own spelling."""
+    assert [fingerprint_of(value) for value in PINNED_VALUES] == PINNED
+    memo: dict[int, tuple[Any, str]] = {}
+    assert [fingerprint_of(value, memo) for value in PINNED_VALUES] == PINNED

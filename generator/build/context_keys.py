@@ -64,6 +64,32 @@ def fields_fingerprint(obj: Any, memo: dict[int, tuple[Any, str]] | None = None)
 
 _PLAIN = frozenset({type(None), bool, int, float, str})
 
+# How each type is fingerprinted, found once per type (the isinstance chain below, ABCs
+# included, cost a planned page more than its hashing). In the order of that chain.
+_SCALAR, _SEQUENCE, _TIME, _ENUM, _PATH, _DATACLASS, _MAPPING, _UNKNOWN = range(8)
+_KINDS: dict[type, int] = {}
+
+
+def _kind_of(kind: type) -> int:
+    if issubclass(kind, bool | int | float | str) or kind is type(None):
+        found = _SCALAR
+    elif issubclass(kind, datetime | date):
+        found = _TIME
+    elif issubclass(kind, enum.Enum):
+        found = _ENUM
+    elif issubclass(kind, Path):
+        found = _PATH
+    elif dataclasses.is_dataclass(kind):
+        found = _DATACLASS
+    elif issubclass(kind, tuple | list):
+        found = _SEQUENCE
+    elif issubclass(kind, Mapping):
+        found = _MAPPING
+    else:
+        found = _UNKNOWN
+    _KINDS[kind] = found
+    return found
+
 
 def fingerprint_of(value: Any, memo: dict[int, tuple[Any, str]] | None = None) -> str:
     """A stable text standing for ``value`` and everything reachable from it.
@@ -72,31 +98,34 @@ def fingerprint_of(value: Any, memo: dict[int, tuple[Any, str]] | None = None) -
     pages); it holds the objects too, so their ids stay theirs while it lives.
     """
     kind = type(value)
-    if kind in _PLAIN:  # most values: told apart before the isinstance chain
+    if kind in _PLAIN:  # most values: told apart before anything else
         return f"{kind.__name__}:{value!r}"
     if kind is tuple or kind is list:
         return "[" + ",".join([fingerprint_of(item, memo) for item in value]) + "]"
-    if value is None or isinstance(value, bool | int | float | str):
-        return f"{type(value).__name__}:{value!r}"
-    if isinstance(value, datetime | date):
-        return f"{type(value).__name__}:{value.isoformat()}"
-    if isinstance(value, enum.Enum):
-        return f"{type(value).__name__}:{value.value!r}"
-    if isinstance(value, Path):
-        return f"path:{value.as_posix()}"
-    own = getattr(value, "fingerprint", None)
-    if isinstance(own, str) and dataclasses.is_dataclass(value):
-        return own  # an entry or a thread: a fingerprint of all it shows
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+    how = _KINDS.get(kind)
+    if how is None:
+        how = _kind_of(kind)
+    if how == _DATACLASS:
+        own = getattr(value, "fingerprint", None)
+        if isinstance(own, str):
+            return own  # an entry or a thread: a fingerprint of all it shows
         if memo is None:
             return fields_fingerprint(value)
         found = memo.get(id(value))
         if found is None:
             found = memo[id(value)] = (value, fields_fingerprint(value, memo))
         return found[1]
-    if isinstance(value, tuple | list):
-        return "[" + ",".join(fingerprint_of(item, memo) for item in value) + "]"
-    if isinstance(value, Mapping):
+    if how == _SCALAR:
+        return f"{kind.__name__}:{value!r}"
+    if how == _MAPPING:
         items = sorted((repr(k), fingerprint_of(v, memo)) for k, v in value.items())
         return "{" + ",".join(f"{k}:{v}" for k, v in items) + "}"
-    raise TypeError(f"cannot fingerprint a {type(value).__name__}: teach context_keys.py")
+    if how == _SEQUENCE:
+        return "[" + ",".join([fingerprint_of(item, memo) for item in value]) + "]"
+    if how == _TIME:
+        return f"{kind.__name__}:{value.isoformat()}"
+    if how == _ENUM:
+        return f"{kind.__name__}:{value.value!r}"
+    if how == _PATH:
+        return f"path:{value.as_posix()}"
+    raise TypeError(f"cannot fingerprint a {kind.__name__}: teach context_keys.py")

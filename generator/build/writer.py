@@ -189,12 +189,16 @@ def _existing_files(root: Path, produced: Mapping[str, object]) -> Iterator[str]
     output/ is often a checkout of the published branch: its .git (or .hg, .jj …)
     must survive the build, as a user's own dot-files there must.
     """
-    for folder, dirs, files in os.walk(root):
-        if folder == str(root):
+    top = os.fspath(root)
+    start = len(os.path.join(top, ""))  # a folder's path past this is its path in output/
+    for folder, dirs, files in os.walk(top):
+        if folder == top:
             dirs[:] = [d for d in dirs if not d.startswith(".") or _makes_inside(produced, d)]
-            files = [f for f in files if not f.startswith(".") or f in produced]
-        for name in files:
-            yield (Path(folder) / name).relative_to(root).as_posix()
+            yield from (f for f in files if not f.startswith(".") or f in produced)
+            continue
+        # Text, not Path objects: 13,000 of those cost a big site's write a tenth of a second.
+        prefix = folder[start:].replace(os.sep, "/") + "/"
+        yield from (prefix + name for name in files)
 
 
 def _makes_inside(produced: Mapping[str, object], folder: str) -> bool:
