@@ -55,10 +55,13 @@ def _fingerprinted_fields(cls: type) -> tuple[str, ...]:
 def fields_fingerprint(obj: Any, memo: dict[int, tuple[Any, str]] | None = None) -> str:
     """A hash of every field of the dataclass ``obj`` (covered fields by their cover)."""
     parts = [type(obj).__name__]
-    parts.extend(
-        f"{name}={fingerprint_of(getattr(obj, name), memo)}"
-        for name in _fingerprinted_fields(type(obj))
-    )
+    for name in _fingerprinted_fields(type(obj)):
+        value = getattr(obj, name)
+        kind = type(value)
+        if kind in _PLAIN:  # spelled here as fingerprint_of spells it: one call fewer
+            parts.append(f"{name}={kind.__name__}:{value!r}")
+        else:
+            parts.append(f"{name}={fingerprint_of(value, memo)}")
     return hashlib.sha1("\x1f".join(parts).encode()).hexdigest()
 
 
@@ -118,7 +121,10 @@ def fingerprint_of(value: Any, memo: dict[int, tuple[Any, str]] | None = None) -
     if how == _SCALAR:
         return f"{kind.__name__}:{value!r}"
     if how == _MAPPING:
-        items = sorted((repr(k), fingerprint_of(v, memo)) for k, v in value.items())
+        items = sorted(
+            (repr(k), f"{type(v).__name__}:{v!r}" if type(v) in _PLAIN else fingerprint_of(v, memo))
+            for k, v in value.items()
+        )
         return "{" + ",".join(f"{k}:{v}" for k, v in items) + "}"
     if how == _SEQUENCE:
         return "[" + ",".join([fingerprint_of(item, memo) for item in value]) + "]"
