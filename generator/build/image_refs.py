@@ -19,6 +19,9 @@ from generator.build.markdown import author_markdown
 from generator.core.models import Document
 
 _IMG_TAG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
+# Any "<img" whatever its case: a search, where body.lower() copied every essay to look.
+# (IGNORECASE also lets "ı" and "İ" match "i": more bodies parsed, never fewer.)
+_MAYBE_IMG = re.compile(r"<img", re.IGNORECASE)
 _ATTR = re.compile(
     r"""([^\s"'<>/=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+)))?""", re.IGNORECASE
 )
@@ -83,7 +86,7 @@ def _html_images(text: str, start_line: int) -> list[ImageRef]:
 
 def find_images(body: str, body_line: int) -> tuple[ImageRef, ...]:
     """Every image the Markdown ``body`` shows, in order; ``body_line`` is its first line."""
-    if "![" not in body and "<img" not in body.lower():
+    if "![" not in body and _MAYBE_IMG.search(body) is None:
         return ()  # most essays have none; parsing them again would cost a third of a render
     refs: list[ImageRef] = []
     for token in author_markdown().parse(body, {}):
