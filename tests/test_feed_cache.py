@@ -126,3 +126,27 @@ def test_damaged_thread_fingerprints_are_computed_again(cache: BuildCache) -> No
     assert _merged(cache, text, POSTS) == merge_comments(
         parse_feed(text, "f"), POSTS, 3, "comments.json"
     )
+
+
+def test_comment_html_is_kept_by_the_feed_it_came_from(
+    cache: BuildCache, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    text = _feed_text()
+    comments = parse_feed(text, "f")
+    first = comments_stage.render_comments(cache, comments, comments_stage.feed_digest(text), 1)
+    assert set(first) == {c.id for c in comments if not c.removed}
+    monkeypatch.setattr(comments_stage, "plain_comment_html", lambda b: pytest.fail("again"))
+    assert comments_stage.render_comments(cache, comments, comments_stage.feed_digest(text), 1) == (
+        first
+    )
+    monkeypatch.undo()
+    data = json.loads(text)
+    data["comments"][5]["body"] = "A changed body."
+    changed = json.dumps(data)
+    again = comments_stage.render_comments(
+        cache, parse_feed(changed, "f"), comments_stage.feed_digest(changed), 1
+    )
+    assert again[data["comments"][5]["id"]] == "<p>A changed body.</p>\n"
+    assert {k: v for k, v in again.items() if k != data["comments"][5]["id"]} == {
+        k: v for k, v in first.items() if k != data["comments"][5]["id"]
+    }

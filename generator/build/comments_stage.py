@@ -20,7 +20,6 @@ from generator.build.cache import (
     save_thread_digests,
     thread_digests,
 )
-from generator.build.code_fingerprint import code_fingerprint
 from generator.build.pools import run_cached
 from generator.build.threads import merge_comments
 from generator.contract.comment_html import plain_comment_html, render_comment_body
@@ -117,6 +116,7 @@ def merge_threads(
 def render_comments(
     cache: BuildCache,
     comments: Sequence[PublicComment],
+    feed_hash: str,
     jobs: int | None,
     pool: ProcessPoolExecutor | None = None,
 ) -> dict[str, str]:
@@ -124,15 +124,12 @@ def render_comments(
 
     Plain prose is turned into paragraphs here; bodies with Markdown are rendered in
     parallel and cached by their hash. The whole map is kept too, a row per comment
-    under the hash of every body, so a build whose feed did not change reads it back
-    at once (rows rather than one pickle or JSON text, which would cost a big build a
-    hundred megabytes of memory while being made).
+    under the hash of the feed's text (``feed_hash``: the comments are parsed from it),
+    so a build whose feed did not change reads it back at once, without hashing every
+    body again (rows rather than one pickle or JSON text, which would cost a big build
+    a hundred megabytes of memory while being made).
     """
-    digest = hashlib.sha1(code_fingerprint().encode())
-    for comment in comments:
-        if not comment.removed:
-            digest.update(f"{comment.id}\0{comment.body}\1".encode())
-    whole = digest.hexdigest()
+    whole = cache_key("comment map", feed_hash)
     known = comment_map(cache, whole)
     if known is not None:
         return known

@@ -358,7 +358,7 @@ def _build(root: Path, options: BuildOptions | None, memory: BuildMemory | None)
                     config.comments.max_depth, config.comments.feed,
                 )  # fmt: skip
                 warnings = [*key_warnings, *comment_warnings]
-                comment_html = render_comments(cache, feed, options.jobs, pending.pool)
+                comment_html = render_comments(cache, feed, feed_hash, options.jobs, pending.pool)
             with timer.step("markdown"):
                 progress = partial(options.progress, "Markdown") if options.progress else None
                 rendered = pending.finish(progress)
