@@ -28,6 +28,7 @@ MARKDOWN_SUFFIXES = (".md", ".markdown")
 KNOWN_KEYS = (
     "title", "date", "updated", "slug", "id", "tags", "category", "categories", "summary",
     "description", "draft", "author", "comments", "aliases", "template", "toc",
+    "series", "series_order", "related", "likes", "share",
 )  # fmt: skip
 _FENCE = re.compile(r"^---[ \t]*$")
 
@@ -142,6 +143,11 @@ def parse_document(source: SourceFile, config: SiteConfig) -> Document:
     except UnsafePath:
         fields.expected("slug", "a single URL segment such as my-essay", slug)
 
+    series_order = (
+        fields.integer("series_order", 0, minimum=1) if fields.has("series_order") else None
+    )
+    if series_order is not None and not fields.has("series"):
+        fields.fail("series_order", "needs `series:`, the name of the series")
     extra = {key: value for key, value in doc.data.items() if key not in KNOWN_KEYS}
     document = Document(
         kind=source.kind,
@@ -164,6 +170,11 @@ def parse_document(source: SourceFile, config: SiteConfig) -> Document:
         aliases=tuple(aliases),
         template=fields.string("template"),
         toc=toc,
+        series=fields.string("series"),
+        series_order=series_order or None,
+        related=fields.string_list("related"),
+        likes=fields.boolean("likes", True),
+        share=fields.boolean("share", True),
         extra=extra,
     )
     if fields.problems:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from generator.core.engagement import ENGAGEMENT_KEYS, EngagementConfig, parse_engagement
 from generator.core.errors import SiteError, decode_utf8
 from generator.core.validate import Fields
 from generator.core.yamltext import parse_yaml
@@ -77,6 +78,7 @@ class SiteConfig:
     taxonomies: tuple[str, ...] = TAXONOMIES
     comments: CommentsConfig = field(default_factory=CommentsConfig)
     params: dict[str, Any] = field(default_factory=dict)
+    engagement: EngagementConfig = field(default_factory=EngagementConfig)
 
     @property
     def tz(self) -> zoneinfo.ZoneInfo:
@@ -120,7 +122,7 @@ class SiteConfig:
 
 TOP_KEYS = (
     "title", "description", "base_url", "language", "timezone", "author", "permalink",
-    "posts_per_page", "theme", "feeds", "taxonomies", "comments", "params",
+    "posts_per_page", "theme", "feeds", "taxonomies", "comments", "params", *ENGAGEMENT_KEYS,
 )  # fmt: skip
 
 
@@ -194,6 +196,7 @@ def parse_config(text: str, path: str, root: Path) -> SiteConfig:
             break
 
     comments = _parse_comments(top.section("comments"))
+    engagement = parse_engagement(top)
 
     params = top.raw("params")
     if params is not None and not isinstance(params, dict):
@@ -221,6 +224,7 @@ def parse_config(text: str, path: str, root: Path) -> SiteConfig:
         taxonomies=taxonomies,
         comments=comments,
         params=dict(params or {}),
+        engagement=engagement,
     )
 
 

@@ -74,6 +74,11 @@ class Document:
     aliases: tuple[str, ...] = ()
     template: str = ""
     toc: bool | None = None  # None: show the table of contents when it helps
+    series: str = ""  # the name of the series this essay is part of
+    series_order: int | None = None  # its place in the series; None: by date
+    related: tuple[str, ...] = ()  # keys or URLs of essays chosen by hand
+    likes: bool = True  # false: no like button on this essay
+    share: bool = True  # false: no share links on this essay
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
