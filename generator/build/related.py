@@ -27,16 +27,15 @@ CATEGORY_WEIGHT = 2.0
 _WORD = re.compile(r"[^\W\d_]{3,}")
 _URL = re.compile(r"\(?https?://\S+|<[^>]*>|`[^`]*`")
 # Words too common in English prose to say what an essay is about.
-STOPWORDS = frozenset(
-    """about above after again against all also and any are because been before being
+_STOPWORD_TEXT = """about above after again against all also and any are because been before being
     below between both but can could did does doing down during each few for from further
     had has have having her here hers herself him himself his how into its itself just
     more most much must nor not now off once only other our ours ourselves out over own
     same she should some such than that the their theirs them themselves then there these
     they this those through too under until very was were what when where which while who
     whom why will with would you your yours yourself yourselves one two may might like
-    even still something someone what every never always often without within upon""".split()
-)
+    even still something someone what every never always often without within upon"""
+STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 
 
 @dataclass(frozen=True)
@@ -185,8 +184,7 @@ def serialise_cache(cache: RelatedCache) -> bytes:
 def inputs_digest(items: Sequence[RelatedInput], count: int) -> str:
     digest = hashlib.sha1(str(count).encode())
     for item in items:
-        digest.update(
-            repr((item.key, item.url, item.date, item.tags, item.categories, item.chosen,
-                  sorted(item.terms.items()))).encode()  # fmt: skip
-        )
+        terms = sorted(item.terms.items())
+        parts = (item.key, item.url, item.date, item.tags, item.categories, item.chosen, terms)
+        digest.update(repr(parts).encode())
     return digest.hexdigest()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import os
 import shutil
 import subprocess
 from collections.abc import Sequence
@@ -68,7 +69,7 @@ class PagefindProcess:
         answers: list[dict[str, Any]] = []
         while len(answers) < count:
             while b"," not in self.buffer:
-                chunk = self.process.stdout.read1(65536)
+                chunk = os.read(self.process.stdout.fileno(), 65536)
                 if not chunk:
                     raise OSError("Pagefind stopped before answering")
                 self.buffer += chunk
@@ -95,9 +96,7 @@ class PagefindProcess:
             self.process.wait()
 
 
-def _index(
-    executable: Path, records: Sequence[SearchRecord], language: str, folder: Path
-) -> None:
+def _index(executable: Path, records: Sequence[SearchRecord], language: str, folder: Path) -> None:
     service = PagefindProcess(executable)
     try:
         service.send({"type": "NewIndex", "config": {"force_language": language}})

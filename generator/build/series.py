@@ -85,7 +85,7 @@ def group_series(
             if member.order is not None and member.order in seen:
                 problems.append(
                     Problem(
-                        f'series_order: {member.order} is also given to {seen[member.order]} '
+                        f"series_order: {member.order} is also given to {seen[member.order]} "
                         f'in the series "{member.name}"',
                         member.source,
                     )
