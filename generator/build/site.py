@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from generator.build.listings import Archive, Term, group_terms
+from generator.build.series import Series, SeriesMember, SeriesPlace, group_series
 from generator.build.threads import Thread
 from generator.core.config import SiteConfig
 from generator.core.models import CommentsMode, Document, Heading, Kind, Rendered
@@ -30,6 +31,7 @@ class Entry:
     comments_open: bool
     fingerprint: str = ""  # changes whenever anything a page shows of this entry changes
     taxonomies: tuple[str, ...] = ("tags", "categories")  # those that have pages to link to
+    likes: int = 0  # readers' likes, as the public feed last counted them
 
     @property
     def rendered(self) -> Rendered:
@@ -153,6 +155,13 @@ class SiteView:
     nav: tuple[NavLink, ...]
     css_url: str
     js_url: str
+    likes: bool = False  # a like button under each essay (site.yaml `likes`)
+    likes_on_listings: bool = False
+    share: tuple[str, ...] = ()  # share links, in order (site.yaml `share.targets`)
+    mastodon_share: str = ""
+    search: bool = False  # a search box on every page and a search page
+    search_action: str = "/search/"  # where the search form goes without JavaScript
+    pagefind: bool = False  # the search page asks the static Pagefind index
 
 
 @dataclass(frozen=True)
@@ -163,6 +172,9 @@ class SiteModel:
     years: tuple[Archive[Entry], ...]
     months: tuple[Archive[Entry], ...]
     neighbours: Mapping[str, tuple[Entry | None, Entry | None]] = field(default_factory=dict)
+    series: tuple[Series[Entry], ...] = ()
+    series_places: Mapping[str, SeriesPlace[Entry]] = field(default_factory=dict)  # by key
+    related: Mapping[str, tuple[Entry, ...]] = field(default_factory=dict)  # by key
 
 
 def comments_open(doc: Document, config: SiteConfig, now: datetime) -> bool:
@@ -180,8 +192,12 @@ def assemble(
     config: SiteConfig,
     now: datetime,
     source_hashes: Mapping[str, str] | None = None,
+    likes: Mapping[str, int] | None = None,
+    related: Mapping[str, tuple[str, ...]] | None = None,
 ) -> SiteModel:
+    """The site model; ``likes`` by post key, ``related`` keys by post key (related.py)."""
     source_hashes = source_hashes or {}
+    likes = likes or {}
     entries = []
     for doc in documents:
         thread = threads.get(doc.key, Thread.empty()) if doc.kind is Kind.POST else Thread.empty()
@@ -189,11 +205,21 @@ def assemble(
         # The rendered HTML is a pure function of the document, and the document of its
         # source file, whose hash stands in for both.
         source_hash = source_hashes.get(doc.source) or repr(doc)
+        count = likes.get(doc.key, 0) if doc.kind is Kind.POST else 0
         fingerprint = hashlib.sha1(
-            f"{source_hash}\0{thread.digest}\0{is_open}".encode()
+            f"{source_hash}\0{thread.digest}\0{is_open}\0{count}".encode()
         ).hexdigest()
         entries.append(
-            Entry(doc, rendered, light[doc.source], thread, is_open, fingerprint, config.taxonomies)
+            Entry(
+                doc,
+                rendered,
+                light[doc.source],
+                thread,
+                is_open,
+                fingerprint,
+                config.taxonomies,
+                count,
+            )  # fmt: skip
         )
     posts = sorted(
         (e for e in entries if e.doc.kind is Kind.POST),
@@ -227,4 +253,16 @@ def assemble(
         Archive(year, month, f"/{year:04d}/{month:02d}/", tuple(items))
         for (year, month), items in sorted(by_month.items(), reverse=True)
     )
-    return SiteModel(tuple(posts), tuple(pages), terms, years, months, neighbours)
+    by_key = {post.key: post for post in posts}
+    members = [
+        SeriesMember(p.key, p.doc.source, p.doc.series, p.doc.series_order, p.date)
+        for p in posts
+        if p.doc.series
+    ]
+    series, places, _ = group_series(members, by_key)
+    chosen = {
+        key: tuple(by_key[k] for k in keys if k in by_key) for key, keys in (related or {}).items()
+    }
+    return SiteModel(
+        tuple(posts), tuple(pages), terms, years, months, neighbours, series, places, chosen
+    )
