@@ -35,5 +35,5 @@ def test_two_parts_with_one_number_are_reported() -> None:
 
 def test_series_urls_are_safe_slugs() -> None:
     assert series_url("Notes on Supervision") == "/series/notes-on-supervision/"
-    assert series_url("../../etc") .startswith("/series/")
+    assert series_url("../../etc").startswith("/series/")
     assert ".." not in series_url("../../etc")

@@ -144,11 +144,12 @@ def plan_search(
     entries = [*posts, *pages]
     # A record is a pure function of its source (and Salon's code): the hashes stand in
     # for the texts, so deciding to skip reads no rendered HTML.
-    digest = records_digest(
-        SearchRecord(e.url, e.title, e.kind, e.date.isoformat() if e.date else "",
-                     source_hashes.get(e.doc.source) or repr(e.doc))  # fmt: skip
+    stand_ins = (
+        SearchRecord(e.url, e.title, e.kind, e.date.isoformat() if e.date else "", text)
         for e in entries
+        for text in (source_hashes.get(e.doc.source) or repr(e.doc),)
     )
+    digest = records_digest(stand_ins)
     digest = f"{digest}:{code_fingerprint()}:{int(settings.pagefind)}"
     state = _read_state(config.private_dir / SEARCH_STATE)
     index_ok = (config.private_dir / INDEX_NAME).is_file()

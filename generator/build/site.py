@@ -219,7 +219,7 @@ def assemble(
                 fingerprint,
                 config.taxonomies,
                 count,
-            )  # fmt: skip
+            )
         )
     posts = sorted(
         (e for e in entries if e.doc.kind is Kind.POST),

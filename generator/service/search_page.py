@@ -46,7 +46,7 @@ def handle_search(state: ServiceState, request: Request) -> Response:
         total, hits = search(path, query, PER_PAGE, (number - 1) * PER_PAGE)
     except sqlite3.Error as exc:
         log.error("search index %s cannot be read: %s", path, exc)
-        notice = "Search is not available yet: the site's search index is missing; run `salon build`."
+        notice = "Search is not available yet: the site's search index is missing; build the site."
         return _page(state, url, query, 503, notice=notice)
 
     def page_url(n: int) -> str:
