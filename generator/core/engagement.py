@@ -27,7 +27,7 @@ class LikesConfig:
 class ShareConfig:
     enabled: bool = True
     targets: tuple[str, ...] = SHARE_TARGETS
-    mastodon_share: str = "https://fediverse.to/share"  # asked when the reader names no instance
+    mastodon_share: str = "https://s2f.kytta.dev/"  # a share page that asks for the server
 
 
 @dataclass(frozen=True)
