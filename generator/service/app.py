@@ -5,6 +5,9 @@ Routes (the endpoint path comes from comments.endpoint, /api/comments by default
     POST    <endpoint>          a reader's comment (HTML form or JSON)
     GET     <endpoint>/token    {"token": …}: the signed form token salon.js fills in
     GET     <endpoint>/thanks   the thank-you page a form post is sent on to
+    POST    <endpoint>/like     a reader's like (HTML form or JSON)
+    GET     <endpoint>/liked    the thank-you page a like's form post is sent on to
+    GET     <endpoint>/search   the site search without JavaScript (?q=…&page=N)
     GET     /health             {"status": "ok", …}
     GET/POST /moderate…         the moderation page
 
@@ -26,7 +29,9 @@ from werkzeug.wrappers import Request, Response
 from generator.contract.posts_manifest import ManifestError
 from generator.core.config import SiteConfig
 from generator.service.intake import handle_intake, handle_thanks, handle_token
+from generator.service.like_intake import handle_like, handle_liked
 from generator.service.moderate_page import Moderation
+from generator.service.search_page import handle_search
 from generator.service.state import ServiceState
 from generator.service.web import json_response, no_store, text_response, wants_json
 
@@ -46,6 +51,9 @@ class CommentService:
             endpoint: (frozenset({"POST", "OPTIONS"}), handle_intake),
             endpoint + "/token": (frozenset({"GET", "HEAD", "OPTIONS"}), handle_token),
             endpoint + "/thanks": (frozenset({"GET", "HEAD"}), handle_thanks),
+            endpoint + "/like": (frozenset({"POST", "OPTIONS"}), handle_like),
+            endpoint + "/liked": (frozenset({"GET", "HEAD"}), handle_liked),
+            endpoint + "/search": (frozenset({"GET", "HEAD"}), handle_search),
             "/health": (frozenset({"GET", "HEAD"}), health),
         }
 

@@ -11,20 +11,16 @@ the de-duplication of likes.record_like. Counts reach the public feed coalesced
 from __future__ import annotations
 
 import logging
-import threading
 from datetime import UTC, datetime
 from urllib.parse import quote
 
 from werkzeug.wrappers import Request, Response
 
 from generator.contract.posts_manifest import ManifestError
-from generator.core.config import SiteConfig
-from generator.service.actions import open_store, publish_quietly
 from generator.service.intake import allowed_origins, cors_headers, handle_preflight
 from generator.service.likes import like_day, like_mark, record_like
-from generator.service.ratelimit import Limit, RateLimiter
 from generator.service.state import ServiceState
-from generator.service.tokens import Signer, TokenCheck
+from generator.service.tokens import TokenCheck
 from generator.service.web import (
     client_address,
     html_response,
@@ -39,68 +35,6 @@ from generator.service.web import (
 log = logging.getLogger("salon.service")
 MAX_LIKE_BYTES = 4096
 FOREIGN = "This like was sent from another site, so it was refused."
-
-
-class LikeExporter:
-    """Puts like counts into the public feed at most once per ``seconds``.
-
-    The first like after a quiet spell schedules an export; the likes that follow
-    within the window ride along with it. ``seconds`` 0 exports at once.
-    """
-
-    def __init__(self, config: SiteConfig, seconds: float) -> None:
-        self.config = config
-        self.seconds = seconds
-        self._lock = threading.Lock()
-        self._timer: threading.Timer | None = None
-        self.exports = 0  # how many times the feed was rewritten for likes (for tests)
-
-    def changed(self) -> None:
-        if self.seconds <= 0:
-            self._export()
-            return
-        with self._lock:
-            if self._timer is not None:
-                return
-            self._timer = threading.Timer(self.seconds, self._export)
-            self._timer.daemon = True
-            self._timer.start()
-
-    def _export(self) -> None:
-        with self._lock:
-            self._timer = None
-        # Its own connection: the timer runs on a thread of its own.
-        try:
-            store = open_store(self.config)
-        except Exception as exc:  # the counts are saved; the next export takes them
-            log.error("like counts could not be exported: %s", exc)
-            return
-        try:
-            publish_quietly(self.config, store)
-            self.exports += 1
-        finally:
-            store.close()
-
-    def flush(self) -> None:
-        """Export now if an export is waiting (the service is stopping)."""
-        with self._lock:
-            timer, self._timer = self._timer, None
-        if timer is not None:
-            timer.cancel()
-            self._export()
-
-
-class LikeDesk:
-    """What the like handlers share: the token check, the limits, the exporter."""
-
-    def __init__(self, config: SiteConfig, signer: Signer, max_token_age: float) -> None:
-        rules = config.engagement.likes
-        self.signer = signer
-        self.max_token_age = max_token_age
-        self.limits = RateLimiter(
-            [Limit(rules.rate_per_minute, 60), Limit(rules.rate_per_hour, 3600)]
-        )
-        self.exporter = LikeExporter(config, rules.export_seconds)
 
 
 def _answer(
@@ -165,9 +99,10 @@ def handle_like(state: ServiceState, request: Request) -> Response:
 
     moment = datetime.fromtimestamp(now, UTC)
     store = state.stores.get()
-    mark = like_mark(store.secret(), address, post.key, like_day(moment, state.config.tz))
+    day = like_day(moment, state.config.tz)
+    mark = like_mark(desk.mark_key, address, post.key, day)
     with store.transaction() as db:
-        counted = record_like(db, mark, post.key, like_day(moment, state.config.tz), moment)
+        counted = record_like(db, mark, post.key, day, moment)
     if counted:
         desk.exporter.changed()
     log.info("like on %s: %s", post.key, "counted" if counted else "already counted today")

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 from generator.contract.posts_manifest import PostIndex
 from generator.core.config import SiteConfig
 from generator.service.actions import open_store
+from generator.service.like_desk import LikeDesk
 from generator.service.ratelimit import Limit, RateLimiter
 from generator.service.reader_pages import ReaderPages
 from generator.service.sessions import SessionStore
@@ -74,6 +75,8 @@ class ServiceState:
     # Taken around "is it a duplicate? then store it", so two copies sent at once
     # cannot both pass the check. SQLite serialises writes anyway; this costs nothing.
     intake_lock: threading.Lock
+    likes: LikeDesk
+    search_limits: RateLimiter
 
     @classmethod
     def create(cls, config: SiteConfig, clock: Callable[[], float]) -> ServiceState:
@@ -99,6 +102,8 @@ class ServiceState:
             endpoint=endpoint_path(config),
             site_origin=normalise_origin(config.base_url),
             intake_lock=threading.Lock(),
+            likes=LikeDesk(config, secret, max_age),
+            search_limits=RateLimiter([Limit(30, 60), Limit(600, 3600)]),
         )
 
     def now(self) -> float:
