@@ -1,0 +1,145 @@
+"""Likes and search through the real comment service on loopback: the plain form and
+JSON, one like per network and day, limits, tokens, the coalesced feed export, the
+moderator's reset, and /search from the FTS5 index in the site's theme."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from generator.contract.feed import parse_feed_document
+from generator.contract.search_index import SearchRecord, write_fts_index
+from generator.core.config import load_config
+from generator.service.likes import like_counts
+from tests.service_support import (
+    Client,
+    Clock,
+    ServiceServer,
+    make_site,
+    path_of,
+    store_of,
+    write_manifest,
+)
+
+POSTS = {
+    "hello": {"title": "Hello, readers", "url": "/2025/01/hello/", "open": True},
+    "quiet": {"title": "No Likes Here", "url": "/2025/02/quiet/", "open": True, "likes": False},
+}
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Path:
+    root = tmp_path / "site"
+    make_site(root)
+    (root / "site.yaml").write_text(
+        (root / "site.yaml").read_text() + "likes:\n  export_seconds: 0\n  rate_per_minute: 4\n"
+    )
+    write_manifest(root, POSTS)
+    return root
+
+
+@pytest.fixture
+def server(site: Path) -> Iterator[ServiceServer]:
+    with ServiceServer(load_config(site)) as running:
+        yield running
+
+
+@pytest.fixture
+def client(server: ServiceServer) -> Client:
+    return server.client()
+
+
+def like(client: Client, post: str = "hello") -> tuple[int, str]:
+    reply = client.post_form({"post": post}, path="/api/comments/like")
+    return reply.status, reply.headers.get("location", "") or reply.text
+
+
+def feed_likes(site: Path) -> dict[str, int]:
+    text = (site / "comments.json").read_text(encoding="utf-8")
+    return dict(parse_feed_document(text, "comments.json").likes)
+
+
+def test_a_form_like_thanks_and_a_second_from_the_network_does_not_count(
+    client: Client, site: Path
+) -> None:
+    status, location = like(client)
+    assert status == 303
+    assert path_of(location) == "/api/comments/liked?post=hello&counted=1"
+    page = client.get(path_of(location))
+    assert page.status == 200
+    assert "your like is counted" in page.text
+    assert 'href="/2025/01/hello/#like"' in page.text
+    status, location = like(client)
+    assert path_of(location) == "/api/comments/liked?post=hello"
+    assert "already counted" in client.get(path_of(location)).text
+    assert feed_likes(site) == {"hello": 1}
+    with store_of(load_config(site)) as store:
+        assert like_counts(store.db) == {"hello": 1}
+        assert "127.0.0" not in json.dumps(store.db.execute("SELECT * FROM like_marks").fetchall())
+
+
+def test_json_likes_carry_a_token_and_a_forged_one_is_refused(client: Client) -> None:
+    token = client.token("hello")
+    reply = client.post_json({"post": "hello", "token": token}, path="/api/comments/like")
+    assert reply.status == 200 and reply.json() == {"counted": True}
+    reply = client.post_json({"post": "hello", "token": "1.2.3"}, path="/api/comments/like")
+    assert reply.status == 400 and "reload" in reply.json()["error"]
+
+
+def test_likes_are_refused_where_they_are_off_or_the_essay_is_unknown(client: Client) -> None:
+    assert like(client, "quiet")[0] == 403
+    assert like(client, "nope")[0] == 400
+    reply = client.post_form({"post": "hello"}, path="/api/comments/like",
+                             origin="https://elsewhere.example")  # fmt: skip
+    assert reply.status == 403
+
+
+def test_likes_are_rate_limited_per_network(client: Client) -> None:
+    for _ in range(4):
+        assert like(client)[0] == 303
+    reply = client.post_form({"post": "hello"}, path="/api/comments/like")
+    assert reply.status == 429 and int(reply.headers["retry-after"]) > 0
+
+
+def test_the_export_is_coalesced(tmp_path: Path) -> None:
+    root = tmp_path / "site"
+    make_site(root, service="trusted_proxies: 1")
+    (root / "site.yaml").write_text(
+        (root / "site.yaml").read_text() + "likes:\n  export_seconds: 1\n"
+    )
+    write_manifest(root, POSTS)
+    with ServiceServer(load_config(root), Clock(time.time())) as running:
+        client = running.client()
+        for address in ("10.0.0.1", "10.0.1.1", "10.0.2.1"):  # three networks
+            reply = client.post_json({"post": "hello"}, path="/api/comments/like",
+                                     headers={"X-Forwarded-For": address})  # fmt: skip
+            assert reply.json() == {"counted": True}
+        assert not (root / "comments.json").exists()  # not one rewrite per like
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not (root / "comments.json").exists():
+            time.sleep(0.05)
+        assert feed_likes(root) == {"hello": 3}
+        exporter = running.app.app.state.likes.exporter  # type: ignore[attr-defined]
+        assert exporter.exports == 1
+
+
+def test_search_without_javascript_answers_from_the_index(client: Client, site: Path) -> None:
+    reply = client.get("/api/comments/search?q=silence")
+    assert reply.status == 503 and "build" in reply.text
+    records = [SearchRecord("/2025/01/hello/", "Hello, readers", "post", "2025-01-01",
+                            "On silence <and> listening in the room.")]  # fmt: skip
+    write_fts_index(site / ".salon" / "search.sqlite3", records, "d")
+    reply = client.get("/api/comments/search?q=silence")
+    assert reply.status == 200
+    page = reply.html()
+    assert "One essay or page matches" in reply.text
+    link = page.find("a", href="/2025/01/hello/")
+    assert link is not None
+    assert "<mark>silence</mark>" in reply.text and "&lt;and&gt;" in reply.text
+    assert client.get("/api/comments/search?q=absent").text.count("Nothing found") == 1
+    assert client.get("/api/comments/search?q=" + "%22" * 50).status == 200
+    assert client.get("/api/comments/search").status == 200
