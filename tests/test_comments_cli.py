@@ -432,12 +432,12 @@ def test_edit_errors(site: Path, tmp_path: Path, capsys: pytest.CaptureFixture[s
         ("--body", "x", "--body-file", "f"):
             "give the new text with --body or --body-file, not both",
         ("--body", "  \n"):
-            f"the new text is empty; to remove the comment, run `salon comments delete {cid}`",
+            "--body: Please write a comment (at least 2 characters). To remove the comment, "
+            f"run `salon comments delete {cid}`.",
         ("--body-file", str(tmp_path / "missing.md")): f"{tmp_path}/missing.md: no such file",
-        ("--name", " "): "--name: expected 1 to 100 characters",
+        ("--name", " "): "--name: Please enter your name.",
         ("--website", "javascript:alert(1)"):
-            "--website: expected an http(s) URL such as https://example.org, "
-            'got "javascript:alert(1)"',
+            "--website: Your website address must start with http:// or https://.",
         ("--body", "bad \udcff byte"): "--body: not valid UTF-8 text",
     }  # fmt: skip
     for argv, message in cases.items():

@@ -6,7 +6,8 @@ import pytest
 
 from generator.build.markdown import render
 from generator.contract.comment_html import render_comment_body
-from generator.importers.html_to_markdown import Options, html_to_markdown
+from generator.importers.html_inline import Options
+from generator.importers.html_to_markdown import html_to_markdown
 from generator.importers.shortcodes import expand_shortcodes, parse_attributes
 from tests.htmldom import parse_html
 

@@ -7,7 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from generator.contract.posts_manifest import ManifestError, PostIndex, PostInfo, parse_manifest
+from generator.contract.posts_manifest import (
+    ManifestError,
+    PostIndex,
+    PostInfo,
+    SiteLook,
+    parse_manifest,
+    parse_site_look,
+    serialise_manifest,
+)
 from generator.core.config import ServiceConfig
 from generator.core.models import CommentStatus
 from generator.service.ratelimit import Limit, RateLimiter
@@ -309,6 +317,15 @@ def test_parse_manifest_errors(text: str, message: str) -> None:
     with pytest.raises(ManifestError) as caught:
         parse_manifest(text)
     assert str(caught.value) == message
+
+
+def test_the_manifest_reads_back_what_it_writes() -> None:
+    posts = [PostInfo("ünï", "Tïtle “q”", "/2025/ünï/", True), PostInfo("b", "B", "/b/", False)]
+    look = SiteLook((("Home", "/"), ("Über", "/uber/")), "/assets/style.1a2b.css", "/a/s.js")
+    data = serialise_manifest(posts, look)
+    assert data.startswith(b'{\n "version": 1,\n "posts": {\n  "\xc3\xbcn\xc3\xaf": {')
+    assert parse_manifest(data.decode()) == {p.key: p for p in posts}
+    assert parse_site_look(data.decode()) == look
 
 
 def test_post_index_reloads_on_change(tmp_path: Path) -> None:

@@ -16,7 +16,9 @@ from generator.core.config import load_config
 from generator.core.errors import CommentError
 from generator.core.models import CommentStatus, StoredComment
 from generator.service import actions as moderation
-from generator.service.store import MIGRATIONS, SCHEMA_VERSION, CommentStore, truncate_ip
+from generator.service.addresses import truncate_ip
+from generator.service.store import CommentStore
+from generator.service.store_schema import MIGRATIONS, SCHEMA_VERSION
 
 from .conftest import REPO, copy_sample_site
 

@@ -9,6 +9,8 @@ from datetime import UTC, datetime
 from email.utils import format_datetime
 from urllib.parse import urljoin
 
+from generator.core.times import utc_time
+
 ATOM_NS = "http://www.w3.org/2005/Atom"
 _LINK_ATTR = re.compile(r"""(\s(?:href|src)\s*=\s*)(?:"([^"]*)"|'([^']*)')""", re.IGNORECASE)
 
@@ -50,11 +52,6 @@ def absolute_links(html: str, base: str) -> str:
         return f"{match.group(1)}{quote}{urljoin(base, value)}{quote}"
 
     return _LINK_ATTR.sub(resolve, html)
-
-
-def utc_time(moment: datetime) -> str:
-    """RFC 3339 in UTC to the second, as feeds (and the comments feed) write times."""
-    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 # Characters XML 1.0 cannot carry at all, even escaped.

@@ -22,6 +22,7 @@ from pygments.lexer import Lexer
 from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
 
+from generator.contract.link_pretest import fast_linkify_pretest
 from generator.core.models import Heading, Rendered
 from generator.core.urls import slugify
 
@@ -67,32 +68,6 @@ def heading_anchors(md: MarkdownIt) -> None:
             token.attrSet("id", base if count == 0 else f"{base}-{count}")
 
     md.core.ruler.push("heading_anchors", rule)
-
-
-# Everything linkify-it can turn into a link contains "://", "www.", "@" or a dot with
-# word characters after it; most paragraphs of prose contain none, and linkify-it's
-# own pretest costs two thirds of a render. Substring tests and a pattern that starts
-# with a literal dot are the cheap way to ask (one pattern of four alternatives,
-# tried at every character, cost a tenth of a render by itself).
-_DOT_WORD = re.compile(r"\.\w\w")
-
-
-def maybe_link(text: str) -> bool:
-    """False when linkify-it could find no link in ``text`` (True may be a false alarm)."""
-    return "://" in text or "www." in text or "@" in text or _DOT_WORD.search(text) is not None
-
-
-def fast_linkify_pretest(md: MarkdownIt) -> None:
-    """Skip linkify-it's expensive pretest for text that cannot hold a link."""
-    linkify = md.linkify
-    if linkify is None:
-        return
-    slow_pretest = linkify.pretest
-
-    def pretest(text: str) -> bool:
-        return maybe_link(text) and bool(slow_pretest(text))
-
-    linkify.pretest = pretest
 
 
 @lru_cache(maxsize=1)

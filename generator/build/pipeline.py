@@ -10,7 +10,6 @@ changed, the most common one, never needs them.
 from __future__ import annotations
 
 import ctypes
-import json
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -47,6 +46,7 @@ from generator.build.writer import (
     write_private,
 )
 from generator.contract.feed import parse_feed
+from generator.contract.posts_manifest import PostInfo, SiteLook, serialise_manifest
 from generator.core.config import SiteConfig, load_config
 from generator.core.errors import Problem, SiteError
 from generator.core.models import Document, Kind
@@ -54,7 +54,6 @@ from generator.core.themes import make_environment, theme_chain
 
 if TYPE_CHECKING:
     from generator.build.render import Renderer
-    from generator.build.site import SiteView
 
 
 @dataclass(frozen=True)
@@ -162,23 +161,6 @@ def asset_targets(config: SiteConfig, documents: list[Document]) -> list[tuple[s
             target = "/".join(parts[1:] if parts[0] in ("posts", "pages") else parts)
         targets.append((target, path))
     return targets
-
-
-def post_manifest(model_posts: list[Document], open_keys: set[str], site: SiteView) -> bytes:
-    """What the comment service needs to know: which posts exist and which are open,
-    and what its reader pages need to look like the rest of the site."""
-    posts = {
-        doc.key: {"title": doc.title, "url": doc.url, "open": doc.key in open_keys}
-        for doc in model_posts
-    }
-    look = {
-        "nav": [{"title": item.title, "url": item.url} for item in site.nav],
-        "css_url": site.css_url,
-        "js_url": site.js_url,
-    }
-    return json.dumps(
-        {"version": 1, "posts": posts, "site": look}, ensure_ascii=False, indent=1
-    ).encode()
 
 
 def _load_malloc_trim() -> Callable[[int], int] | None:
@@ -296,9 +278,10 @@ def build_site(
     with timer.step("write"):
         report = write_outputs(config.output_dir, outputs, manifest, staging)
         open_keys = {entry.key for entry in model.posts if entry.comments_open}
-        write_private(
-            config.private_dir / "posts.json", post_manifest(posts, open_keys, renderer.site)
-        )
+        nav = tuple((item.title, item.url) for item in renderer.site.nav)
+        write_private(config.private_dir / "posts.json", serialise_manifest(
+            [PostInfo(doc.key, doc.title, doc.url, doc.key in open_keys) for doc in posts],
+            SiteLook(nav, renderer.site.css_url, renderer.site.js_url)))  # fmt: skip
         record = LastBuild(
             digest=digest,
             valid_until=valid_until,

@@ -39,11 +39,12 @@ from generator.build.markdown import pygments_css
 from generator.build.pools import forked_workers
 from generator.build.site import Entry, SiteModel, SiteView
 from generator.build.threads import ThreadNode
-from generator.build.writer import Keep, Manifest, OutputSet, Staged, Staging, atomic_write
+from generator.build.writer import Keep, Manifest, OutputSet, Staged, Staging
 from generator.contract.avatars import identicon_svg
 from generator.contract.comment_html import render_comment_body, safe_website
 from generator.core.config import SiteConfig
 from generator.core.errors import SiteError
+from generator.core.files import atomic_write
 from generator.core.models import PublicComment
 from generator.core.themes import Theme, render_template, template_dirs
 from generator.core.urls import output_path

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from generator.core.errors import SiteError
+from generator.core.files import atomic_write
 
 
 @dataclass(frozen=True)
@@ -91,28 +92,6 @@ def _put_file(path: str, content: bytes | Path) -> None:
             handle.write(content)
     else:
         shutil.copyfile(content, path)
-
-
-def atomic_write(path: Path, data: bytes, fsync: bool = False) -> None:
-    """Write ``data`` to ``path`` so that a reader sees the old file or the new, never half."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with tmp.open("wb") as handle:
-            handle.write(data)
-            if fsync:
-                handle.flush()
-                os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    if fsync:
-        dir_fd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
 
 
 def check_relative(path: str) -> str:

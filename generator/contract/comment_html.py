@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import nh3
 from markdown_it import MarkdownIt
 
-from generator.build.markdown import fast_linkify_pretest, maybe_link
+from generator.contract.link_pretest import fast_linkify_pretest, maybe_link
 
 ALLOWED_SCHEMES = frozenset({"http", "https", "mailto"})
 ALLOWED_TAGS = frozenset(

@@ -13,9 +13,9 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from generator.build.feeds import utc_time
 from generator.core.errors import Problem, SiteError, describe
 from generator.core.models import PublicComment
+from generator.core.times import utc_time
 
 FEED_VERSION = 1
 ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")

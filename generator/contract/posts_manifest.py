@@ -1,4 +1,5 @@
-"""Which posts exist and which take comments: the manifest `salon build` writes.
+"""Which posts exist and which take comments: the manifest `salon build` writes and the
+comment service reads. Its format lives here alone: the serialiser beside the parsers.
 
 ``<site>/.salon/posts.json`` is ``{"version": 1, "posts": {KEY: {"title", "url", "open"}},
 "site": {"nav": [{"title", "url"}], "css_url", "js_url"}}``; "site" tells the reader pages
@@ -13,7 +14,7 @@ import contextlib
 import json
 import os
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,6 +44,20 @@ def parse_site_look(text: str) -> SiteLook:
         return SiteLook(nav, str(data["css_url"]), str(data["js_url"]))
     except (ValueError, AttributeError, KeyError, TypeError):
         return SiteLook()
+
+
+def serialise_manifest(posts: Iterable[PostInfo], look: SiteLook) -> bytes:
+    """Pure: the manifest's bytes (UTF-8 JSON), read back by parse_manifest and parse_site_look."""
+    data = {
+        "version": MANIFEST_VERSION,
+        "posts": {p.key: {"title": p.title, "url": p.url, "open": p.open} for p in posts},
+        "site": {
+            "nav": [{"title": title, "url": url} for title, url in look.nav],
+            "css_url": look.css_url,
+            "js_url": look.js_url,
+        },
+    }
+    return json.dumps(data, ensure_ascii=False, indent=1).encode()
 
 
 class ManifestError(Exception):

@@ -20,12 +20,14 @@ from generator.core.config import SiteConfig, load_config
 from generator.core.errors import SiteError
 from generator.core.models import CommentStatus, Document, Kind, StoredComment
 from generator.core.urls import UnsafePath, normalise_url
-from generator.importers.html_to_markdown import Options, html_to_markdown
+from generator.importers.html_inline import Options
+from generator.importers.html_to_markdown import html_to_markdown
 from generator.importers.report import ImportReport
 from generator.importers.sitefiles import existing_documents
-from generator.importers.storing import PlannedComment, store_comments
+from generator.importers.storing import store_comments
 from generator.importers.xmlsafe import parse_xml, read_export
-from generator.service.store import truncate_ip
+from generator.service.actions import Imported
+from generator.service.addresses import truncate_ip
 
 SOURCE = "disqus"
 
@@ -197,7 +199,7 @@ class _Matcher:
 
 def plan_disqus(
     export: DisqusExport, config: SiteConfig, documents: dict[str, Document], shown: str
-) -> tuple[tuple[PlannedComment, ...], ImportReport]:
+) -> tuple[tuple[Imported, ...], ImportReport]:
     """Decide which comments go where; writes nothing."""
     report = ImportReport(f"{shown} (Disqus)")
     matcher = _Matcher(documents, config)
@@ -230,7 +232,7 @@ def plan_disqus(
             return bool(post.message.strip())
         return any(kept(child, seen | {post_id}) for child in children.get(post_id, []))
 
-    planned: list[PlannedComment] = []
+    planned: list[Imported] = []
     unmatched: dict[str, int] = {}
     used_threads: set[str] = set()
     for post in posts.values():
@@ -264,9 +266,7 @@ def plan_disqus(
                     f"{where}: replies to comment {post.parent}, which is not in the export; "
                     "shown as a top-level comment"
                 )
-        planned.append(
-            PlannedComment(post.dsq_id, parent, _comment(post, doc, threads, config, report))
-        )
+        planned.append(Imported(post.dsq_id, parent, _comment(post, doc, threads, config, report)))
 
     report.threads_matched = len(used_threads)
     for thread_id, count in unmatched.items():

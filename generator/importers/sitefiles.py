@@ -14,9 +14,9 @@ from typing import Any
 import yaml
 
 from generator.build.content import SourceFile, iter_sources, parse_document
-from generator.build.writer import atomic_write
 from generator.core.config import SiteConfig
 from generator.core.errors import SiteError
+from generator.core.files import atomic_write
 from generator.core.models import Document, Kind
 from generator.importers.report import ImportReport
 

@@ -7,21 +7,20 @@ Everything is keyed so that a second import of the same file changes nothing.
 
 from __future__ import annotations
 
-import html
 import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from generator.core.config import SiteConfig, load_config
-from generator.core.models import CommentStatus, Document, Kind, StoredComment
+from generator.core.models import Document, Kind
 from generator.core.urls import UnsafePath, normalise_url, slugify
-from generator.importers.html_to_markdown import Conversion, Options, html_to_markdown
+from generator.importers.html_inline import Options
+from generator.importers.html_to_markdown import Conversion, html_to_markdown
 from generator.importers.report import ImportReport
 from generator.importers.sitefiles import (
     FlowList,
@@ -31,47 +30,23 @@ from generator.importers.sitefiles import (
     front_matter,
     write_files,
 )
-from generator.importers.storing import PlannedComment, require_local_feed, store_comments
-from generator.importers.wxr import WxrComment, WxrExport, WxrItem, parse_wp_time, parse_wxr
+from generator.importers.storing import require_local_feed, store_comments
+from generator.importers.wordpress_comments import CommentPlanner
+from generator.importers.wordpress_items import (
+    DRAFT_STATUSES,
+    SKIPPED_STATUSES,
+    SKIPPED_TYPES,
+    Entry,
+    item_time,
+    plain_title,
+    site_time,
+)
+from generator.importers.wxr import WxrExport, WxrItem, parse_wxr
 from generator.importers.xmlsafe import read_export
-from generator.service.store import truncate_ip
+from generator.service.actions import Imported
 
 SOURCE = "wordpress"
 _KINDS = {"post": Kind.POST, "page": Kind.PAGE}
-_DRAFT_STATUSES = {
-    "draft": "a draft in WordPress",
-    "pending": "pending review in WordPress",
-    "private": "private in WordPress",
-}
-_SKIPPED_STATUSES = {
-    "trash": "in the WordPress trash",
-    "auto-draft": "an empty auto-draft",
-    "inherit": "a revision",
-}
-_SKIPPED_TYPES = {
-    "attachment": "media files, not posts (those used in posts are listed below)",
-    "nav_menu_item": "navigation menu entries, not content",
-    "revision": "earlier versions of posts",
-    "wp_block": "reusable blocks, not posts",
-    "wp_template": "theme templates, not content",
-    "wp_template_part": "theme templates, not content",
-    "wp_global_styles": "theme settings, not content",
-    "wp_navigation": "navigation menus, not content",
-    "custom_css": "theme settings, not content",
-    "customize_changeset": "theme settings, not content",
-    "oembed_cache": "cached embeds, not content",
-}
-_COMMENT_STATUSES = {
-    "1": CommentStatus.APPROVED,
-    "approve": CommentStatus.APPROVED,
-    "approved": CommentStatus.APPROVED,
-    "0": CommentStatus.PENDING,
-    "hold": CommentStatus.PENDING,
-    "spam": CommentStatus.SPAM,
-    "trash": CommentStatus.REJECTED,
-    "post-trashed": CommentStatus.REJECTED,
-}
-_TAG = re.compile(r"<[^>]*>")
 # Addresses the build makes for listings and feeds: no imported page or alias may take them.
 _BUILT = re.compile(
     r"^/(?:archives/|404\.html|sitemap\.xml|robots\.txt|feed\.xml|rss\.xml|comments\.xml|"
@@ -83,56 +58,8 @@ _BUILT = re.compile(
 @dataclass(frozen=True)
 class ImportPlan:
     files: tuple[PlannedFile, ...]
-    comments: tuple[PlannedComment, ...]
+    comments: tuple[Imported, ...]
     report: ImportReport
-
-
-@dataclass(frozen=True)
-class _Entry:
-    """An item chosen for import, with the identity it gets in the new site."""
-
-    item: WxrItem
-    kind: Kind
-    title: str
-    date: datetime
-    slug: str
-    path: str
-    url: str
-    draft_reason: str  # "" for a published post or page
-    scheduled: bool
-
-    @property
-    def key(self) -> str:
-        return self.slug
-
-
-def plain_title(raw: str) -> str:
-    """A title as text: WordPress allows markup and entities in titles, Salon does not."""
-    return " ".join(html.unescape(_TAG.sub("", raw)).split())
-
-
-def _site_time(wp_time: str, wp_gmt: str, config: SiteConfig) -> datetime | None:
-    """A WordPress time in the site's timezone: the GMT column is exact; local is a guess."""
-    gmt = parse_wp_time(wp_gmt)
-    if gmt is not None:
-        return gmt.replace(tzinfo=UTC).astimezone(config.tz)
-    local = parse_wp_time(wp_time)
-    if local is not None:
-        return local.replace(tzinfo=config.tz)
-    return None
-
-
-def _item_time(item: WxrItem, config: SiteConfig) -> datetime | None:
-    moment = _site_time(item.date, item.date_gmt, config)
-    if moment is None and item.pub_date:
-        try:
-            parsed = parsedate_to_datetime(item.pub_date)
-            if parsed.tzinfo is None:  # "-0000": RFC 5322 for "UTC, source unknown"
-                parsed = parsed.replace(tzinfo=UTC)
-            moment = parsed.astimezone(config.tz)
-        except (TypeError, ValueError):
-            moment = None
-    return moment.replace(microsecond=0) if moment is not None else None
 
 
 class _Planner:
@@ -170,26 +97,26 @@ class _Planner:
             post_type = item.post_type or "post"
             kind = _KINDS.get(post_type)
             if kind is None:
-                why = _SKIPPED_TYPES.get(post_type, "not a post or page")
+                why = SKIPPED_TYPES.get(post_type, "not a post or page")
                 self.report.skip(post_type, why)
                 self._skip_comments(item, "on an item that was not imported")
                 continue
             status = item.status or "publish"
-            if status in _SKIPPED_STATUSES:
-                self.report.skip(post_type, _SKIPPED_STATUSES[status])
+            if status in SKIPPED_STATUSES:
+                self.report.skip(post_type, SKIPPED_STATUSES[status])
                 self._skip_comments(item, "on an item that was not imported")
                 continue
-            if status not in ("publish", "future", *_DRAFT_STATUSES):
+            if status not in ("publish", "future", *DRAFT_STATUSES):
                 self.report.skip(post_type, f'status "{status}" is not one Salon knows')
                 self._skip_comments(item, "on an item that was not imported")
                 continue
-            moment = _item_time(item, self.config)
+            moment = item_time(item, self.config)
             if moment is None:
                 self.report.skip(post_type, "no date at all (no wp:post_date or pubDate)")
                 self.report.note(f"{self._where(item)}: skipped, it has no date")
                 self._skip_comments(item, "on an item that was not imported")
                 continue
-            draft_reason = _DRAFT_STATUSES.get(status, "")
+            draft_reason = DRAFT_STATUSES.get(status, "")
             if item.password and not draft_reason:
                 draft_reason = "password-protected in WordPress; publishing would reveal it"
             if status == "future" and kind is Kind.PAGE:
@@ -216,10 +143,10 @@ class _Planner:
         owner = self.url_owner.get(url)
         return owner is None or owner == path
 
-    def identify(self, chosen: list[tuple[WxrItem, Kind, datetime, str, bool]]) -> list[_Entry]:
+    def identify(self, chosen: list[tuple[WxrItem, Kind, datetime, str, bool]]) -> list[Entry]:
         pages = {item.post_id: item for item, kind, *_ in chosen if kind is Kind.PAGE}
         page_slugs = {pid: self._base_slug(item, Kind.PAGE) for pid, item in pages.items()}
-        entries: list[_Entry] = []
+        entries: list[Entry] = []
         for item, kind, moment, draft_reason, scheduled in chosen:
             title = plain_title(item.title)
             if not title:
@@ -262,7 +189,7 @@ class _Planner:
 
     def _identify_page(
         self, item: WxrItem, title: str, moment: datetime, folder: list[str], base: str
-    ) -> _Entry:
+    ) -> Entry:
         for number in range(1, 1000):
             slug = base if number == 1 else f"{base}-{number}"
             path = "/".join(["content", "pages", *folder, f"{slug}.md"])
@@ -273,9 +200,9 @@ class _Planner:
                 break
         if slug != base:
             self.report.note(f"{self._where(item)}: its address was taken; slug is now {slug}")
-        return _Entry(item, Kind.PAGE, title, moment, slug, path, url, "", False)
+        return Entry(item, Kind.PAGE, title, moment, slug, path, url, "", False)
 
-    def _identify_post(self, item: WxrItem, title: str, moment: datetime) -> _Entry:
+    def _identify_post(self, item: WxrItem, title: str, moment: datetime) -> Entry:
         base = self._base_slug(item, Kind.POST)
         for number in range(1, 1000):
             slug = base if number == 1 else f"{base}-{number}"
@@ -290,7 +217,7 @@ class _Planner:
                 break
         if slug != base:
             self.report.note(f"{self._where(item)}: its slug was taken; slug is now {slug}")
-        return _Entry(item, Kind.POST, title, moment, slug, path, url, "", False)
+        return Entry(item, Kind.POST, title, moment, slug, path, url, "", False)
 
     # -- old addresses -----------------------------------------------------------------
 
@@ -317,7 +244,7 @@ class _Planner:
             return f"{address}?{query.group(0)}"
         return None if address == "/" or parts.query else address
 
-    def aliases(self, entries: list[_Entry]) -> dict[str, list[str]]:
+    def aliases(self, entries: list[Entry]) -> dict[str, list[str]]:
         found: dict[str, list[str]] = {}
         for entry in entries:
             item = entry.item
@@ -384,7 +311,7 @@ class _Planner:
             self.report.note(f"{where}: {note}")
         return conversion
 
-    def file_for(self, entry: _Entry, aliases: list[str]) -> PlannedFile:
+    def file_for(self, entry: Entry, aliases: list[str]) -> PlannedFile:
         item = entry.item
         where = entry.path
         body = self.convert(item.content, where).markdown
@@ -392,7 +319,7 @@ class _Planner:
         fields: list[tuple[str, Any]] = [("title", entry.title)]
         if entry.kind is Kind.POST:
             fields += [("date", entry.date)]
-            updated = _site_time(item.modified, item.modified_gmt, self.config)
+            updated = site_time(item.modified, item.modified_gmt, self.config)
             if updated is not None and updated.replace(microsecond=0) > entry.date:
                 fields.append(("updated", updated.replace(microsecond=0)))
             fields += [("slug", entry.slug), ("id", entry.key)]
@@ -416,7 +343,7 @@ class _Planner:
         check_document(entry.path, text, self.config)
         return PlannedFile(entry.path, text, entry.kind, entry.title)
 
-    def count(self, entry: _Entry) -> None:
+    def count(self, entry: Entry) -> None:
         label = f'"{entry.title}" ({entry.path})'
         if entry.kind is Kind.PAGE:
             self.report.pages += 1
@@ -431,115 +358,6 @@ class _Planner:
         if entry.item.sticky:
             self.report.note(f"{entry.path}: was sticky in WordPress; Salon lists posts by date")
 
-    # -- comments ------------------------------------------------------------------------
-
-    def author_ids(self) -> dict[str, set[str]]:
-        """WordPress user ids of each author: from the export, or learned from comments
-        that a registered user left with the author's own email."""
-        ids: dict[str, set[str]] = {a.login: {a.user_id} - {""} for a in self.export.authors}
-        by_email = {a.email.lower(): a.login for a in self.export.authors if a.email}
-        for item in self.export.items:
-            for comment in item.comments:
-                login = by_email.get(comment.email.lower())
-                if login and comment.user_id not in ("", "0"):
-                    ids[login].add(comment.user_id)
-        return ids
-
-    def comments(self, entries: list[_Entry]) -> list[PlannedComment]:
-        planned: list[PlannedComment] = []
-        author_ids = self.author_ids()
-        site = self.export.site_url.rstrip("/")
-        for entry in entries:
-            item = entry.item
-            if not item.comments:
-                continue
-            if entry.kind is Kind.PAGE:
-                why = "on a page (Salon shows comments under posts only)"
-                self.report.skip("comment", why, len(item.comments))
-                continue
-            external = {
-                c.comment_id: f"{site}/?p={item.post_id}#comment-{c.comment_id}"
-                for c in item.comments
-            }
-            kept: dict[str, WxrComment] = {}
-            for comment in item.comments:
-                kind = comment.type or "comment"
-                if kind in ("pingback", "trackback"):
-                    self.report.skip(kind, "a notice from another site, not a reader's comment")
-                    continue
-                if kind != "comment":
-                    self.report.skip(f"{kind} comment", "not a reader's comment")
-                    continue
-                if not comment.comment_id:
-                    self.report.skip("comment", "no wp:comment_id, so it cannot be imported once")
-                    continue
-                kept[comment.comment_id] = comment
-            for comment in kept.values():
-                made = self._comment(entry, comment, author_ids)
-                if made is None:
-                    continue
-                parent = None
-                if comment.parent not in ("", "0"):
-                    if comment.parent in kept:
-                        parent = external[comment.parent]
-                    else:
-                        self.report.note(
-                            f"{entry.path}: comment {comment.comment_id} replies to comment "
-                            f"{comment.parent}, which is not in the export; shown as a "
-                            "top-level comment"
-                        )
-                planned.append(PlannedComment(external[comment.comment_id], parent, made))
-        return planned
-
-    def _comment(
-        self, entry: _Entry, comment: WxrComment, author_ids: dict[str, set[str]]
-    ) -> StoredComment | None:
-        body = html_to_markdown(comment.content, Options(for_comment=True)).markdown.strip()
-        if not body:
-            self.report.skip("comment", "empty")
-            return None
-        status = _COMMENT_STATUSES.get(comment.approved.lower())
-        if status is None:
-            status = CommentStatus.PENDING
-            self.report.note(
-                f"{entry.path}: comment {comment.comment_id} has status "
-                f'"{comment.approved}"; imported as pending'
-            )
-        if entry.draft_reason and status is CommentStatus.APPROVED:
-            # The feed is public: a hidden post's comments wait until the author publishes it.
-            status = CommentStatus.PENDING
-            self.report.note(
-                f"{entry.path}: comment {comment.comment_id} held as pending while the post is "
-                "a draft; approve it when you publish the post"
-            )
-        created = _site_time(comment.date, comment.date_gmt, self.config)
-        if created is None:
-            created = entry.date
-            self.report.note(
-                f"{entry.path}: comment {comment.comment_id} has no date; given the post's date"
-            )
-        login = entry.item.creator
-        author = self.authors.get(login)
-        email = comment.email.strip()
-        own_emails = {self.config.author.email.lower(), author.email.lower() if author else ""}
-        registered = comment.user_id not in ("", "0")
-        by_author = (registered and comment.user_id in author_ids.get(login, set())) or (
-            bool(email) and email.lower() in own_emails - {""}
-        )
-        return StoredComment(
-            id="",
-            post=entry.key,
-            parent=None,
-            author=" ".join(comment.author.split()) or "Anonymous",
-            email=email,
-            website=comment.url.strip(),
-            body=body,
-            created=created.astimezone(UTC),
-            status=status,
-            by_author=by_author,
-            ip=truncate_ip(comment.ip),
-        )
-
     # -- the whole plan ----------------------------------------------------------------
 
     def plan(self) -> ImportPlan:
@@ -550,7 +368,7 @@ class _Planner:
             self.count(entry)
             files.append(self.file_for(entry, aliases[entry.path]))
             self.report.aliases += len(aliases[entry.path])
-        comments = self.comments(entries)
+        comments = CommentPlanner(self.export, self.config, self.report).comments(entries)
         return ImportPlan(tuple(files), tuple(comments), self.report)
 
 

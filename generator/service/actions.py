@@ -1,27 +1,31 @@
-"""Moderation actions shared by the CLI and the /moderate page.
+"""The one write path of moderation: the CLI, the /moderate page and the importers.
 
-Every change is recorded in the store's audit log, then the public feed is
-rewritten atomically, then the site's `comments.on_change` hook is started.
+Each action normalises and checks what it is given (the rules of the comment form,
+with the form's messages), changes the store (recorded in its audit log, stamped by
+the store's clock), rewrites the public feed atomically, then starts the site's
+`comments.on_change` hook. The CLI waits for the hook and sees a feed that cannot be
+written as an error; the service (``background=True``) does not wait, and gets the
+feed's problem back in ``Done.feed_problem``: its change is saved either way.
 """
 
 from __future__ import annotations
 
 import fcntl
 import logging
-import shlex
-import subprocess
-import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from generator.build.writer import atomic_write
-from generator.contract.feed import parse_feed, serialise_feed
+from generator.contract.feed import clean_text, parse_feed, serialise_feed
 from generator.core.config import SiteConfig
 from generator.core.errors import CommentError, SiteError
+from generator.core.files import atomic_write
 from generator.core.models import CommentStatus, StoredComment
+from generator.core.times import Clock, utc_now
+from generator.service.hook import run_hook
 from generator.service.store import CommentStore, new_comment_id
+from generator.service.validation import check_body, check_name, check_website, normalise_website
 
 log = logging.getLogger("salon.service")
 
@@ -39,9 +43,9 @@ def feed_lock(config: SiteConfig) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def open_store(config: SiteConfig, create: bool = True) -> CommentStore:
+def open_store(config: SiteConfig, create: bool = True, clock: Clock = utc_now) -> CommentStore:
     """Open the store; the first time, it takes in the comments of the existing feed."""
-    store = CommentStore.open(config.store_path, create=create)
+    store = CommentStore.open(config.store_path, create=create, clock=clock)
     # Until the store has written the feed or taken it in, the feed on disk holds
     # published comments the store may not know (a fresh clone of the site).
     if not store.feed_adopted() and not config.feed_is_remote and config.feed_path.is_file():
@@ -75,76 +79,137 @@ def export_feed(config: SiteConfig, store: CommentStore) -> Path:
     return config.feed_path
 
 
-def run_hook(config: SiteConfig, wait: bool) -> int | None:
-    """Start `comments.on_change` in the site folder. Returns its status when waited for.
+@dataclass(frozen=True)
+class Done:
+    """What an action changed; ``feed_problem`` says why the feed was not rewritten
+    (background actions only: the change itself is saved)."""
 
-    The change it follows is already saved and exported, so a hook that cannot start or
-    fails is a warning on stderr, never an error that would hide a saved change.
+    comments: tuple[StoredComment, ...] = ()
+    changed: tuple[str, ...] = ()  # the fields an edit changed
+    feed_problem: str | None = None
+
+
+def publish(config: SiteConfig, store: CommentStore, background: bool) -> str | None:
+    """After a saved change: rewrite the feed, then start the hook.
+
+    In the foreground (the CLI) the hook is waited for and a feed that cannot be
+    written raises; in the background (the service) neither: the reason is logged and
+    returned, since the change is already saved.
     """
-    command = config.comments.on_change.strip()
-    if not command:
+    if not background:
+        export_feed(config, store)
+        run_hook(config, wait=True)
         return None
     try:
-        process = subprocess.Popen(shlex.split(command), cwd=config.root,
-                                   stdout=subprocess.PIPE if wait else subprocess.DEVNULL,
-                                   stderr=subprocess.STDOUT if wait else subprocess.DEVNULL,
-                                   start_new_session=not wait)  # fmt: skip
-    except (OSError, ValueError) as exc:
-        print(f"warning: comments.on_change: cannot run {command!r}: {exc}", file=sys.stderr)
-        return None
-    if not wait:
-        return None
-    # The hook's output goes to our stderr, line by line, so stdout stays ours alone.
-    assert process.stdout is not None
-    for line in process.stdout:
-        sys.stderr.write(line.decode("utf-8", errors="replace"))
-    status = process.wait()
-    if status != 0:
-        print(f"warning: comments.on_change {command!r} exited with status {status}",
-              file=sys.stderr)  # fmt: skip
-    return status
-
-
-def after_change(config: SiteConfig, store: CommentStore, wait_for_hook: bool) -> None:
-    export_feed(config, store)
-    run_hook(config, wait_for_hook)
-
-
-def publish_quietly(config: SiteConfig, store: CommentStore) -> str | None:
-    """after_change for the service, hook not waited for: the change is already saved,
-    so a feed that cannot be rewritten is logged, and its reason returned, not raised."""
-    try:
-        after_change(config, store, wait_for_hook=False)
+        export_feed(config, store)
     except (CommentError, OSError) as exc:
         log.error("the public feed could not be rewritten: %s", exc)
         return str(exc)
+    run_hook(config, wait=False)
     return None
+
+
+# -- normalising and checking, once for every caller -----------------------------------
+
+
+@dataclass(frozen=True)
+class Changes:
+    """An edit: None leaves a field as it is."""
+
+    body: str | None = None
+    author: str | None = None
+    website: str | None = None
+    by_author: bool | None = None
+
+
+class InvalidChanges(CommentError):
+    """An edit that breaks the comment form's rules; ``errors`` by form field
+    (name, website, body), with the form's own messages."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("; ".join(errors.values()))
+        self.errors = errors
+
+
+def clean_body(text: str) -> str:
+    """A body as the form stores it: \r\n made \n, control characters dropped, trimmed."""
+    return clean_text(text.replace("\r\n", "\n").replace("\r", "\n")).strip()
+
+
+def clean_line(text: str) -> str:
+    """A name or website: control and direction characters dropped, spaces collapsed."""
+    return clean_text(text, inline=True).strip()
+
+
+def normalise(changes: Changes) -> Changes:
+    return Changes(
+        body=None if changes.body is None else clean_body(changes.body),
+        author=None if changes.author is None else clean_line(changes.author),
+        website=None if changes.website is None else normalise_website(clean_line(changes.website)),
+        by_author=changes.by_author,
+    )
+
+
+def problems(changes: Changes) -> dict[str, str]:
+    """The form's message for each field that breaks its rules (fields given only)."""
+    checks = {
+        "name": None if changes.author is None else check_name(changes.author),
+        "website": None if changes.website is None else check_website(changes.website),
+        "body": None if changes.body is None else check_body(changes.body),
+    }
+    return {name: message for name, message in checks.items() if message}
+
+
+# -- the actions -----------------------------------------------------------------------
 
 
 def set_status(
     config: SiteConfig, store: CommentStore, ids: Sequence[str], status: CommentStatus,
-    actor: str, wait_for_hook: bool = True,
-) -> list[StoredComment]:  # fmt: skip
-    changed = store.set_status(ids, status, actor)
-    after_change(config, store, wait_for_hook)
-    return changed
+    actor: str, background: bool = False,
+) -> Done:  # fmt: skip
+    changed = store.set_status(list(dict.fromkeys(ids)), status, actor)
+    return Done(tuple(changed), feed_problem=publish(config, store, background))
+
+
+def restore(
+    config: SiteConfig, store: CommentStore, groups: dict[CommentStatus, list[str]], actor: str,
+    background: bool = False,
+) -> Done:  # fmt: skip
+    """Undo: put each comment back in the status it had."""
+    changed: list[StoredComment] = []
+    for status, ids in groups.items():
+        changed += store.set_status(ids, status, actor)
+    return Done(tuple(changed), feed_problem=publish(config, store, background))
 
 
 def edit(
-    config: SiteConfig, store: CommentStore, comment_id: str, actor: str,
-    wait_for_hook: bool = True, **changes: object,
-) -> StoredComment:  # fmt: skip
-    comment = store.edit(comment_id, actor, **changes)  # type: ignore[arg-type]
-    after_change(config, store, wait_for_hook)
-    return comment
+    config: SiteConfig, store: CommentStore, comment_id: str, changes: Changes, actor: str,
+    background: bool = False,
+) -> Done:  # fmt: skip
+    """Normalise and check the changes, then save those that differ (InvalidChanges if
+    one breaks the rules). Nothing is written when nothing differs."""
+    changes = normalise(changes)
+    errors = problems(changes)
+    if errors:
+        raise InvalidChanges(errors)
+    comment = store.get(comment_id)
+    if comment.removed:
+        raise CommentError(f"comment {comment.id} was deleted; there is nothing to edit")
+    given = {name: getattr(changes, name) for name in ("body", "author", "website", "by_author")}
+    differ = {name: value for name, value in given.items()
+              if value is not None and getattr(comment, name) != value}  # fmt: skip
+    if not differ:
+        return Done((comment,))
+    edited = store.edit(comment_id, actor, **differ)
+    return Done((edited,), tuple(differ), publish(config, store, background))
 
 
 def delete(
     config: SiteConfig, store: CommentStore, ids: Sequence[str], actor: str,
-    wait_for_hook: bool = True,
-) -> None:  # fmt: skip
-    store.delete(ids, actor)
-    after_change(config, store, wait_for_hook)
+    background: bool = False,
+) -> Done:  # fmt: skip
+    store.delete(list(dict.fromkeys(ids)), actor)
+    return Done(feed_problem=publish(config, store, background))
 
 
 def parse_status(text: str) -> CommentStatus:
@@ -167,15 +232,19 @@ def author_website(config: SiteConfig) -> str:
 
 def reply(
     config: SiteConfig, store: CommentStore, parent_id: str, body: str, actor: str,
-    wait_for_hook: bool = True,
-) -> StoredComment:  # fmt: skip
+    background: bool = False,
+) -> Done:  # fmt: skip
     """The site's author answers a comment: approved at once and marked as the author's."""
     if not config.author.name.strip():
         raise CommentError(
             "site.yaml: author.name is not set; a reply needs the name it is signed with"
         )
-    if not body.strip():
+    body = clean_body(body)
+    if not body:
         raise CommentError("the reply is empty; give its text with --body")
+    error = check_body(body)
+    if error:
+        raise InvalidChanges({"body": error})
     parent = store.get(parent_id)
     if parent.removed:
         raise CommentError(f"comment {parent_id} was deleted; there is nothing to reply to")
@@ -184,13 +253,58 @@ def reply(
             f"comment {parent_id} is {parent.status.value}; approve it first, so that your "
             "reply has a visible parent"
         )
-    now = datetime.now(UTC)
+    now = store.clock()
     comment = StoredComment(
         id=new_comment_id(), post=parent.post, parent=parent.id, author=config.author.name,
-        email=config.author.email, website=author_website(config), body=body.strip(),
+        email=config.author.email, website=author_website(config), body=body,
         created=now, status=CommentStatus.APPROVED, by_author=True, moderated_by=actor,
         moderated_at=now,
     )  # fmt: skip
     store.add(comment, actor=actor)
-    after_change(config, store, wait_for_hook)
-    return comment
+    return Done((comment,), feed_problem=publish(config, store, background))
+
+
+# -- imports ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Imported:
+    """A comment from another system: its id there, and its parent's id there."""
+
+    external_id: str
+    parent: str | None
+    comment: StoredComment  # id and parent are filled in when stored
+
+
+@dataclass
+class ImportResult:
+    new: list[StoredComment] = field(default_factory=list)
+    seen: int = 0  # already imported before
+
+
+def import_comments(
+    config: SiteConfig, store: CommentStore, source: str, items: Iterable[Imported]
+) -> ImportResult:
+    """Store imported comments, each at most once, then rewrite the feed and run the hook.
+
+    Text is normalised as the form does (control characters dropped, lines trimmed);
+    the form's length limits are not applied: a comment another site published is
+    kept whole rather than lost.
+    """
+    items = tuple(items)
+    result = ImportResult()
+    ids = {i.external_id: store.imported_id(source, i.external_id) or new_comment_id()
+           for i in items}  # fmt: skip
+    for item in items:
+        c = item.comment
+        comment = replace(
+            c, id=ids[item.external_id], parent=ids.get(item.parent) if item.parent else None,
+            body=clean_body(c.body), author=clean_line(c.author), website=clean_line(c.website),
+        )  # fmt: skip
+        if store.add_imported(source, item.external_id, comment):
+            result.new.append(comment)
+        else:
+            result.seen += 1
+    if result.new or not config.feed_path.exists():  # nothing new: the feed is left untouched
+        publish(config, store, background=False)
+    return result

@@ -1,244 +1,34 @@
 """`salon comments …`: moderation from the command line.
 
-Every change goes through service/moderation.py, so the CLI and the /moderate page
-record, export and run the hook the same way. Readers' text reaches the moderator's
-terminal here, so control and direction characters are shown escaped, never sent raw.
+The commands that change comments, and the parser. Every change goes through
+service/actions.py, so the CLI and the /moderate page check, record, export and run
+the hook the same way; list and show are in cli_show.py, readers' text on the
+terminal (escaped, never sent raw) in terminal.py.
 """
 
 from __future__ import annotations
 
 import argparse
 import getpass
-import json
 import os
 import shlex
 import subprocess
 import sys
 import tempfile
-import unicodedata
-from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
-from generator.contract.comment_html import safe_website
-from generator.contract.posts_manifest import ManifestError, PostInfo, parse_manifest
 from generator.core.config import SiteConfig, load_config
 from generator.core.errors import CommentError
-from generator.core.models import CommentStatus, StoredComment
+from generator.core.models import CommentStatus
 from generator.service import actions as moderation
+from generator.service.cli_show import cmd_list, cmd_show
+from generator.service.cli_site import actor, feed_name, open_existing, unique
 from generator.service.passwords import MIN_LENGTH, PASSWORD_SETTING, hash_password
-from generator.service.store import CommentStore
-from generator.service.validation import NAME_MAX
+from generator.service.terminal import one_line
 
 SiteOption = Callable[[argparse.ArgumentParser], None]
 Handler = Callable[[SiteConfig, argparse.Namespace], int]
-
-TABLE_WIDTHS = {"post": 24, "author": 30, "text": 44}
-
-
-# -- showing hostile text on a terminal --------------------------------------------------
-
-
-def printable(text: str) -> str:
-    """Text with every control, format and separator character escaped (\\x1b, \\u202e).
-
-    A commenter's name could otherwise move the cursor, recolour or retitle the
-    moderator's terminal, or reverse the text after it.
-    """
-    out = []
-    for char in text:
-        if unicodedata.category(char) in ("Cc", "Cf", "Cs", "Co", "Zl", "Zp"):
-            code = ord(char)
-            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
-        else:
-            out.append(char)
-    return "".join(out)
-
-
-def one_line(text: str) -> str:
-    return printable(" ".join(text.split()))
-
-
-def clip(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
-def when(moment: datetime | None) -> str:
-    if moment is None:
-        return ""
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
-
-
-# -- opening the site and its store ------------------------------------------------------
-
-
-def actor() -> str:
-    """Who is moderating, as recorded in the audit log."""
-    try:
-        return f"cli:{getpass.getuser()}"
-    except (OSError, KeyError):
-        return "cli:unknown"
-
-
-def open_existing(config: SiteConfig) -> CommentStore:
-    """The store; a missing one is made only when a local feed can seed it (a fresh clone)."""
-    has_feed = not config.feed_is_remote and config.feed_path.is_file()
-    if not config.store_path.exists() and not has_feed:
-        raise CommentError(
-            f"{config.comments.store}: no comment store here yet; it is created by the first "
-            "comment, an import, or `salon comments export`"
-        )
-    return moderation.open_store(config)
-
-
-def last_build_posts(config: SiteConfig) -> dict[str, PostInfo] | None:
-    """The posts of the last build's manifest, or None when there is no usable one."""
-    try:
-        return parse_manifest((config.private_dir / "posts.json").read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ManifestError):
-        return None
-
-
-def unique(ids: Sequence[str]) -> list[str]:
-    return list(dict.fromkeys(ids))
-
-
-def feed_name(config: SiteConfig) -> str:
-    return config.comments.feed
-
-
-# -- list and show -----------------------------------------------------------------------
-
-
-def comment_json(c: StoredComment) -> dict[str, Any]:
-    return {
-        "id": c.id,
-        "status": c.status.value,
-        "post": c.post,
-        "parent": c.parent,
-        "author": c.author,
-        "email": c.email,
-        "website": c.website,
-        "body": c.body,
-        "created": c.created.astimezone(UTC).isoformat(timespec="seconds"),
-        "by_author": c.by_author,
-        "removed": c.removed,
-        "ip": c.ip,
-        "user_agent": c.user_agent,
-        "moderated_by": c.moderated_by,
-        "moderated_at": c.moderated_at.astimezone(UTC).isoformat(timespec="seconds")
-        if c.moderated_at
-        else None,
-        "held_because": c.held_because,
-    }
-
-
-def table(rows: list[list[str]], headers: list[str]) -> str:
-    widths = [max(len(row[i]) for row in [headers, *rows]) for i in range(len(headers))]
-    lines = []
-    for row in [headers, *rows]:
-        cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=True)]
-        lines.append("  ".join(cells).rstrip())
-    return "\n".join(lines)
-
-
-def author_label(c: StoredComment) -> str:
-    if c.removed:
-        return "(removed)"
-    return one_line(c.author) + (" [author]" if c.by_author else "")
-
-
-def cmd_list(config: SiteConfig, args: argparse.Namespace) -> int:
-    status = moderation.parse_status(args.status) if args.status else None
-    if args.format not in ("table", "json"):
-        raise CommentError(f'unknown format "{args.format}"; use table or json')
-    with open_existing(config) as store:
-        comments = store.list_comments(status=status, post=args.post)
-    if args.format == "json":
-        print(json.dumps([comment_json(c) for c in comments], indent=2, ensure_ascii=True))
-        return 0
-    if not comments:
-        print("No comments match.")
-        return 0
-    rows = [
-        [
-            c.id,
-            c.status.value,
-            clip(one_line(c.post), TABLE_WIDTHS["post"]),
-            clip(author_label(c), TABLE_WIDTHS["author"]),
-            when(c.created),
-            clip(one_line(c.body) if not c.removed else "", TABLE_WIDTHS["text"]),
-        ]
-        for c in comments
-    ]
-    print(table(rows, ["ID", "STATUS", "POST", "AUTHOR", "CREATED (UTC)", "TEXT"]))
-    print(f"{len(comments)} comment{'s' if len(comments) != 1 else ''}")
-    return 0
-
-
-def cmd_show(config: SiteConfig, args: argparse.Namespace) -> int:
-    with open_existing(config) as store:
-        c = store.get(args.id)
-        parent = store.find(c.parent) if c.parent else None
-        replies = [r for r in store.list_comments(post=c.post) if r.parent == c.id]
-        history = store.audit_log(c.id)
-    posts = last_build_posts(config)
-    info = posts.get(c.post) if posts is not None else None
-    post = one_line(c.post)
-    if info is not None:
-        post = f"{one_line(info.title)} [{post}]"
-    elif posts is not None:
-        post = f"{post} (no such post in the last build)"
-    lines = [f"Comment {c.id} ({c.status.value}{', removed' if c.removed else ''})"]
-
-    def field(label: str, value: str) -> None:
-        if value:
-            lines.append(f"  {label + ':':<13} {value}")
-
-    field("Post", post)
-    if info is not None:
-        field("Link", f"{config.base_url}{info.url}#comment-{c.id}")
-    if c.removed:
-        field("Author", "(removed)")
-    else:
-        field(
-            "Author", one_line(c.author) + (" (marked as the site's author)" if c.by_author else "")
-        )
-        field("Email", one_line(c.email) or "(none)")
-        field("Website", one_line(c.website))
-    field("Written", f"{when(c.created)} UTC")
-    field("From", ", ".join(one_line(x) for x in (c.ip, c.user_agent) if x))
-    if c.moderated_by:
-        field("Moderated", f"by {one_line(c.moderated_by)} at {when(c.moderated_at)} UTC")
-    field("Held because", one_line(c.held_because))
-    if c.parent:
-        if parent is None:
-            field("In reply to", f"{c.parent} (no longer in the store)")
-        elif parent.removed:
-            field("In reply to", f"{parent.id} (removed)")
-        else:
-            field(
-                "In reply to",
-                f"{parent.id} by {one_line(parent.author)} ({parent.status.value}): "
-                f"“{clip(one_line(parent.body), 60)}”",
-            )
-    if replies:
-        field("Replies", ", ".join(f"{r.id} ({r.status.value})" for r in replies))
-    if not c.removed:
-        lines.append("")
-        lines.extend(f"  | {printable(line)}".rstrip() for line in c.body.splitlines() or [""])
-    lines.append("")
-    lines.append("History:")
-    for at, who, action, _cid, detail in history:
-        moment = when(datetime.fromisoformat(at))
-        lines.append(
-            f"  {moment} UTC  {one_line(who)}  {action}"
-            + (f" ({one_line(detail)})" if detail else "")
-        )
-    print("\n".join(lines))
-    return 0
-
 
 # -- changes -----------------------------------------------------------------------------
 
@@ -296,52 +86,49 @@ def edit_in_editor(body: str, comment_id: str) -> str:
         return path.read_text(encoding="utf-8")
 
 
+OPTION_OF_FIELD = {"name": "--name", "website": "--website", "body": "--body"}
+
+
+def refused(error: moderation.InvalidChanges, deletable: str | None = None) -> CommentError:
+    """The form's messages, each after the option it is about; an edit that would empty
+    a comment is told how to remove it instead."""
+    lines = [f"{OPTION_OF_FIELD[name]}: {message}" for name, message in error.errors.items()]
+    too_short = "body" in error.errors and "at least" in error.errors["body"]
+    if deletable is not None and too_short:
+        lines[-1] += f" To remove the comment, run `salon comments delete {deletable}`."
+    return CommentError("\n".join(lines))
+
+
 def cmd_edit(config: SiteConfig, args: argparse.Namespace) -> int:
     if args.body is not None and args.body_file is not None:
         raise CommentError("give the new text with --body or --body-file, not both")
-    changes: dict[str, Any] = {}
+    body: str | None = None
     if args.body is not None:
-        changes["body"] = text_option(args.body, "--body")
+        body = text_option(args.body, "--body")
     elif args.body_file is not None:
-        changes["body"] = read_body_file(args.body_file)
-    if args.name is not None:
-        name = text_option(args.name, "--name").strip()
-        if not name or len(name) > NAME_MAX:
-            raise CommentError(f"--name: expected 1 to {NAME_MAX} characters")
-        changes["author"] = name
-    if args.website is not None:
-        website = text_option(args.website, "--website").strip()
-        if website and not safe_website(website):
-            raise CommentError(
-                f'--website: expected an http(s) URL such as https://example.org, got "{website}"'
-            )
-        changes["website"] = website
-    if args.author_mark is not None:
-        changes["by_author"] = args.author_mark
-
+        body = read_body_file(args.body_file)
+    changes = moderation.Changes(
+        body=body,
+        author=None if args.name is None else text_option(args.name, "--name"),
+        website=None if args.website is None else text_option(args.website, "--website"),
+        by_author=args.author_mark,
+    )
     with open_existing(config) as store:
         comment = store.get(args.id)
         if comment.removed:
             raise CommentError(f"comment {comment.id} was deleted; there is nothing to edit")
-        if not changes:
-            changes["body"] = edit_in_editor(comment.body, comment.id)
-        if "body" in changes:
-            changes["body"] = changes["body"].strip("\n").rstrip()
-            if not changes["body"].strip():
-                raise CommentError(
-                    f"the new text is empty; to remove the comment, run "
-                    f"`salon comments delete {comment.id}`"
-                )
-        changed = [key for key, value in changes.items() if getattr(comment, key) != value]
-        if not changed:
-            print(f"Nothing to change in {comment.id}.")
-            return 0
-        moderation.edit(
-            config, store, comment.id, actor(), **{key: changes[key] for key in changed}
-        )
+        if changes == moderation.Changes():
+            changes = moderation.Changes(body=edit_in_editor(comment.body, comment.id))
+        try:
+            done = moderation.edit(config, store, comment.id, changes, actor())
+        except moderation.InvalidChanges as exc:
+            raise refused(exc, comment.id) from None
+    if not done.changed:
+        print(f"Nothing to change in {comment.id}.")
+        return 0
     labels = {"body": "text", "author": "name", "website": "website", "by_author": "author mark"}
     print(
-        f"Edited {comment.id} ({', '.join(labels[key] for key in changed)}); "
+        f"Edited {comment.id} ({', '.join(labels[key] for key in done.changed)}); "
         f"{feed_name(config)} rewritten."
     )
     return 0
@@ -349,7 +136,7 @@ def cmd_edit(config: SiteConfig, args: argparse.Namespace) -> int:
 
 def cmd_mark_author(config: SiteConfig, args: argparse.Namespace) -> int:
     with open_existing(config) as store:
-        moderation.edit(config, store, args.id, actor(), by_author=True)
+        moderation.edit(config, store, args.id, moderation.Changes(by_author=True), actor())
     print(f"Marked {args.id} as written by the site's author; {feed_name(config)} rewritten.")
     return 0
 
@@ -373,7 +160,10 @@ def cmd_delete(config: SiteConfig, args: argparse.Namespace) -> int:
 def cmd_reply(config: SiteConfig, args: argparse.Namespace) -> int:
     with open_existing(config) as store:
         body = text_option(args.body, "--body")
-        comment = moderation.reply(config, store, args.id, body, actor())
+        try:
+            (comment,) = moderation.reply(config, store, args.id, body, actor()).comments
+        except moderation.InvalidChanges as exc:
+            raise refused(exc) from None
     print(
         f"Replied to {args.id} as {one_line(comment.author)} (comment {comment.id}, approved); "
         f"{feed_name(config)} rewritten."

@@ -20,11 +20,12 @@ from werkzeug.wrappers import Request, Response
 from generator.contract.feed import clean_text
 from generator.contract.posts_manifest import ManifestError, PostInfo
 from generator.core.models import CommentStatus, StoredComment
-from generator.service.actions import publish_quietly
+from generator.service.actions import publish
+from generator.service.addresses import truncate_ip
 from generator.service.reader_pages import FormEntry
 from generator.service.spam import assess
 from generator.service.state import ServiceState
-from generator.service.store import CommentStore, new_comment_id, truncate_ip
+from generator.service.store import CommentStore, new_comment_id
 from generator.service.tokens import TokenCheck
 from generator.service.validation import (
     MAX_REQUEST_BYTES,
@@ -216,7 +217,7 @@ def handle_intake(state: ServiceState, request: Request) -> Response:
         return answer.invalid({"body": DUPLICATE})
     published = comment.status is CommentStatus.APPROVED
     if published:
-        publish_quietly(state.config, store)  # the feed changes: export it, start the hook
+        publish(state.config, store, background=True)  # the feed changes: export it, start the hook
     log.info("comment %s on %s: %s%s", comment.id, post.key, comment.status.value,
              f" ({comment.held_because})" if comment.held_because else "")  # fmt: skip
     # Spam is answered exactly like a comment awaiting moderation: no hint for a bot.

@@ -1,48 +1,39 @@
-"""The moderation page, /moderate: log in, clear the queue, look after the lists.
+"""The moderation page, /moderate: routing, the queue and the lists, the actions, editing.
 
 Plain HTML forms, no script: every control works from the keyboard. Every action
 is a POST carrying the session's CSRF token; GET never changes anything. Each
 action changes the store, rewrites the public feed, then starts the on_change
-hook in the background. Everything a reader wrote is escaped by Jinja's autoescape.
+hook in the background, through service/actions.py. Everything a reader wrote is
+escaped by Jinja's autoescape. Signing in is in moderate_login.py.
 """
 
 from __future__ import annotations
 
 import hmac
-import logging
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
-from pathlib import Path
 from typing import Any
 
-import jinja2
 from werkzeug.wrappers import Request, Response
 
-from generator.contract.feed import clean_text
 from generator.core.errors import CommentError
 from generator.core.models import CommentStatus, StoredComment
-from generator.service.actions import publish_quietly
-from generator.service.passwords import PASSWORD_SETTING, verify_password
-from generator.service.sessions import Flash, Session
-from generator.service.state import LOGIN_FORM_SECONDS, ServiceState
-from generator.service.store import CommentStore
-from generator.service.tokens import TokenCheck
-from generator.service.validation import check_body, check_name, check_website, normalise_website
-from generator.service.web import (
-    client_address,
-    html_response,
-    is_allowed_origin,
-    own_origin,
-    rate_key,
-    request_origin,
+from generator.service import actions
+from generator.service.moderate_base import (
+    ACTOR,
+    COOKIE,
+    LISTS,
+    TEMPLATES,
+    ListSpec,
+    ModerationPage,
+    plural,
+    templates,
 )
+from generator.service.moderate_login import SignIn
+from generator.service.sessions import Flash, Session
+from generator.service.state import ServiceState
 
-log = logging.getLogger("salon.service")
-TEMPLATES = Path(__file__).parent / "templates"
-COOKIE = "salon_moderator"
-ACTOR = "moderator (web)"
 PAGE_SIZE = 100
 MAX_FORM_BYTES = 128 * 1024  # an edit of 10,000 non-Latin characters, form-encoded
 _ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -57,39 +48,6 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "same-origin",
     "Cache-Control": "no-store",
 }
-
-
-@dataclass(frozen=True)
-class ListSpec:
-    name: str
-    path: str  # under /moderate
-    label: str
-    heading: str
-    status: CommentStatus
-    oldest_first: bool
-    actions: tuple[tuple[str, str], ...]
-    empty: str
-
-
-DELETE = ("delete", "Delete…")
-LISTS: dict[str, ListSpec] = {
-    spec.name: spec
-    for spec in (
-        ListSpec("pending", "", "Queue", "Comments awaiting moderation", CommentStatus.PENDING,
-                 True, (("approve", "Approve"), ("reject", "Reject"), ("spam", "Spam"), DELETE),
-                 "Nothing is waiting: the queue is empty."),
-        ListSpec("approved", "/approved", "Approved", "Approved comments", CommentStatus.APPROVED,
-                 False, (("pending", "Back to queue"), ("reject", "Reject"), ("spam", "Spam"),
-                         DELETE), "No approved comments yet."),
-        ListSpec("spam", "/spam", "Spam", "Spam", CommentStatus.SPAM, False,
-                 (("pending", "Not spam: to queue"), ("approve", "Approve"), DELETE),
-                 "No spam. Nothing to look at here."),
-        ListSpec("rejected", "/rejected", "Rejected", "Rejected comments",
-                 CommentStatus.REJECTED, False,
-                 (("pending", "Back to queue"), ("approve", "Approve"), DELETE),
-                 "No rejected comments."),
-    )
-}  # fmt: skip
 STATUS_OF = {"approve": CommentStatus.APPROVED, "reject": CommentStatus.REJECTED,
              "spam": CommentStatus.SPAM, "pending": CommentStatus.PENDING}  # fmt: skip
 DONE = {CommentStatus.APPROVED: "Approved", CommentStatus.REJECTED: "Rejected",
@@ -118,21 +76,13 @@ def opening_words(text: str, count: int = 12, limit: int = 100) -> str:
     return shown + ("…" if shown != " ".join(words) else "")
 
 
-def plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
+class Moderation(ModerationPage):
+    """The lists, the actions and editing, behind a session."""
 
-
-class Moderation:
     def __init__(self, state: ServiceState) -> None:
-        self.state = state
-        self.env = jinja2.Environment(
-            loader=jinja2.FileSystemLoader(str(TEMPLATES)),
-            autoescape=True,
-            undefined=jinja2.StrictUndefined,
-            trim_blocks=True,
-            lstrip_blocks=True,
-        )
+        super().__init__(state, templates())
         self.stylesheet = (TEMPLATES / "moderate.css").read_text(encoding="utf-8")
+        self.sign_in = SignIn(state, self.env)
 
     # -- plumbing ------------------------------------------------------------------
 
@@ -150,7 +100,7 @@ class Moderation:
             return Response(self.stylesheet, content_type="text/css; charset=utf-8",
                             headers={"Cache-Control": "max-age=3600"})  # fmt: skip
         if rest == "/login":
-            return self.login(request) if post else self.login_page(request)
+            return self.sign_in.login(request) if post else self.sign_in.login_page(request)
         session_id = request.cookies.get(COOKIE)
         session = self.state.sessions.get(session_id, self.state.now())
         if session is None or session_id is None:
@@ -159,7 +109,7 @@ class Moderation:
             refusal = self._check_post(request, session)
             if refusal is not None:
                 return refusal
-            handlers = {"/logout": self.logout, "/act": self.act, "/undo": self.undo,
+            handlers = {"/logout": self.sign_in.logout, "/act": self.act, "/undo": self.undo,
                         "/delete": self.delete}  # fmt: skip
             if rest in handlers:
                 return handlers[rest](request, session_id, session)
@@ -176,16 +126,6 @@ class Moderation:
             return edit(request, session_id, session, comment)
         return self._message(request, session, 404, "Not found", "There is no such page.")
 
-    def root(self, request: Request) -> str:
-        return f"{request.script_root}/moderate"
-
-    def _from_another_site(self, request: Request) -> bool:
-        """True if the browser names an origin, and it is neither the site's nor ours."""
-        origin = request_origin(request)
-        return origin is not None and not is_allowed_origin(
-            origin, {self.state.site_origin, own_origin(request)}
-        )
-
     def _check_post(self, request: Request, session: Session) -> Response | None:
         if self._from_another_site(request):
             return self._message(
@@ -201,33 +141,9 @@ class Moderation:
             )  # fmt: skip
         return None
 
-    def _render(
-        self, template: str, request: Request, status: int = 200, **context: Any
-    ) -> Response:
-        base = {
-            "language": self.state.config.language, "site_title": self.state.config.title,
-            "root": self.root(request), "signed_in": False, "lists": [
-                (spec.name, spec.label) for spec in LISTS.values()],
-            "list_paths": {spec.name: spec.path for spec in LISTS.values()},
-            "current": "pending", "csrf": "", "flash": None,
-        }  # fmt: skip
-        html = self.env.get_template(template).render({**base, **context})
-        return html_response(html, status)
-
     def _signed_in(self, session_id: str, session: Session, **more: Any) -> dict[str, Any]:
         return {"signed_in": True, "csrf": session.csrf,
                 "flash": self.state.sessions.pop_flash(session_id), **more}  # fmt: skip
-
-    def _message(
-        self, request: Request, session: Session | None, status: int, title: str, message: str
-    ) -> Response:
-        context: dict[str, Any] = {"title": title, "message": message}
-        if session is not None:
-            context.update(signed_in=True, csrf=session.csrf)
-        return self._render("message.html", request, status, **context)
-
-    def _redirect(self, request: Request, path: str) -> Response:
-        return Response(status=303, headers={"Location": self.root(request) + path})
 
     def _to_login(self, request: Request, expired: bool) -> Response:
         return self._redirect(request, "/login" + ("?expired=1" if expired else ""))
@@ -235,80 +151,6 @@ class Moderation:
     def _back(self, request: Request) -> ListSpec:
         name = request.values.get("back", "pending")
         return LISTS.get(name, LISTS["pending"])
-
-    def _when(self, moment: datetime | None) -> str:
-        if moment is None:
-            return ""
-        return moment.astimezone(self.state.config.tz).strftime("%-d %b %Y, %H:%M")
-
-    def _store(self) -> CommentStore:
-        return self.state.stores.get()
-
-    # -- logging in and out --------------------------------------------------------
-
-    def login_page(
-        self, request: Request, status: int = 200, message: str = "",
-        headers: Mapping[str, str] | None = None,
-    ) -> Response:  # fmt: skip
-        now = self.state.now()
-        if not message and self.state.sessions.get(request.cookies.get(COOKIE), now):
-            return self._redirect(request, "")
-        can_log_in = True
-        if self._store().setting(PASSWORD_SETTING) is None:
-            status, can_log_in = 503, False
-            message = ("No moderator password is set yet. On the server, in the site's folder, "
-                       "run `salon comments set-password`.")  # fmt: skip
-        elif not message and request.args.get("expired"):
-            message = "Your session has ended. Please log in again."
-        response = self._render(
-            "login.html", request, status, title="Log in", message=message,
-            can_log_in=can_log_in, login_token=self.state.login_tokens.issue("login", now),
-        )  # fmt: skip
-        response.headers.update(headers or {})
-        return response
-
-    def login(self, request: Request) -> Response:
-        now = self.state.now()
-        key = rate_key(client_address(request))
-        wait = self.state.login_limits.retry_after(key, now)
-        if wait is not None:
-            minutes = max(1, round(wait / 60))
-            return self.login_page(
-                request, 429,
-                f"Too many wrong passwords from your address. Try again in "
-                f"{plural(minutes, 'minute')}.",
-                {"Retry-After": str(wait)},
-            )  # fmt: skip
-        if self._from_another_site(request):
-            return self.login_page(request, 403, "This login was sent from another site.")
-        verdict = self.state.login_tokens.open(request.form.get("csrf", ""), "login", now)
-        if verdict.check is not TokenCheck.VALID or verdict.age > LOGIN_FORM_SECONDS:
-            return self.login_page(
-                request, 400, "The login form was out of date. Please enter the password again."
-            )
-        stored = self._store().setting(PASSWORD_SETTING)
-        if stored is None:
-            return self.login_page(request)
-        if not verify_password(request.form.get("password", "")[:1024], stored):
-            self.state.login_limits.record(key, now)
-            log.warning("moderation: wrong password from %s", key)
-            return self.login_page(request, 403, "That password is not right.")
-        self.state.login_limits.reset(key)
-        session_id, _ = self.state.sessions.create(now)
-        response = self._redirect(request, "")
-        response.set_cookie(
-            COOKIE, session_id, max_age=int(self.state.sessions.lifetime),
-            path=self.root(request), secure=request.scheme == "https", httponly=True,
-            samesite="Strict",
-        )  # fmt: skip
-        return response
-
-    def logout(self, request: Request, session_id: str, session: Session) -> Response:
-        self.state.sessions.end(session_id)
-        response = self._redirect(request, "/login")
-        response.delete_cookie(COOKIE, path=self.root(request), secure=request.scheme == "https",
-                               httponly=True, samesite="Strict")  # fmt: skip
-        return response
 
     # -- the lists -----------------------------------------------------------------
 
@@ -367,13 +209,12 @@ class Moderation:
         return list(dict.fromkeys(v for v in values if _ID.match(v)))
 
     def _changed(
-        self, request: Request, session_id: str, back: ListSpec, message: str,
+        self, request: Request, session_id: str, back: ListSpec, message: str, done: actions.Done,
         undo: tuple[tuple[str, str], ...] = (),
     ) -> Response:  # fmt: skip
-        """After a store change: rewrite the feed, start the hook, say what happened."""
-        problem = publish_quietly(self.state.config, self._store())
-        if problem is not None:
-            message += f" But the public feed could not be rewritten: {problem}"
+        """After an action: say what happened, and whether the feed could be rewritten."""
+        if done.feed_problem is not None:
+            message += f" But the public feed could not be rewritten: {done.feed_problem}"
             self.state.sessions.set_flash(session_id, Flash(message, undo, error=True))
             return self._redirect(request, back.path)
         self.state.sessions.set_flash(session_id, Flash(message, undo))
@@ -407,11 +248,12 @@ class Moderation:
             if comment is not None:
                 before.append((cid, comment.status.value))
         try:
-            store.set_status(ids, status, ACTOR)
+            done = actions.set_status(self.state.config, store, ids, status, ACTOR,
+                                      background=True)  # fmt: skip
         except CommentError as exc:
             return self._fail(request, session_id, back, f"Nothing was changed: {exc}.")
         message = f"{DONE[status]}: {plural(len(ids), 'comment')}."
-        return self._changed(request, session_id, back, message, tuple(before))
+        return self._changed(request, session_id, back, message, done, tuple(before))
 
     def undo(self, request: Request, session_id: str, session: Session) -> Response:
         back = self._back(request)
@@ -426,15 +268,14 @@ class Moderation:
                 groups.setdefault(status, []).append(cid)
         if not groups:
             return self._fail(request, session_id, back, "There is nothing to undo.")
-        store = self._store()
         try:
-            for status, ids in groups.items():
-                store.set_status(ids, status, ACTOR)
+            done = actions.restore(self.state.config, self._store(), groups, ACTOR,
+                                   background=True)  # fmt: skip
         except CommentError as exc:
             return self._fail(request, session_id, back, f"Could not undo: {exc}.")
         count = sum(len(ids) for ids in groups.values())
-        return self._changed(request, session_id, back,
-                             f"Undone: {plural(count, 'comment')} back as before.")  # fmt: skip
+        message = f"Undone: {plural(count, 'comment')} back as before."
+        return self._changed(request, session_id, back, message, done)
 
     def delete(self, request: Request, session_id: str, session: Session) -> Response:
         back = self._back(request)
@@ -442,11 +283,11 @@ class Moderation:
         if not ids:
             return self._fail(request, session_id, back, "Select at least one comment first.")
         try:
-            self._store().delete(ids, ACTOR)
+            done = actions.delete(self.state.config, self._store(), ids, ACTOR, background=True)
         except CommentError as exc:
             return self._fail(request, session_id, back, f"Nothing was deleted: {exc}.")
         return self._changed(request, session_id, back,
-                             f"Deleted for good: {plural(len(ids), 'comment')}.")  # fmt: skip
+                             f"Deleted for good: {plural(len(ids), 'comment')}.", done)  # fmt: skip
 
     # -- editing -------------------------------------------------------------------
 
@@ -476,20 +317,21 @@ class Moderation:
     def save_edit(
         self, request: Request, session_id: str, session: Session, comment: StoredComment
     ) -> Response:
-        name = clean_text(request.form.get("name", ""), inline=True).strip()
-        website = normalise_website(clean_text(request.form.get("website", ""), inline=True))
-        body = clean_text(request.form.get("body", "").replace("\r\n", "\n")).strip()
-        form = {"name": name, "website": website, "body": body,
-                "by_author": request.form.get("by_author") == "1"}  # fmt: skip
-        checks = {"name": check_name(name), "website": check_website(website),
-                  "body": check_body(body)}  # fmt: skip
-        errors = {field: message for field, message in checks.items() if message}
-        if errors:
-            return self._edit_form(request, session_id, session, comment, form, errors, 400)
+        changes = actions.Changes(
+            body=request.form.get("body", ""), author=request.form.get("name", ""),
+            website=request.form.get("website", ""),
+            by_author=request.form.get("by_author") == "1",
+        )  # fmt: skip
         try:
-            self._store().edit(comment.id, ACTOR, body=body, author=name, website=website,
-                               by_author=bool(form["by_author"]))  # fmt: skip
+            done = actions.edit(self.state.config, self._store(), comment.id, changes, ACTOR,
+                                background=True)  # fmt: skip
+        except actions.InvalidChanges as exc:
+            shown = actions.normalise(changes)
+            form = {"name": shown.author, "website": shown.website, "body": shown.body,
+                    "by_author": shown.by_author}  # fmt: skip
+            return self._edit_form(request, session_id, session, comment, form, exc.errors, 400)
         except CommentError as exc:
             return self._fail(request, session_id, self._back(request), f"Not saved: {exc}.")
         return self._changed(request, session_id, self._back(request),
-                             f"Saved your changes to the comment by {name}.")  # fmt: skip
+                             f"Saved your changes to the comment by {done.comments[0].author}.",
+                             done)  # fmt: skip

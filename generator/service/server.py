@@ -25,9 +25,9 @@ from waitress.server import create_server
 
 from generator.core.config import SiteConfig
 from generator.core.errors import CommentError
+from generator.service.addresses import truncate_ip
 from generator.service.app import create_app
 from generator.service.state import endpoint_path
-from generator.service.store import truncate_ip
 
 log = logging.getLogger("salon.service")
 access_log = logging.getLogger("salon.access")

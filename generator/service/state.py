@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -35,8 +36,9 @@ def endpoint_path(config: SiteConfig) -> str:
 class StorePool:
     """One store connection per server thread (SQLite connections are not shared)."""
 
-    def __init__(self, config: SiteConfig) -> None:
+    def __init__(self, config: SiteConfig, clock: Callable[[], float]) -> None:
         self.config = config
+        self.clock = clock
         self._local = threading.local()
         self._lock = threading.Lock()
         self._all: list[CommentStore] = []
@@ -44,11 +46,15 @@ class StorePool:
     def get(self) -> CommentStore:
         store: CommentStore | None = getattr(self._local, "store", None)
         if store is None:
-            store = open_store(self.config)
+            store = open_store(self.config, clock=self.now)
             self._local.store = store
             with self._lock:
                 self._all.append(store)
         return store
+
+    def now(self) -> datetime:
+        """The service's clock as the store stamps times with it."""
+        return datetime.fromtimestamp(self.clock(), UTC)
 
     def close_all(self) -> None:
         with self._lock:
@@ -80,7 +86,7 @@ class ServiceState:
 
     @classmethod
     def create(cls, config: SiteConfig, clock: Callable[[], float]) -> ServiceState:
-        stores = StorePool(config)
+        stores = StorePool(config, clock)
         secret = stores.get().secret()
         posts = PostIndex(config.root / MANIFEST)
         rules = config.comments.service

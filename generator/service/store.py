@@ -6,74 +6,25 @@ IP prefixes and user agents live. The store owns the schema and the rules.
 
 from __future__ import annotations
 
-import hashlib
-import ipaddress
 import secrets
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
-from datetime import UTC, datetime
 from pathlib import Path
 
 from generator.contract.avatars import avatar_seed
 from generator.core.errors import CommentError
 from generator.core.models import CommentStatus, PublicComment, StoredComment
-
-# Each migration takes the schema from version N to N+1. Never edit one that shipped.
-MIGRATIONS: tuple[str, ...] = (
-    """
-    CREATE TABLE comments (
-        id TEXT PRIMARY KEY,
-        post TEXT NOT NULL,
-        parent TEXT,
-        author TEXT NOT NULL,
-        email TEXT NOT NULL DEFAULT '',
-        website TEXT NOT NULL DEFAULT '',
-        body TEXT NOT NULL,
-        body_hash TEXT NOT NULL DEFAULT '',
-        created TEXT NOT NULL,
-        status TEXT NOT NULL CHECK (status IN ('pending', 'approved', 'rejected', 'spam')),
-        by_author INTEGER NOT NULL DEFAULT 0,
-        ip TEXT NOT NULL DEFAULT '',
-        user_agent TEXT NOT NULL DEFAULT '',
-        moderated_by TEXT NOT NULL DEFAULT '',
-        moderated_at TEXT,
-        held_because TEXT NOT NULL DEFAULT '',
-        removed INTEGER NOT NULL DEFAULT 0
-    );
-    CREATE INDEX comments_by_post ON comments (post, created);
-    CREATE INDEX comments_by_status ON comments (status, created);
-    CREATE INDEX comments_by_body ON comments (body_hash);
-    CREATE INDEX comments_by_email ON comments (email) WHERE email != '';
-    CREATE TABLE audit (
-        seq INTEGER PRIMARY KEY AUTOINCREMENT,
-        at TEXT NOT NULL,
-        actor TEXT NOT NULL,
-        action TEXT NOT NULL,
-        comment_id TEXT NOT NULL,
-        detail TEXT NOT NULL DEFAULT ''
-    );
-    CREATE INDEX audit_by_comment ON audit (comment_id, seq);
-    CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-    CREATE TABLE imported (
-        source TEXT NOT NULL,
-        external_id TEXT NOT NULL,
-        comment_id TEXT NOT NULL,
-        PRIMARY KEY (source, external_id)
-    );
-    """,
-    # 2: the avatar seed a comment was published with before it reached this store (the
-    # feed it was adopted from), so adopting a feed keeps every identicon as it was.
-    """
-    ALTER TABLE comments ADD COLUMN avatar TEXT NOT NULL DEFAULT ''
-    """,
-)
-SCHEMA_VERSION = len(MIGRATIONS)
-FEED_ADOPTED = "feed_adopted"  # setting: when the existing public feed was taken in
-_COLUMNS = (
-    "id, post, parent, author, email, website, body, created, status, by_author, ip, "
-    "user_agent, moderated_by, moderated_at, held_because, removed"
+from generator.core.times import Clock, utc_now
+from generator.service.store_schema import (
+    COLUMNS,
+    FEED_ADOPTED,
+    MIGRATIONS,
+    SCHEMA_VERSION,
+    body_hash,
+    row_to_comment,
+    time_text,
 )
 
 
@@ -81,59 +32,18 @@ def new_comment_id() -> str:
     return secrets.token_hex(6)
 
 
-def truncate_ip(address: str) -> str:
-    """Keep only the network: /24 for IPv4, /48 for IPv6. '' for anything unparsable."""
-    try:
-        ip = ipaddress.ip_address(address.strip())
-    except ValueError:
-        return ""
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    prefix = 24 if ip.version == 4 else 48
-    return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False))
-
-
-def body_hash(post: str, body: str) -> str:
-    normalised = " ".join(body.lower().split())
-    return hashlib.sha256(f"{post}\0{normalised}".encode()).hexdigest()
-
-
-def _time(moment: datetime | None) -> str | None:
-    if moment is None:
-        return None
-    return moment.astimezone(UTC).isoformat(timespec="microseconds")
-
-
-def _parse_time(text: str | None) -> datetime | None:
-    return datetime.fromisoformat(text) if text else None
-
-
-def _row_to_comment(row: sqlite3.Row | tuple[object, ...]) -> StoredComment:
-    (cid, post, parent, author, email, website, body, created, status, by_author, ip, ua,
-     moderated_by, moderated_at, held, removed) = tuple(row)  # fmt: skip
-    created_at = _parse_time(str(created))
-    assert created_at is not None
-    return StoredComment(
-        id=str(cid), post=str(post), parent=str(parent) if parent else None,
-        author=str(author), email=str(email), website=str(website), body=str(body),
-        created=created_at, status=CommentStatus(status), by_author=bool(by_author),
-        ip=str(ip), user_agent=str(ua), moderated_by=str(moderated_by),
-        moderated_at=_parse_time(str(moderated_at)) if moderated_at else None,
-        held_because=str(held), removed=bool(removed),
-    )  # fmt: skip
-
-
 class CommentStore:
     """A connection to the store. One per thread; SQLite handles the rest."""
 
-    def __init__(self, db: sqlite3.Connection, path: Path) -> None:
+    def __init__(self, db: sqlite3.Connection, path: Path, clock: Clock = utc_now) -> None:
         self.db = db
         self.path = path
+        self.clock = clock  # stamps moderation and the audit log
 
     # -- opening -----------------------------------------------------------------
 
     @classmethod
-    def open(cls, path: Path, create: bool = True) -> CommentStore:
+    def open(cls, path: Path, create: bool = True, clock: Clock = utc_now) -> CommentStore:
         if not create and not path.exists():
             raise CommentError(
                 f"{path}: no comment store here yet; it is created by the first comment, "
@@ -145,7 +55,7 @@ class CommentStore:
         db.execute("PRAGMA journal_mode = WAL")
         db.execute("PRAGMA synchronous = NORMAL")
         db.execute("PRAGMA foreign_keys = ON")
-        store = cls(db, path)
+        store = cls(db, path, clock)
         store._migrate()
         return store
 
@@ -207,11 +117,11 @@ class CommentStore:
 
     def get(self, comment_id: str) -> StoredComment:
         row = self.db.execute(
-            f"SELECT {_COLUMNS} FROM comments WHERE id = ?", (comment_id,)
+            f"SELECT {COLUMNS} FROM comments WHERE id = ?", (comment_id,)
         ).fetchone()
         if row is None:
             raise CommentError(f"no comment with id {comment_id}")
-        return _row_to_comment(row)
+        return row_to_comment(row)
 
     def find(self, comment_id: str) -> StoredComment | None:
         try:
@@ -236,10 +146,10 @@ class CommentStore:
             params.append(post)
         where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
         order = "DESC" if newest_first else "ASC"
-        sql = f"SELECT {_COLUMNS} FROM comments {where} ORDER BY created {order}, id {order}"
+        sql = f"SELECT {COLUMNS} FROM comments {where} ORDER BY created {order}, id {order}"
         if limit is not None:
             sql += f" LIMIT {int(limit)} OFFSET {max(0, int(offset))}"
-        return [_row_to_comment(row) for row in self.db.execute(sql, params)]
+        return [row_to_comment(row) for row in self.db.execute(sql, params)]
 
     def count(self, status: CommentStatus | None = None) -> int:
         if status is None:
@@ -291,7 +201,7 @@ class CommentStore:
     ) -> None:
         db.execute(
             "INSERT INTO audit (at, actor, action, comment_id, detail) VALUES (?, ?, ?, ?, ?)",
-            (_time(datetime.now(UTC)), actor, action, cid, detail),
+            (time_text(self.clock()), actor, action, cid, detail),
         )
 
     def add(self, comment: StoredComment, actor: str = "reader") -> StoredComment:
@@ -301,11 +211,11 @@ class CommentStore:
 
     def _insert(self, db: sqlite3.Connection, c: StoredComment, actor: str) -> None:
         db.execute(
-            f"INSERT INTO comments ({_COLUMNS}, body_hash) "
+            f"INSERT INTO comments ({COLUMNS}, body_hash) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (c.id, c.post, c.parent, c.author, c.email, c.website, c.body, _time(c.created),
+            (c.id, c.post, c.parent, c.author, c.email, c.website, c.body, time_text(c.created),
              c.status.value, int(c.by_author), c.ip, c.user_agent, c.moderated_by,
-             _time(c.moderated_at), c.held_because, int(c.removed), body_hash(c.post, c.body)),
+             time_text(c.moderated_at), c.held_because, int(c.removed), body_hash(c.post, c.body)),
         )  # fmt: skip
         self._audit(db, actor, "create", c.id, c.status.value)
 
@@ -331,17 +241,17 @@ class CommentStore:
     def _require(self, db: sqlite3.Connection, ids: Sequence[str]) -> list[StoredComment]:
         found = []
         for cid in ids:
-            row = db.execute(f"SELECT {_COLUMNS} FROM comments WHERE id = ?", (cid,)).fetchone()
+            row = db.execute(f"SELECT {COLUMNS} FROM comments WHERE id = ?", (cid,)).fetchone()
             if row is None:
                 raise CommentError(f"no comment with id {cid}")
-            found.append(_row_to_comment(row))
+            found.append(row_to_comment(row))
         return found
 
     def set_status(
         self, ids: Sequence[str], status: CommentStatus, actor: str
     ) -> list[StoredComment]:
         """Change the status of every id, or of none if one is unknown."""
-        now = _time(datetime.now(UTC))
+        now = time_text(self.clock())
         with self.transaction() as db:
             before = self._require(db, ids)
             for comment in before:
@@ -414,10 +324,9 @@ class CommentStore:
         secret = self.secret()
         rows, published_avatar = [], {}
         for row in self.db.execute(
-            f"SELECT {_COLUMNS}, avatar FROM comments WHERE status = 'approved' "
-            "ORDER BY created, id"
+            f"SELECT {COLUMNS}, avatar FROM comments WHERE status = 'approved' ORDER BY created, id"
         ):
-            rows.append(_row_to_comment(row[:-1]))
+            rows.append(row_to_comment(row[:-1]))
             published_avatar[rows[-1].id] = str(row[-1])
         by_id = {c.id: c for c in rows}
         needed: set[str] = set()
@@ -453,7 +362,7 @@ class CommentStore:
         with self.transaction() as db:
             db.execute(
                 "INSERT OR IGNORE INTO settings VALUES (?, ?)",
-                (FEED_ADOPTED, _time(datetime.now(UTC))),
+                (FEED_ADOPTED, time_text(self.clock())),
             )
 
     def seed_from_public(self, comments: Iterable[PublicComment], actor: str) -> int:
@@ -484,6 +393,6 @@ class CommentStore:
                 db.execute("UPDATE comments SET avatar = ? WHERE id = ?", (c.avatar, c.id))
                 count += 1
             db.execute(
-                "INSERT INTO settings VALUES (?, ?)", (FEED_ADOPTED, _time(datetime.now(UTC)))
+                "INSERT INTO settings VALUES (?, ?)", (FEED_ADOPTED, time_text(self.clock()))
             )
         return count

@@ -1,0 +1,95 @@
+"""The store's schema, its migrations, and how a row becomes a StoredComment."""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from datetime import UTC, datetime
+
+from generator.core.models import CommentStatus, StoredComment
+
+# Each migration takes the schema from version N to N+1. Never edit one that shipped.
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE comments (
+        id TEXT PRIMARY KEY,
+        post TEXT NOT NULL,
+        parent TEXT,
+        author TEXT NOT NULL,
+        email TEXT NOT NULL DEFAULT '',
+        website TEXT NOT NULL DEFAULT '',
+        body TEXT NOT NULL,
+        body_hash TEXT NOT NULL DEFAULT '',
+        created TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('pending', 'approved', 'rejected', 'spam')),
+        by_author INTEGER NOT NULL DEFAULT 0,
+        ip TEXT NOT NULL DEFAULT '',
+        user_agent TEXT NOT NULL DEFAULT '',
+        moderated_by TEXT NOT NULL DEFAULT '',
+        moderated_at TEXT,
+        held_because TEXT NOT NULL DEFAULT '',
+        removed INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX comments_by_post ON comments (post, created);
+    CREATE INDEX comments_by_status ON comments (status, created);
+    CREATE INDEX comments_by_body ON comments (body_hash);
+    CREATE INDEX comments_by_email ON comments (email) WHERE email != '';
+    CREATE TABLE audit (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        at TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        action TEXT NOT NULL,
+        comment_id TEXT NOT NULL,
+        detail TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX audit_by_comment ON audit (comment_id, seq);
+    CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE imported (
+        source TEXT NOT NULL,
+        external_id TEXT NOT NULL,
+        comment_id TEXT NOT NULL,
+        PRIMARY KEY (source, external_id)
+    );
+    """,
+    # 2: the avatar seed a comment was published with before it reached this store (the
+    # feed it was adopted from), so adopting a feed keeps every identicon as it was.
+    """
+    ALTER TABLE comments ADD COLUMN avatar TEXT NOT NULL DEFAULT ''
+    """,
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+FEED_ADOPTED = "feed_adopted"  # setting: when the existing public feed was taken in
+COLUMNS = (
+    "id, post, parent, author, email, website, body, created, status, by_author, ip, "
+    "user_agent, moderated_by, moderated_at, held_because, removed"
+)
+
+
+def body_hash(post: str, body: str) -> str:
+    normalised = " ".join(body.lower().split())
+    return hashlib.sha256(f"{post}\0{normalised}".encode()).hexdigest()
+
+
+def time_text(moment: datetime | None) -> str | None:
+    if moment is None:
+        return None
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def parse_time(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+def row_to_comment(row: sqlite3.Row | tuple[object, ...]) -> StoredComment:
+    (cid, post, parent, author, email, website, body, created, status, by_author, ip, ua,
+     moderated_by, moderated_at, held, removed) = tuple(row)  # fmt: skip
+    created_at = parse_time(str(created))
+    assert created_at is not None
+    return StoredComment(
+        id=str(cid), post=str(post), parent=str(parent) if parent else None,
+        author=str(author), email=str(email), website=str(website), body=str(body),
+        created=created_at, status=CommentStatus(status), by_author=bool(by_author),
+        ip=str(ip), user_agent=str(ua), moderated_by=str(moderated_by),
+        moderated_at=parse_time(str(moderated_at)) if moderated_at else None,
+        held_because=str(held), removed=bool(removed),
+    )  # fmt: skip
