@@ -1,7 +1,8 @@
 """Which posts exist and which take comments: the manifest `salon build` writes and the
 comment service reads. Its format lives here alone: the serialiser beside the parsers.
 
-``<site>/.salon/posts.json`` is ``{"version": 1, "posts": {KEY: {"title", "url", "open"}},
+``<site>/.salon/posts.json`` is ``{"version": 1, "posts": {KEY: {"title", "url", "open",
+"likes"}},
 "site": {"nav": [{"title", "url"}], "css_url", "js_url"}}``; "site" tells the reader pages
 how the built site looks (its navigation and its versioned stylesheet).
 The service reloads it whenever its modification time or size changes, so a
@@ -27,6 +28,7 @@ class PostInfo:
     title: str
     url: str  # site-relative, starts with /
     open: bool
+    likes: bool = True  # takes likes (absent from manifests written before likes: true)
 
 
 @dataclass(frozen=True)
@@ -50,7 +52,9 @@ def serialise_manifest(posts: Iterable[PostInfo], look: SiteLook) -> bytes:
     """Pure: the manifest's bytes (UTF-8 JSON), read back by parse_manifest and parse_site_look."""
     data = {
         "version": MANIFEST_VERSION,
-        "posts": {p.key: {"title": p.title, "url": p.url, "open": p.open} for p in posts},
+        "posts": {
+            p.key: {"title": p.title, "url": p.url, "open": p.open, "likes": p.likes} for p in posts
+        },
         "site": {
             "nav": [{"title": title, "url": url} for title, url in look.nav],
             "css_url": look.css_url,
@@ -82,7 +86,10 @@ def parse_manifest(text: str) -> dict[str, PostInfo]:
         title, url, is_open = item.get("title"), item.get("url"), item.get("open")
         if not isinstance(title, str) or not isinstance(url, str) or not isinstance(is_open, bool):
             raise ManifestError(f'post "{key}": expected title, url and open')
-        found[key] = PostInfo(key, title, url, is_open)
+        likes = item.get("likes", True)
+        if not isinstance(likes, bool):
+            raise ManifestError(f'post "{key}": expected likes to be true or false')
+        found[key] = PostInfo(key, title, url, is_open, likes)
     return found
 
 

@@ -17,14 +17,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from generator.contract.feed import clean_text, parse_feed, serialise_feed
+from generator.contract.feed import clean_text, parse_feed_document, serialise_feed
 from generator.core.config import SiteConfig
 from generator.core.errors import CommentError, SiteError
 from generator.core.files import atomic_write
 from generator.core.models import CommentStatus, StoredComment
 from generator.core.times import Clock, utc_now
 from generator.service.hook import run_hook
+from generator.service.likes import like_counts, reset_likes, seed_likes
 from generator.service.store import CommentStore, new_comment_id
+from generator.service.store_schema import time_text
 from generator.service.validation import check_body, check_name, check_website, normalise_website
 
 log = logging.getLogger("salon.service")
@@ -51,7 +53,7 @@ def open_store(config: SiteConfig, create: bool = True, clock: Clock = utc_now) 
     if not store.feed_adopted() and not config.feed_is_remote and config.feed_path.is_file():
         try:
             text = config.feed_path.read_bytes().decode("utf-8")
-            existing = parse_feed(text, config.comments.feed)
+            existing = parse_feed_document(text, config.comments.feed)
         except UnicodeDecodeError as exc:
             store.close()
             raise CommentError(
@@ -61,7 +63,10 @@ def open_store(config: SiteConfig, create: bool = True, clock: Clock = utc_now) 
         except SiteError as exc:
             store.close()
             raise CommentError(f"cannot seed the store from the feed: {exc}") from None
-        store.seed_from_public(existing, actor="seed-from-feed")
+        if existing.likes:
+            with store.transaction() as db:
+                seed_likes(db, existing.likes, store.clock())
+        store.seed_from_public(existing.comments, actor="seed-from-feed")
     return store
 
 
@@ -74,7 +79,7 @@ def export_feed(config: SiteConfig, store: CommentStore) -> Path:
         )
     with feed_lock(config):
         store.mark_feed_adopted()  # from now on the store alone is the truth
-        text = serialise_feed(store.public_comments())
+        text = serialise_feed(store.public_comments(), likes=like_counts(store.db))
         atomic_write(config.feed_path, text.encode("utf-8"), fsync=True)
     return config.feed_path
 
@@ -308,3 +313,20 @@ def import_comments(
     if result.new or not config.feed_path.exists():  # nothing new: the feed is left untouched
         publish(config, store, background=False)
     return result
+
+
+def reset_like_count(
+    config: SiteConfig, store: CommentStore, post: str, actor: str, background: bool = False
+) -> tuple[int, str | None]:
+    """Set a post's like count back to zero, recorded in the audit log (under the post's
+    key, "likes:KEY"); returns the count it had and why the feed was not rewritten."""
+    with store.transaction() as db:
+        had = reset_likes(db, post, store.clock())
+        if had:
+            db.execute(
+                "INSERT INTO audit (at, actor, action, comment_id, detail) VALUES (?, ?, ?, ?, ?)",
+                (time_text(store.clock()), actor, "reset-likes", f"likes:{post}", f"was {had}"),
+            )
+    if not had:
+        return 0, None
+    return had, publish(config, store, background)

@@ -22,6 +22,7 @@ from generator.core.config import SiteConfig, load_config
 from generator.core.errors import CommentError
 from generator.core.models import CommentStatus
 from generator.service import actions as moderation
+from generator.service.cli_likes import cmd_likes
 from generator.service.cli_show import cmd_list, cmd_show
 from generator.service.cli_site import actor, feed_name, open_existing, unique
 from generator.service.passwords import MIN_LENGTH, PASSWORD_SETTING, hash_password
@@ -289,6 +290,10 @@ def register(
 
     mark = action("mark-author", cmd_mark_author, "mark a comment as written by the site's author")
     mark.add_argument("id", metavar="ID")
+
+    likes = action("likes", cmd_likes, "show each essay's like count, or reset one")
+    likes.add_argument("--reset", metavar="KEY", help="set the count of the post KEY to zero")
+    likes.add_argument("--format", default="table", choices=("table", "json"))
 
     serve = action("serve", cmd_serve, "run the comment service (intake and /moderate)")
     serve.add_argument("--host", default="127.0.0.1")

@@ -7,7 +7,7 @@ import logging
 import threading
 
 from generator.core.config import SiteConfig
-from generator.service.actions import open_store, publish_quietly
+from generator.service.actions import open_store, publish
 from generator.service.ratelimit import Limit, RateLimiter
 from generator.service.tokens import Signer, derive_key
 
@@ -49,7 +49,7 @@ class LikeExporter:
             log.error("like counts could not be exported: %s", exc)
             return
         try:
-            publish_quietly(self.config, store)
+            publish(self.config, store, background=True)
             self.exports += 1
         finally:
             store.close()

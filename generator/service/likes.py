@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, tzinfo
 from typing import Any, Protocol
 
-from generator.service.store import truncate_ip
+from generator.service.addresses import truncate_ip
 
 LIKES_MIGRATION = """
     CREATE TABLE like_counts (
@@ -32,8 +32,6 @@ LIKES_MIGRATION = """
     );
     CREATE INDEX like_marks_by_day ON like_marks (day)
 """
-EXPORTED_SETTING = "likes_exported"  # when the counts last went into the public feed
-DIRTY_SETTING = "likes_changed"  # when a count last changed
 
 
 class Database(Protocol):
@@ -91,8 +89,13 @@ def like_counts(db: Database) -> dict[str, int]:
     return {str(post): int(likes) for post, likes in rows.fetchall()}
 
 
-def counts_changed_since(settings: Mapping[str, str | None]) -> bool:
-    """Whether a count changed after the last export (both are settings of the store)."""
-    changed = settings.get(DIRTY_SETTING) or ""
-    exported = settings.get(EXPORTED_SETTING) or ""
-    return changed > exported
+def seed_likes(db: Database, counts: Mapping[str, int], now: datetime) -> None:
+    """Take in the counts of a feed the store has not written (a fresh clone's); counts
+    the store already holds are kept."""
+    stamp = now.astimezone(UTC).isoformat(timespec="seconds")
+    for post, likes in sorted(counts.items()):
+        db.execute(
+            "INSERT INTO like_counts (post, likes, updated) VALUES (?, ?, ?) "
+            "ON CONFLICT (post) DO NOTHING",
+            (post, int(likes), stamp),
+        )

@@ -7,6 +7,7 @@ import sqlite3
 from datetime import UTC, datetime
 
 from generator.core.models import CommentStatus, StoredComment
+from generator.service.likes import LIKES_MIGRATION
 
 # Each migration takes the schema from version N to N+1. Never edit one that shipped.
 MIGRATIONS: tuple[str, ...] = (
@@ -56,6 +57,9 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE comments ADD COLUMN avatar TEXT NOT NULL DEFAULT ''
     """,
+    # 3: readers' likes: a count per post, and the day's keyed marks that de-duplicate
+    # them (service/likes.py, which owns these two tables).
+    LIKES_MIGRATION,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 FEED_ADOPTED = "feed_adopted"  # setting: when the existing public feed was taken in
