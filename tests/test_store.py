@@ -49,7 +49,7 @@ def store(tmp_path: Path) -> CommentStore:
 
 def test_a_new_store_is_in_wal_mode_at_the_current_schema(store: CommentStore) -> None:
     assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+    assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
 
 
 def test_a_version_1_store_is_migrated_and_keeps_its_comments(tmp_path: Path) -> None:
@@ -65,7 +65,7 @@ def test_a_version_1_store_is_migrated_and_keeps_its_comments(tmp_path: Path) ->
     db.close()
 
     with CommentStore.open(path) as store:
-        assert store.db.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert store.db.execute("PRAGMA user_version").fetchone()[0] == 3
         assert store.get("old1").body == "Kept."
         (public,) = store.public_comments()
         assert public.avatar  # no published avatar: drawn from the keyed hash
@@ -78,7 +78,7 @@ def test_a_store_from_a_newer_salon_is_refused(tmp_path: Path) -> None:
     with pytest.raises(CommentError) as error:
         CommentStore.open(path)
     assert str(error.value) == (
-        f"{path}: the store has schema version 99, newer than this Salon understands (2); "
+        f"{path}: the store has schema version 99, newer than this Salon understands (3); "
         "upgrade Salon"
     )
 
