@@ -143,3 +143,44 @@ def test_search_without_javascript_answers_from_the_index(client: Client, site: 
     assert client.get("/api/comments/search?q=absent").text.count("Nothing found") == 1
     assert client.get("/api/comments/search?q=" + "%22" * 50).status == 200
     assert client.get("/api/comments/search").status == 200
+
+
+def test_the_moderator_sees_counts_and_resets_one(client: Client, site: Path) -> None:
+    from tests.service_support import Moderator, set_password
+
+    set_password(load_config(site))
+    like(client)
+    moderator = Moderator(client)
+    assert moderator.login().status == 303
+    page = moderator.page("/moderate/likes")
+    assert page.status == 200
+    assert "Hello, readers" in page.text and "<td>1</td>" in page.text
+    reply = moderator.post("/moderate/likes/reset", {"post": "hello"})
+    assert reply.status == 303
+    page = moderator.page("/moderate/likes")
+    assert "Reset the likes of “Hello, readers” (it had 1)." in page.text
+    assert "No likes yet." in page.text
+    assert feed_likes(site) == {}
+    with store_of(load_config(site)) as store:
+        assert ("moderator (web)", "reset-likes", "likes:hello", "was 1") in [
+            row[1:] for row in store.audit_log()
+        ]
+
+
+def test_the_cli_lists_and_resets_likes(
+    client: Client, site: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from generator.cli import main
+
+    like(client)
+    assert main(["comments", "likes", "--site", str(site)]) == 0
+    assert capsys.readouterr().out.split() == ["1", "hello", "Hello,", "readers"]
+    assert main(["comments", "likes", "--format", "json", "--site", str(site)]) == 0
+    assert json.loads(capsys.readouterr().out) == {"hello": 1}
+    assert main(["comments", "likes", "--reset", "hello", "--site", str(site)]) == 0
+    assert (
+        "Reset the likes of hello (it had 1); comments.json rewritten." in capsys.readouterr().out
+    )
+    assert feed_likes(site) == {}
+    assert main(["comments", "likes", "--reset", "nope", "--site", str(site)]) == 1
+    assert 'no post with key "nope" has likes' in capsys.readouterr().err
