@@ -119,3 +119,11 @@ def create_app(config: SiteConfig, *, now: Callable[[], float] | None = None) ->
         # as configured: the address each trusted proxy saw, counted from the right.
         return ProxyFix(service, x_for=proxies, x_proto=proxies, x_host=proxies)
     return service
+
+
+def finish(app: WSGIApplication) -> None:
+    """Before the process stops: write what is still waiting (like counts to export)."""
+    service = getattr(app, "app", app)  # under ProxyFix when proxies are trusted
+    if isinstance(service, CommentService):
+        service.state.likes.exporter.flush()
+

@@ -26,7 +26,7 @@ from waitress.server import create_server
 from generator.core.config import SiteConfig
 from generator.core.errors import CommentError
 from generator.service.addresses import truncate_ip
-from generator.service.app import create_app
+from generator.service.app import create_app, finish
 from generator.service.state import endpoint_path
 
 log = logging.getLogger("salon.service")
@@ -147,7 +147,8 @@ def make_server(app: WSGIApplication, host: str, port: int) -> Any:
 def serve_forever(config: SiteConfig, host: str, port: int) -> int:
     """Serve the comment service on host:port until SIGINT or SIGTERM. Returns 0."""
     _configure_logging()
-    server = make_server(create_app(config), host, port)
+    app = create_app(config)
+    server = make_server(app, host, port)
 
     stop = _Stop()
 
@@ -187,5 +188,6 @@ def serve_forever(config: SiteConfig, host: str, port: int) -> int:
         for stop_signal, handler in previous.items():
             signal.signal(stop_signal, handler)
         server.trigger.close()
+        finish(app)
     log.info("stopped")
     return 0
