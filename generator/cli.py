@@ -65,7 +65,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
                  future=args.future)  # fmt: skip
 
 
-def build_parser(plugins: bool = True) -> argparse.ArgumentParser:
+def build_parser(plugins: bool | str = True) -> argparse.ArgumentParser:
+    """The whole command line; ``plugins`` False leaves out the command groups, and a group's
+    name ("comments", "import") registers only that one, so its neighbours are not imported."""
     parser = argparse.ArgumentParser(
         prog="salon", description="Build a blog of essays with moderated reader comments."
     )
@@ -98,17 +100,23 @@ def build_parser(plugins: bool = True) -> argparse.ArgumentParser:
     serve.set_defaults(func=cmd_serve)
 
     if plugins:
-        for register in _plugin_registrars():
+        for _name, register in _plugin_registrars(plugins if isinstance(plugins, str) else None):
             register(sub, site_option)
     return parser
 
 
-def _plugin_registrars() -> list[Callable[..., None]]:
+def _plugin_registrars(only: str | None) -> list[tuple[str, Callable[..., None]]]:
     """Command groups that live beside their own code: `salon comments`, `salon import`."""
-    from generator.importers.cli import register as register_import
-    from generator.service.cli import register as register_comments
+    registrars: list[tuple[str, Callable[..., None]]] = []
+    if only in (None, "comments"):
+        from generator.service.cli import register as register_comments
 
-    return [register_comments, register_import]
+        registrars.append(("comments", register_comments))
+    if only in (None, "import"):
+        from generator.importers.cli import register as register_import
+
+        registrars.append(("import", register_import))
+    return registrars
 
 
 def _version() -> str:
@@ -120,11 +128,15 @@ def _version() -> str:
 # Commands that need none of the command groups registered by _plugin_registrars, whose
 # modules (the comment service, the importers) take a tenth of a second to import.
 _CORE_COMMANDS = frozenset({"build", "new", "serve"})
+_PLUGIN_GROUPS = frozenset({"comments", "import"})
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser(plugins=not arguments or arguments[0] not in _CORE_COMMANDS)
+    first = arguments[0] if arguments else None
+    # `salon comments serve` must not import the importers (nor they the service's commands).
+    plugins: bool | str = first if first in _PLUGIN_GROUPS else first not in _CORE_COMMANDS
+    parser = build_parser(plugins=plugins)
     args = parser.parse_args(arguments)
     try:
         status: int = args.func(args)

@@ -26,11 +26,11 @@ def tree(folder: Path) -> dict[str, bytes]:
     }
 
 
-def clean_build(site: Path, scratch: Path) -> dict[str, bytes]:
+def clean_build(site: Path, scratch: Path, options: BuildOptions = OPTIONS) -> dict[str, bytes]:
     if scratch.exists():
         shutil.rmtree(scratch)
     shutil.copytree(site, scratch, ignore=shutil.ignore_patterns("output", ".salon"))
-    build_site(scratch, OPTIONS)
+    build_site(scratch, options)
     return tree(scratch / "output")
 
 
@@ -186,21 +186,65 @@ def test_at_least_twenty_kinds_of_change() -> None:
     assert len(CHANGES) >= 20
 
 
-def test_every_incremental_build_equals_a_clean_build(tmp_path: Path) -> None:
+def differences(clean: dict[str, bytes], incremental: dict[str, bytes]) -> tuple[list[str], ...]:
+    missing = sorted(set(clean) - set(incremental))
+    extra = sorted(set(incremental) - set(clean))
+    different = sorted(p for p in clean.keys() & incremental.keys() if clean[p] != incremental[p])
+    return missing, extra, different
+
+
+def replay_changes(tmp_path: Path, options: BuildOptions) -> None:
+    """Each change in turn, an incremental build with ``options``, compared to a clean one."""
     site = tmp_path / "site"
     shutil.copytree(SITES / "incremental", site)
-    build_site(site, OPTIONS)
+    build_site(site, options)
     for name, change in CHANGES:
         change(site)
-        build_site(site, OPTIONS)
+        build_site(site, options)
         incremental = tree(site / "output")
         clean = clean_build(site, tmp_path / "clean")
-        missing = sorted(set(clean) - set(incremental))
-        extra = sorted(set(incremental) - set(clean))
-        different = sorted(
-            p for p in clean.keys() & incremental.keys() if clean[p] != incremental[p]
-        )
-        assert (missing, extra, different) == ([], [], []), f"after: {name}"
+        assert differences(clean, incremental) == ([], [], []), f"after: {name}"
+
+
+def test_every_incremental_build_equals_a_clean_build(tmp_path: Path) -> None:
+    replay_changes(tmp_path, OPTIONS)
+
+
+def test_every_incremental_build_with_two_jobs_equals_a_clean_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same changes, each build rendering in two forked workers (`--jobs 2`)."""
+    from generator.build import execute, pools
+
+    monkeypatch.setattr(pools, "PARALLEL_THRESHOLD", 1)  # the pools even for a small site
+    monkeypatch.setattr(execute, "PARALLEL_PAGES", 1)
+    replay_changes(tmp_path, BuildOptions(now=FIXED_NOW, jobs=2))
+
+
+def test_time_passing_equals_a_clean_build(tmp_path: Path) -> None:
+    """Nothing but the clock moves: comments close by age and a scheduled post falls due."""
+    from datetime import timedelta
+
+    site = tmp_path / "site"
+    shutil.copytree(SITES / "incremental", site)
+    # essay-5 (2024-05-10) is 295 days old at FIXED_NOW: open now, closed a week later.
+    with (site / "site.yaml").open("a", encoding="utf-8") as handle:
+        handle.write("comments:\n  close_after_days: 300\n")
+    write(
+        site / "content/posts/due.md",
+        "---\ntitle: Falling due\ndate: 2025-03-05 08:00\ntags: [common]\n---\nOn time.\n",
+    )
+    first = build_site(site, OPTIONS)
+    essay = site / "output/2024/05/essay-5/index.html"
+    assert b'class="comment-form"' in essay.read_bytes()
+    assert first.future_held == 1
+    later = BuildOptions(now=FIXED_NOW + timedelta(days=9), jobs=1)
+    result = build_site(site, later)
+    assert result.future_held == 0
+    assert b'class="comment-form"' not in essay.read_bytes()
+    assert (site / "output/2025/03/due/index.html").is_file()
+    clean = clean_build(site, tmp_path / "clean", later)
+    assert differences(clean, tree(site / "output")) == ([], [], [])
 
 
 def test_a_no_change_rebuild_rewrites_nothing(tmp_path: Path) -> None:
@@ -255,19 +299,19 @@ def test_a_page_edited_by_hand_in_output_is_restored(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("jobs", [2])
 def test_a_parallel_cold_build_equals_a_serial_one(tmp_path: Path, jobs: int) -> None:
-    from generator.build import cache, render
+    from generator.build import execute, pools
 
     serial = tmp_path / "serial"
     shutil.copytree(SITES / "incremental", serial)
     build_site(serial, OPTIONS)
     parallel = tmp_path / "parallel"
     shutil.copytree(SITES / "incremental", parallel)
-    thresholds = (cache.PARALLEL_THRESHOLD, render.PARALLEL_PAGES)
-    cache.PARALLEL_THRESHOLD, render.PARALLEL_PAGES = 1, 1  # force the process pools
+    thresholds = (pools.PARALLEL_THRESHOLD, execute.PARALLEL_PAGES)
+    pools.PARALLEL_THRESHOLD, execute.PARALLEL_PAGES = 1, 1  # force the process pools
     try:
         build_site(parallel, BuildOptions(now=FIXED_NOW, jobs=jobs))
     finally:
-        cache.PARALLEL_THRESHOLD, render.PARALLEL_PAGES = thresholds
+        pools.PARALLEL_THRESHOLD, execute.PARALLEL_PAGES = thresholds
     assert tree(parallel / "output") == tree(serial / "output")
 
 
@@ -292,8 +336,9 @@ def test_a_scheduled_post_appears_once_its_time_has_come(tmp_path: Path) -> None
 def test_the_cache_forgets_what_years_of_edits_left_behind(tmp_path: Path) -> None:
     import sqlite3
 
-    from generator.build.cache import BuildCache, start_markdown
+    from generator.build.cache import BuildCache
     from generator.build.content import iter_sources, parse_document
+    from generator.build.markdown_stage import start_markdown
     from generator.core.config import load_config
 
     site = tmp_path / "site"

@@ -11,20 +11,20 @@ from .conftest import FIXED_NOW, SITES
 
 
 def test_progress_is_reported_for_markdown_and_pages(tmp_path: Path) -> None:
-    from generator.build import cache
+    from generator.build import pools
 
     site = tmp_path / "site"
     shutil.copytree(SITES / "incremental", site)
     seen: list[tuple[str, int, int]] = []
-    threshold = cache.PARALLEL_THRESHOLD
-    cache.PARALLEL_THRESHOLD = 1  # the pool, which is where Markdown progress is reported
+    threshold = pools.PARALLEL_THRESHOLD
+    pools.PARALLEL_THRESHOLD = 1  # the pool, which is where Markdown progress is reported
     try:
         result = build_site(
             site,
             BuildOptions(now=FIXED_NOW, jobs=2, progress=lambda *step: seen.append(step)),
         )
     finally:
-        cache.PARALLEL_THRESHOLD = threshold
+        pools.PARALLEL_THRESHOLD = threshold
     stages = {stage for stage, _, _ in seen}
     assert stages == {"Markdown", "Pages"}
     last_pages = [step for step in seen if step[0] == "Pages"][-1]

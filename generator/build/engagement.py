@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from generator.build.related import (
@@ -102,10 +102,9 @@ class SearchWork:
     entries: Sequence[Entry]
     digest: str
     pagefind: bool
-    skipped: bool = False
+    done: bool = False
     seconds: float = 0.0
     records: int = 0
-    problems: list[str] = field(default_factory=list)
 
     def run(self) -> float:
         from generator.build.search_pagefind import BUNDLE, make_pagefind_bundle
@@ -121,6 +120,7 @@ class SearchWork:
             replace_folder(self.config.output_dir, BUNDLE, folder)
         write_private(private / SEARCH_STATE, json.dumps({"digest": self.digest}).encode())
         self.seconds = time.perf_counter() - started
+        self.done = True
         return self.seconds
 
 
@@ -135,7 +135,7 @@ def plan_search(
     source_hashes: Mapping[str, str],
 ) -> SearchWork | None:  # fmt: skip
     """The search work this build needs, or None when search is off or nothing changed."""
-    from generator.build.fingerprint import code_fingerprint
+    from generator.build.code_fingerprint import code_fingerprint
     from generator.build.search_pagefind import BUNDLE
 
     settings = config.engagement.search

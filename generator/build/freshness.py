@@ -17,9 +17,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from generator.build.code_fingerprint import code_fingerprint
 from generator.build.content import SourceFile
-from generator.build.fingerprint import code_fingerprint
-from generator.build.writer import Manifest, write_private
+from generator.build.manifest import Manifest
+from generator.build.writer import write_private
 from generator.core.config import SiteConfig
 from generator.core.models import CommentsMode, Document, Kind
 

@@ -1,6 +1,9 @@
 """The build pipeline, written once, as a short list of named and timed steps:
 
-config → inputs → content → comments (while Markdown renders) → templates → write.
+config → inputs → content → related → comments (while Markdown renders) → templates
+→ write → search (the static and the private search index, timed apart; skipped when
+no essay or page changed; left to the caller by `salon serve`, which runs it in the
+background).
 
 The modules of the later steps (Markdown, Jinja rendering, Pygments, the cache) are
 imported only once the inputs step has found work to do: a build that finds nothing
@@ -24,8 +27,6 @@ from generator.build.content import (
     is_bundle,
     iter_assets,
     iter_sources,
-    parse_document,
-    read_source,
 )
 from generator.build.freshness import (
     LastBuild,
@@ -36,16 +37,15 @@ from generator.build.freshness import (
     save_last_build,
     still_fresh,
 )
+from generator.build.manifest import Manifest
 from generator.build.pools import worker_count
-from generator.build.threads import merge_comments
 from generator.build.writer import (
-    Manifest,
     Staging,
     WriteReport,
     write_outputs,
     write_private,
 )
-from generator.contract.feed import parse_feed
+from generator.contract.feed import Feed, parse_feed_document
 from generator.contract.posts_manifest import PostInfo, SiteLook, serialise_manifest
 from generator.core.config import SiteConfig, load_config
 from generator.core.errors import Problem, SiteError
@@ -53,7 +53,10 @@ from generator.core.models import Document, Kind
 from generator.core.themes import make_environment, theme_chain
 
 if TYPE_CHECKING:
-    from generator.build.render import Renderer
+    from generator.build.engagement import SearchWork
+    from generator.build.execute import PageRenderer
+    from generator.build.plan import Planner
+    from generator.build.site import SiteModel
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,7 @@ class BuildOptions:
     now: datetime | None = None  # fixed in tests; the real time otherwise
     jobs: int | None = None  # worker processes for rendering; None: one per core
     progress: Callable[[str, int, int], None] | None = None  # (stage, done, total)
+    search_later: bool = False  # leave the search step to the caller (BuildResult.search)
 
 
 @dataclass(frozen=True)
@@ -73,8 +77,9 @@ class BuildResult:
     drafts_held: int
     future_held: int
     warnings: tuple[Problem, ...]
-    seconds: float
+    seconds: float  # the build's own time, the search step left out
     timings: dict[str, float] = field(default_factory=dict)
+    search: SearchWork | None = None  # the search step, when it is needed (run unless later)
 
     def summary(self) -> str:
         held = []
@@ -88,8 +93,14 @@ class BuildResult:
             f"{self.report.written} files written, {self.report.unchanged} unchanged, "
             f"{self.report.removed} removed{held_text}, "
             f"{len(self.warnings)} warning{'s' if len(self.warnings) != 1 else ''}, "
-            f"in {self.seconds:.2f} s"
+            f"in {self.seconds:.2f} s{self._search_text()}"
         )
+
+    def _search_text(self) -> str:
+        search = self.search
+        if search is None or not search.done:
+            return ""
+        return f"; search index of {_count(search.records, 'page')} made in {search.seconds:.2f} s"
 
 
 def _count(number: int, noun: str) -> str:
@@ -192,7 +203,9 @@ class Timer:
 class BuildMemory:
     """What `salon serve` keeps from its last good build to preview an edit at once."""
 
-    renderer: Renderer | None = None
+    renderer: PageRenderer | None = None
+    planner: Planner | None = None
+    model: SiteModel | None = None
     rendered_at: datetime | None = None
 
 
@@ -231,14 +244,20 @@ def build_site(
                 timings=timer.timings,
             )
         forget_last_build(config)  # until this build succeeds
-    from generator.build.cache import (
-        BuildCache,
-        parse_sources,
-        render_comments,
-        start_markdown,
-    )
-    from generator.build.render import Renderer
+    from generator.build.cache import BuildCache
+    from generator.build.comments_stage import render_comments
+    from generator.build.content_stage import parse_sources
+    from generator.build.context_keys import fingerprint_of
+    from generator.build.engagement import check_series, plan_search, related_essays
+    from generator.build.execute import PageRenderer, execute
+    from generator.build.markdown_stage import start_markdown
+    from generator.build.plan import Planner, plan_site
     from generator.build.site import assemble
+    from generator.build.site_view import make_site_view
+    from generator.build.theme_assets import CopyFile, read_theme_assets
+    from generator.build.theme_hash import key_bases
+    from generator.build.threads import merge_comments
+    from generator.contract.theme_page import install_filters
 
     env = make_environment(config, themes)
     cache = BuildCache(config.private_dir / "cache.sqlite3")
@@ -250,17 +269,23 @@ def build_site(
             valid_until = deadline(every_document, config, now)
             del every_document
             check_unique_urls(documents)
+            check_series(documents)
+        with timer.step("related"):
+            related = related_essays(config, documents, source_hashes)
         # Markdown renders in worker processes while this process does the comments.
         with start_markdown(cache, documents, options.jobs) as pending:
             with timer.step("comments"):
-                feed = parse_feed(feed_text, config.comments.feed) if feed_text is not None else ()
+                feed = (
+                    parse_feed_document(feed_text, config.comments.feed)
+                    if feed_text is not None else Feed(())
+                )  # fmt: skip
                 del feed_text  # tens of megabytes for a big archive, parsed now
                 posts = [doc for doc in documents if doc.kind is Kind.POST]
                 threads, warnings = merge_comments(
-                    feed, (doc.key for doc in posts), config.comments.max_depth,
+                    feed.comments, (doc.key for doc in posts), config.comments.max_depth,
                     config.comments.feed,
                 )  # fmt: skip
-                comment_html = render_comments(cache, feed, options.jobs, pending.pool)
+                comment_html = render_comments(cache, feed.comments, options.jobs, pending.pool)
             with timer.step("markdown"):
                 progress = partial(options.progress, "Markdown") if options.progress else None
                 rendered = pending.finish(progress)
@@ -269,19 +294,35 @@ def build_site(
     finally:
         cache.close()
     with timer.step("templates"):
-        model = assemble(documents, rendered, rendered.light, threads, config, now, source_hashes)
+        model = assemble(
+            documents, rendered, rendered.light, threads, config, now, source_hashes,
+            feed.likes, related,
+        )  # fmt: skip
+        assets = read_theme_assets(themes)
+        site = make_site_view(config, model, assets.css_url, assets.js_url)
+        bases = key_bases(config, themes, fingerprint_of(site))
+        files = [
+            *assets.files,
+            *(CopyFile(target, path, path.relative_to(config.root).as_posix())
+              for target, path in asset_targets(config, documents)),
+        ]  # fmt: skip
+        jobs = plan_site(config, bases, model, files)
+        install_filters(env, config, comment_html)
+        renderer = PageRenderer(config, env, site, comment_html)
         staging = Staging(config.private_dir / "staging", config.output_dir, manifest)
-        renderer = Renderer(config, env, model, themes, manifest, comment_html, staging)
-        outputs = renderer.render_all(
-            asset_targets(config, documents), worker_count(options.jobs), options.progress
+        outputs = execute(
+            jobs, renderer, manifest, staging, worker_count(options.jobs), options.progress
         )
+        del jobs
     with timer.step("write"):
-        report = write_outputs(config.output_dir, outputs, manifest, staging)
+        keep = ("pagefind",) if config.engagement.search.pagefind else ()
+        report = write_outputs(config.output_dir, outputs, manifest, staging, keep)
         open_keys = {entry.key for entry in model.posts if entry.comments_open}
-        nav = tuple((item.title, item.url) for item in renderer.site.nav)
+        nav = tuple((item.title, item.url) for item in site.nav)
         write_private(config.private_dir / "posts.json", serialise_manifest(
-            [PostInfo(doc.key, doc.title, doc.url, doc.key in open_keys) for doc in posts],
-            SiteLook(nav, renderer.site.css_url, renderer.site.js_url)))  # fmt: skip
+            [PostInfo(doc.key, doc.title, doc.url, doc.key in open_keys, site.likes and doc.likes)
+             for doc in posts],
+            SiteLook(nav, site.css_url, site.js_url)))  # fmt: skip
         record = LastBuild(
             digest=digest,
             valid_until=valid_until,
@@ -291,9 +332,22 @@ def build_site(
             future_held=future,
             warnings=tuple(str(w) for w in warnings),
         )
-        save_last_build(config, record)
     if memory is not None:
-        memory.renderer, memory.rendered_at = renderer, now
+        memory.renderer, memory.planner, memory.model = renderer, Planner(config, bases), model
+        memory.rendered_at = now
+    seconds = time.perf_counter() - started
+    search = plan_search(config, model.posts, model.pages, source_hashes)
+    warnings = list(warnings)
+    if search is not None and not options.search_later:
+        with timer.step("search"):
+            try:
+                search.run()
+            except SiteError as exc:
+                # The site is built and written; only its search index is old. Not
+                # recorded as a good build, so the next build tries the index again.
+                warnings.extend(exc.problems)
+    if search is None or search.done or options.search_later:
+        save_last_build(config, record)
 
     return BuildResult(
         report=report,
@@ -302,46 +356,7 @@ def build_site(
         drafts_held=drafts,
         future_held=future,
         warnings=tuple(warnings),
-        seconds=time.perf_counter() - started,
+        seconds=seconds,
         timings=timer.timings,
+        search=search,
     )
-
-
-def preview_edit(root: Path, paths: list[Path], memory: BuildMemory) -> list[str]:
-    """Write the pages of edited posts and pages at once, before the full rebuild.
-
-    Only an edit that keeps a document's URL is previewed, with the neighbours,
-    comments and settings of the last build; the full incremental build that follows
-    makes everything else right (and this page too, if anything else changed).
-    Returns the output paths written.
-    """
-    renderer = memory.renderer
-    if renderer is None:
-        return []
-    config = renderer.config
-    by_source = {e.doc.source: e for e in (*renderer.model.posts, *renderer.model.pages)}
-    written: list[str] = []
-    for path in paths:
-        try:
-            shown = path.relative_to(config.root).as_posix()
-        except ValueError:
-            continue
-        old = by_source.get(shown)
-        if old is None or not path.is_file():
-            continue
-        base = config.content_dir / ("posts" if old.doc.kind is Kind.POST else "pages")
-        try:
-            source = read_source(config, old.doc.kind, path.relative_to(base).as_posix())
-            doc = parse_document(source, config)
-        except (SiteError, OSError):
-            continue  # the full build reports it
-        if doc.url != old.doc.url or doc.draft:
-            continue
-        from generator.build.markdown import (
-            render,  # imported by the build that made the renderer
-        )
-
-        rendered = render(doc.body, doc.summary)
-        entry = replace(old, doc=doc, texts={doc.source: rendered}, light=rendered)
-        written.append(renderer.preview(entry))
-    return written

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import multiprocessing
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from generator.build.cache import BuildCache
+
+T = TypeVar("T")
+R = TypeVar("R")
+Progress = Callable[[int, int], None]
+PARALLEL_THRESHOLD = 200  # below this, starting worker processes costs more than it saves
 
 
 def worker_count(jobs: int | None) -> int:
@@ -15,11 +25,13 @@ def worker_count(jobs: int | None) -> int:
     return jobs if jobs is not None else (os.cpu_count() or 1)
 
 
-def fork_pool(workers: int) -> ProcessPoolExecutor:
+def fork_pool(
+    workers: int, initializer: Callable[..., None] | None = None, initargs: tuple[Any, ...] = ()
+) -> ProcessPoolExecutor:
     """A pool of workers forked from this process, so they inherit what it holds.
 
     (Where processes cannot fork, the workers start afresh; page rendering, which
-    relies on inheriting, then runs in this process: see Renderer.run_jobs.)
+    relies on inheriting, then runs in this process: see execute.py.)
 
     Call ``release_pool`` when done. Until then the cyclic garbage collector leaves the
     objects that exist now alone (gc.freeze): otherwise its passes in a worker would
@@ -28,7 +40,9 @@ def fork_pool(workers: int) -> ProcessPoolExecutor:
     gc.freeze()
     fork = "fork" in multiprocessing.get_all_start_methods()  # not on Windows
     context = multiprocessing.get_context("fork") if fork else None
-    return ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    return ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, initializer=initializer, initargs=initargs
+    )
 
 
 def release_pool(pool: ProcessPoolExecutor, cancel: bool = False) -> None:
@@ -43,3 +57,89 @@ def forked_workers(workers: int) -> Iterator[ProcessPoolExecutor]:
         yield pool
     finally:
         release_pool(pool, cancel=True)
+
+
+class _Inherited:
+    """The function a forked worker runs, handed over by the fork itself (never pickled).
+
+    The pool's initializer sets it inside each worker; the parent never does.
+    """
+
+    function: Callable[[Any], Any] | None = None
+
+    @classmethod
+    def adopt(cls, function: Callable[[Any], Any]) -> None:
+        cls.function = function
+
+    @classmethod
+    def call(cls, item: Any) -> Any:
+        assert cls.function is not None, "not in a worker of map_inherited"
+        return cls.function(item)
+
+
+def map_inherited(
+    function: Callable[[T], R], items: Iterable[T], workers: int, chunksize: int = 1
+) -> Iterator[R]:
+    """``function`` over ``items`` in forked workers, results in order.
+
+    ``function`` may be any callable (a closure over the build's state): the workers
+    inherit it when they are forked, so only the items and the results are pickled.
+    """
+    with contextlib.ExitStack() as stack:
+        pool = fork_pool(workers, _Inherited.adopt, (function,))
+        stack.callback(release_pool, pool, True)
+        yield from pool.map(_Inherited.call, items, chunksize=chunksize)
+
+
+def parallel_workers(count: int, jobs: int | None) -> int:
+    """Workers worth starting for ``count`` items: 1 (none) when few or asked for one."""
+    workers = worker_count(jobs)
+    return workers if count >= PARALLEL_THRESHOLD and workers > 1 else 1
+
+
+def run_many(
+    function: Callable[[Any], T],
+    todo: Sequence[tuple[str, Any]],
+    jobs: int | None,
+    progress: Progress | None = None,
+    pool: ProcessPoolExecutor | None = None,
+) -> dict[str, T]:
+    """``function`` over the values, by key, in worker processes when there are many.
+
+    ``pool``: workers already running (the Markdown workers), used instead of forking
+    more: forking while another pool's threads run could leave a lock held in the child.
+    """
+    workers = parallel_workers(len(todo), jobs)
+    if workers <= 1:
+        return {key: function(value) for key, value in todo}
+    with contextlib.ExitStack() as stack:
+        if pool is None:
+            pool = stack.enter_context(forked_workers(workers))
+        outputs = pool.map(function, [value for _, value in todo], chunksize=32)
+        results: dict[str, T] = {}
+        for done, ((key, _), result) in enumerate(zip(todo, outputs, strict=True), 1):
+            results[key] = result
+            if progress and (done % 100 == 0 or done == len(todo)):
+                progress(done, len(todo))
+    return results
+
+
+def run_cached(
+    cache: BuildCache,
+    table: str,
+    inputs: dict[str, Any],
+    function: Callable[[Any], T],
+    jobs: int | None,
+    progress: Progress | None = None,
+    pool: ProcessPoolExecutor | None = None,
+    keep: Callable[[T], bool] | None = None,
+) -> dict[str, T]:
+    """``function(input)`` for each key, from the cache's ``table`` where possible.
+
+    ``keep``: which fresh results to store (all when None).
+    """
+    found: dict[str, T] = cache.get_many(table, inputs)
+    todo = [(key, value) for key, value in inputs.items() if key not in found]
+    fresh = run_many(function, todo, jobs, progress, pool)
+    cache.put_many(table, {k: v for k, v in fresh.items() if keep is None or keep(v)})
+    return {**found, **fresh}

@@ -1,18 +1,19 @@
-"""The site as templates see it: entries (rendered documents with their comments),
+"""The site model: entries (rendered documents with their comments),
 listings and taxonomies, assembled from the earlier stages. Pure."""
 
 from __future__ import annotations
 
-import hashlib
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from functools import cached_property
+from typing import Any
 
+from generator.build.context_keys import covered_by, fields_fingerprint
 from generator.build.listings import Archive, Term, group_terms
 from generator.build.series import Series, SeriesMember, SeriesPlace, group_series
-from generator.build.threads import Thread
+from generator.contract.theme_page import Thread
 from generator.core.config import SiteConfig
 from generator.core.models import CommentsMode, Document, Heading, Kind, Rendered
 from generator.core.urls import taxonomy_url
@@ -24,14 +25,23 @@ TOC_MIN_HEADINGS = 3
 class Entry:
     """A post or page ready for a template."""
 
-    doc: Document
-    texts: Mapping[str, Rendered]  # rendered Markdown by source, loaded when asked for
-    light: Rendered  # the same without the body's HTML: excerpt, contents, word count
+    # The document and its rendered Markdown are pure functions of the source file and
+    # the settings it is parsed with, whose hash (``source_hash``) stands in for them.
+    doc: Document = field(metadata=covered_by("source_hash"))
+    # rendered Markdown by source, loaded when asked for
+    texts: Mapping[str, Rendered] = field(metadata=covered_by("source_hash"))
+    # the same without the body's HTML: excerpt, contents, word count
+    light: Rendered = field(metadata=covered_by("source_hash"))
     thread: Thread
     comments_open: bool
-    fingerprint: str = ""  # changes whenever anything a page shows of this entry changes
+    source_hash: str
     taxonomies: tuple[str, ...] = ("tags", "categories")  # those that have pages to link to
     likes: int = 0  # readers' likes, as the public feed last counted them
+
+    @cached_property
+    def fingerprint(self) -> str:
+        """Changes whenever anything a page could show of this entry changes: every field."""
+        return fields_fingerprint(self)
 
     @property
     def rendered(self) -> Rendered:
@@ -120,50 +130,6 @@ class Entry:
         return self.doc.extra
 
 
-class NavLink(Protocol):
-    """What a navigation item shows: an Entry of a page, or a Link."""
-
-    @property
-    def title(self) -> str: ...
-
-    @property
-    def url(self) -> str: ...
-
-
-@dataclass(frozen=True)
-class Link:
-    title: str
-    url: str
-
-
-@dataclass(frozen=True)
-class SiteView:
-    """What templates may know about the site: site.yaml minus anything private."""
-
-    title: str
-    description: str
-    base_url: str
-    language: str
-    author_name: str
-    author_url: str
-    params: Mapping[str, Any]
-    taxonomies: tuple[str, ...]
-    comments_enabled: bool
-    comments_endpoint: str
-    feeds_atom: bool
-    feeds_rss: bool
-    nav: tuple[NavLink, ...]
-    css_url: str
-    js_url: str
-    likes: bool = False  # a like button under each essay (site.yaml `likes`)
-    likes_on_listings: bool = False
-    share: tuple[str, ...] = ()  # share links, in order (site.yaml `share.targets`)
-    mastodon_share: str = ""
-    search: bool = False  # a search box on every page and a search page
-    search_action: str = "/search/"  # where the search form goes without JavaScript
-    pagefind: bool = False  # the search page asks the static Pagefind index
-
-
 @dataclass(frozen=True)
 class SiteModel:
     posts: tuple[Entry, ...]  # newest first
@@ -202,13 +168,8 @@ def assemble(
     for doc in documents:
         thread = threads.get(doc.key, Thread.empty()) if doc.kind is Kind.POST else Thread.empty()
         is_open = doc.kind is Kind.POST and comments_open(doc, config, now)
-        # The rendered HTML is a pure function of the document, and the document of its
-        # source file, whose hash stands in for both.
         source_hash = source_hashes.get(doc.source) or repr(doc)
         count = likes.get(doc.key, 0) if doc.kind is Kind.POST else 0
-        fingerprint = hashlib.sha1(
-            f"{source_hash}\0{thread.digest}\0{is_open}\0{count}".encode()
-        ).hexdigest()
         entries.append(
             Entry(
                 doc,
@@ -216,7 +177,7 @@ def assemble(
                 light[doc.source],
                 thread,
                 is_open,
-                fingerprint,
+                source_hash,
                 config.taxonomies,
                 count,
             )

@@ -2,32 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 
+from generator.contract.theme_page import Thread, ThreadNode
 from generator.core.errors import Problem
 from generator.core.models import PublicComment
-
-
-@dataclass(frozen=True)
-class ThreadNode:
-    comment: PublicComment
-    depth: int  # displayed depth, 1 for top-level comments
-    children: tuple[ThreadNode, ...]
-
-
-@dataclass(frozen=True)
-class Thread:
-    roots: tuple[ThreadNode, ...]
-    count: int  # visible comments, placeholders of removed ones excluded
-    digest: str = ""  # changes whenever anything shown of the thread changes
-    flat: tuple[ThreadNode, ...] = ()  # every node in reading order, for lists without nesting
-
-    @staticmethod
-    def empty() -> Thread:
-        return Thread((), 0)
 
 
 def _in_order(nodes: Iterable[ThreadNode]) -> tuple[ThreadNode, ...]:
@@ -40,18 +22,18 @@ def _in_order(nodes: Iterable[ThreadNode]) -> tuple[ThreadNode, ...]:
     return tuple(out)
 
 
+# Every field of a comment is part of the thread's fingerprint, whatever fields it grows.
+_COMMENT_FIELDS = tuple(item.name for item in dataclasses.fields(PublicComment))
+
+
 def _digest(flat: Iterable[ThreadNode]) -> str:
-    """A hash of every displayed field and of the shape of the thread (nodes in order)."""
-    text = "".join(
-        "\x1f".join(
-            (c.id, c.post, c.parent or "", c.author, c.website, c.body,
-             c.created.isoformat(), str(c.by_author), c.avatar, str(c.removed),
-             str(node.depth), str(len(node.children)))
-        ) + "\x1e"
-        for node in flat
-        for c in (node.comment,)
-    )  # fmt: skip
-    return hashlib.sha1(text.encode()).hexdigest()
+    """A hash of every field of every comment and of the shape of the thread (nodes in order)."""
+    digest = hashlib.sha1()
+    for node in flat:
+        comment = node.comment
+        values = "\x1f".join(repr(getattr(comment, name)) for name in _COMMENT_FIELDS)
+        digest.update(f"{values}\x1f{node.depth}\x1f{len(node.children)}\x1e".encode())
+    return digest.hexdigest()
 
 
 def _flatten(

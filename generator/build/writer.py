@@ -21,6 +21,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from generator.build.manifest import Manifest, ManifestEntry
 from generator.core.errors import SiteError
 from generator.core.files import atomic_write
 
@@ -68,7 +69,7 @@ class Staging:
     def put(self, relative: str, data: bytes) -> Staged:
         digest = hashlib.sha1(data).hexdigest()
         entry = self.manifest.entries.get(relative)
-        unchanged = isinstance(entry, list) and entry[:1] == [digest]
+        unchanged = entry is not None and entry.digest == digest
         if unchanged and self.manifest.intact(self.out_dir, relative):
             return Staged(digest, changed=False)
         self.place(relative, data)
@@ -158,34 +159,9 @@ class WriteReport:
     removed: int
 
 
-class Manifest:
-    """What the last build wrote: path -> [digest, size, mtime_ns, render key]."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            data = {}
-        self.entries: dict[str, list[object]] = data if isinstance(data, dict) else {}
-
-    def key(self, relative: str) -> str:
-        entry = self.entries.get(relative)
-        return str(entry[3]) if isinstance(entry, list) and len(entry) == 4 else ""
-
-    def intact(self, out_dir: Path, relative: str) -> bool:
-        """The file is still as the last build left it (nobody edited or removed it)."""
-        entry = self.entries.get(relative)
-        if not isinstance(entry, list) or len(entry) != 4:
-            return False
-        try:
-            stat = os.stat(os.path.join(out_dir, relative))
-        except OSError:
-            return False
-        return [stat.st_size, stat.st_mtime_ns] == entry[1:3]
-
-    def can_keep(self, out_dir: Path, relative: str, key: str) -> bool:
-        return bool(key) and self.key(relative) == key and self.intact(out_dir, relative)
+def _save_manifest(path: Path, entries: Mapping[str, ManifestEntry]) -> None:
+    data = {relative: entry.as_json() for relative, entry in entries.items()}
+    atomic_write(path, json.dumps(data, sort_keys=True).encode())
 
 
 def _digest(content: bytes | Path) -> str:
@@ -198,15 +174,21 @@ def _digest(content: bytes | Path) -> str:
     return digest.hexdigest()
 
 
-def _existing_files(root: Path, produced: Mapping[str, object]) -> Iterator[str]:
-    """Files in output/, except hidden ones at its top that the build does not make.
+def _existing_files(
+    root: Path, produced: Mapping[str, object], keep: tuple[str, ...] = ()
+) -> Iterator[str]:
+    """Files in output/, except hidden ones at its top that the build does not make,
+    and the folders in ``keep`` (written whole by their own step: the search bundle).
 
     output/ is often a checkout of the published branch: its .git (or .hg, .jj …)
     must survive the build, as a user's own dot-files there must.
     """
     for folder, dirs, files in os.walk(root):
         if folder == str(root):
-            dirs[:] = [d for d in dirs if not d.startswith(".") or _makes_inside(produced, d)]
+            dirs[:] = [
+                d for d in dirs
+                if d not in keep and (not d.startswith(".") or _makes_inside(produced, d))
+            ]  # fmt: skip
             files = [f for f in files if not f.startswith(".") or f in produced]
         for name in files:
             yield (Path(folder) / name).relative_to(root).as_posix()
@@ -217,13 +199,15 @@ def _makes_inside(produced: Mapping[str, object], folder: str) -> bool:
 
 
 def write_outputs(
-    out_dir: Path, outputs: OutputSet, manifest: Manifest, staging: Staging | None = None
-) -> WriteReport:
-    """Make ``out_dir`` hold exactly ``outputs``, touching only files that changed."""
+    out_dir: Path, outputs: OutputSet, manifest: Manifest, staging: Staging | None = None,
+    keep: tuple[str, ...] = (),
+) -> WriteReport:  # fmt: skip
+    """Make ``out_dir`` hold exactly ``outputs`` (and the top folders in ``keep``, left as
+    they are), touching only files that changed."""
     if staging is not None and _move_whole_tree(out_dir, outputs, staging):
         return _first_manifest(out_dir, outputs, manifest)
     out_dir.mkdir(parents=True, exist_ok=True)
-    new: dict[str, list[object]] = {}
+    new: dict[str, ManifestEntry] = {}
     made: set[Path] = set()
     written = unchanged = 0
     for relative, content in outputs.files.items():
@@ -231,7 +215,7 @@ def write_outputs(
         target = out_dir / relative  # check_relative() vetted the path when it was added
         if isinstance(content, Keep) or (isinstance(content, Staged) and not content.changed):
             entry = manifest.entries[relative]
-            new[relative] = [entry[0], entry[1], entry[2], key]
+            new[relative] = ManifestEntry(entry.digest, entry.size, entry.mtime_ns, key)
             unchanged += 1
             continue
         if isinstance(content, Staged):
@@ -239,7 +223,7 @@ def write_outputs(
             _make_parent(target, made)
             os.replace(staging.path_of(relative), target)
             done = target.stat()
-            new[relative] = [content.digest, done.st_size, done.st_mtime_ns, key]
+            new[relative] = ManifestEntry(content.digest, done.st_size, done.st_mtime_ns, key)
             written += 1
             continue
         digest = _digest(content)
@@ -250,14 +234,15 @@ def write_outputs(
             stat = None
         before = manifest.entries.get(relative)
         same = (
-            isinstance(before, list)
+            before is not None
             and stat is not None
-            and before[:3] == [digest, stat.st_size, stat.st_mtime_ns]
+            and (before.digest, before.size, before.mtime_ns)
+            == (digest, stat.st_size, stat.st_mtime_ns)
         )
         if not same and stat is not None and stat.st_size == _size(content):
             same = _digest(target) == digest  # same bytes, but the manifest did not know
         if same and stat is not None:
-            new[relative] = [digest, stat.st_size, stat.st_mtime_ns, key]
+            new[relative] = ManifestEntry(digest, stat.st_size, stat.st_mtime_ns, key)
             unchanged += 1
             continue
         if isinstance(content, bytes):
@@ -268,11 +253,11 @@ def write_outputs(
             shutil.copyfile(content, tmp)
             os.replace(tmp, target)
         done = target.stat()
-        new[relative] = [digest, done.st_size, done.st_mtime_ns, key]
+        new[relative] = ManifestEntry(digest, done.st_size, done.st_mtime_ns, key)
         written += 1
 
     removed = 0
-    for relative in list(_existing_files(out_dir, outputs.files)):
+    for relative in list(_existing_files(out_dir, outputs.files, keep)):
         if relative not in outputs.files:
             (out_dir / relative).unlink()
             removed += 1
@@ -282,7 +267,7 @@ def write_outputs(
             if Path(folder) != out_dir and not os.listdir(folder):
                 with contextlib.suppress(OSError):
                     Path(folder).rmdir()
-    atomic_write(manifest.path, json.dumps(new, sort_keys=True).encode())
+    _save_manifest(manifest.path, new)
     if staging is not None:
         staging.discard()
     return WriteReport(written, unchanged, removed)
@@ -320,14 +305,15 @@ def _changed(content: Keep | Staged) -> bool:
 
 
 def _first_manifest(out_dir: Path, outputs: OutputSet, manifest: Manifest) -> WriteReport:
-    new: dict[str, list[object]] = {}
+    new: dict[str, ManifestEntry] = {}
     for relative, content in outputs.files.items():
         target = os.path.join(out_dir, relative)
         assert not isinstance(content, Keep)  # _move_whole_tree moves nothing when any is
         digest = content.digest if isinstance(content, Staged) else _digest(content)
         done = os.stat(target)
-        new[relative] = [digest, done.st_size, done.st_mtime_ns, outputs.keys.get(relative, "")]
-    atomic_write(manifest.path, json.dumps(new, sort_keys=True).encode())
+        key = outputs.keys.get(relative, "")
+        new[relative] = ManifestEntry(digest, done.st_size, done.st_mtime_ns, key)
+    _save_manifest(manifest.path, new)
     return WriteReport(len(new), 0, 0)
 
 
@@ -339,6 +325,30 @@ def _make_parent(target: Path, made: set[Path]) -> None:
 
 def _size(content: bytes | Path) -> int:
     return len(content) if isinstance(content, bytes) else content.stat().st_size
+
+
+def write_one(out_dir: Path, relative: str, data: bytes) -> None:
+    """One file straight into output/ (a preview in `salon serve`; the build that
+    follows finds it changed by hand and makes it right if it must)."""
+    atomic_write(out_dir / check_relative(relative), data)
+
+
+def replace_folder(out_dir: Path, name: str, folder: Path) -> None:
+    """Put the finished ``folder`` in place as output/NAME (the search bundle), in two
+    renames: a reader meets the old folder or the new one, never a half-written one."""
+    target = out_dir / check_relative(name)
+    old = out_dir / f".{name}.old"
+    shutil.rmtree(old, ignore_errors=True)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    if target.is_dir() and not target.is_symlink():
+        os.replace(target, old)
+    try:
+        os.replace(folder, target)
+    except OSError:
+        if old.is_dir():
+            os.replace(old, target)  # the previous bundle stays in use
+        raise
+    shutil.rmtree(old, ignore_errors=True)
 
 
 def write_private(path: Path, data: bytes) -> None:

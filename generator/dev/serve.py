@@ -31,7 +31,6 @@ from generator.build.pipeline import (
     BuildOptions,
     BuildResult,
     build_site,
-    preview_edit,
 )
 from generator.core.config import SiteConfig, load_config
 from generator.core.errors import SiteError
@@ -85,6 +84,8 @@ class DevSite:
 
     def preview(self, paths: set[Path]) -> None:
         """An edited essay's own page first, so the author sees it at once."""
+        from generator.dev.preview import preview_edit  # with Markdown: after the first build
+
         started = time.perf_counter()
         written = preview_edit(self.root, sorted(paths), self.memory)
         if written:

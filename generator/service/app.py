@@ -126,4 +126,3 @@ def finish(app: WSGIApplication) -> None:
     service = getattr(app, "app", app)  # under ProxyFix when proxies are trusted
     if isinstance(service, CommentService):
         service.state.likes.exporter.flush()
-

@@ -16,10 +16,15 @@ from typing import Any
 
 import jinja2
 
-from generator.build.render import PageMeta, install_filters
-from generator.build.site import Link, SiteView
-from generator.build.threads import Thread
 from generator.contract.posts_manifest import PostIndex
+from generator.contract.theme_page import (
+    Link,
+    PageMeta,
+    SiteView,
+    Thread,
+    engagement_view,
+    install_filters,
+)
 from generator.core.config import SiteConfig
 from generator.core.errors import SiteError
 from generator.core.themes import make_environment, render_template, theme_chain
@@ -74,7 +79,7 @@ class ReaderPages:
             comments_enabled=config.comments.enabled,
             comments_endpoint=config.comments.endpoint, feeds_atom=config.feeds.atom,
             feeds_rss=config.feeds.rss, nav=tuple(Link(t, u) for t, u in look.nav),
-            css_url=look.css_url, js_url=look.js_url,
+            css_url=look.css_url, js_url=look.js_url, **engagement_view(config),
         )  # fmt: skip
 
     def render(self, template: str, title: str, url: str, **context: Any) -> str:

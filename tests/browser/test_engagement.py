@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 pytestmark = pytest.mark.slow
 
-ENDINGS = "/2026/07/endings-are-part-of-the-work/"
+ENDINGS = "/2026/07/endings/"
 ENDINGS_TITLE = "Endings Are Part of the Work"
 # A word only the body of "On Silence in the Room" holds (not its title or summary).
 BODY_WORD = "textures"

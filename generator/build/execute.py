@@ -1,0 +1,117 @@
+"""Running the plan: each job is kept (its key and file unchanged), or rendered into
+the staging folder, in forked workers when there are many (a cold build), in this
+process otherwise (an edit). The result is an OutputSet for the writer.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+import jinja2
+
+from generator.build.feed_map import FeedMaker
+from generator.build.manifest import Manifest
+from generator.build.plan import FileJob, Job, PageJob
+from generator.build.pools import map_inherited
+from generator.build.theme_assets import CopyFile
+from generator.build.writer import Keep, OutputSet, Staged, Staging
+from generator.contract.theme_page import SiteView
+from generator.core.config import SiteConfig
+from generator.core.errors import SiteError
+from generator.core.themes import render_template
+
+Progress = Callable[[str, int, int], None]  # (stage, done, total)
+PARALLEL_PAGES = 400  # below this, forking workers costs more than it saves
+
+
+@dataclass(frozen=True)
+class PageRenderer:
+    """Turns one job into bytes: a page through the theme, or a file by the feed maker."""
+
+    config: SiteConfig
+    env: jinja2.Environment
+    site: SiteView
+    comment_html: Mapping[str, str]
+
+    def render(self, job: PageJob | FileJob) -> bytes:
+        if isinstance(job, FileJob):
+            return FeedMaker(self.config, self.comment_html).make(job.context)
+        variables = {"site": self.site, "page": job.meta, **job.context.variables()}
+        return render_template(self.env, job.template, variables, self.config.root).encode()
+
+    def check_template(self, job: PageJob) -> None:
+        """A template named by front matter must exist: its absence is that source's mistake."""
+        try:
+            self.env.get_template(job.template)
+        except jinja2.TemplateNotFound:
+            raise SiteError.at(
+                f'template: no template named "{job.template}" in templates/ or the theme',
+                job.source,
+            ) from None
+        except jinja2.TemplateError:
+            pass  # a broken template: rendering reports it with its line
+
+
+def execute(
+    jobs: Sequence[Job],
+    renderer: PageRenderer,
+    manifest: Manifest,
+    staging: Staging,
+    workers: int,
+    progress: Progress | None = None,
+) -> OutputSet:
+    outputs = OutputSet()
+    out_dir = renderer.config.output_dir
+    checked: set[str] = set()
+    todo: list[PageJob | FileJob] = []
+    for job in jobs:
+        if isinstance(job, CopyFile):
+            if job.override and job.path in outputs:  # a child theme's file over its parent's
+                outputs.replace(job.path, job.content)
+            else:
+                outputs.add(job.path, job.content, job.source)
+            continue
+        if isinstance(job, PageJob) and job.custom and job.template not in checked:
+            renderer.check_template(job)
+            checked.add(job.template)
+        if manifest.can_keep(out_dir, job.path, job.key):
+            outputs.add(job.path, Keep(job.key), job.source, job.key)
+        else:
+            outputs.add(
+                job.path, b"", job.source, job.key
+            )  # claims the path: duplicates fail early
+            todo.append(job)
+    for job, staged in zip(
+        todo, _render_all(todo, renderer, staging, workers, progress), strict=True
+    ):
+        outputs.files[job.path] = staged
+    return outputs
+
+
+def _render_all(
+    todo: Sequence[PageJob | FileJob],
+    renderer: PageRenderer,
+    staging: Staging,
+    workers: int,
+    progress: Progress | None,
+) -> list[Staged]:
+    total = len(todo)
+
+    def stage(index: int) -> Staged:
+        job = todo[index]
+        return staging.put(job.path, renderer.render(job))
+
+    if total >= PARALLEL_PAGES and workers > 1 and os.name == "posix":
+        # Forked workers inherit the jobs, the Jinja environment and the site model; only
+        # an index goes to each, and only a small Staged record comes back.
+        results = map_inherited(stage, range(total), workers, chunksize=64)
+    else:
+        results = map(stage, range(total))
+    staged: list[Staged] = []
+    for count, result in enumerate(results, 1):
+        staged.append(result)
+        if progress is not None and (count % 200 == 0 or count == total):
+            progress("Pages", count, total)
+    return staged

@@ -1,0 +1,57 @@
+"""Structured data (schema.org JSON-LD) for pages. Pure."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from generator.build.site import Entry
+from generator.core.config import SiteConfig
+
+
+def blog_posting(entry: Entry, config: SiteConfig) -> dict[str, Any]:
+    assert entry.date is not None
+    absolute = config.base_url + entry.url
+    author = entry.author or config.author.name
+    data: dict[str, Any] = {
+        "@context": "https://schema.org",
+        "@type": "BlogPosting",
+        "headline": entry.title,
+        "url": absolute,
+        "mainEntityOfPage": absolute,
+        "datePublished": entry.date.isoformat(timespec="seconds"),
+        "dateModified": (entry.updated or entry.date).isoformat(timespec="seconds"),
+        "wordCount": entry.words,
+        "commentCount": entry.comment_count,
+        "inLanguage": config.language,
+    }
+    if author:
+        data["author"] = {"@type": "Person", "name": author}
+        if not entry.author and config.author.url:
+            data["author"]["url"] = (
+                config.base_url + config.author.url
+                if config.author.url.startswith("/")
+                else config.author.url
+            )
+    if entry.doc.tags:
+        data["keywords"] = list(entry.doc.tags)
+    if entry.doc.categories:
+        data["articleSection"] = entry.doc.categories[0]
+    return data
+
+
+def web_page(entry: Entry, config: SiteConfig) -> dict[str, Any]:
+    return {
+        "@context": "https://schema.org",
+        "@type": "WebPage",
+        "name": entry.title,
+        "url": config.base_url + entry.url,
+    }
+
+
+def blog(config: SiteConfig) -> dict[str, Any]:
+    return {
+        "@context": "https://schema.org",
+        "@type": "Blog",
+        "name": config.title,
+        "url": config.base_url + "/",
+    }

@@ -1,0 +1,68 @@
+"""The manifest of outputs (.salon/output.json): what the last build wrote at each path,
+read back so a build can keep files whose inputs did not change. writer.py records it."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class ManifestEntry:
+    """What the last build wrote at one path (stored as a JSON list, in this order)."""
+
+    digest: str
+    size: int
+    mtime_ns: int
+    key: str  # the render key of the inputs it was made from ("" for copied files)
+
+    @staticmethod
+    def parse(value: object) -> ManifestEntry | None:
+        """An entry from its JSON list; None for anything else (the file is then redone)."""
+        if not isinstance(value, list) or len(value) != 4:
+            return None
+        digest, size, mtime_ns, key = value
+        if not (isinstance(digest, str) and isinstance(key, str)):
+            return None
+        if type(size) is not int or type(mtime_ns) is not int:
+            return None
+        return ManifestEntry(digest, size, mtime_ns, key)
+
+    def as_json(self) -> list[object]:
+        return [self.digest, self.size, self.mtime_ns, self.key]
+
+
+class Manifest:
+    """What the last build wrote: path -> ManifestEntry."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            data = {}
+        self.entries: dict[str, ManifestEntry] = {}
+        for relative, value in data.items() if isinstance(data, dict) else ():
+            entry = ManifestEntry.parse(value)
+            if entry is not None:
+                self.entries[relative] = entry
+
+    def key(self, relative: str) -> str:
+        entry = self.entries.get(relative)
+        return entry.key if entry is not None else ""
+
+    def intact(self, out_dir: Path, relative: str) -> bool:
+        """The file is still as the last build left it (nobody edited or removed it)."""
+        entry = self.entries.get(relative)
+        if entry is None:
+            return False
+        try:
+            stat = os.stat(os.path.join(out_dir, relative))
+        except OSError:
+            return False
+        return (stat.st_size, stat.st_mtime_ns) == (entry.size, entry.mtime_ns)
+
+    def can_keep(self, out_dir: Path, relative: str, key: str) -> bool:
+        return bool(key) and self.key(relative) == key and self.intact(out_dir, relative)

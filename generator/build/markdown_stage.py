@@ -1,0 +1,111 @@
+"""The Markdown stage: each document's body rendered into a Rendered record, by worker
+processes that start at once and store what they render in the cache themselves."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+
+from generator.build.cache import BuildCache, RenderedStore, cache_key, light_record, store_rendered
+from generator.build.markdown import render
+from generator.build.pools import Progress, fork_pool, parallel_workers, release_pool
+from generator.core.models import Document
+
+
+class PendingMarkdown:
+    """Markdown being rendered in worker processes, started by ``start_markdown``.
+
+    The workers start at once and the parent is free until ``finish``: a build threads
+    and renders its comments meanwhile, so no core waits for the other. Each worker
+    stores what it renders in the cache itself, so rendered HTML never travels back
+    to the parent or waits there in memory.
+    """
+
+    def __init__(
+        self,
+        cache: BuildCache,
+        keys: dict[str, str],
+        todo: list[tuple[str, tuple[str, str]]],
+        jobs: int | None,
+    ) -> None:
+        self.cache = cache
+        self.keys = keys
+        self.total = len(todo)
+        self.batches = [
+            (str(cache.path), todo[start : start + MARKDOWN_BATCH])
+            for start in range(0, len(todo), MARKDOWN_BATCH)
+        ]
+        self.pool: ProcessPoolExecutor | None = None
+        self.results: Iterator[int] | None = None
+        workers = parallel_workers(len(todo), jobs)
+        if workers > 1:
+            self.pool = fork_pool(workers)
+            self.results = self.pool.map(_render_and_store, self.batches)
+
+    def __enter__(self) -> PendingMarkdown:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop the workers; what they have not started is dropped (after an error)."""
+        if self.pool is not None:
+            release_pool(self.pool, cancel=True)
+            self.pool = None
+
+    def _render_here(self, items: list[tuple[str, tuple[str, str]]]) -> int:
+        store_rendered(self.cache.db, {key: render(*value) for key, value in items})
+        return len(items)
+
+    def finish(self, progress: Progress | None = None) -> RenderedStore:
+        try:
+            results = self.results or (self._render_here(items) for _, items in self.batches)
+            done = 0
+            for count in results:
+                done += count
+                if progress:
+                    progress(done, self.total)
+        finally:
+            self.close()
+        cache, keys = self.cache, self.keys
+        lights = cache.get_many("light", keys.values())
+        for key in set(keys.values()) - set(lights):  # a cache from before "light" existed
+            lights[key] = light_record(cache.get_many("markdown", [key])[key])
+        cache.prune("markdown", keys.values())
+        cache.prune("light", keys.values())
+        by_source = {source: lights[key] for source, key in keys.items()}
+        return RenderedStore(cache.path, keys, by_source)
+
+
+MARKDOWN_BATCH = 25  # documents a worker renders, then stores in one transaction
+_WORKER_DB: tuple[int, str, sqlite3.Connection] | None = None
+
+
+def _worker_db(path: str) -> sqlite3.Connection:
+    """This process's own connection to the cache (a forked one must not share the parent's)."""
+    global _WORKER_DB
+    if _WORKER_DB is None or _WORKER_DB[:2] != (os.getpid(), path):
+        db = sqlite3.connect(path, timeout=120)
+        db.execute("PRAGMA synchronous = OFF")  # a lost cache only costs time
+        _WORKER_DB = (os.getpid(), path, db)
+    return _WORKER_DB[2]
+
+
+def _render_and_store(batch: tuple[str, list[tuple[str, tuple[str, str]]]]) -> int:
+    path, items = batch
+    store_rendered(_worker_db(path), {key: render(*value) for key, value in items})
+    return len(items)
+
+
+def start_markdown(
+    cache: BuildCache, documents: Sequence[Document], jobs: int | None
+) -> PendingMarkdown:
+    """Start rendering the Markdown of each document not in the cache."""
+    keys = {doc.source: cache_key(doc.summary, doc.body) for doc in documents}
+    present = cache.keys_present("markdown", keys.values())
+    todo = list({keys[d.source]: (d.body, d.summary) for d in documents
+                 if keys[d.source] not in present}.items())  # fmt: skip
+    return PendingMarkdown(cache, keys, todo, jobs)

@@ -1,0 +1,292 @@
+"""Planning: the site model in, the list of every file to make out. Pure.
+
+Each page or feed becomes a job holding its context and its render key, derived
+from that context (contexts.py); the sitemap is derived from the planned pages.
+Nothing here renders, reads or writes: execute.py runs the jobs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from html import unescape
+
+from generator.build import json_ld
+from generator.build.context_keys import fingerprint_of
+from generator.build.contexts import (
+    AliasPage,
+    ArchivePage,
+    ArchivesPage,
+    CommentsFeed,
+    FileContext,
+    HomePage,
+    Memo,
+    NotFoundPage,
+    PageContext,
+    PostPage,
+    PostsFeed,
+    RedirectsFile,
+    RobotsFile,
+    RssFeed,
+    SearchPage,
+    SeriesPage,
+    SitemapFile,
+    StandalonePage,
+    TermPage,
+    TermsPage,
+)
+from generator.build.listings import Archive, Term, paginate
+from generator.build.site import Entry, SiteModel
+from generator.build.theme_assets import CopyFile
+from generator.build.theme_hash import KeyBases
+from generator.contract.theme_page import PageMeta
+from generator.core.config import SiteConfig
+from generator.core.urls import output_path
+
+
+@dataclass(frozen=True)
+class PageJob:
+    """A page made through a template."""
+
+    path: str
+    url: str
+    source: str  # who asked for it, for error messages
+    template: str
+    custom: bool  # the template was named by the source's front matter
+    meta: PageMeta
+    context: PageContext
+    key: str
+
+
+@dataclass(frozen=True)
+class FileJob:
+    """A file made without templates: a feed, the sitemap, robots.txt, _redirects."""
+
+    path: str
+    source: str
+    context: FileContext
+    key: str
+
+
+Job = PageJob | FileJob | CopyFile
+
+
+@dataclass
+class Planner:
+    config: SiteConfig
+    bases: KeyBases
+    memo: Memo = field(default_factory=dict)  # fingerprints of shared listings, once each
+
+    def page(
+        self, template: str, url: str, source: str, meta: PageMeta, context: PageContext,
+        custom: bool = False,
+    ) -> PageJob:  # fmt: skip
+        path = output_path(url)
+        parts = (
+            self.bases.pages,
+            path,
+            template,
+            fingerprint_of(meta),
+            context.fingerprint(self.memo),
+        )
+        key = hashlib.sha1("\0".join(parts).encode()).hexdigest()
+        return PageJob(path, url, source, template, custom, meta, context, key)
+
+    def file(self, path: str, source: str, context: FileContext) -> FileJob:
+        parts = (self.bases.files, path, context.fingerprint(self.memo))
+        return FileJob(path, source, context, hashlib.sha1("\0".join(parts).encode()).hexdigest())
+
+    def feed(self, url: str, source: str, context: FileContext) -> FileJob:
+        return self.file(output_path(url), source, context)
+
+    # -- pages of one entry ------------------------------------------------------------
+
+    def post(self, entry: Entry, model: SiteModel) -> Iterator[PageJob | FileJob]:
+        newer, older = model.neighbours.get(entry.url, (None, None))
+        meta = PageMeta(
+            entry.title, entry.url, "post", entry.description or plain_text(entry.excerpt_html),
+            json_ld=json_ld.blog_posting(entry, self.config),
+        )  # fmt: skip
+        comments_feed = entry.url + "comments.xml"
+        context = PostPage(
+            entry, newer, older, entry.last_modified, comments_feed,
+            model.series_places.get(entry.key), model.related.get(entry.key, ()),
+        )  # fmt: skip
+        template = entry.doc.template or "post.html"
+        yield self.page(
+            template, entry.url, entry.doc.source, meta, context, bool(entry.doc.template)
+        )
+        if self.config.comments.enabled:
+            title = f"Comments on “{entry.title}”"
+            feed = CommentsFeed(title, comments_feed, entry.url, (entry,))
+            yield self.feed(comments_feed, entry.doc.source, feed)
+
+    def standalone(self, entry: Entry) -> PageJob:
+        meta = PageMeta(
+            entry.title, entry.url, "page", entry.description or plain_text(entry.excerpt_html),
+            json_ld=json_ld.web_page(entry, self.config),
+        )  # fmt: skip
+        template = entry.doc.template or "page.html"
+        context = StandalonePage(entry, entry.last_modified)
+        return self.page(
+            template, entry.url, entry.doc.source, meta, context, bool(entry.doc.template)
+        )
+
+    # -- listings --------------------------------------------------------------------
+
+    def home(self, model: SiteModel) -> Iterator[PageJob]:
+        config = self.config
+        for pager in paginate(model.posts, config.posts_per_page, "/"):
+            title = config.title if pager.number == 1 else f"{config.title} — page {pager.number}"
+            meta = PageMeta(
+                title, pager.url, "home", config.description, feed_url="/feed.xml",
+                json_ld=json_ld.blog(config),
+            )  # fmt: skip
+            yield self.page("index.html", pager.url, "home page", meta, HomePage(pager))
+
+    def taxonomy(
+        self, taxonomy: str, terms: tuple[Term[Entry], ...]
+    ) -> Iterator[PageJob | FileJob]:
+        label = "Tags" if taxonomy == "tags" else "Categories"
+        meta = PageMeta(label, f"/{taxonomy}/", "terms")
+        yield self.page("terms.html", meta.url, taxonomy, meta, TermsPage(taxonomy, label, terms))
+        for term in terms:
+            for pager in paginate(term.items, self.config.posts_per_page, term.url):
+                title = term.name if pager.number == 1 else f"{term.name} — page {pager.number}"
+                meta = PageMeta(
+                    title, pager.url, "term", f"Essays filed under {term.name}",
+                    feed_url=term.url + "feed.xml",
+                )  # fmt: skip
+                context = TermPage(term, taxonomy, pager)
+                yield self.page("term.html", pager.url, f"{taxonomy} {term.name}", meta, context)
+            if self.config.feeds.atom:
+                title = f"{self.config.title}: {term.name}"
+                items = term.items[: self.config.feeds.entries]
+                feed = PostsFeed(title, term.url + "feed.xml", term.url, items)
+                yield self.feed(feed.url, f"{taxonomy} {term.name}", feed)
+
+    def archives(self, model: SiteModel) -> Iterator[PageJob]:
+        meta = PageMeta("Archives", "/archives/", "archives")
+        listing = ArchivesPage(model.years, model.months)
+        yield self.page("archives.html", "/archives/", "archives", meta, listing)
+        archive: Archive[Entry]
+        for archive in (*model.years, *model.months):
+            label = str(archive.year)
+            if archive.month is not None:
+                label = datetime(archive.year, archive.month, 1).strftime("%B %Y")
+            for pager in paginate(archive.items, self.config.posts_per_page, archive.url):
+                meta = PageMeta(f"Archives: {label}", pager.url, "archive")
+                context = ArchivePage(archive, label, pager)
+                yield self.page("archive.html", pager.url, f"archive {label}", meta, context)
+
+    def series(self, model: SiteModel) -> Iterator[PageJob | FileJob]:
+        for series in model.series:
+            meta = PageMeta(
+                series.name, series.url, "series", f"The essays of the series {series.name}",
+                feed_url=series.url + "feed.xml" if self.config.feeds.atom else "",
+            )  # fmt: skip
+            yield self.page("series.html", series.url, f"series {series.name}", meta,
+                            SeriesPage(series))  # fmt: skip
+            if self.config.feeds.atom:
+                title = f"{self.config.title}: {series.name}"
+                # Newest first, as every feed: the newest part is the news.
+                items = tuple(sorted(series.items, key=lambda e: (e.date, e.doc.source),
+                                     reverse=True))[: self.config.feeds.entries]  # fmt: skip
+                feed = PostsFeed(title, series.url + "feed.xml", series.url, items)
+                yield self.feed(feed.url, f"series {series.name}", feed)
+
+    def search(self) -> Iterator[PageJob]:
+        if self.config.engagement.search.enabled:
+            meta = PageMeta("Search", "/search/", "search", noindex=True)
+            yield self.page("search.html", "/search/", "search page", meta, SearchPage())
+
+    def not_found(self, model: SiteModel) -> PageJob:
+        meta = PageMeta("Page not found", "/404.html", "404", noindex=True)
+        return self.page("404.html", "/404.html", "404 page", meta, NotFoundPage(model.posts[:5]))
+
+    def aliases(self, model: SiteModel) -> Iterator[PageJob | FileJob]:
+        redirects: list[str] = []
+        base = self.config.base_path
+        for entry in (*model.posts, *model.pages):
+            for alias in entry.doc.aliases:
+                if "?" in alias:
+                    path, query = alias.split("?", 1)
+                    redirects.append(f"{base}{path or '/'}  {query}  {base}{entry.url}  301")
+                    continue
+                meta = PageMeta(entry.title, alias, "alias", noindex=True)
+                context = AliasPage(self.config.base_url + entry.url, entry)
+                source = f"{entry.doc.source} (alias {alias})"
+                yield self.page("alias.html", alias, source, meta, context)
+        if redirects:
+            # Netlify's and Cloudflare Pages' format; a query string cannot be a file.
+            text = "\n".join(sorted(redirects)) + "\n"
+            yield self.file("_redirects", "aliases", RedirectsFile(text))
+
+    def feeds(self, model: SiteModel) -> Iterator[FileJob]:
+        config = self.config
+        posts = model.posts[: config.feeds.entries]
+        if config.feeds.atom:
+            yield self.feed(
+                "/feed.xml", "site feed", PostsFeed(config.title, "/feed.xml", "/", posts)
+            )
+        if config.feeds.rss:
+            yield self.feed(
+                "/rss.xml", "site RSS feed", RssFeed(config.title, "/rss.xml", "/", posts)
+            )
+        if config.comments.enabled:
+            feed = CommentsFeed(f"Comments on {config.title}", "/comments.xml", "/", model.posts)
+            yield self.feed("/comments.xml", "recent comments feed", feed)
+
+
+def plan_entry(planner: Planner, entry: Entry, model: SiteModel) -> PageJob:
+    """The page of one post or page (what `salon serve` previews after an edit)."""
+    if entry.kind == "post":
+        return next(job for job in planner.post(entry, model) if isinstance(job, PageJob))
+    return planner.standalone(entry)
+
+
+def plan_site(
+    config: SiteConfig, bases: KeyBases, model: SiteModel, files: Sequence[CopyFile]
+) -> list[Job]:
+    """Every file of the site, in the order they are claimed (the first of two claiming
+    one path is named first in the error)."""
+    planner = Planner(config, bases)
+    jobs: list[Job] = []
+    for entry in model.posts:
+        jobs.extend(planner.post(entry, model))
+    jobs.extend(planner.standalone(entry) for entry in model.pages)
+    jobs.extend(planner.home(model))
+    for taxonomy, terms in model.terms.items():
+        if taxonomy in config.taxonomies:
+            jobs.extend(planner.taxonomy(taxonomy, terms))
+    jobs.extend(planner.archives(model))
+    jobs.extend(planner.series(model))
+    jobs.extend(planner.search())
+    jobs.append(planner.not_found(model))
+    jobs.extend(planner.aliases(model))
+    jobs.extend(planner.feeds(model))
+    jobs.extend(files)
+    urls = tuple(sorted(sitemap_urls(config, jobs)))
+    jobs.append(planner.feed("/sitemap.xml", "sitemap", SitemapFile(urls)))
+    robots = RobotsFile(config.base_url + "/sitemap.xml")
+    jobs.append(planner.feed("/robots.txt", "robots.txt", robots))
+    return jobs
+
+
+def sitemap_urls(config: SiteConfig, jobs: Sequence[Job]) -> Iterator[tuple[str, datetime | None]]:
+    """Every indexable page, with its last change where its context knows it."""
+    for job in jobs:
+        if isinstance(job, PageJob) and not job.meta.noindex:
+            modified = (
+                job.context.modified if isinstance(job.context, PostPage | StandalonePage) else None
+            )
+            yield config.base_url + job.url, modified
+
+
+def plain_text(html: str, limit: int = 200) -> str:
+    """Text of an HTML excerpt, for meta descriptions."""
+    text = " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"

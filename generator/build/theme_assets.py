@@ -1,0 +1,63 @@
+"""Reading the theme's static files: the stylesheet (with code highlighting), the
+script's version, and every other file under static/, a child theme's over its parent's."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from generator.build.markdown import pygments_css
+from generator.core.themes import Theme
+
+
+@dataclass(frozen=True)
+class CopyFile:
+    """A file published as it is (or, for the stylesheet, bytes made here)."""
+
+    path: str  # in output/
+    content: bytes | Path
+    source: str
+    override: bool = False  # a theme's file: one already planned at this path gives way
+
+
+@dataclass(frozen=True)
+class ThemeAssets:
+    css: bytes
+    css_url: str
+    js_url: str
+    files: tuple[CopyFile, ...]  # the stylesheet first, then the themes' files
+
+
+def read_theme_assets(themes: tuple[Theme, ...]) -> ThemeAssets:
+    css = _stylesheet(themes)
+    files = [CopyFile("assets/style.css", css, "theme stylesheet")]
+    for theme in reversed(themes):
+        if not theme.static.is_dir():
+            continue
+        for path in sorted(theme.static.rglob("*")):
+            relative = path.relative_to(theme.static).as_posix()
+            if path.is_file() and relative != "style.css":
+                files.append(CopyFile(f"assets/{relative}", path, f"theme {theme.name}", True))
+    return ThemeAssets(
+        css=css,
+        css_url="/assets/style.css?v=" + hashlib.sha1(css).hexdigest()[:10],
+        js_url="/assets/salon.js?v=" + _script_version(themes),
+        files=tuple(files),
+    )
+
+
+def _stylesheet(themes: tuple[Theme, ...]) -> bytes:
+    for theme in themes:
+        path = theme.static / "style.css"
+        if path.is_file():
+            return path.read_bytes() + b"\n/* code highlighting */\n" + pygments_css().encode()
+    return pygments_css().encode()
+
+
+def _script_version(themes: tuple[Theme, ...]) -> str:
+    for theme in themes:
+        path = theme.static / "salon.js"
+        if path.is_file():
+            return hashlib.sha1(path.read_bytes()).hexdigest()[:10]
+    return "0"

@@ -1,0 +1,28 @@
+"""The parts of every render key that no page's context holds: Salon's own code, the
+settings and, for pages, every template file of the theme chain."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from generator.build.code_fingerprint import code_fingerprint
+from generator.core.config import SiteConfig
+from generator.core.themes import Theme, template_dirs
+
+
+@dataclass(frozen=True)
+class KeyBases:
+    pages: str  # code, settings, every template, and the SiteView
+    files: str  # code and settings: feeds do not go through templates
+
+
+def key_bases(config: SiteConfig, themes: tuple[Theme, ...], site_fingerprint: str) -> KeyBases:
+    settings = f"{code_fingerprint()}\0{config!r}".encode()
+    digest = hashlib.sha1(settings)
+    for folder in template_dirs(config, themes):
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                digest.update(path.as_posix().encode() + b"\0" + path.read_bytes())
+    digest.update(site_fingerprint.encode())
+    return KeyBases(pages=digest.hexdigest(), files=hashlib.sha1(settings).hexdigest())

@@ -1,0 +1,40 @@
+"""A build that finds nothing changed, the most common one, loads none of the later
+steps' modules: no Markdown, no Pygments, no planner or page renderer."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from generator.build.pipeline import BuildOptions, build_site
+
+from .conftest import FIXED_NOW, SITES
+
+HEAVY = ("markdown_it", "mdit_py_plugins", "pygments", "generator.build.plan",
+         "generator.build.execute", "generator.build.markdown")  # fmt: skip
+
+SCRIPT = """
+import json, sys
+from pathlib import Path
+from generator.build.pipeline import BuildOptions, build_site
+from datetime import datetime, UTC
+result = build_site(Path(sys.argv[1]), BuildOptions(now=datetime.fromisoformat(sys.argv[2])))
+print(json.dumps({"written": result.report.written, "modules": sorted(sys.modules)}))
+"""
+
+
+def test_a_no_change_build_loads_no_later_step(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    shutil.copytree(SITES / "incremental", site)
+    build_site(site, BuildOptions(now=FIXED_NOW, jobs=1))
+    done = subprocess.run(
+        [sys.executable, "-c", SCRIPT, str(site), FIXED_NOW.isoformat()],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    report = json.loads(done.stdout)
+    assert report["written"] == 0
+    loaded = [m for m in report["modules"] if m.startswith(HEAVY)]
+    assert loaded == []

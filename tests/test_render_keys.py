@@ -1,0 +1,132 @@
+"""Render keys are derived from what a page receives: changing any field of any
+page's or feed's context, or of an entry, changes its key. A field added later is
+covered without anyone listing it; one left out of a key fails here."""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from generator.build.context_keys import COVERED_BY, fields_fingerprint, fingerprint_of
+from generator.build.pipeline import BuildMemory, BuildOptions, build_site
+from generator.build.plan import FileJob, PageJob, Planner, plan_site
+from generator.build.site import Entry, SiteModel
+
+from .conftest import FIXED_NOW, SITES
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Planner, SiteModel]:
+    site = tmp_path_factory.mktemp("keys") / "site"
+    shutil.copytree(SITES / "incremental", site)
+    (site / "content/posts/essay-2.md").write_text(
+        (site / "content/posts/essay-2.md")
+        .read_text(encoding="utf-8")
+        .replace("tags:", "aliases: [/old/two.html]\ntags:"),
+        encoding="utf-8",
+    )
+    memory = BuildMemory()
+    build_site(site, BuildOptions(now=FIXED_NOW, jobs=1), memory)
+    assert memory.planner is not None and memory.model is not None
+    return memory.planner, memory.model
+
+
+def changed(value: Any, others: tuple[Entry, ...]) -> Any:
+    """Another value of the same kind as ``value``."""
+    if isinstance(value, Entry) or value is None:
+        return next(e for e in others if e is not value)
+    if isinstance(value, bool):
+        return not value
+    if isinstance(value, int):
+        return value + 1
+    if isinstance(value, str):
+        return value + "·"
+    if isinstance(value, datetime):
+        return value + timedelta(days=1)
+    if isinstance(value, tuple):
+        return value[:-1] if value else (others[0],)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        first = dataclasses.fields(value)[0].name
+        return dataclasses.replace(value, **{first: changed(getattr(value, first), others)})
+    raise AssertionError(f"no other value for a {type(value).__name__}")
+
+
+def test_every_field_of_every_context_is_in_its_key(built: tuple[Planner, SiteModel]) -> None:
+    planner, model = built
+    jobs = [
+        j for j in plan_site(planner.config, planner.bases, model, []) if not isinstance(j, dict)
+    ]
+    others = (*model.posts, *model.pages)
+    seen: dict[str, set[str]] = {}
+    for job in jobs:
+        if not isinstance(job, PageJob | FileJob):
+            continue
+        context = job.context
+        before = context.fingerprint()
+        for item in dataclasses.fields(context):
+            other = dataclasses.replace(
+                context, **{item.name: changed(getattr(context, item.name), others)}
+            )
+            assert other.fingerprint() != before, f"{type(context).__name__}.{item.name}"
+            seen.setdefault(type(context).__name__, set()).add(item.name)
+    assert set(seen) == {
+        "PostPage", "StandalonePage", "HomePage", "TermsPage", "TermPage", "ArchivesPage",
+        "ArchivePage", "NotFoundPage", "AliasPage", "PostsFeed", "RssFeed", "CommentsFeed",
+        "SitemapFile", "RobotsFile",
+    }  # fmt: skip
+
+
+def test_every_field_of_an_entry_is_in_its_fingerprint(built: tuple[Planner, SiteModel]) -> None:
+    _, model = built
+    entry = next(e for e in model.posts if e.comment_count)
+    other = next(e for e in model.posts if not e.comment_count)
+    names = {item.name for item in dataclasses.fields(Entry)}
+    for item in dataclasses.fields(Entry):
+        cover = item.metadata.get(COVERED_BY)
+        if cover is not None:
+            assert cover in names  # a covered field names the field that stands for it
+            continue
+        value = getattr(entry, item.name)
+        new = getattr(other, item.name) if item.name == "thread" else changed(value, (other,))
+        assert dataclasses.replace(entry, **{item.name: new}).fingerprint != entry.fingerprint, (
+            item.name
+        )
+
+
+def test_the_page_metadata_is_in_the_key(built: tuple[Planner, SiteModel]) -> None:
+    planner, model = built
+    entry = model.posts[0]
+    job = next(j for j in planner.post(entry, model) if isinstance(j, PageJob))
+    again = planner.page(job.template, job.url, job.source, job.meta, job.context)
+    moved = planner.page(
+        job.template, job.url, job.source, dataclasses.replace(job.meta, noindex=True), job.context
+    )
+    assert again.key == job.key != moved.key
+
+
+def test_a_value_that_cannot_be_fingerprinted_is_refused() -> None:
+    with pytest.raises(TypeError, match="cannot fingerprint a object"):
+        fingerprint_of(object())
+
+    @dataclasses.dataclass(frozen=True)
+    class Broken:
+        a: str = dataclasses.field(default="", metadata={COVERED_BY: "nothing"})
+
+    with pytest.raises(TypeError, match="no field nothing covers it"):
+        fields_fingerprint(Broken())
+
+
+def test_keys_are_stable_between_runs(built: tuple[Planner, SiteModel], tmp_path: Path) -> None:
+    planner, model = built
+    first = [
+        j.key for j in plan_site(planner.config, planner.bases, model, []) if hasattr(j, "key")
+    ]
+    again = [
+        j.key for j in plan_site(planner.config, planner.bases, model, []) if hasattr(j, "key")
+    ]
+    assert first == again and len(set(first)) == len(first)
