@@ -13,6 +13,7 @@ import base64
 import json
 import logging
 import os
+import re
 import shutil
 import subprocess
 from collections.abc import Sequence
@@ -25,6 +26,9 @@ from generator.core.errors import SiteError
 log = logging.getLogger("salon.search")
 BUNDLE = "pagefind"  # the folder under output/ the search page loads its script from
 TITLE_LIMIT = 300
+# Pagefind's ready-made interfaces: the theme's search page has its own, so they are not
+# published (nothing on the site would load them).
+UNUSED = re.compile(r"^pagefind-(.*-)?ui\.(js|css)$|^pagefind-highlight\.js$")
 BATCH = 64  # records sent before their answers are read: far below any pipe's buffer
 
 
@@ -140,4 +144,7 @@ def make_pagefind_bundle(records: Sequence[SearchRecord], language: str, folder:
     if not (folder / "pagefind.js").is_file():
         shutil.rmtree(folder, ignore_errors=True)
         raise SiteError.at("search: Pagefind wrote no pagefind.js", "site.yaml")
+    for path in folder.iterdir():
+        if path.is_file() and UNUSED.match(path.name):
+            path.unlink()
     return folder
