@@ -150,7 +150,8 @@ def plan_search(
         for text in (source_hashes.get(e.doc.source) or repr(e.doc),)
     )
     digest = records_digest(stand_ins)
-    digest = f"{digest}:{code_fingerprint()}:{int(settings.pagefind)}"
+    # Pagefind's index depends on the language it is told, too.
+    digest = f"{digest}:{code_fingerprint()}:{int(settings.pagefind)}:{config.language}"
     state = _read_state(config.private_dir / SEARCH_STATE)
     index_ok = (config.private_dir / INDEX_NAME).is_file()
     bundle_ok = not settings.pagefind or (config.output_dir / BUNDLE / "pagefind.js").is_file()

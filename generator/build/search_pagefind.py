@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from generator.build.writer import check_relative
 from generator.contract.search_index import SearchRecord
 from generator.core.errors import SiteError
 
@@ -71,15 +72,19 @@ class PagefindProcess:
         assert self.process.stdin is not None and self.process.stdout is not None
         self.process.stdin.flush()
         answers: list[dict[str, Any]] = []
+        scanned = 0  # the buffer before this holds no comma: a big answer is scanned once
         while len(answers) < count:
-            while b"," not in self.buffer:
-                chunk = os.read(self.process.stdout.fileno(), 65536)
+            end = self.buffer.find(b",", scanned)
+            if end < 0:
+                scanned = len(self.buffer)
+                chunk = os.read(self.process.stdout.fileno(), 1 << 20)
                 if not chunk:
                     raise OSError("Pagefind stopped before answering")
                 self.buffer += chunk
-            *parts, rest = bytes(self.buffer).split(b",")
-            self.buffer = bytearray(rest)
-            answers.extend(self._decode(part) for part in parts)
+                continue
+            answers.append(self._decode(bytes(self.buffer[:end])))
+            del self.buffer[: end + 1]
+            scanned = 0
         return answers
 
     @staticmethod
@@ -116,8 +121,17 @@ def _index(executable: Path, records: Sequence[SearchRecord], language: str, fol
                               "content": record.text, "language": language, "meta": meta,
                               "filters": None, "sort": None})  # fmt: skip
             service.answers(len(batch))
-        service.send({"type": "WriteFiles", "index_id": index_id, "output_path": str(folder)})
-        service.answers(1)
+        # The files come back in the answer and are written here: Pagefind's own writing
+        # may still be under way when it answers, and it exits as soon as it is told.
+        service.send({"type": "GetFiles", "index_id": index_id})
+        (answer,) = service.answers(1)
+        for item in answer["files"]:
+            relative = check_relative(str(item["path"]))
+            if UNUSED.match(relative):
+                continue
+            target = folder / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(base64.b64decode(item["content"]))
     finally:
         service.close()
 
@@ -135,16 +149,13 @@ def make_pagefind_bundle(records: Sequence[SearchRecord], language: str, folder:
             "site.yaml",
         )
     shutil.rmtree(folder, ignore_errors=True)
-    folder.parent.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(parents=True)
     try:
         _index(executable, records, language.split("-")[0] or "en", folder)
-    except (OSError, ValueError, KeyError) as exc:
+    except (OSError, ValueError, KeyError, SiteError) as exc:
         shutil.rmtree(folder, ignore_errors=True)
         raise SiteError.at(f"search: Pagefind failed: {exc}", "site.yaml") from None
     if not (folder / "pagefind.js").is_file():
         shutil.rmtree(folder, ignore_errors=True)
         raise SiteError.at("search: Pagefind wrote no pagefind.js", "site.yaml")
-    for path in folder.iterdir():
-        if path.is_file() and UNUSED.match(path.name):
-            path.unlink()
     return folder

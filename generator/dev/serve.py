@@ -19,7 +19,7 @@ import traceback
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from werkzeug.security import safe_join
@@ -35,6 +35,9 @@ from generator.build.pipeline import (
 from generator.core.config import SiteConfig, load_config
 from generator.core.errors import SiteError
 from generator.dev.watch import ChangeKind, SiteWatcher
+
+if TYPE_CHECKING:
+    from generator.build.engagement import SearchWork
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 EVENTS_PATH = "/__salon/events"
@@ -81,6 +84,8 @@ class DevSite:
         self.changed = threading.Condition()
         self.build_lock = threading.Lock()
         self.memory = BuildMemory()
+        self.search_lock = threading.Lock()  # one search index at a time, oldest first
+        self.searches: list[threading.Thread] = []
 
     def preview(self, paths: set[Path]) -> None:
         """An edited essay's own page first, so the author sees it at once."""
@@ -136,6 +141,30 @@ class DevSite:
                 self.state.last = result
                 self.state.generation += 1
                 self.changed.notify_all()
+            if result.search is not None:
+                self.index_in_background(result.search)
+
+    def index_in_background(self, search: SearchWork) -> None:
+        """The search indexes, after the pages are on disk: nobody waits for them."""
+
+        def run() -> None:
+            with self.search_lock:
+                try:
+                    seconds = search.run()
+                except SiteError as exc:
+                    print(f"[serve] search index not updated: {exc}", file=sys.stderr, flush=True)
+                    return
+                print(f"[serve] search index of {search.records} pages made in {seconds:.2f} s",
+                      flush=True)  # fmt: skip
+
+        thread = threading.Thread(target=run, name="salon-search")
+        self.searches = [t for t in self.searches if t.is_alive()] + [thread]
+        thread.start()
+
+    def finish(self) -> None:
+        """Let a search index being made finish (it is replaced whole, never left half)."""
+        for thread in self.searches:
+            thread.join(timeout=120)
 
     def wait_until_built(self) -> None:
         """Requests that arrive mid-rebuild wait for it, so nobody sees a half-updated site."""
@@ -275,7 +304,7 @@ def check_port(host: str, port: int) -> None:
 def serve(root: Path, host: str, port: int, drafts: bool = False, future: bool = False) -> int:
     config = load_config(root)
     check_port(host, port)
-    site = DevSite(root, BuildOptions(drafts=drafts, future=future))
+    site = DevSite(root, BuildOptions(drafts=drafts, future=future, search_later=True))
     site.rebuild()
     if site.state.error and site.state.last is None and not config.output_dir.exists():
         print("[serve] the first build failed; fix the error and save to try again",
@@ -294,4 +323,5 @@ def serve(root: Path, host: str, port: int, drafts: bool = False, future: bool =
     finally:
         watcher.stop()
         server.server_close()
+        site.finish()
     return 0
