@@ -64,7 +64,8 @@ def main() -> None:
     bundle = site / "output" / "pagefind"
     if bundle.is_dir():
         fts = (site / ".salon" / "search.sqlite3").stat().st_size
-        print(f"  Pagefind bundle: {folder_size(bundle) / 1e6:.1f} MB, FTS5 index: {fts / 1e6:.1f} MB")
+        size = folder_size(bundle) / 1e6
+        print(f"  Pagefind bundle: {size:.1f} MB, FTS5 index: {fts / 1e6:.1f} MB")
     report("no change", *build(site)[:2])
     first = sorted((site / "content" / "posts").glob("*.md"))[0]
     first.write_text(first.read_text(encoding="utf-8") + "\nOne more line.\n", encoding="utf-8")
