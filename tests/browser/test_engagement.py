@@ -156,7 +156,7 @@ def test_search_with_javascript_finds_a_word_of_the_body(
     page.wait_for_url(re.compile(r".*/search/\?q=" + BODY_WORD))
     hit = page.locator(".search-hits a", has_text=SILENCE_TITLE)
     hit.wait_for()
-    assert page.locator(".search-hits mark").first.inner_text().lower() == BODY_WORD
+    assert page.locator(".search-hits mark").first.inner_text().lower().startswith(BODY_WORD)
     assert any("/pagefind/" in url for url in watch.requests)
     assert not any("/search?" in url for url in watch.requests)  # the service was not asked
     snap(page, "e2-search-js", show=hit)
@@ -190,7 +190,7 @@ def test_search_without_javascript_is_answered_by_the_service(
     assert page.locator(".search-summary").inner_text().startswith("One essay or page matches")
     hit = page.locator(".search-hits a", has_text=SILENCE_TITLE)
     assert hit.count() == 1
-    assert page.locator(".search-hits mark").first.inner_text().lower() == BODY_WORD
+    assert page.locator(".search-hits mark").first.inner_text().lower().startswith(BODY_WORD)
     assert page.locator("link[rel=stylesheet]").count() == 1  # in the site's theme
     snap(page, "e3-search-no-js", show=hit)
     hit.click()
