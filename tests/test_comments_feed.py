@@ -12,6 +12,8 @@ from typing import Any
 
 import jsonschema
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from generator.cli import main
 from generator.contract.feed import clean_text, parse_feed, parse_feed_document, serialise_feed
@@ -220,3 +222,23 @@ def test_version_2_carries_like_counts_and_version_1_still_reads() -> None:
     assert parse_feed_document(old.read_text(), "comments.json").likes == {}
     old_data["likes"] = {"x": 1}
     assert list(VALIDATOR.iter_errors(old_data)) != []  # the schema says so too
+
+
+@settings(deadline=None)  # a loaded machine is not a bug
+@given(
+    st.one_of(
+        st.none(), st.integers(), st.text(), st.lists(st.integers()),
+        st.dictionaries(st.text(max_size=8), st.one_of(st.integers(), st.booleans(), st.text(),
+                                                        st.floats(), st.none())),
+    ),
+    st.sampled_from([1, 2, 3, "2", True]),
+)  # fmt: skip
+def test_any_likes_value_is_read_or_refused_with_a_message(likes: object, version: object) -> None:
+    text = json.dumps({"version": version, "comments": [], "likes": likes})
+    try:
+        feed = parse_feed_document(text, "comments.json")
+    except SiteError as error:
+        assert all(str(problem).startswith("comments.json") for problem in error.problems)
+        return
+    assert version == 2
+    assert all(isinstance(n, int) and n >= 1 for n in feed.likes.values())

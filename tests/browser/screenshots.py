@@ -63,7 +63,9 @@ def main() -> int:
                 context = browser.new_context(viewport=SIZES[size_name], color_scheme=scheme)
                 page = context.new_page()
                 page.goto(server.url + SAMPLE_ESSAY)
-                page.evaluate("document.querySelector('.like-form').scrollIntoView({block: 'center'})")
+                page.evaluate(
+                    "document.querySelector('.like-form').scrollIntoView({block: 'center'})"
+                )
                 shoot(page, f"engagement-{size_name}-{scheme}.png")
                 page.goto(server.url + "/search/?q=silence")
                 page.locator(".search-hits a").first.wait_for()
