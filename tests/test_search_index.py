@@ -6,7 +6,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from generator.contract.search_index import (
@@ -64,6 +64,7 @@ def test_reader_text_is_never_query_syntax_and_snippets_are_escaped(tmp_path: Pa
     assert "<b>" not in hits[0].snippet_html and "&lt;b&gt;" in hits[0].snippet_html
 
 
+@settings(deadline=None)
 @given(st.text(max_size=60))
 def test_any_query_text_is_safe(words: str) -> None:
     query = fts_query(words)
