@@ -185,3 +185,22 @@ def test_the_cli_lists_and_resets_likes(
     assert feed_likes(site) == {}
     assert main(["comments", "likes", "--reset", "nope", "--site", str(site)]) == 1
     assert 'no post with key "nope" has likes' in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        ("post=" + "x" * 10_000, "application/x-www-form-urlencoded"),
+        ("{not json", "application/json"),
+        ('["hello"]', "application/json"),
+        ('{"post": 5}', "application/json"),
+        ("\udcff".encode("utf-8", "surrogateescape").decode("latin-1"), "text/plain"),
+        ("post=%FF%FE", "application/x-www-form-urlencoded"),
+    ],
+)
+def test_hostile_likes_get_a_4xx_never_a_500(client: Client, body: str, content_type: str) -> None:
+    reply = client.request(
+        "POST", "/api/comments/like", body.encode("latin-1"),
+        {"Content-Type": content_type, "Origin": "https://essays.example"},
+    )  # fmt: skip
+    assert 400 <= reply.status < 500, (reply.status, reply.text)

@@ -19,6 +19,7 @@ from werkzeug.wrappers import Request, Response
 from generator.contract.posts_manifest import ManifestError
 from generator.service.intake import allowed_origins, cors_headers, handle_preflight
 from generator.service.likes import like_day, like_mark, record_like
+from generator.service.reader_pages import FormEntry
 from generator.service.state import ServiceState
 from generator.service.tokens import TokenCheck
 from generator.service.web import (
@@ -66,6 +67,7 @@ def handle_like(state: ServiceState, request: Request) -> Response:
     desk = state.likes
     if not state.config.engagement.likes.enabled:
         return _answer(state, as_json, 403, "Likes are turned off on this site.", headers)
+    request.max_content_length = MAX_LIKE_BYTES  # also without a Content-Length
     if (request.content_length or 0) > MAX_LIKE_BYTES:
         return _answer(state, as_json, 413, "A like is a few bytes; this was far more.", headers)
     origin = request_origin(request)
@@ -114,8 +116,6 @@ def handle_like(state: ServiceState, request: Request) -> Response:
 
 
 def handle_liked(state: ServiceState, request: Request) -> Response:
-    from generator.service.reader_pages import FormEntry
-
     post = state.posts.find(request.args.get("post", ""))
     entry = FormEntry(post.key, post.title, post.url) if post else None
     html = state.pages.render(
