@@ -6,6 +6,9 @@ from __future__ import annotations
 import random
 from datetime import UTC, datetime, timedelta
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from generator.build.related import (
     RelatedCache,
     RelatedInput,
@@ -92,3 +95,38 @@ def test_the_digest_changes_with_any_input() -> None:
     changed = [*CORPUS[:-1], item("rooms", "the room chairs", (), ("practice",), day=6)]
     assert inputs_digest(changed, 3) != base
     assert inputs_digest(list(CORPUS), 3) == base
+
+
+def brute_force(items: list[RelatedInput], count: int) -> dict[str, tuple[str, ...]]:
+    """Every pair scored the plain way: what the indexes and the shortcut must agree with."""
+    from generator.build.related import CATEGORY_WEIGHT, TAG_WEIGHT, _vectors
+
+    vectors = _vectors(items)
+    answer = {}
+    for i, item in enumerate(items):
+        scored = []
+        for j, other in enumerate(items):
+            if i == j:
+                continue
+            score = TAG_WEIGHT * len(set(item.tags) & set(other.tags))
+            score += CATEGORY_WEIGHT * len(set(item.categories) & set(other.categories))
+            score += sum(w * vectors[j].get(t, 0.0) for t, w in vectors[i].items())
+            if score > 1e-9:
+                date = other.date.timestamp() if other.date else 0.0
+                scored.append((-round(score, 9), -date, other.key))
+        answer[item.key] = tuple(key for _, _, key in sorted(scored)[:count])
+    return answer
+
+
+@settings(deadline=None, max_examples=60)
+@given(st.integers(min_value=0, max_value=10_000), st.integers(min_value=2, max_value=40))
+def test_the_indexes_and_the_category_shortcut_change_no_answer(seed: int, size: int) -> None:
+    rng = random.Random(seed)
+    words = ["river", "garden", "letter", "winter", "doubt", "repair", "voice", "trust"]
+    items = [
+        item(f"e{n:02d}", " ".join(rng.choices(words, k=rng.randint(0, 12))),
+             tuple(rng.sample(["a", "b", "c", "d"], rng.randint(0, 2))),
+             tuple(rng.sample(["X", "Y"], rng.randint(0, 1))), day=rng.randint(0, 5))
+        for n in range(size)
+    ]  # fmt: skip
+    assert related_posts(items, 3)[0] == brute_force(items, 3)

@@ -13,6 +13,7 @@ without comparing every pair of a big archive.
 from __future__ import annotations
 
 import hashlib
+import heapq
 import json
 import math
 import re
@@ -22,6 +23,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 TOP_TERMS = 48
+COMMON_SHARE = 0.05  # a word in more than this share of the essays is too common ...
+COMMON_MIN = 25  # ... unless it is in no more than this many
 TAG_WEIGHT = 3.0
 CATEGORY_WEIGHT = 2.0
 _WORD = re.compile(r"[^\W\d_]{3,}")
@@ -51,26 +54,32 @@ class RelatedInput:
 
 def top_terms(text: str, limit: int = TOP_TERMS) -> dict[str, int]:
     """The essay's most frequent meaningful words (Markdown links and code left out)."""
-    words = Counter(
-        word
-        for word in (w.lower() for w in _WORD.findall(_URL.sub(" ", text)))
-        if word not in STOPWORDS
-    )
+    words = Counter(_WORD.findall(_URL.sub(" ", text).lower()))
+    for word in STOPWORDS & words.keys():
+        del words[word]
     ranked = sorted(words.items(), key=lambda item: (-item[1], item[0]))[:limit]
     return dict(ranked)
 
 
+def common_limit(total: int) -> int:
+    """Essays a word may appear in and still say what an essay is about."""
+    return max(COMMON_MIN, int(total * COMMON_SHARE))
+
+
 def _vectors(items: Sequence[RelatedInput]) -> list[dict[str, float]]:
-    """Unit TF-IDF vectors over the kept words."""
+    """Unit TF-IDF vectors over the kept words, those common to many essays left out:
+    they weigh little (a low IDF) and would make every essay a candidate of every other."""
     frequency: Counter[str] = Counter()
     for item in items:
         frequency.update(item.terms.keys())
     total = len(items)
+    limit = common_limit(total)
     vectors = []
     for item in items:
         vector = {
             term: (1 + math.log(count)) * math.log((1 + total) / (1 + frequency[term]))
             for term, count in item.terms.items()
+            if frequency[term] <= limit
         }
         norm = math.sqrt(sum(value * value for value in vector.values())) or 1.0
         vectors.append({term: value / norm for term, value in vector.items() if value > 0})
@@ -111,6 +120,13 @@ def related_posts(
         by_ref.setdefault(item.key, index)
         by_ref.setdefault(item.url, index)
 
+    # Ties go to the newer essay, then the key: one number per essay says both.
+    newest_first = sorted(
+        range(len(items)), key=lambda i: (-_timestamp(items[i].date), items[i].key)
+    )
+    order = [0] * len(items)
+    for place, index in enumerate(newest_first):
+        order[index] = place
     answer: dict[str, tuple[str, ...]] = {}
     problems: list[tuple[str, str]] = []
     for index, item in enumerate(items):
@@ -123,20 +139,37 @@ def related_posts(
         for tag in item.tags:
             for other in by_label["t:" + tag]:
                 scores[other] += TAG_WEIGHT
-        for category in item.categories:
-            for other in by_label["c:" + category]:
-                scores[other] += CATEGORY_WEIGHT
         vector = vectors[index]
         for term, weight in vector.items():
             for other in by_term[term]:
                 scores[other] += weight * vectors[other][term]
         scores.pop(index, None)
-        ranked = sorted(
-            (i for i, score in scores.items() if score > 1e-9),
-            key=lambda i: (-round(scores[i], 9), -_timestamp(items[i].date), items[i].key),
-        )
-        answer[item.key] = tuple(items[i].key for i in ranked[:count])
+        categories = set(item.categories)
+        for other in scores:
+            scores[other] += CATEGORY_WEIGHT * len(categories.intersection(items[other].categories))
+        best = _best(scores, order, count)
+        # An essay sharing only a category scores at most this: when the best found so
+        # far all score more, no such essay can be among them, and a big category's
+        # hundreds of essays need not be looked at.
+        only_category = CATEGORY_WEIGHT * len(categories)
+        if categories and (len(best) < count or -best[-1][0] <= only_category):
+            for category in categories:
+                for other in by_label["c:" + category]:
+                    if other != index and other not in scores:
+                        shared = categories.intersection(items[other].categories)
+                        scores[other] = CATEGORY_WEIGHT * len(shared)
+            best = _best(scores, order, count)
+        answer[item.key] = tuple(items[i].key for _, _, i in best)
     return answer, problems
+
+
+def _best(
+    scores: Mapping[int, float], order: Sequence[int], count: int
+) -> list[tuple[float, int, int]]:
+    """The ``count`` best (-score, place by date, index), best first."""
+    return heapq.nsmallest(
+        count, ((-round(score, 9), order[i], i) for i, score in scores.items() if score > 1e-9)
+    )
 
 
 def _timestamp(moment: datetime | None) -> float:
