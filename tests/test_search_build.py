@@ -172,3 +172,11 @@ def test_the_bundle_is_swapped_whole(sample_site: Path) -> None:
     output = sample_site / "output"
     assert not [name for name in os.listdir(output) if name.startswith(".pagefind")]
     assert not (sample_site / ".salon" / "pagefind").exists()  # moved into place
+
+
+def test_a_deleted_index_is_made_again_by_the_next_build(sample_site: Path) -> None:
+    build_site(sample_site, OPTIONS)
+    (sample_site / ".salon" / "search.sqlite3").unlink()
+    again = build_site(sample_site, OPTIONS)  # nothing else changed
+    assert again.search is not None and again.search.done
+    assert (sample_site / ".salon" / "search.sqlite3").is_file()

@@ -47,6 +47,7 @@ from generator.build.writer import (
 )
 from generator.contract.feed import Feed, parse_feed_document
 from generator.contract.posts_manifest import PostInfo, SiteLook, serialise_manifest
+from generator.contract.search_index import INDEX_NAME
 from generator.core.config import SiteConfig, load_config
 from generator.core.errors import Problem, SiteError
 from generator.core.models import Document, Kind
@@ -101,6 +102,16 @@ class BuildResult:
         if search is None or not search.done:
             return ""
         return f"; search index of {_count(search.records, 'page')} made in {search.seconds:.2f} s"
+
+
+def search_missing(config: SiteConfig) -> bool:
+    """An index the settings ask for is not there (deleted, or its last run failed)."""
+    search = config.engagement.search
+    if not search.enabled:
+        return False
+    index = config.private_dir / INDEX_NAME
+    bundle = config.output_dir / "pagefind" / "pagefind.js"
+    return not index.is_file() or (search.pagefind and not bundle.is_file())
 
 
 def _count(number: int, noun: str) -> str:
@@ -231,7 +242,11 @@ def build_site(
         last = load_last_build(config)
         # `salon serve` needs the site in memory once, to preview edits: no shortcut then.
         wants_memory = memory is not None and memory.renderer is None
-        if not wants_memory and still_fresh(last, digest, now, manifest, config.output_dir):
+        if (
+            not wants_memory
+            and not search_missing(config)
+            and still_fresh(last, digest, now, manifest, config.output_dir)
+        ):
             assert last is not None
             return BuildResult(
                 report=WriteReport(0, len(manifest.entries), 0),
