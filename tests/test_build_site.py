@@ -11,7 +11,9 @@ import pytest
 
 from generator.build.pipeline import BuildOptions, BuildResult, build_site
 from generator.cli import main
+from generator.core.config import load_config
 from generator.core.errors import SiteError
+from generator.core.themes import reserved_ids, theme_chain
 from tests.conftest import FIXED_NOW, SITES
 from tests.htmldom import Element, parse_html
 
@@ -673,3 +675,25 @@ def test_an_index_md_directly_in_pages_is_not_a_bundle(site_copy: SiteCopy) -> N
     assert (site / "output/index/index.html").is_file()
     assert (site / "output/cv.pdf").read_bytes() == b"%PDF-1.4\n"
     assert not (site / "output/index/cv.pdf").exists()
+
+
+def test_a_theme_reserves_ids_and_a_bad_list_names_its_file_and_line(
+    site_copy: SiteCopy,
+) -> None:
+    site = site_copy("basic")
+    (site / "themes/quiet/templates").mkdir(parents=True)
+    (site / "themes/quiet/theme.yaml").write_text(
+        "extends: default\nreserved_ids: [on-headings]\n", encoding="utf-8"
+    )
+    config = site / "site.yaml"
+    config.write_text(config.read_text(encoding="utf-8") + "theme: quiet\n", encoding="utf-8")
+    themes = theme_chain(load_config(site))
+    assert "on-headings" in reserved_ids(themes) and "comments" in reserved_ids(themes)
+    (site / "themes/quiet/theme.yaml").write_text(
+        "extends: default\nreserved_ids: main\n", encoding="utf-8"
+    )
+    with pytest.raises(SiteError) as caught:
+        theme_chain(load_config(site))
+    assert str(caught.value) == (
+        'themes/quiet/theme.yaml:2: reserved_ids: expected a list of ids, got "main"'
+    )

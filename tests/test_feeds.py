@@ -19,6 +19,7 @@ import pytest
 from generator.build.feeds import (
     FeedInfo,
     FeedItem,
+    InReplyTo,
     absolute_links,
     atom_feed,
     robots_txt,
@@ -307,3 +308,66 @@ def test_robots_txt_of_the_site(output: Path) -> None:
     lines = (output / "robots.txt").read_text(encoding="utf-8").splitlines()
     assert "Sitemap: https://notes.example/sitemap.xml" in lines
     assert "User-agent: *" in lines
+
+
+# -- URIs, threading, authors and empty bodies (RFC 4287, RFC 4685, RSS 2.0) ---------------
+
+
+def _item(**changes: Any) -> FeedItem:
+    fields: dict[str, Any] = {
+        "title": "Über",
+        "url": "https://n.example/2024/05/über-das-zuhören/",
+        "published": datetime(2024, 5, 2, tzinfo=UTC),
+        "updated": datetime(2024, 5, 2, tzinfo=UTC),
+        "content_html": "<p>Text</p>",
+        "author": "Jörg",
+    }
+    fields.update(changes)
+    return FeedItem(**fields)
+
+
+def test_feed_addresses_are_percent_encoded_uris() -> None:
+    info = FeedInfo("T", "https://n.example/tags/наука/feed.xml", "https://n.example/tags/наука/")
+    atom = atom_feed(info, [_item()]).decode()
+    assert "<id>https://n.example/2024/05/%C3%BCber-das-zuh%C3%B6ren/</id>" in atom
+    assert 'href="https://n.example/tags/%D0%BD%D0%B0%D1%83%D0%BA%D0%B0/feed.xml"' in atom
+    rss = rss_feed(info, [_item()]).decode()
+    assert "<link>https://n.example/2024/05/%C3%BCber-das-zuh%C3%B6ren/</link>" in rss
+    assert '<guid isPermaLink="true">https://n.example/2024/05/%C3%BCber' in rss
+    loc = sitemap([("https://n.example/tags/наука/", None)]).decode()
+    assert "<loc>https://n.example/tags/%D0%BD%D0%B0%D1%83%D0%BA%D0%B0/</loc>" in loc
+
+
+def test_replies_carry_thr_in_reply_to() -> None:
+    reply = _item(
+        in_reply_to=InReplyTo(
+            "tag:n.example,2024-05-01:comment-a", "https://n.example/x/#comment-a"
+        )
+    )
+    atom = atom_feed(INFO, [reply, _item()]).decode()
+    assert 'xmlns:thr="http://purl.org/syndication/thread/1.0"' in atom
+    assert atom.count("<thr:in-reply-to ") == 1
+    assert 'ref="tag:n.example,2024-05-01:comment-a" href="https://n.example/x/#comment-a"' in atom
+    assert "xmlns:thr" not in atom_feed(INFO, [_item()]).decode()
+
+
+def test_rss_items_name_their_author_and_non_address_ids_are_no_permalinks() -> None:
+    rss = rss_feed(INFO, [_item(), _item(author="", id="urn:salon:x")]).decode()
+    assert 'xmlns:dc="http://purl.org/dc/elements/1.1/"' in rss
+    assert rss.count("<dc:creator>Jörg</dc:creator>") == 1
+    assert '<guid isPermaLink="false">urn:salon:x</guid>' in rss
+
+
+def test_an_empty_body_gives_no_empty_content_or_description() -> None:
+    empty = _item(content_html="  ")
+    assert "<content" not in atom_feed(INFO, [empty]).decode()
+    assert "<description>" not in rss_feed(INFO, [empty]).decode().split("<item>")[1]
+
+
+def test_an_empty_feed_is_dated_by_what_it_follows_and_names_an_author() -> None:
+    info = FeedInfo("Site", "https://n.example/x/comments.xml", "https://n.example/x/",
+                    updated=datetime(2024, 3, 4, 5, 6, tzinfo=UTC))  # fmt: skip
+    atom = atom_feed(info, []).decode()
+    assert "<updated>2024-03-04T05:06:00Z</updated>" in atom
+    assert "<author>\n    <name>Site</name>" in atom  # the site stands in (RFC 4287 4.1.1)
+    assert "<name>Site</name>" not in atom_feed(info, [_item()]).decode()  # entries name theirs

@@ -40,13 +40,13 @@ BENIGN_BODY = (
 BODY_TAGS = {"p", "br", "a", "em", "strong", "code", "pre", "blockquote", "ul", "ol", "li", "s",
              "del"}  # fmt: skip
 BODY_ATTRS = {("a", "href"), ("a", "rel")}
-META_TAGS = {"header", "svg", "rect", "path", "span", "a", "time"}
+META_TAGS = {"header", "svg", "rect", "path", "span", "a", "time", "data"}
 META_ATTRS = {
     ("svg", "class"), ("svg", "width"), ("svg", "height"), ("svg", "viewbox"),
     ("svg", "aria-hidden"), ("svg", "focusable"), ("rect", "x"), ("rect", "y"),
     ("rect", "width"), ("rect", "height"), ("rect", "fill"), ("path", "fill"), ("path", "d"),
     ("span", "class"), ("a", "class"), ("a", "href"), ("a", "rel"), ("time", "class"),
-    ("time", "datetime"), ("header", "class"),
+    ("time", "datetime"), ("header", "class"), ("data", "class"), ("data", "value"),
 }  # fmt: skip
 URL_ATTRS = {"href", "src", "action", "formaction", "data", "xlink:href", "poster", "srcset",
              "background", "content"}  # fmt: skip
@@ -202,6 +202,9 @@ def check_html(text: str, where: str) -> Element:
             assert node.tag in META_TAGS, f"{where}: <{node.tag}> in comment meta"
             for name in node.attrs:
                 assert (node.tag, name) in META_ATTRS, f"{where}: <{node.tag} {name}> in meta"
+            if node.tag == "data":  # u-in-reply-to: the parent comment's address on this site
+                assert node.attrs["value"].startswith("https://"), where
+                assert "#comment-" in node.attrs["value"], where
     return root
 
 

@@ -200,3 +200,68 @@ def test_cli_prints_the_report(site: Path, capsys: pytest.CaptureFixture[str]) -
     out = capsys.readouterr().out
     assert out.startswith(f"Imported {EXPORT} (Disqus):\n  threads   4 matched to posts, 1 matched")
     assert "Threads that match no post (their comments were not imported):\n  thread 500" in out
+
+
+def test_comments_of_a_deleted_thread_are_skipped_and_counted(site: Path) -> None:
+    report = import_disqus(site, FIXTURES / "disqus-deleted-thread.xml", "deleted.xml")
+    assert report.comments_imported == 1
+    assert report.skipped["comment: its thread was deleted in Disqus"] == 2
+    assert set(stored(site)) == {"Kept Reader"}
+    assert "its thread was deleted in Disqus" in report.render()
+
+
+def _as_tools_write_it(stray: bytes = b"", unquote: bool = False) -> bytes:
+    data = EXPORT.read_bytes()
+    if unquote:
+        data = data.replace(b'<thread dsq:id="200">', b"<thread dsq:id=200>", 1)
+    return stray + data
+
+
+def _line_of(data: bytes, needle: bytes) -> int:
+    return data[: data.index(needle)].count(b"\n") + 1
+
+
+@pytest.mark.parametrize("stray", [b"\x00", b"\xef\xbb\xbf\xef\xbb\xbf", b"\n\n"])
+def test_a_stray_byte_before_the_declaration_is_named_with_the_repair(stray: bytes) -> None:
+    with pytest.raises(SiteError) as caught:
+        parse_disqus(_as_tools_write_it(stray), "export.xml")
+    message = str(caught.value)
+    assert message.startswith("export.xml:")
+    assert "before the XML declaration; delete everything before `<?xml`" in message
+    assert "--lenient" in message
+
+
+def test_an_unquoted_attribute_is_named_at_its_line_and_column() -> None:
+    data = _as_tools_write_it(unquote=True)
+    line = _line_of(data, b"<thread dsq:id=200>")
+    with pytest.raises(SiteError) as caught:
+        parse_disqus(data, "export.xml")
+    assert str(caught.value) == (
+        f"export.xml:{line}: malformed XML at column 18: the value of attribute dsq:id has no "
+        'quotes; write dsq:id="200", or import with --lenient'
+    )
+
+
+def test_lenient_recovers_everything_and_reports_each_mend(site: Path, tmp_path: Path) -> None:
+    broken = tmp_path / "export.xml"
+    broken.write_bytes(_as_tools_write_it(b"\x00", unquote=True))
+    clean = parse_disqus(EXPORT.read_bytes(), "disqus.xml")
+    mended = parse_disqus(broken.read_bytes(), "export.xml", lenient=True)
+    assert mended.threads == clean.threads and mended.posts == clean.posts  # lines too
+    assert mended.repairs == (
+        "line 1: removed 1 stray byte before the XML declaration",
+        f"line {_line_of(broken.read_bytes(), b'dsq:id=200')}, column 18: put quotes around "
+        "the value of dsq:id",
+    )
+    assert main(["import", "disqus", str(broken), "--lenient", "--site", str(site)]) == 0
+    report = import_disqus(site, EXPORT, "again")
+    assert report.comments_imported == 0  # the lenient run imported all of them
+
+
+def test_lenient_leaves_comment_text_alone() -> None:
+    data = EXPORT.read_bytes().replace(
+        b"<p>A first comment.</p>", b'<p>A first comment a=b c="d".</p>', 1
+    )
+    export = parse_disqus(data, "x.xml", lenient=True)
+    assert export.repairs == ()
+    assert any('a=b c="d"' in post.message for post in export.posts)

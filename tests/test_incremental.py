@@ -179,6 +179,18 @@ CHANGES: list[tuple[str, Callable[[Path], None]]] = [
         lambda s: edit(s / POST.format(1), "tags:", "aliases: [/old/essay-one.html]\ntags:"),
     ),
     ("delete the comments feed", lambda s: (s / "comments.json").unlink()),
+    (
+        "add a heading named like the theme's comments section",
+        lambda s: edit(s / POST.format(4), "## A section", "## Comments\n\n## A section"),
+    ),
+    (
+        "reserve a heading's id in the theme",
+        lambda s: edit(
+            s / "themes/local/theme.yaml",
+            "extends: default",
+            "extends: default\nreserved_ids: [a-section]",
+        ),
+    ),
 ]
 
 

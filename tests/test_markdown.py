@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from generator.build.anchors import ReservedIds
 from generator.build.markdown import pygments_css, render
 from generator.core.models import Heading
 from tests.htmldom import parse_html
+from tests.pagechecks import unbalanced
 
 
 def html(text: str) -> str:
@@ -155,3 +159,111 @@ def test_words_are_counted_as_word_processors_count_them() -> None:
     text = "Well-being, e.g. un*believ*able — x/y and 3.5 of them… “Quoted” words!\n"
     # Well-being, | e.g. | unbelievable | x/y | and | 3.5 | of | them… | “Quoted” | words!
     assert render(text).words == 10
+
+
+def _ids(out: str) -> list[str]:
+    return [str(node.get("id")) for node in parse_html(out).find_all() if node.get("id")]
+
+
+def test_heading_ids_never_repeat_even_when_a_suffix_is_a_heading_of_its_own() -> None:
+    rendered = render("# Foo\n\n# Foo\n\n# Foo 1\n\n# Foo\n")
+    assert [h.anchor for h in rendered.toc] == ["foo", "foo-1", "foo-1-1", "foo-2"]
+    assert len(set(_ids(rendered.html))) == len(_ids(rendered.html))
+
+
+def test_a_heading_gives_way_to_a_footnote_id() -> None:
+    rendered = render("# fn1\n\n## fnref1\n\nClaim.[^a]\n\n[^a]: Source.\n")
+    ids = _ids(rendered.html)
+    assert "fn1" in ids and "fnref1" in ids
+    assert [h.anchor for h in rendered.toc] == ["fn1-1", "fnref1-1"]
+    assert len(set(ids)) == len(ids)
+
+
+def test_a_heading_gives_way_to_an_id_the_author_wrote_in_html() -> None:
+    rendered = render(
+        "<div id=\"notes\">x</div>\n\n## Notes\n\nSee <span id='why'>this</span>.\n\n## Why\n"
+    )
+    assert [h.anchor for h in rendered.toc] == ["notes-1", "why-1"]
+
+
+def test_a_heading_gives_way_to_the_themes_reserved_ids() -> None:
+    reserved = ReservedIds.from_names(["main", "comments", "respond", "comment-*"])
+    rendered = render("# Main\n\n## Comments\n\n## Respond\n\n## Comment 3\n", reserved=reserved)
+    assert [h.anchor for h in rendered.toc] == [
+        "main-1",
+        "comments-1",
+        "respond-1",
+        "section-comment-3",
+    ]
+    assert [h.anchor for h in render("## Comments\n").toc] == ["comments"]
+
+
+def test_more_inside_a_list_or_blockquote_gives_a_balanced_excerpt() -> None:
+    in_list = render("- one\n- two\n\n  <!-- more -->\n\n  rest\n- three\n").excerpt_html
+    assert in_list == "<ul>\n<li>\n<p>one</p>\n</li>\n<li>\n<p>two</p>\n</li>\n</ul>\n"
+    quoted = render("> Said.\n>\n> <!-- more -->\n>\n> Unsaid.\n").excerpt_html
+    assert quoted == "<blockquote>\n<p>Said.</p>\n</blockquote>\n"
+    first = render("- <!-- more -->\n\n  after\n").excerpt_html
+    assert first == ""
+
+
+def test_excerpts_carry_no_heading_ids() -> None:
+    rendered = render("## Introduction\n\nFirst.\n\n<!-- more -->\n\nMore.\n")
+    assert rendered.excerpt_html == "<h2>Introduction</h2>\n<p>First.</p>\n"
+    assert 'id="introduction"' in rendered.html
+
+
+def test_words_are_not_glued_across_line_breaks() -> None:
+    assert render("one\ntwo\nthree\n").words == 3
+    assert render("one  \ntwo\\\nthree\n").words == 3
+    wrapped = "\n".join(" ".join(["word"] * 10) for _ in range(30))
+    assert render(wrapped + "\n").words == 300
+
+
+def test_a_two_line_setext_heading_reads_as_two_words_in_the_contents() -> None:
+    rendered = render("Foo\nbar\n===\n")
+    assert rendered.toc == (Heading(1, "foo-bar", "Foo bar"),)
+
+
+_HEADING_TEXT = st.sampled_from(
+    ["Foo", "Foo 1", "foo-1", "Main", "Comments", "fn1", "Comment 2", "?!"]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_HEADING_TEXT, max_size=8), st.booleans())
+def test_every_id_on_a_rendered_body_is_unique(headings: list[str], footnote: bool) -> None:
+    text = "".join(f"## {h}\n\n" for h in headings) + (
+        "Note.[^1]\n\n[^1]: N.\n" if footnote else ""
+    )
+    reserved = ReservedIds.from_names(["main", "comments", "comment-*"])
+    rendered = render(text, reserved=reserved)
+    ids = _ids(rendered.html)
+    assert len(ids) == len(set(ids))
+    assert not {"main", "comments"} & set(ids)
+    assert not any(i.startswith("comment-") for i in ids)
+
+
+_BLOCK = st.sampled_from(
+    [
+        "Para.",
+        "- item",
+        "- item\n\n  more",
+        "> quote",
+        "> - quoted item",
+        "1. one",
+        "<!-- more -->",
+        "  <!-- more -->",
+        "## Head",
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_BLOCK, min_size=1, max_size=6))
+def test_an_excerpt_is_always_balanced_html(blocks: list[str]) -> None:
+    text = "\n\n".join(blocks) + "\n"
+    for prefix in ("", "- ", "> "):
+        nested = "\n".join(prefix + line if line else prefix.rstrip() for line in text.splitlines())
+        excerpt = render(nested + "\n").excerpt_html
+        assert unbalanced(excerpt) == [], (nested, excerpt)

@@ -200,7 +200,7 @@ def test_the_model_essay(built: Built) -> None:
     article = doc.one("article", class_="h-entry")
     title = article.one("h1", class_="p-name").text
     assert title.startswith("Psychology: ")
-    body = article.one(class_="e-content")
+    body = article.one("div", class_="e-content post-body")
     text = body.text
     words = len(text.split())
     assert 400 <= words <= 650, f"the model essay has {words} words"

@@ -11,6 +11,7 @@ from generator.build.writer import check_relative
 from generator.core.errors import SiteError
 from generator.core.urls import (
     UnsafePath,
+    iri_to_uri,
     is_safe_segment,
     normalise_url,
     output_path,
@@ -138,3 +139,20 @@ def test_output_paths_are_normalised(path: str, expected: str) -> None:
 def test_output_paths_that_would_leave_output_are_refused(path: str) -> None:
     with pytest.raises(SiteError, match="it would leave output/"):
         check_relative(path)
+
+
+@pytest.mark.parametrize(
+    ("iri", "uri"),
+    [
+        ("https://a.example/plain/", "https://a.example/plain/"),
+        ("https://a.example/tags/über/", "https://a.example/tags/%C3%BCber/"),
+        ("https://a.example/%C3%BC/", "https://a.example/%C3%BC/"),  # already encoded: kept
+        ("https://a.example/a b/?q=ä#f ö", "https://a.example/a%20b/?q=%C3%A4#f%20%C3%B6"),
+        ("https://bücher.example:8080/x/", "https://xn--bcher-kva.example:8080/x/"),
+        ("tag:a.example,2025-01-06:comment-ä", "tag:a.example,2025-01-06:comment-%C3%A4"),
+        ('https://a.example/a"b<c>{d}/', "https://a.example/a%22b%3Cc%3E%7Bd%7D/"),
+    ],
+)
+def test_iri_to_uri_percent_encodes_what_a_uri_cannot_carry(iri: str, uri: str) -> None:
+    assert iri_to_uri(iri) == uri
+    assert iri_to_uri(uri) == uri  # idempotent

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import feedparser
 import pytest
 
+from generator.build.pipeline import BuildOptions, build_site
 from tests.browser.sample import built_sample, html_files, run_vnu
+from tests.conftest import FIXED_NOW, SITES
 
 
 @pytest.fixture(scope="module")
@@ -43,3 +46,20 @@ def test_every_feed_parses_without_a_bozo_flag(output: Path) -> None:
         parsed = feedparser.parse(path.read_bytes())
         assert not parsed.bozo, f"{path.relative_to(output)}: {parsed.get('bozo_exception')}"
         assert parsed.feed.get("title"), f"{path.relative_to(output)} has no title"
+
+
+@pytest.mark.slow
+def test_the_real_world_site_passes_the_nu_html_checker(tmp_path: Path) -> None:
+    """Non-ASCII slugs, headings named like the theme's ids, excerpts cut inside a list and a
+    quote (tests/sites/realworld): the listings and essays stay valid HTML."""
+    site = tmp_path / "site"
+    shutil.copytree(SITES / "realworld", site)
+    build_site(site, BuildOptions(now=FIXED_NOW, jobs=1))
+    files = html_files(site / "output")
+    assert len(files) >= 10
+    problems = [
+        f"{str(m.get('url', '')).removeprefix('file:')}:{m.get('lastLine')}: {m['message']}"
+        for m in run_vnu(files)
+        if m.get("type") == "error" or m.get("subType") == "fatal"
+    ]
+    assert problems == [], "\n".join(problems)

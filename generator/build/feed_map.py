@@ -10,6 +10,7 @@ import heapq
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from generator.build.comment_entries import comment_item
 from generator.build.contexts import (
     CommentsFeed,
     FileContext,
@@ -46,12 +47,14 @@ class FeedMaker:
         match context:
             case PostsFeed(title, url, home, posts):
                 items = [self._item(p) for p in posts[: self.config.feeds.entries]]
-                return atom_feed(self._info(title, url, home), items)
+                return atom_feed(self._info(title, url, home, posts), items)
             case RssFeed(title, url, home, posts):
-                return rss_feed(self._info(title, url, home), [self._item(p) for p in posts])
+                items = [self._item(p) for p in posts]
+                return rss_feed(self._info(title, url, home, posts), items)
             case CommentsFeed(title, url, home, entries):
                 recent = recent_comments(entries, self.config.feeds.entries * 2)
-                return atom_feed(self._info(title, url, home), self._comment_items(recent))
+                info = self._info(title, url, home, entries)
+                return atom_feed(info, self._comment_items(recent))
             case SitemapFile(urls):
                 return sitemap(list(urls))
             case RobotsFile(sitemap_url):
@@ -60,8 +63,11 @@ class FeedMaker:
                 return text.encode()
         raise TypeError(f"no feed for {type(context).__name__}")
 
-    def _info(self, title: str, url: str, home: str) -> FeedInfo:
+    def _info(self, title: str, url: str, home: str, follows: Sequence[Entry]) -> FeedInfo:
+        """``follows``: what the feed is about; the newest of them dates a feed with no
+        entries yet (an essay nobody has commented on), never a made-up date."""
         config = self.config
+        dates = [entry.updated or entry.date for entry in follows]
         return FeedInfo(
             title,
             config.base_url + url,
@@ -69,6 +75,7 @@ class FeedMaker:
             config.description,
             config.author.name,
             config.language,
+            max((d for d in dates if d is not None), default=None),
         )
 
     def _item(self, entry: Entry) -> FeedItem:
@@ -85,17 +92,15 @@ class FeedMaker:
         )
 
     def _comment_items(self, comments: Sequence[tuple[PublicComment, Entry]]) -> list[FeedItem]:
+        """Tag: ids and what each answers (comment_entries.py); parents by id, per post."""
         base = self.config.base_url
-        return [
-            FeedItem(
-                f"{comment.author} on “{entry.title}”",
-                f"{base}{entry.url}#comment-{comment.id}",
-                comment.created,
-                comment.created,
-                self.comment_html.get(comment.id) or render_comment_body(comment.body),
-                comment.author,
-                (),
-                f"{base}/comments/{comment.id}",
-            )
-            for comment, entry in comments
-        ]
+        by_post: dict[str, dict[str, PublicComment]] = {}
+        items = []
+        for comment, entry in comments:
+            thread = by_post.get(entry.key)
+            if thread is None:
+                thread = by_post[entry.key] = {n.comment.id: n.comment for n in entry.thread.flat}
+            parent = thread.get(comment.parent) if comment.parent else None
+            body = self.comment_html.get(comment.id) or render_comment_body(comment.body)
+            items.append(comment_item(comment, parent, entry.title, base + entry.url, body, base))
+        return items

@@ -1,4 +1,7 @@
-"""Structured data (schema.org JSON-LD) for pages. Pure."""
+"""Structured data (schema.org JSON-LD) for pages. Pure.
+
+Addresses are URIs here, as in the feeds: a non-ASCII slug is percent-encoded.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +9,12 @@ from typing import Any
 
 from generator.build.site import Entry
 from generator.core.config import SiteConfig
+from generator.core.urls import iri_to_uri
 
 
 def blog_posting(entry: Entry, config: SiteConfig) -> dict[str, Any]:
     assert entry.date is not None
-    absolute = config.base_url + entry.url
+    absolute = iri_to_uri(config.base_url + entry.url)
     author = entry.author or config.author.name
     data: dict[str, Any] = {
         "@context": "https://schema.org",
@@ -27,7 +31,7 @@ def blog_posting(entry: Entry, config: SiteConfig) -> dict[str, Any]:
     if author:
         data["author"] = {"@type": "Person", "name": author}
         if not entry.author and config.author.url:
-            data["author"]["url"] = (
+            data["author"]["url"] = iri_to_uri(
                 config.base_url + config.author.url
                 if config.author.url.startswith("/")
                 else config.author.url
@@ -44,7 +48,7 @@ def web_page(entry: Entry, config: SiteConfig) -> dict[str, Any]:
         "@context": "https://schema.org",
         "@type": "WebPage",
         "name": entry.title,
-        "url": config.base_url + entry.url,
+        "url": iri_to_uri(config.base_url + entry.url),
     }
 
 

@@ -22,11 +22,13 @@ from pygments.lexer import Lexer
 from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
 
+from generator.build import excerpt
+from generator.build.anchors import NO_RESERVED_IDS, ReservedIds, assign_heading_ids, inline_text
+from generator.build.excerpt import more_index
 from generator.contract.link_pretest import fast_linkify_pretest
 from generator.core.models import Heading, Rendered
 from generator.core.urls import slugify
 
-MORE_MARKER = re.compile(r"^\s*<!--\s*more\s*-->\s*$")
 _HAS_WORD = re.compile(r"[^\W_]")
 _FORMATTER = HtmlFormatter(nowrap=True)
 
@@ -54,107 +56,98 @@ def highlight_code(code: str, lang: str, _attrs: Any = None) -> str:
 
 
 def heading_anchors(md: MarkdownIt) -> None:
-    """Give every heading a unique id made from its text (a core rule, run after inline)."""
+    """Heading ids unique on the page (see anchors.py); pushed last, after the footnotes."""
 
     def rule(state: Any) -> None:
-        used: dict[str, int] = {}
-        tokens = state.tokens
-        for index, token in enumerate(tokens):
-            if token.type != "heading_open" or token.attrGet("id"):
-                continue
-            base = slugify(_inline_text(tokens[index + 1])) or "section"
-            count = used.get(base, 0)
-            used[base] = count + 1
-            token.attrSet("id", base if count == 0 else f"{base}-{count}")
+        assign_heading_ids(state.tokens, state.env, slugify)
 
     md.core.ruler.push("heading_anchors", rule)
 
 
-@lru_cache(maxsize=1)
-def author_markdown() -> MarkdownIt:
-    md = (
-        MarkdownIt("commonmark", {"typographer": True, "linkify": True, "html": True})
-        .enable(["table", "strikethrough", "replacements", "smartquotes", "linkify"])
-        .use(footnote_plugin)
-        .use(deflist_plugin)
-        .use(tasklists_plugin)
-        .use(heading_anchors)
-        .use(fast_linkify_pretest)
+# Salon's additions to CommonMark, each of which can be left out (for the conformance
+# tests, which tell the spec's examples they change apart from real differences).
+FEATURES = (
+    "typographer",
+    "linkify",
+    "highlighting",
+    "tables",
+    "strikethrough",
+    "footnotes",
+    "deflists",
+    "tasklists",
+)
+
+
+def build_markdown(without: frozenset[str] = frozenset()) -> MarkdownIt:
+    """The author's MarkdownIt: CommonMark plus FEATURES (less ``without``) and anchors."""
+    on = {feature: feature not in without for feature in FEATURES}
+    md = MarkdownIt(
+        "commonmark", {"typographer": on["typographer"], "linkify": on["linkify"], "html": True}
     )
-    md.options["highlight"] = highlight_code
+    rules = {
+        "table": on["tables"],
+        "strikethrough": on["strikethrough"],
+        "replacements": on["typographer"],
+        "smartquotes": on["typographer"],
+        "linkify": on["linkify"],
+    }
+    md.enable([rule for rule, wanted in rules.items() if wanted])
+    plugins = {
+        footnote_plugin: "footnotes",
+        deflist_plugin: "deflists",
+        tasklists_plugin: "tasklists",
+    }
+    for plugin, feature in plugins.items():
+        if on[feature]:
+            md.use(plugin)
+    md.use(heading_anchors).use(fast_linkify_pretest)
+    if on["highlighting"]:
+        md.options["highlight"] = highlight_code
     return md
 
 
-def _inline_text(token: Token) -> str:
-    return "".join(
-        child.content for child in (token.children or []) if child.type in ("text", "code_inline")
-    )
+@lru_cache(maxsize=1)
+def author_markdown() -> MarkdownIt:
+    return build_markdown()
 
 
 def _count_words(tokens: list[Token]) -> int:
     """Words as a word processor counts them: runs between spaces holding a letter or digit.
 
-    Most runs are letters only, answered by isalpha() without a regular expression;
-    matching a pattern over every character cost a sixth of a post's rendering.
+    Line breaks separate words as spaces do. Most runs are letters only, answered by
+    isalpha() without a regular expression; matching a pattern over every character cost
+    a sixth of a post's rendering.
     """
-    text = " ".join(_inline_text(t) for t in tokens if t.type == "inline")
+    text = " ".join(inline_text(t) for t in tokens if t.type == "inline")
     return sum(1 for run in text.split() if run.isalpha() or _HAS_WORD.search(run))
 
 
-def _first_paragraph(tokens: list[Token]) -> list[Token]:
-    for start, token in enumerate(tokens):
-        if token.type == "paragraph_open" and token.level == 0:
-            for end in range(start + 1, len(tokens)):
-                if tokens[end].type == "paragraph_close" and tokens[end].level == 0:
-                    return tokens[start : end + 1]
-    return []
-
-
-def _without_footnote_refs(tokens: list[Token]) -> list[Token]:
-    """An excerpt is shown away from the footnotes, where a link to one would lead nowhere."""
-    ends = [i for i, token in enumerate(tokens) if token.type == "footnote_block_open"]
-    tokens = tokens[: ends[0]] if ends else tokens
-    return [
-        token.copy(children=[c for c in token.children if c.type != "footnote_ref"])
-        if token.type == "inline" and token.children
-        else token
-        for token in tokens
-    ]
-
-
-def render(text: str, summary: str = "") -> Rendered:
+def render(text: str, summary: str = "", reserved: ReservedIds = NO_RESERVED_IDS) -> Rendered:
     """Render Markdown to HTML with its excerpt, table of contents and word count.
 
-    The excerpt is the text before `<!-- more -->`, else ``summary``, else the
-    first paragraph.
+    The excerpt is the text before `<!-- more -->`, else ``summary``, else the first
+    paragraph (excerpt.py). Heading ids give way to ``reserved``, the theme's ids.
     """
     md = author_markdown()
-    env: dict[str, Any] = {}
+    env: dict[str, Any] = {"reserved_ids": reserved}
     tokens = md.parse(text, env)
     html = md.renderer.render(tokens, md.options, env)
 
-    more = next(
-        (
-            i
-            for i, t in enumerate(tokens)
-            if t.type == "html_block" and MORE_MARKER.match(t.content)
-        ),
-        None,
-    )
+    more = more_index(tokens)
     if more is not None:
-        excerpt_tokens = tokens[:more]
+        excerpt_tokens = excerpt.balanced(tokens[:more])
     elif summary:
         excerpt_tokens = md.parse(summary, {})
     else:
-        excerpt_tokens = _first_paragraph(tokens)
-    excerpt = md.renderer.render(_without_footnote_refs(excerpt_tokens), md.options, {})
+        excerpt_tokens = excerpt.first_paragraph(tokens)
+    excerpt_html = md.renderer.render(excerpt.for_listing(excerpt_tokens), md.options, {})
 
     toc = tuple(
-        Heading(int(token.tag[1]), str(token.attrGet("id")), _inline_text(tokens[i + 1]))
+        Heading(int(token.tag[1]), str(token.attrGet("id")), inline_text(tokens[i + 1]))
         for i, token in enumerate(tokens)
         if token.type == "heading_open" and token.level == 0
     )
-    return Rendered(html=html, excerpt_html=excerpt, toc=toc, words=_count_words(tokens))
+    return Rendered(html=html, excerpt_html=excerpt_html, toc=toc, words=_count_words(tokens))
 
 
 def pygments_css() -> str:

@@ -8,10 +8,13 @@ import sqlite3
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 
+from generator.build.anchors import NO_RESERVED_IDS, ReservedIds
 from generator.build.cache import BuildCache, RenderedStore, cache_key, light_record, store_rendered
 from generator.build.markdown import render
 from generator.build.pools import Progress, fork_pool, parallel_workers, release_pool
 from generator.core.models import Document
+
+MarkdownInput = tuple[str, str, ReservedIds]  # render(body, summary, reserved)
 
 
 class PendingMarkdown:
@@ -27,7 +30,7 @@ class PendingMarkdown:
         self,
         cache: BuildCache,
         keys: dict[str, str],
-        todo: list[tuple[str, tuple[str, str]]],
+        todo: list[tuple[str, MarkdownInput]],
         jobs: int | None,
     ) -> None:
         self.cache = cache
@@ -56,7 +59,7 @@ class PendingMarkdown:
             release_pool(self.pool, cancel=True)
             self.pool = None
 
-    def _render_here(self, items: list[tuple[str, tuple[str, str]]]) -> int:
+    def _render_here(self, items: list[tuple[str, MarkdownInput]]) -> int:
         store_rendered(self.cache.db, {key: render(*value) for key, value in items})
         return len(items)
 
@@ -94,18 +97,25 @@ def _worker_db(path: str) -> sqlite3.Connection:
     return _WORKER_DB[2]
 
 
-def _render_and_store(batch: tuple[str, list[tuple[str, tuple[str, str]]]]) -> int:
+def _render_and_store(batch: tuple[str, list[tuple[str, MarkdownInput]]]) -> int:
     path, items = batch
     store_rendered(_worker_db(path), {key: render(*value) for key, value in items})
     return len(items)
 
 
 def start_markdown(
-    cache: BuildCache, documents: Sequence[Document], jobs: int | None
+    cache: BuildCache,
+    documents: Sequence[Document],
+    jobs: int | None,
+    reserved: ReservedIds = NO_RESERVED_IDS,
 ) -> PendingMarkdown:
-    """Start rendering the Markdown of each document not in the cache."""
-    keys = {doc.source: cache_key(doc.summary, doc.body) for doc in documents}
+    """Start rendering the Markdown of each document not in the cache.
+
+    Heading ids give way to the theme's ``reserved`` ids, so those are part of the key.
+    """
+    ids = reserved.key()
+    keys = {doc.source: cache_key(ids, doc.summary, doc.body) for doc in documents}
     present = cache.keys_present("markdown", keys.values())
-    todo = list({keys[d.source]: (d.body, d.summary) for d in documents
+    todo = list({keys[d.source]: (d.body, d.summary, reserved) for d in documents
                  if keys[d.source] not in present}.items())  # fmt: skip
     return PendingMarkdown(cache, keys, todo, jobs)

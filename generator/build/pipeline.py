@@ -51,9 +51,10 @@ from generator.contract.search_index import INDEX_NAME
 from generator.core.config import SiteConfig, load_config
 from generator.core.errors import Problem, SiteError
 from generator.core.models import Document, Kind
-from generator.core.themes import make_environment, theme_chain
+from generator.core.themes import make_environment, reserved_ids, theme_chain
 
 if TYPE_CHECKING:
+    from generator.build.anchors import ReservedIds
     from generator.build.engagement import SearchWork
     from generator.build.execute import PageRenderer
     from generator.build.plan import Planner
@@ -218,6 +219,7 @@ class BuildMemory:
     planner: Planner | None = None
     model: SiteModel | None = None
     rendered_at: datetime | None = None
+    reserved_ids: ReservedIds | None = None  # the theme's, which headings give way to
 
 
 def build_site(
@@ -259,6 +261,7 @@ def build_site(
                 timings=timer.timings,
             )
         forget_last_build(config)  # until this build succeeds
+    from generator.build.anchors import ReservedIds
     from generator.build.cache import BuildCache
     from generator.build.comments_stage import render_comments
     from generator.build.content_stage import parse_sources
@@ -288,7 +291,8 @@ def build_site(
         with timer.step("related"):
             related = related_essays(config, documents, source_hashes)
         # Markdown renders in worker processes while this process does the comments.
-        with start_markdown(cache, documents, options.jobs) as pending:
+        reserved = ReservedIds.from_names(reserved_ids(themes))
+        with start_markdown(cache, documents, options.jobs, reserved) as pending:
             with timer.step("comments"):
                 feed = (
                     parse_feed_document(feed_text, config.comments.feed)
@@ -350,6 +354,7 @@ def build_site(
     if memory is not None:
         memory.renderer, memory.planner, memory.model = renderer, Planner(config, bases), model
         memory.rendered_at = now
+        memory.reserved_ids = reserved
     seconds = time.perf_counter() - started
     search = plan_search(config, model.posts, model.pages, source_hashes)
     warnings = list(warnings)

@@ -1,5 +1,6 @@
 """The parts of every render key that no page's context holds: Salon's own code, the
-settings and, for pages, every template file of the theme chain."""
+settings, the theme's reserved ids (headings in pages and feeds give way to them) and,
+for pages, every template file of the theme chain."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from dataclasses import dataclass
 
 from generator.build.code_fingerprint import code_fingerprint
 from generator.core.config import SiteConfig
-from generator.core.themes import Theme, template_dirs
+from generator.core.themes import Theme, reserved_ids, template_dirs
 
 
 @dataclass(frozen=True)
@@ -18,7 +19,8 @@ class KeyBases:
 
 
 def key_bases(config: SiteConfig, themes: tuple[Theme, ...], site_fingerprint: str) -> KeyBases:
-    settings = f"{code_fingerprint()}\0{config!r}".encode()
+    ids = " ".join(reserved_ids(themes))
+    settings = f"{code_fingerprint()}\0{config!r}\0{ids}".encode()
     digest = hashlib.sha1(settings)
     for folder in template_dirs(config, themes):
         for path in sorted(folder.rglob("*")):

@@ -29,6 +29,9 @@ BUILTIN_THEMES = Path(__file__).parent.parent / "themes"
 class Theme:
     name: str
     path: Path
+    # Ids its pages carry (theme.yaml `reserved_ids`; `comment-*` is a family): headings
+    # of essays give way to them.
+    reserved_ids: tuple[str, ...] = ()
 
     @property
     def templates(self) -> Path:
@@ -96,13 +99,22 @@ def theme_chain(config: SiteConfig) -> tuple[Theme, ...]:
         if where == "site.yaml":
             line = _config_line(config.root, "theme")
         theme = find_theme(name, config.root, where, line)
-        chain.append(theme)
         name = None
         meta_path = theme.path / "theme.yaml"
-        if meta_path.is_file():
+        if not meta_path.is_file():
+            chain.append(theme)
+        else:
             where = _shown(str(meta_path), config.root) or str(meta_path)
             doc = parse_yaml(decode_utf8(meta_path.read_bytes(), where), where)
             meta = doc.data if isinstance(doc.data, dict) else {}
+            ids = meta.get("reserved_ids", [])
+            if not isinstance(ids, list) or not all(isinstance(i, str) and i for i in ids):
+                raise SiteError.at(
+                    f"reserved_ids: expected a list of ids, got {describe(ids)}",
+                    where,
+                    doc.line("reserved_ids", default=1),
+                )
+            chain.append(Theme(theme.name, theme.path, tuple(ids)))
             parent = meta.get("extends")
             line = doc.line("extends", default=1)
             if parent is not None and not isinstance(parent, str):
@@ -111,6 +123,11 @@ def theme_chain(config: SiteConfig) -> tuple[Theme, ...]:
                 )
             name = parent
     return tuple(chain)
+
+
+def reserved_ids(themes: tuple[Theme, ...]) -> tuple[str, ...]:
+    """Every id the theme chain reserves, sorted (it goes into render and cache keys)."""
+    return tuple(sorted({name for theme in themes for name in theme.reserved_ids}))
 
 
 def template_dirs(config: SiteConfig, themes: tuple[Theme, ...]) -> list[Path]:

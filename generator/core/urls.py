@@ -6,6 +6,7 @@ import posixpath
 import re
 import unicodedata
 from datetime import datetime
+from urllib.parse import quote, urlsplit, urlunsplit
 
 _DATE_PREFIX = re.compile(r"^\d{4}-\d{2}-\d{2}-")
 _NOT_SLUG = re.compile(r"[^\w\s-]", re.UNICODE)
@@ -82,3 +83,31 @@ def taxonomy_url(taxonomy: str, name: str) -> str:
 def page_url(base: str, number: int) -> str:
     """Pagination: page 1 is the listing itself, then `page/2/` and so on."""
     return base if number <= 1 else f"{base}page/{number}/"
+
+
+# Characters a URI may carry as they are (RFC 3986's reserved and unreserved ones, and
+# "%" so an address already encoded stays as it is); everything else is percent-encoded.
+_URI_SAFE = "!#$%&'()*+,-./:;=?@[]_~"
+_NOT_URI = re.compile(r"[^A-Za-z0-9!#$%&'()*+,\-./:;=?@\[\]_~]")
+
+
+def iri_to_uri(iri: str) -> str:
+    """An address as a URI: non-ASCII path letters as UTF-8 percent escapes (RFC 3987, 3.1).
+
+    Pages link readably (`/tags/über/`); feeds, their ids and the sitemap must carry
+    URIs. A non-ASCII host becomes its IDNA (punycode) form.
+    """
+    if _NOT_URI.search(iri) is None:
+        return iri
+    parts = urlsplit(iri)
+    netloc = parts.netloc
+    if not netloc.isascii():
+        userinfo, at, hostport = netloc.rpartition("@")
+        host, colon, port = hostport.partition(":")
+        try:
+            host = host.encode("idna").decode("ascii")
+        except UnicodeError:
+            host = quote(host, safe="")
+        netloc = f"{quote(userinfo, safe=':')}{at}{host}{colon}{port}"
+    rest = urlunsplit(("", "", parts.path, parts.query, parts.fragment))
+    return urlunsplit((parts.scheme, netloc, "", "", "")) + quote(rest, safe=_URI_SAFE)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+from generator.build.anchors import NO_RESERVED_IDS
 from generator.build.content import parse_document, read_source
 from generator.build.content_stage import source_key
 from generator.build.markdown import render
@@ -46,7 +47,7 @@ def preview_edit(root: Path, paths: list[Path], memory: BuildMemory) -> list[str
             continue  # the full build reports it
         if doc.url != old.doc.url or doc.draft:
             continue
-        rendered = render(doc.body, doc.summary)
+        rendered = render(doc.body, doc.summary, memory.reserved_ids or NO_RESERVED_IDS)
         entry = replace(
             old, doc=doc, texts={doc.source: rendered}, light=rendered,
             source_hash=source_key(source, config),

@@ -12,7 +12,11 @@ def cmd_wordpress(args: argparse.Namespace) -> int:
     from generator.importers.wordpress import import_wordpress
 
     report = import_wordpress(
-        Path(args.site).resolve(), Path(args.export), args.export, force=args.force
+        Path(args.site).resolve(),
+        Path(args.export),
+        args.export,
+        force=args.force,
+        lenient=args.lenient,
     )
     print(report.render(), end="")
     return 0
@@ -21,7 +25,9 @@ def cmd_wordpress(args: argparse.Namespace) -> int:
 def cmd_disqus(args: argparse.Namespace) -> int:
     from generator.importers.disqus import import_disqus
 
-    report = import_disqus(Path(args.site).resolve(), Path(args.export), args.export)
+    report = import_disqus(
+        Path(args.site).resolve(), Path(args.export), args.export, lenient=args.lenient
+    )
     print(report.render(), end="")
     return 0
 
@@ -46,6 +52,7 @@ def register(sub: Any, site_option: Callable[[argparse.ArgumentParser], None]) -
     wordpress.add_argument(
         "--force", action="store_true", help="overwrite files that exist and differ"
     )
+    _lenient_option(wordpress)
     wordpress.set_defaults(func=cmd_wordpress)
 
     disqus = sources.add_parser(
@@ -56,4 +63,14 @@ def register(sub: Any, site_option: Callable[[argparse.ArgumentParser], None]) -
     )
     disqus.add_argument("export", metavar="EXPORT.xml", help="the Disqus export file")
     site_option(disqus)
+    _lenient_option(disqus)
     disqus.set_defaults(func=cmd_disqus)
+
+
+def _lenient_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--lenient",
+        action="store_true",
+        help="mend what export tools are known to get wrong (bytes before the XML declaration, "
+        "attribute values without quotes) and list each mend in the report",
+    )

@@ -4,7 +4,8 @@ A Disqus export lists <thread> elements (id, link, identifier, title), then
 <post> elements (the comments) that point at their thread and parent by
 `dsq:id`. A thread is matched to a post by its identifier (the post's key, or a
 WordPress `?p=ID`) or by its link's path (the post's URL or one of its aliases).
-A thread that matches nothing is reported, never guessed.
+A thread that matches nothing is reported, never guessed. A thread deleted in
+Disqus (`isDeleted`) takes its comments with it: they are skipped and counted.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ class DisqusThread:
     title: str
     created: str
     line: int | None
+    deleted: bool = False
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,7 @@ class DisqusPost:
 class DisqusExport:
     threads: tuple[DisqusThread, ...]
     posts: tuple[DisqusPost, ...]
+    repairs: tuple[str, ...] = ()  # what --lenient mended in the file
 
 
 def _local(tag: str) -> str:
@@ -96,9 +99,13 @@ def _flag(element: Element, name: str, default: bool) -> bool:
     return default if not value else value == "true"
 
 
-def parse_disqus(data: bytes, path: str) -> DisqusExport:
-    """Read a Disqus export; a file that is not one is a SiteError saying so."""
-    document = parse_xml(data, path, line_of=frozenset({"thread", "post"}))
+def parse_disqus(data: bytes, path: str, lenient: bool = False) -> DisqusExport:
+    """Read a Disqus export; a file that is not one is a SiteError saying so.
+
+    ``lenient`` mends a stray byte before the XML declaration and unquoted attribute
+    values first (see xmlrepair.py), listing each mend in ``repairs``.
+    """
+    document = parse_xml(data, path, line_of=frozenset({"thread", "post"}), lenient=lenient)
     root = document.root
     if _local(root.tag) != "disqus":
         raise SiteError.at(
@@ -121,6 +128,7 @@ def parse_disqus(data: bytes, path: str) -> DisqusExport:
                     title=_text(element, "title"),
                     created=_text(element, "createdAt"),
                     line=document.line(element),
+                    deleted=_flag(element, "isDeleted", False),
                 )
             )
         elif name == "post":
@@ -140,7 +148,7 @@ def parse_disqus(data: bytes, path: str) -> DisqusExport:
                     line=document.line(element),
                 )
             )
-    return DisqusExport(tuple(threads), tuple(posts))
+    return DisqusExport(tuple(threads), tuple(posts), document.repairs)
 
 
 def _parse_time(text: str) -> datetime | None:
@@ -202,6 +210,7 @@ def plan_disqus(
 ) -> tuple[tuple[Imported, ...], ImportReport]:
     """Decide which comments go where; writes nothing."""
     report = ImportReport(f"{shown} (Disqus)")
+    report.repaired(export.repairs)
     matcher = _Matcher(documents, config)
     threads = {t.dsq_id: t for t in export.threads if t.dsq_id}
     posts = {p.dsq_id: p for p in export.posts if p.dsq_id}
@@ -211,7 +220,10 @@ def plan_disqus(
 
     matched: dict[str, Document] = {}
     pages: set[str] = set()
+    deleted_threads = {thread_id for thread_id, thread in threads.items() if thread.deleted}
     for thread_id, thread in threads.items():
+        if thread.deleted:
+            continue
         doc = matcher.match(thread)
         if doc is not None and doc.kind is Kind.PAGE:
             pages.add(thread_id)
@@ -240,6 +252,9 @@ def plan_disqus(
         if post.thread not in threads:
             report.skip("comment", "its thread is not in the export")
             report.note(f"{where}: thread {post.thread or '(none)'} is not in the export; skipped")
+            continue
+        if post.thread in deleted_threads:
+            report.skip("comment", "its thread was deleted in Disqus")
             continue
         if post.thread in pages:
             report.skip("comment", "on a page (Salon shows comments under posts only)")
@@ -321,10 +336,10 @@ def _comment(
     )
 
 
-def import_disqus(root: Path, export_path: Path, shown: str) -> ImportReport:
+def import_disqus(root: Path, export_path: Path, shown: str, lenient: bool = False) -> ImportReport:
     """`salon import disqus`: read, match, store; returns the report."""
     config = load_config(root)
-    export = parse_disqus(read_export(export_path, shown), shown)
+    export = parse_disqus(read_export(export_path, shown), shown, lenient)
     comments, report = plan_disqus(export, config, existing_documents(config), shown)
     store_comments(config, SOURCE, comments, report)
     return report

@@ -37,6 +37,10 @@ class ImportReport:
     shortcodes: dict[str, list[str]] = field(default_factory=dict)  # name -> where
     blocks_dropped: dict[str, list[str]] = field(default_factory=dict)
     media: list[str] = field(default_factory=list)
+    # '"Title": URL' of each featured image kept as front matter `image:`, and
+    # '"Title": attachment N is not in the export…' for those that could not be.
+    featured_images: list[str] = field(default_factory=list)
+    featured_missing: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
     # -- gathering -------------------------------------------------------------------
@@ -47,6 +51,11 @@ class ImportReport:
     def note(self, text: str) -> None:
         if text not in self.notes:
             self.notes.append(text)
+
+    def repaired(self, mends: tuple[str, ...]) -> None:
+        """What --lenient mended in the export file, each with its line."""
+        for mend in mends:
+            self.note(f"repaired (--lenient): {mend}")
 
     def medium(self, url: str) -> None:
         if url not in self.media:
@@ -129,6 +138,10 @@ class ImportReport:
                     by_place.setdefault(place, []).append(name)
             for place, names in by_place.items():
                 lines.append(f"  {place}: {', '.join(names)}")
+        if self.featured_images or self.featured_missing:
+            lines.append("Featured images (kept as `image:` in the front matter):")
+            lines.extend(_listed(self.featured_images, limit=len(self.featured_images)))
+            lines.extend(_listed(self.featured_missing, limit=len(self.featured_missing)))
         if self.notes:
             lines.append("Notes:")
             lines.extend(_listed(self.notes, limit=len(self.notes)))

@@ -19,6 +19,7 @@ from urllib.parse import unquote, urlsplit
 from generator.core.config import SiteConfig, load_config
 from generator.core.models import Document, Kind
 from generator.core.urls import UnsafePath, normalise_url, slugify
+from generator.importers.featured import featured_images, image_fields
 from generator.importers.html_inline import Options
 from generator.importers.html_to_markdown import Conversion, html_to_markdown
 from generator.importers.report import ImportReport
@@ -70,6 +71,7 @@ class _Planner:
         self.config = config
         self.report = ImportReport(f"{shown} (WordPress, WXR {export.version})")
         self.authors = {a.login: a for a in export.authors}
+        self.featured = featured_images(export)
         site = urlsplit(export.site_url)
         self.old_root = export.site_url.rstrip("/") if site.netloc else ""
         self.old_hosts = {site.netloc.lower()} - {""}
@@ -331,6 +333,7 @@ class _Planner:
                 fields.append(("categories", FlowList(item.categories)))
             if item.tags:
                 fields.append(("tags", FlowList(item.tags)))
+        fields += image_fields(self.featured, item, entry.title, self.report)
         if summary:
             fields.append(("summary", summary))
         if entry.draft_reason:
@@ -389,10 +392,11 @@ def apply_plan(config: SiteConfig, plan: ImportPlan, force: bool) -> ImportRepor
 
 
 def import_wordpress(
-    root: Path, export_path: Path, shown: str, force: bool = False
+    root: Path, export_path: Path, shown: str, force: bool = False, lenient: bool = False
 ) -> ImportReport:
     """`salon import wordpress`: read, plan, write; returns the report."""
     config = load_config(root)
-    export = parse_wxr(read_export(export_path, shown), shown)
+    export = parse_wxr(read_export(export_path, shown), shown, lenient)
     plan = plan_wordpress(export, config, existing_documents(config), shown)
+    plan.report.repaired(export.repairs)
     return apply_plan(config, plan, force)

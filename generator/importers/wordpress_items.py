@@ -13,7 +13,14 @@ from generator.core.config import SiteConfig
 from generator.core.models import Kind
 from generator.importers.wxr import WxrItem, parse_wp_time
 
-_TAG = re.compile(r"<[^>]*>")
+# Markup WordPress titles carry (themes print titles as HTML): formatting elements only.
+# Anything else in angle brackets is text the author typed, `some <html> entities`
+# written as `&lt;html&gt;` in the export, and keeps its words.
+_TITLE_TAG = re.compile(
+    r"</?(?:a|abbr|b|bdi|bdo|big|br|cite|code|del|dfn|em|font|i|ins|kbd|mark|q|s|samp|small"
+    r"|span|strike|strong|sub|sup|time|tt|u|var|wbr)(?:\s[^<>]*)?/?>",
+    re.IGNORECASE,
+)
 # What WordPress items are, by status and type, when they are not imported as they are.
 DRAFT_STATUSES = {
     "draft": "a draft in WordPress",
@@ -60,8 +67,12 @@ class Entry:
 
 
 def plain_title(raw: str) -> str:
-    """A title as text: WordPress allows markup and entities in titles, Salon does not."""
-    return " ".join(html.unescape(_TAG.sub("", raw)).split())
+    """A title as text: WordPress allows markup and entities in titles, Salon does not.
+
+    Formatting tags go (`<em>Fancy</em>` is "Fancy"); entities are decoded after, so an
+    escaped `&lt;em&gt;` stays the text "<em>".
+    """
+    return " ".join(html.unescape(_TITLE_TAG.sub("", raw)).split())
 
 
 def site_time(wp_time: str, wp_gmt: str, config: SiteConfig) -> datetime | None:

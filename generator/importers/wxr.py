@@ -73,6 +73,8 @@ class WxrItem:
     categories: tuple[str, ...]
     tags: tuple[str, ...]
     comments: tuple[WxrComment, ...]
+    attachment_url: str = ""  # an attachment's file (post_type "attachment")
+    thumbnail_id: str = ""  # the featured image: post_id of an attachment (`_thumbnail_id`)
 
     def describe(self) -> str:
         title = self.title.strip() or "(no title)"
@@ -85,6 +87,7 @@ class WxrExport:
     site_url: str  # the blog's address, whose path the old links start with
     authors: tuple[WxrAuthor, ...]
     items: tuple[WxrItem, ...]
+    repairs: tuple[str, ...] = ()  # what --lenient mended in the file
 
 
 def _family(tag: str) -> tuple[str, str]:
@@ -183,7 +186,18 @@ def _item(element: Element, document: XmlDocument) -> WxrItem:
         categories=tuple(categories),
         tags=tuple(tags),
         comments=tuple(_comment(c, document.line(c)) for c in f.elements("wp", "comment")),
+        attachment_url=f.text("wp", "attachment_url"),
+        thumbnail_id=_meta(f, "_thumbnail_id"),
     )
+
+
+def _meta(fields: _Fields, key: str) -> str:
+    """The value of one `wp:postmeta` entry, "" when the item has none."""
+    for element in fields.elements("wp", "postmeta"):
+        meta = _Fields(element)
+        if meta.text("wp", "meta_key") == key:
+            return meta.text("wp", "meta_value")
+    return ""
 
 
 def _version(root: Element) -> str | None:
@@ -196,9 +210,12 @@ def _version(root: Element) -> str | None:
     return None
 
 
-def parse_wxr(data: bytes, path: str) -> WxrExport:
-    """Read a WordPress export. A file that is not one is a SiteError saying so."""
-    document = parse_xml(data, path, line_of=frozenset({"item", "comment"}))
+def parse_wxr(data: bytes, path: str, lenient: bool = False) -> WxrExport:
+    """Read a WordPress export. A file that is not one is a SiteError saying so.
+
+    ``lenient`` mends the faults export tools are known to write first (xmlrepair.py).
+    """
+    document = parse_xml(data, path, line_of=frozenset({"item", "comment"}), lenient=lenient)
     root = document.root
     channel = root.find("channel")
     if root.tag != "rss" or channel is None:
@@ -228,7 +245,7 @@ def parse_wxr(data: bytes, path: str) -> WxrExport:
     )
     site_url = c.text("wp", "base_blog_url") or c.text("", "link")
     items = tuple(_item(item, document) for item in channel.findall("item"))
-    return WxrExport(version=version, site_url=site_url, authors=authors, items=items)
+    return WxrExport(version, site_url, authors, items, document.repairs)
 
 
 def parse_wp_time(text: str) -> datetime | None:

@@ -16,12 +16,14 @@ from defusedxml import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidd
 from defusedxml.ElementTree import DefusedXMLParser
 
 from generator.core.errors import SiteError
+from generator.importers.xmlrepair import diagnose, leading_junk, repair
 
 
 @dataclass(frozen=True)
 class XmlDocument:
     root: Element
     lines: dict[int, int]  # id(element) -> line where it starts, for the elements asked for
+    repairs: tuple[str, ...] = ()  # what --lenient mended (xmlrepair.repair), line by line
 
     def line(self, element: Element) -> int | None:
         return self.lines.get(id(element))
@@ -30,16 +32,17 @@ class XmlDocument:
 class _LineRecorder:
     """A TreeBuilder target that remembers where chosen elements start."""
 
-    def __init__(self, wanted: frozenset[str]) -> None:
+    def __init__(self, wanted: frozenset[str], shift: int = 0) -> None:
         self.builder = TreeBuilder()
         self.wanted = wanted
+        self.shift = shift
         self.lines: dict[int, int] = {}
         self.parser: Any = None
 
     def start(self, tag: str, attrs: dict[str, str]) -> Element:
         element = self.builder.start(tag, attrs)
         if self.parser is not None and tag.rsplit("}", 1)[-1] in self.wanted:
-            self.lines[id(element)] = int(self.parser.parser.CurrentLineNumber)
+            self.lines[id(element)] = int(self.parser.parser.CurrentLineNumber) + self.shift
         return element
 
     def end(self, tag: str) -> Element:
@@ -52,9 +55,20 @@ class _LineRecorder:
         return self.builder.close()
 
 
-def parse_xml(data: bytes, path: str, line_of: frozenset[str] = frozenset()) -> XmlDocument:
-    """Parse ``data``; elements whose local name is in ``line_of`` get their line recorded."""
-    target = _LineRecorder(line_of)
+def parse_xml(
+    data: bytes, path: str, line_of: frozenset[str] = frozenset(), lenient: bool = False
+) -> XmlDocument:
+    """Parse ``data``; elements whose local name is in ``line_of`` get their line recorded.
+
+    ``lenient`` first mends the faults export tools are known to write (xmlrepair.py);
+    without it, such a fault is named at its line and column with the way to repair it.
+    """
+    original, shift = data, 0
+    repairs: list[str] = []
+    if lenient:
+        shift = leading_junk(data).count(b"\n")  # recorded lines stay those of the file
+        data, repairs = repair(data)
+    target = _LineRecorder(line_of, shift)
     parser = DefusedXMLParser(target=target)
     target.parser = parser
 
@@ -66,9 +80,9 @@ def parse_xml(data: bytes, path: str, line_of: frozenset[str] = frozenset()) -> 
         root = parser.close()
     except ParseError as exc:
         line, column = exc.position
-        raise SiteError.at(
-            f"malformed XML at column {column + 1}: {_explain(str(exc))}", path, line
-        ) from None
+        line += shift
+        reason = diagnose(original, line, column + 1) or _explain(str(exc))
+        raise SiteError.at(f"malformed XML at column {column + 1}: {reason}", path, line) from None
     except EntitiesForbidden as exc:
         if exc.sysid or exc.pubid:
             raise SiteError.at(
@@ -96,7 +110,7 @@ def parse_xml(data: bytes, path: str, line_of: frozenset[str] = frozenset()) -> 
         raise SiteError.at(
             "the file has a document type declaration; refused", path, where()
         ) from None
-    return XmlDocument(root, target.lines)
+    return XmlDocument(root, target.lines, tuple(repairs))
 
 
 def _explain(message: str) -> str:
