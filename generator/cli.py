@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from generator.core.errors import CommentError, SiteError
+from generator.core.errors import CommentError, SiteError, describe_disk_error
 
 
 def _site_dir(args: argparse.Namespace) -> Path:
@@ -119,6 +119,20 @@ def _plugin_registrars(only: str | None) -> list[tuple[str, Callable[..., None]]
     return registrars
 
 
+def _finish_interrupted_build(site: Path) -> None:
+    """A build killed while writing output/ left a journal: finish its writes first, so
+    no command (a deploy, a hook) ever sees output/ half old and half new."""
+    from generator.core.files import WRITE_JOURNAL  # (not the build: most commands need none)
+
+    private = site / ".salon"
+    if (private / WRITE_JOURNAL).exists():
+        from generator.build.sitelock import build_lock
+
+        with build_lock(private):  # finishes the write once it holds the lock
+            pass
+        print("note: finished writing output/ for a build that was interrupted", file=sys.stderr)
+
+
 def _version() -> str:
     from generator import __version__
 
@@ -139,6 +153,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser(plugins=plugins)
     args = parser.parse_args(arguments)
     try:
+        if getattr(args, "site", None) is not None:
+            _finish_interrupted_build(Path(args.site))
         status: int = args.func(args)
         return status
     except SiteError as exc:
@@ -150,7 +166,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CommentError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    except OSError as exc:  # the machine, not the user's site: a full disk, a read-only folder
+        message = describe_disk_error(exc)
+        if message is None:
+            raise
+        print(f"error: {message}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
         return 130
 
 

@@ -64,6 +64,14 @@ def postgres_url(postgres_server: PostgresServer, request: pytest.FixtureRequest
     return create_database(postgres_server, name)
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_location(request: pytest.FixtureRequest, tmp_path: Path) -> Path | str:
+    """Where a store lives, once on each backend: a SQLite file, a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        return tmp_path / "private" / "comments.sqlite3"
+    return str(request.getfixturevalue("postgres_url"))
+
+
 @pytest.fixture
 def smtp_server() -> Iterator[SmtpServer]:
     """A real SMTP server on a free loopback port (see tests/smtp_server.py)."""

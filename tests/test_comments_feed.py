@@ -185,7 +185,12 @@ def test_clean_text() -> None:
     assert clean_text("line one\n\tline two\r\n") == "line one\n\tline two\r\n"
     assert clean_text("body keeps \u202e marks") == "body keeps \u202e marks"
     assert clean_text("  Eve\u202e\u2066 \n Smith\u2069 ", inline=True) == "Eve Smith"
-    assert clean_text("\u200fRTL name\u200e", inline=True) == "\u200fRTL name\u200e"
+    # The marks too: in a name they would change how the text after it is ordered.
+    assert clean_text("\u200fRTL\u061c name\u200e", inline=True) == "RTL name"
+    # A name that draws nothing is no name (zero-width spaces, a Hangul filler, braille blank).
+    assert clean_text("\u200b\u2060\ufeff", inline=True) == ""
+    assert clean_text("\u3164 \u2800", inline=True) == ""
+    assert clean_text("Zoë \u3164", inline=True) == "Zoë \u3164"
 
 
 def test_the_parser_cleans_what_an_outside_feed_may_carry() -> None:

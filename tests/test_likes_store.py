@@ -3,50 +3,39 @@ else kept; the same plain SQL on real SQLite and real PostgreSQL."""
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from generator.service.likes import (
-    LIKES_MIGRATION,
     like_counts,
     like_day,
     like_mark,
     record_like,
     reset_likes,
 )
+from generator.service.store import CommentStore
+from generator.service.store_backend import Backend
+from generator.service.store_public import CHANGES
 
 SECRET = b"s" * 32
 NOW = datetime(2026, 3, 28, 23, 30, tzinfo=UTC)
 
 
-class Postgres:
-    """A psycopg connection that takes the store's `?` placeholders."""
-
-    def __init__(self, url: str) -> None:
-        import psycopg
-
-        self.conn = psycopg.connect(url, autocommit=True)
-
-    def execute(self, sql: str, parameters: Any = ()) -> Any:
-        return self.conn.execute(sql.replace("?", "%s"), parameters)  # type: ignore[arg-type]
+@pytest.fixture
+def store(store_location: Path | str) -> Iterator[CommentStore]:
+    """A real store at the current schema (migration 4 made the likes tables)."""
+    with CommentStore.open(store_location) as opened:
+        yield opened
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[Any]:
-    if request.param == "sqlite":
-        conn: Any = sqlite3.connect(tmp_path / "store.sqlite3", isolation_level=None)
-    else:
-        conn = Postgres(request.getfixturevalue("postgres_url"))
-    for statement in LIKES_MIGRATION.split(";"):
-        if statement.strip():
-            conn.execute(statement)
-    yield conn
-    (conn.conn if isinstance(conn, Postgres) else conn).close()
+@pytest.fixture
+def db(store: CommentStore) -> Backend:
+    return store.db
 
 
 def test_one_like_per_network_per_essay_per_day(db: Any) -> None:
@@ -98,3 +87,20 @@ def test_the_day_is_the_sites_calendar_day() -> None:
     assert like_day(NOW, ZoneInfo("Europe/London")) == "2026-03-28"
     assert like_day(NOW, ZoneInfo("Asia/Tokyo")) == "2026-03-29"
     assert like_day(NOW, ZoneInfo("America/New_York")) == "2026-03-28"
+
+
+def test_a_counted_like_or_a_reset_is_a_change_the_feed_must_show(store: CommentStore) -> None:
+    day = like_day(NOW, UTC)
+    mark = like_mark(SECRET, "192.0.2.1", "essay", day)
+    with store.transaction() as db:
+        assert record_like(db, mark, "essay", day, NOW)
+    assert store.counter(CHANGES) == 1
+    with store.transaction() as db:
+        assert not record_like(db, mark, "essay", day, NOW)  # not counted: no change
+        assert reset_likes(db, "unknown", NOW) == 0
+    assert store.counter(CHANGES) == 1
+    with store.transaction() as db:
+        assert reset_likes(db, "essay", NOW) == 1
+    assert store.counter(CHANGES) == 2
+    changes, _lines, likes = store.feed_snapshot()
+    assert (changes, likes) == (2, {})

@@ -1,8 +1,9 @@
-"""The comment service's pure parts: tokens, rate limits, sessions, spam rules,
-validation, the post manifest and origins. No server needed."""
+"""The comment service's parts: tokens, rate limits, sessions, spam rules, validation,
+the post manifest and origins. No server needed (shared state on a real SQLite store)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -20,7 +21,9 @@ from generator.core.config import ServiceConfig
 from generator.core.models import CommentStatus
 from generator.service.ratelimit import Limit, RateLimiter
 from generator.service.sessions import MAX_SESSIONS, Flash, SessionStore
+from generator.service.shared_state import SharedState
 from generator.service.spam import assess, blocked_words_in, count_links
+from generator.service.store import CommentStore
 from generator.service.tokens import (
     FormTokens,
     Signer,
@@ -88,25 +91,35 @@ def test_signer_reports_the_age() -> None:
     assert verdict == TokenVerdict(TokenCheck.VALID, pytest.approx(42, abs=0.001), verdict.nonce)
 
 
-def test_spent_tokens_are_claimed_once_until_they_expire() -> None:
-    spent = SpentTokens(ttl_seconds=100)
+@pytest.fixture
+def shared(tmp_path: Path) -> Iterator[Callable[[], SharedState]]:
+    """The shared state of a real store (SQLite here; test_shared_state.py runs both)."""
+    with CommentStore.open(tmp_path / "store.sqlite3") as store:
+        yield lambda: store.shared
+
+
+def test_spent_tokens_are_claimed_once_until_they_expire(
+    shared: Callable[[], SharedState],
+) -> None:
+    spent = SpentTokens(ttl_seconds=100, shared=shared)
     assert spent.claim("abc", NOW)
     assert not spent.claim("abc", NOW + 50)
     assert spent.claim("abc", NOW + 101)
 
 
-def test_spent_tokens_stay_bounded() -> None:
-    spent = SpentTokens(ttl_seconds=1000, max_entries=10)
-    for n in range(100):
-        spent.claim(f"n{n}", NOW + n * 0.001)
-    assert len(spent._spent) <= 10
+def test_spent_tokens_stay_bounded(shared: Callable[[], SharedState]) -> None:
+    spent = SpentTokens(ttl_seconds=1, shared=shared)
+    for n in range(600):
+        spent.claim(f"n{n}", NOW + n)
+    (count,) = shared().db.execute("SELECT count(*) FROM spent_tokens").fetchone()
+    assert count < 300  # expired nonces are swept as new ones come
 
 
 # -- rate limits -----------------------------------------------------------------------------
 
 
-def test_the_limiter_counts_a_sliding_window() -> None:
-    limiter = RateLimiter([Limit(2, 60)])
+def test_the_limiter_counts_a_sliding_window(shared: Callable[[], SharedState]) -> None:
+    limiter = RateLimiter("intake", [Limit(2, 60)], shared)
     assert limiter.hit("a", 0) is None
     assert limiter.hit("a", 10) is None
     assert limiter.hit("a", 20) == 40
@@ -116,34 +129,35 @@ def test_the_limiter_counts_a_sliding_window() -> None:
     assert limiter.hit("a", 61) == 9
 
 
-def test_the_longest_wait_of_several_limits_wins() -> None:
-    limiter = RateLimiter([Limit(5, 60), Limit(6, 3600)])
+def test_the_longest_wait_of_several_limits_wins(shared: Callable[[], SharedState]) -> None:
+    limiter = RateLimiter("intake", [Limit(5, 60), Limit(6, 3600)], shared)
     for n in range(6):
         assert limiter.hit("a", n * 61) is None
     assert limiter.retry_after("a", 400) == 3600 - 400
 
 
-def test_record_and_reset() -> None:
-    limiter = RateLimiter([Limit(1, 900)])
+def test_hit_and_reset(shared: Callable[[], SharedState]) -> None:
+    limiter = RateLimiter("login", [Limit(1, 900)], shared)
     assert limiter.retry_after("ip", 0) is None
-    limiter.record("ip", 0)
+    assert limiter.hit("ip", 0) is None
     assert limiter.retry_after("ip", 1) == 899
     limiter.reset("ip")
     assert limiter.retry_after("ip", 1) is None
 
 
-def test_idle_keys_are_forgotten() -> None:
-    limiter = RateLimiter([Limit(1, 10)])
+def test_idle_keys_are_forgotten(shared: Callable[[], SharedState]) -> None:
+    limiter = RateLimiter("intake", [Limit(1, 10)], shared)
     for n in range(2048):
-        limiter.record(f"key{n}", n)
-    assert len(limiter) < 20
+        limiter.hit(f"key{n}", n)
+    (count,) = shared().db.execute("SELECT count(*) FROM rate_hits").fetchone()
+    assert count < 300
 
 
 # -- sessions --------------------------------------------------------------------------------
 
 
-def test_sessions_expire_and_end() -> None:
-    sessions = SessionStore(lifetime_seconds=100)
+def test_sessions_expire_and_end(shared: Callable[[], SharedState]) -> None:
+    sessions = SessionStore(lifetime_seconds=100, shared=shared)
     session_id, session = sessions.create(NOW)
     assert sessions.get(session_id, NOW + 99) == session
     assert sessions.get(session_id, NOW + 100) is None
@@ -155,21 +169,28 @@ def test_sessions_expire_and_end() -> None:
     assert sessions.get(None, NOW) is None
 
 
-def test_flash_is_shown_once() -> None:
-    sessions = SessionStore(100)
+def test_flash_is_shown_once(shared: Callable[[], SharedState]) -> None:
+    sessions = SessionStore(100, shared)
     session_id, _ = sessions.create(NOW)
     sessions.set_flash(session_id, Flash("Done.", (("a", "pending"),)))
     assert sessions.pop_flash(session_id) == Flash("Done.", (("a", "pending"),))
     assert sessions.pop_flash(session_id) is None
 
 
-def test_old_sessions_make_way() -> None:
-    sessions = SessionStore(100)
+def test_old_sessions_make_way(shared: Callable[[], SharedState]) -> None:
+    sessions = SessionStore(100, shared)
     first, _ = sessions.create(NOW)
     for n in range(MAX_SESSIONS):
         sessions.create(NOW + n + 1)
-    assert len(sessions) == MAX_SESSIONS
+    assert sessions.count(NOW + 50) == MAX_SESSIONS
     assert sessions.get(first, NOW + 50) is None
+
+
+def test_the_session_table_holds_no_cookie_value(shared: Callable[[], SharedState]) -> None:
+    sessions = SessionStore(100, shared)
+    session_id, _ = sessions.create(NOW)
+    keys = [row[0] for row in shared().db.execute("SELECT key FROM sessions")]
+    assert keys and session_id not in keys
 
 
 # -- spam rules ------------------------------------------------------------------------------

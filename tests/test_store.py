@@ -38,8 +38,9 @@ def comment(
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> CommentStore:
-    opened = CommentStore.open(tmp_path / "private" / "comments.sqlite3")
+def store(store_location: Path | str) -> CommentStore:
+    """The same suite on both backends: a SQLite file and a fresh PostgreSQL database."""
+    opened = CommentStore.open(store_location)
     yield opened  # type: ignore[misc]
     opened.close()
 
@@ -47,15 +48,25 @@ def store(tmp_path: Path) -> CommentStore:
 # -- opening and migrations ----------------------------------------------------------------
 
 
-def test_a_new_store_is_in_wal_mode_at_the_current_schema(store: CommentStore) -> None:
-    assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
+def test_a_new_store_is_in_wal_mode_at_the_current_schema(tmp_path: Path) -> None:
+    with CommentStore.open(tmp_path / "c.sqlite3") as store:
+        assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
+
+
+def test_both_backends_reach_the_same_schema_version(store: CommentStore) -> None:
+    assert store.db.schema_version() == SCHEMA_VERSION
+    tables = {"comments", "audit", "settings", "imported", "counters", "sessions", "notices",
+              "rate_hits", "spent_tokens", "leases", "published",
+              "like_counts", "like_marks"}  # fmt: skip
+    for table in tables:
+        assert store.db.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == 0
 
 
 def test_a_version_1_store_is_migrated_and_keeps_its_comments(tmp_path: Path) -> None:
     path = tmp_path / "old.sqlite3"
     db = sqlite3.connect(path)
-    db.executescript(MIGRATIONS[0])
+    db.executescript(MIGRATIONS[0].format(serial="INTEGER PRIMARY KEY AUTOINCREMENT"))
     db.execute(
         "INSERT INTO comments (id, post, author, body, created, status) "
         "VALUES ('old1', 'essay', 'Old', 'Kept.', '2024-01-01T00:00:00+00:00', 'approved')"
@@ -65,7 +76,7 @@ def test_a_version_1_store_is_migrated_and_keeps_its_comments(tmp_path: Path) ->
     db.close()
 
     with CommentStore.open(path) as store:
-        assert store.db.execute("PRAGMA user_version").fetchone()[0] == 3
+        assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
         assert store.get("old1").body == "Kept."
         (public,) = store.public_comments()
         assert public.avatar  # no published avatar: drawn from the keyed hash
@@ -78,8 +89,8 @@ def test_a_store_from_a_newer_salon_is_refused(tmp_path: Path) -> None:
     with pytest.raises(CommentError) as error:
         CommentStore.open(path)
     assert str(error.value) == (
-        f"{path}: the store has schema version 99, newer than this Salon understands (3); "
-        "upgrade Salon"
+        f"{path}: the store has schema version 99, newer than this Salon understands "
+        f"({SCHEMA_VERSION}); upgrade Salon"
     )
 
 
@@ -295,3 +306,50 @@ def test_a_reader_never_sees_a_partial_feed_while_it_is_rewritten(tmp_path: Path
     assert sizes <= {8, 158} and 158 in sizes  # both versions were seen, nothing in between
     # No temp file is left behind beside the feed.
     assert sorted(p.name for p in site.iterdir() if p.name.startswith(".comments.json")) == []
+
+
+def test_the_feed_from_stored_lines_is_the_feed_serialised_whole(store: CommentStore) -> None:
+    """The fast export (joined lines) gives exactly the bytes of serialise_feed, through
+    approvals, edits, a deleted parent kept as a placeholder, and a rejection."""
+    from generator.contract.feed import join_feed_lines, serialise_feed
+
+    store.add(comment("p", CommentStatus.APPROVED, post="b-post"))
+    store.add(comment("r", CommentStatus.APPROVED, parent="p", post="b-post",
+                      created=T0 + timedelta(minutes=1)))  # fmt: skip
+    store.add(comment("x", post="a-post", body="Ünïcode “quotes” and <tags>."))
+    store.add(comment("y", CommentStatus.APPROVED, created=T0 - timedelta(days=1)))
+    store.set_status(["x"], CommentStatus.APPROVED, "mod")
+    store.edit("y", "mod", body="Edited body.", author="New name")
+    store.delete(["p"], "mod")  # has a reply: a placeholder
+    store.add(comment("z", CommentStatus.APPROVED))
+    store.set_status(["z"], CommentStatus.REJECTED, "mod")
+    changes, lines, likes = store.feed_snapshot()
+    assert likes == {}
+    assert join_feed_lines(lines, likes=likes) == serialise_feed(store.public_comments())
+    assert [json.loads(line)["id"] for line in lines] == ["x", "p", "r", "y"]  # by post
+    assert json.loads(lines[1]) == {"id": "p", "post": "b-post", "parent": None,
+                                    "created": "2025-01-02T09:00:00Z", "removed": True}  # fmt: skip
+    assert changes == 8  # every public change counted, pending "x" not
+
+
+def test_the_exported_feed_with_likes_is_byte_identical_to_serialise_feed(
+    store: CommentStore,
+) -> None:
+    """Likes ride in the same snapshot as the lines: the version 2 feed, "likes" last."""
+    from generator.contract.feed import join_feed_lines, serialise_feed
+    from generator.service.likes import like_counts, like_mark, record_like
+
+    store.add(comment("a", CommentStatus.APPROVED, post="b-post"))
+    store.add(comment("b", CommentStatus.APPROVED, post="a-post"))
+    now = datetime(2026, 3, 28, tzinfo=UTC)
+    with store.transaction() as db:
+        for address, post in (("192.0.2.1", "b-post"), ("198.51.100.1", "b-post"),
+                              ("192.0.2.1", "ünï-post")):  # fmt: skip
+            mark = like_mark(b"k" * 32, address, post, "2026-03-28")
+            record_like(db, mark, post, "2026-03-28", now)
+    changes, lines, likes = store.feed_snapshot()
+    assert likes == {"b-post": 2, "ünï-post": 1} == like_counts(store.db)
+    text = join_feed_lines(lines, likes=likes)
+    assert text == serialise_feed(store.public_comments(), likes=like_counts(store.db))
+    assert text.endswith('\n  ],\n  "likes": {"b-post": 2, "ünï-post": 1}\n}\n')
+    assert changes == 5

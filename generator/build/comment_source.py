@@ -32,4 +32,14 @@ def read_feed_text(config: SiteConfig) -> str | None:
             data = config.feed_path.read_bytes()
         except FileNotFoundError:
             return None
+        except IsADirectoryError:
+            raise SiteError.at(
+                "is a folder; the comments feed is a file (remove the folder, or point "
+                "comments.feed in site.yaml at the feed file)",
+                config.comments.feed,
+            ) from None
+        except OSError as exc:
+            raise SiteError.at(
+                f"cannot read the comments feed ({exc.strerror})", config.comments.feed
+            ) from None
     return decode_utf8(data, config.comments.feed)

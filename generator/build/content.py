@@ -13,6 +13,7 @@ from urllib.parse import unquote
 
 from generator.core.config import SiteConfig
 from generator.core.errors import Problem, SiteError, decode_utf8, describe
+from generator.core.files import refuse_outside_link
 from generator.core.models import CommentsMode, Document, Kind
 from generator.core.urls import (
     UnsafePath,
@@ -221,6 +222,15 @@ def _visible_files(base: Path) -> list[tuple[str, str]]:
     return [(relative, suffix) for _parts, relative, suffix in found]
 
 
+def check_link(config: SiteConfig, path: Path) -> None:
+    """Refuse a symbolic link that leads out of the site.
+
+    A link to /etc/passwd or ~/.ssh/id_rsa in content/ would otherwise be published.
+    Links within the site (a shared image linked into two bundles) are fine.
+    """
+    refuse_outside_link(path, config.root)
+
+
 def iter_sources(config: SiteConfig) -> Iterator[SourceFile]:
     """Read every post and page under content/, in a stable order (folder by folder)."""
     for kind, folder in ((Kind.POST, "posts"), (Kind.PAGE, "pages")):
@@ -229,6 +239,7 @@ def iter_sources(config: SiteConfig) -> Iterator[SourceFile]:
             continue
         for relative, suffix in _visible_files(base):
             if suffix.lower() in MARKDOWN_SUFFIXES and os.path.isfile(base / relative):
+                check_link(config, base / relative)
                 yield read_source(config, kind, relative)  # (not a broken link)
 
 
@@ -248,4 +259,5 @@ def iter_assets(config: SiteConfig) -> Iterator[tuple[Path, str]]:
     for relative, suffix in _visible_files(base):
         path = base / relative
         if suffix.lower() not in MARKDOWN_SUFFIXES and path.is_file():
+            check_link(config, path)
             yield path, relative

@@ -39,6 +39,7 @@ from generator.build.freshness import (
 )
 from generator.build.manifest import Manifest
 from generator.build.pools import worker_count
+from generator.build.sitelock import build_lock
 from generator.build.writer import (
     Staging,
     WriteReport,
@@ -222,10 +223,45 @@ class BuildMemory:
     reserved_ids: ReservedIds | None = None  # the theme's, which headings give way to
 
 
+CACHE_FILE = "cache.sqlite3"
+
+
 def build_site(
     root: Path, options: BuildOptions | None = None, memory: BuildMemory | None = None
 ) -> BuildResult:
-    """Build the site in ``root`` into ``root/output``."""
+    """Build the site in ``root`` into ``root/output``, one build at a time."""
+    with build_lock(root / ".salon"):
+        try:
+            return _build(root, options, memory)
+        except Exception as exc:
+            import sqlite3
+
+            # The build opens one database, its cache: SQLite's "corrupt" and "not a
+            # database" mean it is damaged, and it holds only what can be computed again.
+            name = str(getattr(exc, "sqlite_errorname", ""))
+            if not isinstance(exc, sqlite3.DatabaseError):
+                raise
+            if name.startswith(("SQLITE_FULL", "SQLITE_IOERR", "SQLITE_READONLY")):
+                raise SiteError.at(
+                    f"cannot write the build cache ({exc}); free some space, or make .salon/ "
+                    "writable, and build again. output/ was left as it was",
+                    f".salon/{CACHE_FILE}",
+                ) from None
+            if not name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")):
+                raise
+            cache = root / ".salon" / CACHE_FILE
+            for path in (cache, cache.with_name(CACHE_FILE + "-wal"),
+                         cache.with_name(CACHE_FILE + "-shm")):  # fmt: skip
+                path.unlink(missing_ok=True)
+            result = _build(root, options, memory)
+            warning = Problem(
+                f"the build cache was damaged ({exc}); it was deleted and rebuilt",
+                f".salon/{CACHE_FILE}",
+            )
+            return replace(result, warnings=(warning, *result.warnings))
+
+
+def _build(root: Path, options: BuildOptions | None, memory: BuildMemory | None) -> BuildResult:
     options = options or BuildOptions()
     now = options.now or datetime.now(UTC)
     started = time.perf_counter()
@@ -278,7 +314,7 @@ def build_site(
     from generator.contract.theme_page import install_filters
 
     env = make_environment(config, themes)
-    cache = BuildCache(config.private_dir / "cache.sqlite3")
+    cache = BuildCache(config.private_dir / CACHE_FILE)
     try:
         with timer.step("content"):
             every_document, source_hashes = parse_sources(cache, sources, config, options.jobs)
@@ -329,13 +365,21 @@ def build_site(
         install_filters(env, config, comment_html)
         renderer = PageRenderer(config, env, site, comment_html)
         staging = Staging(config.private_dir / "staging", config.output_dir, manifest)
-        outputs = execute(
-            jobs, renderer, manifest, staging, worker_count(options.jobs), options.progress
-        )
+        try:
+            outputs = execute(
+                jobs, renderer, manifest, staging, worker_count(options.jobs), options.progress
+            )
+        except BaseException:
+            staging.abandon()  # nothing of a failed build stays behind, not even staged pages
+            raise
         del jobs
     with timer.step("write"):
         keep = ("pagefind",) if config.engagement.search.pagefind else ()
-        report = write_outputs(config.output_dir, outputs, manifest, staging, keep)
+        try:
+            report = write_outputs(config.output_dir, outputs, manifest, staging, keep)
+        except BaseException:
+            staging.abandon()
+            raise
         open_keys = {entry.key for entry in model.posts if entry.comments_open}
         nav = tuple((item.title, item.url) for item in site.nav)
         write_private(config.private_dir / "posts.json", serialise_manifest(

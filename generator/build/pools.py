@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import gc
 import multiprocessing
 import os
+import signal
+import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
@@ -25,6 +28,39 @@ def worker_count(jobs: int | None) -> int:
     return jobs if jobs is not None else (os.cpu_count() or 1)
 
 
+_PR_SET_PDEATHSIG = 1  # from <sys/prctl.h>
+
+
+def die_with_parent(parent: int) -> None:
+    """Make this worker die when the build that started it dies, even by SIGKILL.
+
+    A killed parent cannot clean up: without this, its workers are reparented to init
+    and live on, holding the pipes of whoever started the build. Linux delivers SIGKILL
+    to the child when its parent goes (PR_SET_PDEATHSIG); the check after it covers a
+    parent that died before the call. Elsewhere, a worker notices the broken pipe to its
+    parent only when it next reads a task.
+    """
+    # Ctrl-C reaches the whole process group: the build stops its workers itself, and a
+    # traceback from each of them would bury its one line. (The worker was forked with
+    # SIGINT blocked, so none arrived before this.)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)  # this process's C library
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:
+        os._exit(1)
+
+
+def _start_worker(
+    parent: int, initializer: Callable[..., None] | None, initargs: tuple[Any, ...]
+) -> None:
+    die_with_parent(parent)
+    if initializer is not None:
+        initializer(*initargs)
+
+
 def fork_pool(
     workers: int, initializer: Callable[..., None] | None = None, initargs: tuple[Any, ...] = ()
 ) -> ProcessPoolExecutor:
@@ -40,9 +76,19 @@ def fork_pool(
     gc.freeze()
     fork = "fork" in multiprocessing.get_all_start_methods()  # not on Windows
     context = multiprocessing.get_context("fork") if fork else None
-    return ProcessPoolExecutor(
-        max_workers=workers, mp_context=context, initializer=initializer, initargs=initargs
-    )
+    pool = ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, initializer=_start_worker,
+        initargs=(os.getpid(), initializer, initargs),
+    )  # fmt: skip
+    if fork and hasattr(signal, "pthread_sigmask"):
+        # A forked pool starts all its workers at the first task: start them now, with
+        # SIGINT blocked, so that a Ctrl-C meanwhile waits for this process to take it.
+        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            pool.submit(int).result()
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+    return pool
 
 
 def release_pool(pool: ProcessPoolExecutor, cancel: bool = False) -> None:

@@ -15,6 +15,7 @@ import rcssmin
 import rjsmin
 
 from generator.build.markdown import pygments_css
+from generator.core.files import refuse_outside_link
 from generator.core.themes import Theme
 
 
@@ -45,6 +46,7 @@ def read_theme_assets(themes: tuple[Theme, ...]) -> ThemeAssets:
         for path in sorted(theme.static.rglob("*")):
             relative = path.relative_to(theme.static).as_posix()
             if path.is_file() and relative != "style.css":
+                refuse_outside_link(path, theme.path)  # (a theme's own links stay inside it)
                 content = _minified(path)
                 files.append(CopyFile(f"assets/{relative}", content, f"theme {theme.name}", True))
     return ThemeAssets(

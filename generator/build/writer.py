@@ -17,13 +17,17 @@ import hashlib
 import json
 import os
 import shutil
+import signal
+import threading
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from generator.build.manifest import Manifest, ManifestEntry
 from generator.core.errors import SiteError
-from generator.core.files import atomic_write
+from generator.core.files import WRITE_JOURNAL, atomic_write
 
 
 @dataclass(frozen=True)
@@ -85,6 +89,11 @@ class Staging:
 
     def discard(self) -> None:
         shutil.rmtree(self.folder, ignore_errors=True)
+
+    def abandon(self) -> None:
+        """After a failed build: discard, unless a committed write still needs the files."""
+        if not (self.manifest.path.parent / JOURNAL).exists():
+            self.discard()
 
 
 def _put_file(path: str, content: bytes | Path) -> None:
@@ -198,39 +207,49 @@ def _makes_inside(produced: Mapping[str, object], folder: str) -> bool:
     return any(path.startswith(folder + "/") for path in produced)
 
 
+JOURNAL = WRITE_JOURNAL  # in .salon/: the write phase under way, until it is done
+
+
 def write_outputs(
-    out_dir: Path, outputs: OutputSet, manifest: Manifest, staging: Staging | None = None,
+    out_dir: Path, outputs: OutputSet, manifest: Manifest, staging: Staging,
     keep: tuple[str, ...] = (),
 ) -> WriteReport:  # fmt: skip
     """Make ``out_dir`` hold exactly ``outputs`` (and the top folders in ``keep``, left as
-    they are), touching only files that changed."""
-    if staging is not None and _move_whole_tree(out_dir, outputs, staging):
+    they are), touching only files that changed.
+
+    Three phases, so that a build killed at any moment never leaves output/ half old and
+    half new for longer than it takes the next command to start:
+
+    1. prepare: every changed file is put in the staging folder (output/ untouched);
+    2. commit: a journal lists the files to move in and to remove, and the manifest;
+    3. apply: the moves and removals, then the journal goes.
+
+    Killed before the journal exists, output/ is the old site; after, the next command
+    (``finish_interrupted_write``) applies the journal again: each step can be redone.
+    """
+    _check_writable(out_dir, [out_dir if out_dir.exists() else out_dir.parent])
+    if _move_whole_tree(out_dir, outputs, staging):
         return _first_manifest(out_dir, outputs, manifest)
-    out_dir.mkdir(parents=True, exist_ok=True)
     new: dict[str, ManifestEntry] = {}
-    made: set[Path] = set()
-    written = unchanged = 0
+    moves: list[str] = []
+    unchanged = 0
     for relative, content in outputs.files.items():
         key = outputs.keys.get(relative, "")
-        target = out_dir / relative  # check_relative() vetted the path when it was added
         if isinstance(content, Keep) or (isinstance(content, Staged) and not content.changed):
             entry = manifest.entries[relative]
             new[relative] = ManifestEntry(entry.digest, entry.size, entry.mtime_ns, key)
             unchanged += 1
             continue
         if isinstance(content, Staged):
-            assert staging is not None
-            _make_parent(target, made)
-            os.replace(staging.path_of(relative), target)
-            done = target.stat()
-            new[relative] = ManifestEntry(content.digest, done.st_size, done.st_mtime_ns, key)
-            written += 1
+            new[relative] = ManifestEntry(content.digest, 0, 0, key)  # size, time once moved
+            moves.append(relative)
             continue
         digest = _digest(content)
+        target = out_dir / relative  # check_relative() vetted the path when it was added
         stat: os.stat_result | None
         try:
             stat = target.stat()
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):
             stat = None
         before = manifest.entries.get(relative)
         same = (
@@ -245,32 +264,92 @@ def write_outputs(
             new[relative] = ManifestEntry(digest, stat.st_size, stat.st_mtime_ns, key)
             unchanged += 1
             continue
-        if isinstance(content, bytes):
-            atomic_write(target, content)
-        else:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            tmp = target.with_name(f".{target.name}.tmp")
-            shutil.copyfile(content, tmp)
-            os.replace(tmp, target)
-        done = target.stat()
-        new[relative] = ManifestEntry(digest, done.st_size, done.st_mtime_ns, key)
-        written += 1
+        staging.place(relative, content)
+        new[relative] = ManifestEntry(digest, 0, 0, key)
+        moves.append(relative)
+    removals = [r for r in _existing_files(out_dir, outputs.files, keep) if r not in outputs.files]
+    folders = {(out_dir / r).parent for r in (*moves, *removals)}
+    _check_writable(out_dir, [f for f in folders if f.is_dir()])
+    journal = {"output": str(out_dir), "staging": str(staging.folder),
+               "manifest_path": str(manifest.path), "moves": moves, "removals": removals,
+               "manifest": {r: e.as_json() for r, e in new.items()}}  # fmt: skip
+    journal_path = manifest.path.parent / JOURNAL
+    if moves or removals:  # (with nothing to change in output/, nothing to journal)
+        atomic_write(journal_path, json.dumps(journal).encode(), fsync=True)
+    _apply_journal(journal, journal_path)
+    return WriteReport(len(moves), unchanged, len(removals))
 
-    removed = 0
-    for relative in list(_existing_files(out_dir, outputs.files, keep)):
-        if relative not in outputs.files:
-            (out_dir / relative).unlink()
-            removed += 1
-    if removed:
-        # Bottom-up, so a folder emptied by removing its subfolders goes too.
-        for folder, _dirs, _files in os.walk(out_dir, topdown=False):
-            if Path(folder) != out_dir and not os.listdir(folder):
-                with contextlib.suppress(OSError):
-                    Path(folder).rmdir()
-    _save_manifest(manifest.path, new)
-    if staging is not None:
-        staging.discard()
-    return WriteReport(written, unchanged, removed)
+
+def _check_writable(out_dir: Path, folders: list[Path]) -> None:
+    """Refuse to start a write that would stop halfway on a folder this user cannot write."""
+    for folder in folders:
+        if not os.access(folder, os.W_OK):
+            if folder == out_dir.parent:
+                shown = f"the folder that holds {out_dir.name}/"
+            else:
+                shown = (out_dir.name + "/" + folder.relative_to(out_dir).as_posix()).rstrip(".")
+            raise SiteError.at(
+                f"cannot write {shown}: it is read-only for this user (a read-only mount, or "
+                "owned by someone else); nothing was changed"
+            )
+
+
+def _apply_journal(journal: dict[str, Any], journal_path: Path) -> None:
+    """Do what the journal says; safe to run again after any step (kill -9 included)."""
+    out_dir = Path(journal["output"])
+    staging = Path(journal["staging"])
+    new: dict[str, list[Any]] = journal["manifest"]
+    # Ctrl-C waits until output/ is whole again: a few renames, then it takes effect.
+    with _sigint_deferred():
+        made: set[Path] = set()
+        for relative in journal["moves"]:
+            target = out_dir / relative
+            source = staging / relative
+            if source.exists():  # not yet moved (or moved by a run that was killed)
+                _make_parent(target, made)
+                if target.is_dir() and not target.is_symlink():
+                    shutil.rmtree(target)  # a folder that the site now makes a file
+                os.replace(source, target)
+            done = target.stat()
+            new[relative] = [new[relative][0], done.st_size, done.st_mtime_ns, new[relative][3]]
+        for relative in journal["removals"]:
+            with contextlib.suppress(FileNotFoundError, NotADirectoryError):
+                (out_dir / relative).unlink()
+        if journal["removals"]:
+            # Bottom-up, so a folder emptied by removing its subfolders goes too.
+            for folder, _dirs, _files in os.walk(out_dir, topdown=False):
+                if Path(folder) != out_dir and not os.listdir(folder):
+                    with contextlib.suppress(OSError):
+                        Path(folder).rmdir()
+        atomic_write(Path(journal["manifest_path"]), json.dumps(new, sort_keys=True).encode())
+        journal_path.unlink(missing_ok=True)
+    shutil.rmtree(staging, ignore_errors=True)
+
+
+def finish_interrupted_write(private_dir: Path) -> bool:
+    """Finish the write phase of a build that was killed in it. True if there was one."""
+    journal_path = private_dir / JOURNAL
+    try:
+        journal = json.loads(journal_path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return False
+    except (OSError, ValueError):  # cut short while written: the build had not committed
+        journal_path.unlink(missing_ok=True)
+        return False
+    _apply_journal(journal, journal_path)
+    return True
+
+
+@contextmanager
+def _sigint_deferred() -> Iterator[None]:
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread receives signals
+        return
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
 def _move_whole_tree(out_dir: Path, outputs: OutputSet, staging: Staging) -> bool:

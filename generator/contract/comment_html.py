@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from urllib.parse import urlsplit
 
 import nh3
 from markdown_it import MarkdownIt
 
 from generator.contract.link_pretest import fast_linkify_pretest, maybe_link
+from generator.core.urls import split_url
 
 ALLOWED_SCHEMES = frozenset({"http", "https", "mailto"})
 ALLOWED_TAGS = frozenset(
@@ -24,8 +24,8 @@ LINK_REL = "nofollow ugc noopener"
 
 
 def _link_is_allowed(url: str) -> bool:
-    scheme = urlsplit(url.strip()).scheme.lower()
-    return scheme in ALLOWED_SCHEMES
+    parts = split_url(url.strip())
+    return parts is not None and parts.scheme.lower() in ALLOWED_SCHEMES
 
 
 @lru_cache(maxsize=1)
@@ -105,7 +105,7 @@ def safe_website(url: str) -> str:
     url = url.strip()
     if not url or any(ch in url for ch in "\x00\r\n\t <>\"'`"):
         return ""
-    parts = urlsplit(url)
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+    parts = split_url(url)
+    if parts is None or parts.scheme.lower() not in ("http", "https") or not parts.netloc:
         return ""
     return url

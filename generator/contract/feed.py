@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from datetime import UTC, datetime
 from typing import Any
 
 from generator.core.errors import Problem, SiteError, describe
+from generator.core.jsontext import JsonProblem, load_json
 from generator.core.models import PublicComment
 from generator.core.times import utc_time
 
@@ -31,9 +33,21 @@ _FIELD_SET = frozenset(_FIELDS)
 # Characters that XML 1.0 forbids or that have no business in a comment: C0 and C1
 # controls (tab and newline kept), lone surrogates (unencodable), non-characters.
 _NOT_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
-# Embedding, override and isolate controls: in a name or URL they would reorder the
-# text shown after them (the date, the reply link), so they are dropped there.
-_DIRECTION_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+# Embedding, override, isolate and mark controls: in a name or URL they would reorder
+# the text shown after them (the date, the reply link), so they are dropped there.
+_DIRECTION_CONTROLS = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# Letters that draw nothing (Hangul fillers, the braille blank, the Mongolian vowel
+# separator); with format characters, spaces and lone marks they make no visible name.
+_BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800\u180e")
+_INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Cn", "Co", "Cs", "Mn", "Me", "Zs", "Zl", "Zp"})
+
+
+def has_visible(text: str) -> bool:
+    """Does ``text`` draw anything at all? (A name of zero-width spaces does not.)"""
+    return any(
+        ch not in _BLANK_LETTERS and unicodedata.category(ch) not in _INVISIBLE_CATEGORIES
+        for ch in text
+    )
 
 
 def clean_text(text: str, inline: bool = False) -> str:
@@ -41,10 +55,15 @@ def clean_text(text: str, inline: bool = False) -> str:
     # Printable text (tabs and newlines aside) holds none of the characters dropped
     # below: str.isprintable() answers that far faster than the patterns.
     if text.replace("\n", " ").replace("\t", " ").isprintable():
-        return " ".join(text.split()) if inline else text
+        if not inline:
+            return text
+        text = " ".join(text.split())
+        return text if has_visible(text) else ""  # (stops at the first visible character)
     text = _NOT_TEXT.sub("", text)
     if inline:
         text = " ".join(_DIRECTION_CONTROLS.sub("", text).split())
+        if not has_visible(text):  # only invisible characters: no name at all
+            return ""
     return text
 
 
@@ -69,9 +88,10 @@ def _parse_time(value: Any) -> datetime | None:
         return None
     try:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
+        # In UTC, as it is kept; year 1 or 9999 with an offset falls off the calendar.
+        return moment.astimezone(UTC) if moment.tzinfo is not None else None
+    except (ValueError, OverflowError):
         return None
-    return moment if moment.tzinfo is not None else None
 
 
 def _expected(
@@ -122,9 +142,9 @@ def parse_feed_document(text: str, path: str) -> Feed:
     """Validate and decode a feed of version 1 or 2; a broken one is a SiteError naming
     file, line and field."""
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise SiteError.at(f"not valid JSON: {exc.msg}", path, exc.lineno) from None
+        data = load_json(text)
+    except JsonProblem as exc:
+        raise SiteError.at(f"not valid JSON: {exc.message}", path, exc.line) from None
     if not isinstance(data, dict):
         raise SiteError.at("expected a JSON object with version and comments", path, 1)
     version = data.get("version")
@@ -229,13 +249,28 @@ def serialise_feed(
     """The feed's text: stable order (post, time, id; likes by post) so equal inputs give
     equal bytes. Counts below 1 are left out, and "likes" too when none is left."""
     ordered = sorted(comments, key=lambda c: (c.post, c.created, c.id))
+    return join_feed_lines([feed_line(c) for c in ordered], generated, likes)
+
+
+def feed_line(comment: PublicComment) -> str:
+    """One comment's line of the feed's text. One comment a line: readable, diffable, and
+    written by json's C encoder (an indented dump falls back to pure Python, seconds for a
+    feed of 100,000 comments). The comment service keeps each published comment's line,
+    so that writing the feed after a change joins lines instead of serialising them all."""
+    return "    " + json.dumps(comment_to_json(comment), ensure_ascii=False)
+
+
+def join_feed_lines(
+    lines: Sequence[str], generated: datetime | None = None,
+    likes: Mapping[str, int] | None = None,
+) -> str:  # fmt: skip
+    """The feed's text from its comments' lines, already in the feed's order (post, time,
+    id), and the like counts by post (below 1 left out, "likes" too when none is left)."""
     head = f'{{\n  "version": {FEED_VERSION},\n'
     if generated is not None:
         head += f'  "generated": "{utc_time(generated)}",\n'
-    # One comment a line: readable, diffable, and written by json's C encoder (an
-    # indented dump falls back to pure Python, seconds for a feed of 100,000 comments).
-    lines = ",\n".join("    " + json.dumps(comment_to_json(c), ensure_ascii=False) for c in ordered)
-    body = f'  "comments": [\n{lines}\n  ]' if ordered else '  "comments": []'
+    joined = ",\n".join(lines)
+    body = f'  "comments": [\n{joined}\n  ]' if lines else '  "comments": []'
     counts = {post: int(n) for post, n in sorted((likes or {}).items()) if n >= 1}
     if counts:
         body += ',\n  "likes": ' + json.dumps(counts, ensure_ascii=False)

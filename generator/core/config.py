@@ -112,6 +112,15 @@ class SiteConfig:
         return self.root / self.comments.store
 
     @property
+    def store_is_url(self) -> bool:
+        return self.comments.store.startswith(("postgresql://", "postgres://"))
+
+    @property
+    def store_location(self) -> Path | str:
+        """The store's file, or its PostgreSQL URL (CommentStore.open takes either)."""
+        return self.comments.store if self.store_is_url else self.store_path
+
+    @property
     def feed_is_remote(self) -> bool:
         return self.comments.feed.startswith(("https://", "http://"))
 
@@ -127,9 +136,19 @@ TOP_KEYS = (
 
 
 def _check_url(fields: Fields, key: str, value: str) -> None:
-    parts = urlsplit(value)
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:  # an unclosed IPv6 bracket, a port out of range
+        fields.expected(key, "an http(s) URL such as https://example.org", value)
+        return
     if parts.scheme not in ("http", "https") or not parts.netloc:
         fields.expected(key, "an http(s) URL such as https://example.org", value)
+        return
+    try:
+        (parts.hostname or "").encode("idna")  # what feeds' ids are made of
+    except UnicodeError:  # a label over 63 characters, an empty label
+        fields.expected(key, "an http(s) URL with a valid host name", value)
 
 
 def parse_config(text: str, path: str, root: Path) -> SiteConfig:
@@ -234,12 +253,27 @@ def _parse_comments(fields: Fields) -> CommentsConfig:
          "service")
     )  # fmt: skip
     feed = fields.string("feed", "comments.json")
-    # Plain http only on this machine (a comment service beside the build); anywhere
-    # else the feed could be tampered with on its way.
-    if feed.startswith("http://") and urlsplit(feed).hostname not in LOOPBACK_HOSTS:
-        fields.expected("feed", "a path or an https URL", feed)
+    if feed.startswith(("http://", "https://")):
+        try:
+            host = urlsplit(feed).hostname
+        except ValueError:
+            host = None
+            fields.expected("feed", "a path or an https URL", feed)
+        # Plain http only on this machine (a comment service beside the build); anywhere
+        # else the feed could be tampered with on its way.
+        if host is not None and feed.startswith("http://") and host not in LOOPBACK_HOSTS:
+            fields.expected("feed", "a path or an https URL", feed)
     store = fields.string("store", ".salon/comments.sqlite3")
-    if store.startswith("output/") or store.startswith("/"):
+    if store.startswith(("postgresql://", "postgres://")):
+        # The password comes from PGPASSWORD or a pgpass file: site.yaml is committed.
+        if urlsplit(store).password is not None:
+            fields.expected(
+                "store", "a URL without a password (set PGPASSWORD or use a pgpass file)",
+                store.split("//", 1)[0] + "//…",
+            )  # fmt: skip
+    elif "://" in store:
+        fields.expected("store", "a path inside the site or postgresql://user@host/db", store)
+    elif store.startswith("output/") or store.startswith("/"):
         fields.expected("store", "a private path inside the site, outside output/", store)
     service = fields.section("service")
     service.check_unknown(tuple(ServiceConfig.__dataclass_fields__))

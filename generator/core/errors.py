@@ -6,6 +6,7 @@ Every problem a user can fix names the file and, where known, the line:
 
 from __future__ import annotations
 
+import errno
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -75,3 +76,21 @@ def decode_utf8(data: bytes, shown: str) -> str:
             shown,
             line,
         ) from None
+
+
+_DISK_ERRORS = {
+    errno.ENOSPC: "free some space and run the command again",
+    errno.EDQUOT: "free some space (the disk quota is used up) and run the command again",
+    errno.EROFS: "the folder is on a read-only file system; run where it can be written",
+    errno.EACCES: "this user may not write there; run as its owner or change its permissions",
+    errno.EPERM: "this user may not write there; run as its owner or change its permissions",
+}
+
+
+def describe_disk_error(exc: OSError) -> str | None:
+    """``PATH: reason; what to do`` for a full disk or a folder that cannot be written;
+    None for any other OSError (a bug, not the machine)."""
+    if exc.errno is None or exc.errno not in _DISK_ERRORS:
+        return None
+    where = f"{exc.filename}: " if exc.filename else ""
+    return f"{where}{exc.strerror}; {_DISK_ERRORS[exc.errno]}"

@@ -1,10 +1,16 @@
-"""Writing a file so that a reader never sees half of it: the build, the service and the
-importers all write this way."""
+"""Writing a file so that a reader never sees half of it (the build, the service and the
+importers all write this way), and refusing to publish a link that leaves the site."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+
+from generator.core.errors import SiteError
+
+# In .salon/: a build's write phase under way (build/writer.py), until it is done. Named
+# here so that any command can look for it without loading the build.
+WRITE_JOURNAL = "write-journal.json"
 
 
 def atomic_write(path: Path, data: bytes, fsync: bool = False) -> None:
@@ -27,3 +33,21 @@ def atomic_write(path: Path, data: bytes, fsync: bool = False) -> None:
             os.fsync(dir_fd)
         finally:
             os.close(dir_fd)
+
+
+def refuse_outside_link(path: Path, root: Path) -> None:
+    """A SiteError if ``path`` is a symbolic link to something outside ``root``."""
+    if not os.path.islink(path):
+        return
+    real = os.path.realpath(path)
+    if real.startswith(os.path.realpath(root) + os.sep):
+        return
+    try:
+        shown = path.relative_to(root).as_posix()
+    except ValueError:
+        shown = str(path)
+    raise SiteError.at(
+        f"is a symbolic link to {real}, outside the site; refusing to publish it "
+        "(copy the file into the site, or remove the link)",
+        shown,
+    )

@@ -6,7 +6,7 @@ import posixpath
 import re
 import unicodedata
 from datetime import datetime
-from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import SplitResult, quote, urlsplit, urlunsplit
 
 _DATE_PREFIX = re.compile(r"^\d{4}-\d{2}-\d{2}-")
 _NOT_SLUG = re.compile(r"[^\w\s-]", re.UNICODE)
@@ -15,6 +15,20 @@ _SEPARATORS = re.compile(r"[\s_-]+")
 
 class UnsafePath(ValueError):
     """A URL that would write outside the output folder."""
+
+
+def split_url(url: str) -> SplitResult | None:
+    """``urlsplit``, or None for a URL it refuses (an unclosed ``[`` of an IPv6 host,
+    a host that changes under NFKC normalisation): hostile text must not raise."""
+    try:
+        return urlsplit(url)
+    except ValueError:
+        return None
+
+
+def url_parts(url: str) -> SplitResult:
+    """``split_url`` with every part empty for a URL it refuses."""
+    return split_url(url) or SplitResult("", "", "", "", "")
 
 
 def slugify(text: str) -> str:

@@ -21,6 +21,12 @@ except AttributeError:  # pragma: no cover - depends on how PyYAML was built
 
 KeyPath = tuple[str, ...]
 
+# Limits for YAML a person writes (site.yaml, front matter, a theme's theme.yaml): far
+# above any real file, low enough that a hostile or broken one fails fast and clearly.
+MAX_YAML_CHARS = 1024 * 1024
+MAX_DEPTH = 32
+_CORE_TAG = "tag:yaml.org,2002:"
+
 
 class _Loader(_Base):  # type: ignore[misc]
     """The safe loader, except that an impossible date stays text.
@@ -54,9 +60,52 @@ class YamlDocument:
         return default
 
 
+class _Refused(Exception):
+    def __init__(self, message: str, line: int) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line  # 0-based, as in a YAML mark
+
+
+def _refuse_aliases_and_tags(text: str) -> None:
+    """Aliases and explicit tags have no use in an author's settings, and both are traps.
+
+    An alias can refer to itself (endless recursion) or be nested into a few hundred
+    bytes that expand to gigabytes; an explicit tag (``!!timestamp 2026-1``) reaches
+    constructors that fail without a line. Plain YAML needs neither.
+    """
+    if "*" not in text and "!" not in text:  # neither can occur without its sign
+        return
+    for event in yaml.parse(text, Loader=_Loader):
+        line = event.start_mark.line if event.start_mark is not None else 0
+        if isinstance(event, yaml.AliasEvent):
+            raise _Refused(
+                f"*{event.anchor} is a YAML alias (a reference to another value), which "
+                "Salon does not allow; quote the value if you meant the text, or write it "
+                "out in full",
+                line,
+            )
+        tag = getattr(event, "tag", None)
+        if tag is not None:
+            shown = "!!" + tag[len(_CORE_TAG) :] if tag.startswith(_CORE_TAG) else tag
+            raise _Refused(
+                f"the explicit tag {shown} is not allowed (Salon reads plain YAML); "
+                "remove it, or quote the value to keep it as text",
+                line,
+            )
+
+
 def _collect_lines(
-    node: yaml.Node, prefix: KeyPath, lines: dict[KeyPath, int], twice: list[tuple[KeyPath, int]]
+    node: yaml.Node,
+    prefix: KeyPath,
+    lines: dict[KeyPath, int],
+    twice: list[tuple[KeyPath, int]],
 ) -> None:
+    if len(prefix) > MAX_DEPTH:
+        raise _Refused(
+            f"nested more than {MAX_DEPTH} levels deep; settings need only a few levels",
+            node.start_mark.line,
+        )
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
             if isinstance(key_node, yaml.ScalarNode) and key_node.value != "<<":
@@ -80,10 +129,26 @@ def parse_yaml(text: str, path: str, line_offset: int = 0) -> YamlDocument:
     ``line_offset`` is added to every line number, for YAML embedded in a
     larger file (front matter starts on the second line of a post).
     """
+    if len(text) > MAX_YAML_CHARS:
+        raise SiteError.at(
+            f"invalid YAML: longer than {MAX_YAML_CHARS // 1024} KiB; settings and front "
+            "matter are a few lines (put long text in the body)",
+            path,
+            1 + line_offset,
+        )
     loader = _Loader(text)
+    lines: dict[KeyPath, int] = {}
+    twice: list[tuple[KeyPath, int]] = []
     try:
+        _refuse_aliases_and_tags(text)
         node = loader.get_single_node()
+        if node is not None:  # before constructing: it bounds the depth
+            _collect_lines(node, (), lines, twice)
         data = loader.construct_document(node) if node is not None else None
+    except _Refused as exc:
+        raise SiteError.at(
+            f"invalid YAML: {exc.message}", path, exc.line + 1 + line_offset
+        ) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 + line_offset if mark is not None else None
@@ -103,10 +168,6 @@ def parse_yaml(text: str, path: str, line_offset: int = 0) -> YamlDocument:
         raise SiteError.at(f"invalid YAML: {exc}", path) from None
     finally:
         loader.dispose()
-    lines: dict[KeyPath, int] = {}
-    twice: list[tuple[KeyPath, int]] = []
-    if node is not None:
-        _collect_lines(node, (), lines, twice)
     if twice:
         raise SiteError(
             Problem(

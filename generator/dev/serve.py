@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import mimetypes
+import os
 import socket
 import sys
 import threading
@@ -20,7 +21,6 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 from werkzeug.security import safe_join
 from werkzeug.serving import make_server
@@ -33,7 +33,8 @@ from generator.build.pipeline import (
     build_site,
 )
 from generator.core.config import SiteConfig, load_config
-from generator.core.errors import SiteError
+from generator.core.errors import SiteError, describe_disk_error
+from generator.core.urls import url_parts
 from generator.dev.watch import ChangeKind, SiteWatcher
 
 if TYPE_CHECKING:
@@ -119,10 +120,12 @@ class DevSite:
                     self.state.building = False
                     self.changed.notify_all()
                 return
-            except Exception as exc:  # a bug in Salon: keep serving the last good site
-                error = f"internal error: {type(exc).__name__}: {exc}"
-                print(f"[serve] rebuild ({what}) crashed: {error}", file=sys.stderr, flush=True)
-                traceback.print_exc()
+            except Exception as exc:  # a bug in Salon (or a full disk): keep the last good site
+                disk = describe_disk_error(exc) if isinstance(exc, OSError) else None
+                error = disk or f"internal error: {type(exc).__name__}: {exc}"
+                print(f"[serve] rebuild ({what}) failed: {error}", file=sys.stderr, flush=True)
+                if disk is None:
+                    traceback.print_exc()
                 with self.changed:
                     self.state.error = error
                     self.state.building = False
@@ -181,7 +184,7 @@ class DevServer:
         self.site = site
         self.config = config
         self.comments_app = comments_app
-        endpoint = urlsplit(config.comments.endpoint).path.rstrip("/") or "/api/comments"
+        endpoint = url_parts(config.comments.endpoint).path.rstrip("/") or "/api/comments"
         self.service_prefixes = (endpoint, "/moderate", "/health")
 
     def __call__(
@@ -242,6 +245,17 @@ class DevServer:
             file = file / "index.html"
         if not file.is_file():
             return self.not_found()
+        real, top = os.path.realpath(file), os.path.realpath(output)
+        if not real.startswith(top + os.sep):  # a symbolic link out of output/
+            shown = file.relative_to(output).as_posix()
+            print(f"refusing to serve output/{shown}: a symbolic link to {real}, outside "
+                  "output/", file=sys.stderr)  # fmt: skip
+            return Response(
+                f"Refusing to serve output/{shown}: it is a symbolic link to a file outside "
+                "output/.\n",
+                status=403,
+                content_type="text/plain; charset=utf-8",
+            )
         return self.file_response(file, 200)
 
     def not_found(self) -> Response:

@@ -14,13 +14,13 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote
 from xml.etree.ElementTree import Element
 
 from generator.core.config import SiteConfig, load_config
 from generator.core.errors import SiteError
 from generator.core.models import CommentStatus, Document, Kind, StoredComment
-from generator.core.urls import UnsafePath, normalise_url
+from generator.core.urls import UnsafePath, normalise_url, split_url
 from generator.importers.html_inline import Options
 from generator.importers.html_to_markdown import html_to_markdown
 from generator.importers.report import ImportReport
@@ -173,7 +173,9 @@ class _Matcher:
                 self.by_address.setdefault(address, doc)
 
     def address(self, link: str) -> str | None:
-        parts = urlsplit(link.strip())
+        parts = split_url(link.strip())
+        if parts is None:
+            return None
         query = re.match(r"^(p|page_id)=(\d+)$", parts.query)
         if query:
             return f"/?{query.group(1)}={query.group(2)}"

@@ -10,8 +10,8 @@ import html
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
 
+from generator.core.urls import url_parts
 from generator.importers.html_tree import (
     INLINE,
     Comment,
@@ -109,7 +109,7 @@ class InlineWalk:
         if not src.startswith(("http://", "https://")):
             return ""
         self.found.note("embedded frames (iframe) replaced by links, so no page loads another site")
-        label = " ".join(el.attrs.get("title", "").split()) or urlsplit(src).netloc
+        label = " ".join(el.attrs.get("title", "").split()) or url_parts(src).netloc
         return f"[{escape_text(label)}]({link_destination(src)})"
 
     def prepare_raw(self, el: Element) -> None:
@@ -216,7 +216,7 @@ class InlineWalk:
 
     @staticmethod
     def is_medium(url: str) -> bool:
-        path = urlsplit(url).path
+        path = url_parts(url).path
         return bool(MEDIA_SUFFIX.search(path)) or "/wp-content/uploads/" in path
 
     def link(self, el: Element) -> str:
@@ -230,7 +230,7 @@ class InlineWalk:
         href = self.rewrite(href)
         if self.is_medium(href):
             self.found.medium(href)
-        scheme = urlsplit(href).scheme.lower()
+        scheme = url_parts(href).scheme.lower()
         if self.options.for_comment and scheme not in ("http", "https", "mailto"):
             return text
         lead, core, trail = split_edges(text)

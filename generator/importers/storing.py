@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 from generator.core.config import SiteConfig
 from generator.core.errors import CommentError
 from generator.importers.report import ImportReport
 from generator.service.actions import Imported, import_comments, open_store
+from generator.service.store_files import explain
 
 
 def require_local_feed(config: SiteConfig) -> None:
@@ -23,8 +26,14 @@ def store_comments(
     if not comments:
         return
     require_local_feed(config)
-    with open_store(config) as store:
-        result = import_comments(config, store, source, comments)
+    try:
+        with open_store(config) as store:
+            result = import_comments(config, store, source, comments)
+    except (sqlite3.Error, OSError) as exc:  # a full disk, a read-only folder, damage
+        problem = explain(exc, config.comments.store, config.comments.feed, config.store_path)
+        if problem is None:
+            raise
+        raise problem from None
     for comment in result.new:
         report.comments_new[comment.status] += 1
         if comment.parent is not None:

@@ -14,11 +14,11 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote
 
 from generator.core.config import SiteConfig, load_config
 from generator.core.models import Document, Kind
-from generator.core.urls import UnsafePath, normalise_url, slugify
+from generator.core.urls import UnsafePath, normalise_url, slugify, split_url
 from generator.importers.featured import featured_images, image_fields
 from generator.importers.html_inline import Options
 from generator.importers.html_to_markdown import Conversion, html_to_markdown
@@ -72,13 +72,13 @@ class _Planner:
         self.report = ImportReport(f"{shown} (WordPress, WXR {export.version})")
         self.authors = {a.login: a for a in export.authors}
         self.featured = featured_images(export)
-        site = urlsplit(export.site_url)
-        self.old_root = export.site_url.rstrip("/") if site.netloc else ""
-        self.old_hosts = {site.netloc.lower()} - {""}
+        site = split_url(export.site_url)
+        self.old_root = export.site_url.rstrip("/") if site and site.netloc else ""
+        self.old_hosts = {site.netloc.lower()} - {""} if site else set()
         for item in export.items:
-            host = urlsplit(item.link).netloc.lower()
-            if host:
-                self.old_hosts.add(host)
+            parts = split_url(item.link)
+            if parts and parts.netloc:
+                self.old_hosts.add(parts.netloc.lower())
         # What documents already in the site claim, by the path of the file claiming it.
         self.url_owner: dict[str, str] = {}
         self.key_owner: dict[str, str] = {}
@@ -226,7 +226,9 @@ class _Planner:
     def old_address(self, link: str) -> str | None:
         """An old URL as an alias: its path relative to the new site's base, with a
         `?p=ID` or `?page_id=ID` query kept; None for other sites and odd paths."""
-        parts = urlsplit(link.strip())
+        parts = split_url(link.strip())
+        if parts is None:
+            return None
         if parts.netloc and parts.netloc.lower() not in self.old_hosts:
             return None
         path = unquote(parts.path) or "/"
@@ -281,8 +283,8 @@ class _Planner:
 
     def rewriter(self) -> Callable[[str], str]:
         def rewrite(href: str) -> str:
-            parts = urlsplit(href)
-            if parts.scheme not in ("", "http", "https"):
+            parts = split_url(href)
+            if parts is None or parts.scheme not in ("", "http", "https"):
                 return href
             if not parts.netloc and not parts.path.startswith("/"):
                 return href

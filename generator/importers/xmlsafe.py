@@ -83,6 +83,14 @@ def parse_xml(
         line += shift
         reason = diagnose(original, line, column + 1) or _explain(str(exc))
         raise SiteError.at(f"malformed XML at column {column + 1}: {reason}", path, line) from None
+    except LookupError as exc:  # expat asks Python for an encoding it does not know
+        name = str(exc).removeprefix("unknown encoding: ")
+        raise SiteError.at(
+            f'the XML declaration names the encoding "{name}", which Python does not know; '
+            "export the file again as UTF-8 (or change the declaration to the real encoding)",
+            path,
+            1 + shift,
+        ) from None
     except EntitiesForbidden as exc:
         if exc.sysid or exc.pubid:
             raise SiteError.at(

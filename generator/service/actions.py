@@ -10,44 +10,68 @@ feed's problem back in ``Done.feed_problem``: its change is saved either way.
 
 from __future__ import annotations
 
-import fcntl
 import logging
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+import sqlite3
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 
-from generator.contract.feed import clean_text, parse_feed_document, serialise_feed
+from generator.contract.feed import clean_text, parse_feed_document
 from generator.core.config import SiteConfig
 from generator.core.errors import CommentError, SiteError
-from generator.core.files import atomic_write
 from generator.core.models import CommentStatus, StoredComment
 from generator.core.times import Clock, utc_now
-from generator.service.hook import run_hook
-from generator.service.likes import like_counts, reset_likes, seed_likes
+from generator.service.feed_export import export_feed as export_feed
+from generator.service.feed_export import repair_feed, write_stamp
+from generator.service.hook import run_hook_once
+from generator.service.likes import reset_likes, seed_likes
 from generator.service.store import CommentStore, new_comment_id
+from generator.service.store_backend import SqliteBackend, StoreUnavailable
+from generator.service.store_files import (
+    can_read_as_is,
+    check_store_file,
+    explain,
+    open_read_only,
+    writable,
+)
+from generator.service.store_public import CHANGES
 from generator.service.store_schema import time_text
 from generator.service.validation import check_body, check_name, check_website, normalise_website
 
 log = logging.getLogger("salon.service")
 
 
-@contextmanager
-def feed_lock(config: SiteConfig) -> Iterator[None]:
-    """One exporter at a time, so an older snapshot never overwrites a newer one."""
-    lock_path = config.private_dir / "feed.lock"
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
-    with lock_path.open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+def open_store(
+    config: SiteConfig, create: bool = True, clock: Clock = utc_now, read_only: bool = False
+) -> CommentStore:
+    """Open the store; the first time, it takes in the comments of the existing feed.
+
+    ``read_only``: for commands that only read; in a folder this user cannot write (or
+    on a full disk), a store file is then read as it is instead of failing on SQLite's
+    first write. A store file is checked first (store_files.check_store_file).
+    """
+    if config.store_is_url:  # PostgreSQL: nothing on this machine's disk to check
+        return _open_and_seed(config, create, clock)
+    shown, feed = config.comments.store, config.comments.feed
+    check_store_file(config.store_path, shown, feed)
+    if config.feed_path.is_dir() and not config.feed_is_remote:
+        raise CommentError(f"{feed}: is a folder; the comments feed is a file (remove the folder)")
+    path = config.store_path
+    readable_as_is = read_only and path.is_file() and can_read_as_is(path)
+    try:
+        if readable_as_is and not writable(path):
+            return CommentStore(SqliteBackend.read_only(open_read_only(path), path), clock)
+        return _open_and_seed(config, create, clock)
+    except (sqlite3.Error, OSError) as exc:
+        problem = explain(exc, shown, feed, path)
+        if problem is None:
+            raise
+        if readable_as_is and isinstance(problem, StoreUnavailable):  # a full disk
+            return CommentStore(SqliteBackend.read_only(open_read_only(path), path), clock)
+        raise problem from None
 
 
-def open_store(config: SiteConfig, create: bool = True, clock: Clock = utc_now) -> CommentStore:
-    """Open the store; the first time, it takes in the comments of the existing feed."""
-    store = CommentStore.open(config.store_path, create=create, clock=clock)
+def _open_and_seed(config: SiteConfig, create: bool, clock: Clock) -> CommentStore:
+    store = CommentStore.open(config.store_location, create=create, clock=clock)
     # Until the store has written the feed or taken it in, the feed on disk holds
     # published comments the store may not know (a fresh clone of the site).
     if not store.feed_adopted() and not config.feed_is_remote and config.feed_path.is_file():
@@ -66,22 +90,12 @@ def open_store(config: SiteConfig, create: bool = True, clock: Clock = utc_now) 
         if existing.likes:
             with store.transaction() as db:
                 seed_likes(db, existing.likes, store.clock())
+        had_public = store.counter(CHANGES) > 0
         store.seed_from_public(existing.comments, actor="seed-from-feed")
+        if not had_public:  # the feed on disk is exactly what the store now publishes
+            write_stamp(config, store, store.counter(CHANGES))
+    repair_feed(config, store)  # a crash after a change, before its export: catch up first
     return store
-
-
-def export_feed(config: SiteConfig, store: CommentStore) -> Path:
-    """Rewrite the public feed from the store (temp file, fsync, rename)."""
-    if config.feed_is_remote:
-        raise CommentError(
-            "comments.feed is a URL; export writes a local file, so set comments.feed to a path "
-            "on the machine that runs the comment service"
-        )
-    with feed_lock(config):
-        store.mark_feed_adopted()  # from now on the store alone is the truth
-        text = serialise_feed(store.public_comments(), likes=like_counts(store.db))
-        atomic_write(config.feed_path, text.encode("utf-8"), fsync=True)
-    return config.feed_path
 
 
 @dataclass(frozen=True)
@@ -95,22 +109,36 @@ class Done:
 
 
 def publish(config: SiteConfig, store: CommentStore, background: bool) -> str | None:
-    """After a saved change: rewrite the feed, then start the hook.
+    """After a saved change: rewrite the feed, then run the hook (once across instances).
 
     In the foreground (the CLI) the hook is waited for and a feed that cannot be
-    written raises; in the background (the service) neither: the reason is logged and
-    returned, since the change is already saved.
+    written raises. In the service (``background``) the change is already saved, so
+    neither may fail the request: when the service runs its publisher (serve), it is
+    woken to export and run the hook, coalesced, off the request; otherwise the feed
+    is written here and a problem is logged and returned.
     """
     if not background:
-        export_feed(config, store)
-        run_hook(config, wait=True)
+        try:
+            export_feed(config, store)
+        except (OSError, sqlite3.Error) as exc:
+            reason = explain(exc, config.comments.feed, config.comments.feed, config.feed_path)
+            detail = str(reason) if reason is not None else str(exc)
+            raise CommentError(
+                f"the change is saved in the store, but {config.comments.feed} could not be "
+                f"rewritten ({detail.removeprefix(config.comments.feed + ': ')}); once that "
+                "is fixed, run `salon comments export`"
+            ) from None
+        run_hook_once(config, store, wait=True)
+        return None
+    if store.after_change is not None:
+        store.after_change()
         return None
     try:
         export_feed(config, store)
     except (CommentError, OSError) as exc:
         log.error("the public feed could not be rewritten: %s", exc)
         return str(exc)
-    run_hook(config, wait=False)
+    run_hook_once(config, store, wait=False)
     return None
 
 

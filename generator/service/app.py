@@ -18,6 +18,7 @@ root of a combined server (`salon serve`) alike.
 from __future__ import annotations
 
 import logging
+import sqlite3
 import time
 from collections.abc import Callable, Iterable
 from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
@@ -28,11 +29,14 @@ from werkzeug.wrappers import Request, Response
 
 from generator.contract.posts_manifest import ManifestError
 from generator.core.config import SiteConfig
+from generator.core.errors import CommentError
 from generator.service.intake import handle_intake, handle_thanks, handle_token
 from generator.service.like_intake import handle_like, handle_liked
 from generator.service.moderate_page import Moderation
 from generator.service.search_page import handle_search
 from generator.service.state import ServiceState
+from generator.service.store_backend import StoreUnavailable
+from generator.service.store_files import RETRY_AFTER_SECONDS, explain, unwritable_reason
 from generator.service.web import json_response, no_store, text_response, wants_json
 
 log = logging.getLogger("salon.service")
@@ -63,12 +67,40 @@ class CommentService:
             response = self.dispatch(request)
         except HTTPException as exc:  # raised by Werkzeug itself, e.g. a form too large
             response = text_response(exc.description or exc.name, exc.code or 400)
+        except (sqlite3.Error, OSError, CommentError) as exc:
+            if isinstance(exc, StoreUnavailable):  # a connection that failed is not used again
+                self.state.stores.discard()
+            response = self.unavailable(request, exc)
         except Exception:
             # A bug, never a reader's doing: logged in full, answered without details.
             log.exception("internal error on %s %s", request.method, request.path)
             response = text_response("The comment service hit an internal error.", 500)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         return response(environ, start_response)
+
+    def unavailable(self, request: Request, exc: Exception) -> Response:
+        """The store cannot work (disk full, read-only, damaged): 503, never 500.
+
+        The reader's text is not kept, so the answer says to try again later; the log
+        says what is wrong, for whoever runs the service.
+        """
+        config = self.state.config
+        problem = exc if isinstance(exc, CommentError) else None
+        if problem is None:
+            problem = explain(exc, config.comments.store, config.comments.feed, config.store_path)
+        if problem is None:
+            log.exception("internal error on %s %s", request.method, request.path)
+            return text_response("The comment service hit an internal error.", 500)
+        log.error("%s %s: the comment store cannot work: %s", request.method, request.path,
+                  problem)  # fmt: skip
+        message = (
+            "The comment service cannot save anything right now (its storage is unavailable). "
+            "Nothing was saved; please try again in a few minutes."
+        )
+        headers = {"Retry-After": str(RETRY_AFTER_SECONDS), "Cache-Control": "no-store"}
+        if wants_json(request):
+            return json_response({"error": message}, 503, headers)
+        return text_response(message, 503, headers)
 
     def dispatch(self, request: Request) -> Response:
         path = request.path
@@ -99,6 +131,17 @@ def health(state: ServiceState, request: Request) -> Response:
     except Exception as exc:
         log.error("health: the store does not answer: %s", exc)
         return json_response({"status": "error", "store": "not answering"}, 503)
+    # Answering is not enough: a full disk or a read-only folder fails every write.
+    unwritable = unwritable_reason(state.config.store_path)
+    if unwritable is not None:
+        log.error("health: the store cannot be written: %s", unwritable)
+        return no_store(
+            json_response(
+                {"status": "error", "store": f"unwritable: {unwritable}"},
+                503,
+                {"Retry-After": str(RETRY_AFTER_SECONDS)},
+            )
+        )
     try:
         posts: int | str = len(state.posts.posts())
     except ManifestError as exc:
@@ -106,13 +149,18 @@ def health(state: ServiceState, request: Request) -> Response:
     return no_store(json_response({"status": "ok", "store": "ok", "posts": posts}))
 
 
-def create_app(config: SiteConfig, *, now: Callable[[], float] | None = None) -> WSGIApplication:
+def create_app(
+    config: SiteConfig, *, now: Callable[[], float] | None = None,
+    after_change: Callable[[], None] | None = None,
+) -> WSGIApplication:  # fmt: skip
     """The comment service for the site ``config`` describes.
 
     ``now`` replaces the clock (seconds since the epoch) in tests: form token ages,
     rate limits, session expiry and the time stamped on comments all follow it.
+    ``after_change`` (the server's publisher) is told of each saved change, to export
+    the feed and run the hook in the background; without it they run in the request.
     """
-    service = CommentService(ServiceState.create(config, now or time.time))
+    service = CommentService(ServiceState.create(config, now or time.time, after_change))
     proxies = config.comments.service.trusted_proxies
     if proxies > 0:
         # Only then are X-Forwarded-For/-Proto/-Host believed, and only as many hops

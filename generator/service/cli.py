@@ -12,9 +12,11 @@ import argparse
 import getpass
 import os
 import shlex
+import sqlite3
 import subprocess
 import sys
 import tempfile
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 
@@ -26,6 +28,7 @@ from generator.service.cli_likes import cmd_likes
 from generator.service.cli_show import cmd_list, cmd_show
 from generator.service.cli_site import actor, feed_name, open_existing, unique
 from generator.service.passwords import MIN_LENGTH, PASSWORD_SETTING, hash_password
+from generator.service.store_files import explain
 from generator.service.terminal import one_line
 
 SiteOption = Callable[[argparse.ArgumentParser], None]
@@ -187,9 +190,19 @@ def read_new_password(from_stdin: bool) -> str:
     if from_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
-        password = getpass.getpass("New moderator password: ")
-        if len(password) >= MIN_LENGTH and getpass.getpass("Again: ") != password:
-            raise CommentError("the two passwords differ; nothing was changed")
+        try:
+            with warnings.catch_warnings():
+                # Without a terminal getpass warns, then reads (and echoes) stdin: refuse.
+                warnings.simplefilter("error", getpass.GetPassWarning)
+                password = getpass.getpass("New moderator password: ")
+                if len(password) >= MIN_LENGTH and getpass.getpass("Again: ") != password:
+                    raise CommentError("the two passwords differ; nothing was changed")
+        except (EOFError, getpass.GetPassWarning):  # no terminal to ask on
+            raise CommentError(
+                "no terminal to ask for the password on; give it on standard input with "
+                "--password-stdin (e.g. printf '%s\\n' \"$PASSWORD\" | salon comments "
+                "set-password --password-stdin); nothing was changed"
+            ) from None
     if len(password) < MIN_LENGTH:
         raise CommentError(
             f"the password is too short: use at least {MIN_LENGTH} characters; nothing was changed"
@@ -205,6 +218,22 @@ def cmd_set_password(config: SiteConfig, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_move_store(config: SiteConfig, args: argparse.Namespace) -> int:
+    from generator.service.move_store import move_store
+    from generator.service.store_backend import is_store_url, shown_url
+
+    target: Path | str = args.to if is_store_url(args.to) else (config.root / args.to)
+    with open_existing(config) as store:
+        moved = move_store(store, target)
+    shown = shown_url(args.to) if isinstance(target, str) else args.to
+    print(
+        f"Copied the store to {shown}: "
+        + ", ".join(f"{table} {n}" for table, n in moved.counts.items() if n)
+        + ". Counts verified. Set comments.store to it in site.yaml and restart the service."
+    )
+    return 0
+
+
 def cmd_serve(config: SiteConfig, args: argparse.Namespace) -> int:
     from generator.service.server import serve_forever
 
@@ -216,7 +245,14 @@ def cmd_serve(config: SiteConfig, args: argparse.Namespace) -> int:
 
 def with_config(handler: Handler) -> Callable[[argparse.Namespace], int]:
     def run(args: argparse.Namespace) -> int:
-        return handler(load_config(Path(args.site).resolve()), args)
+        config = load_config(Path(args.site).resolve())
+        try:
+            return handler(config, args)
+        except (sqlite3.Error, OSError) as exc:  # the store's disk or file failed
+            problem = explain(exc, config.comments.store, config.comments.feed, config.store_path)
+            if problem is None:
+                raise
+            raise problem from None
 
     return run
 
@@ -294,6 +330,13 @@ def register(
     likes = action("likes", cmd_likes, "show each essay's like count, or reset one")
     likes.add_argument("--reset", metavar="KEY", help="set the count of the post KEY to zero")
     likes.add_argument("--format", default="table", choices=("table", "json"))
+
+    move = action(
+        "move-store", cmd_move_store, "copy everything in the store to another and verify it"
+    )
+    move.add_argument("--to", required=True, metavar="URL",
+                      help="postgresql://user@host/db (password from PGPASSWORD or pgpass), "
+                      "or a SQLite file in the site")  # fmt: skip
 
     serve = action("serve", cmd_serve, "run the comment service (intake and /moderate)")
     serve.add_argument("--host", default="127.0.0.1")

@@ -50,7 +50,7 @@ def cmd_list(config: SiteConfig, args: argparse.Namespace) -> int:
     status = parse_status(args.status) if args.status else None
     if args.format not in ("table", "json"):
         raise CommentError(f'unknown format "{args.format}"; use table or json')
-    with open_existing(config) as store:
+    with open_existing(config, read_only=True) as store:
         comments = store.list_comments(status=status, post=args.post)
     if args.format == "json":
         print(json.dumps([comment_json(c) for c in comments], indent=2, ensure_ascii=True))
@@ -75,7 +75,7 @@ def cmd_list(config: SiteConfig, args: argparse.Namespace) -> int:
 
 
 def cmd_show(config: SiteConfig, args: argparse.Namespace) -> int:
-    with open_existing(config) as store:
+    with open_existing(config, read_only=True) as store:
         c = store.get(args.id)
         parent = store.find(c.parent) if c.parent else None
         replies = [r for r in store.list_comments(post=c.post) if r.parent == c.id]

@@ -21,15 +21,15 @@ def actor() -> str:
         return "cli:unknown"
 
 
-def open_existing(config: SiteConfig) -> CommentStore:
+def open_existing(config: SiteConfig, read_only: bool = False) -> CommentStore:
     """The store; a missing one is made only when a local feed can seed it (a fresh clone)."""
     has_feed = not config.feed_is_remote and config.feed_path.is_file()
-    if not config.store_path.exists() and not has_feed:
+    if not config.store_is_url and not config.store_path.exists() and not has_feed:
         raise CommentError(
             f"{config.comments.store}: no comment store here yet; it is created by the first "
             "comment, an import, or `salon comments export`"
         )
-    return open_store(config)
+    return open_store(config, read_only=read_only)
 
 
 def last_build_posts(config: SiteConfig) -> dict[str, PostInfo] | None:

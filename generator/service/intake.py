@@ -26,6 +26,7 @@ from generator.service.reader_pages import FormEntry
 from generator.service.spam import assess
 from generator.service.state import ServiceState
 from generator.service.store import CommentStore, new_comment_id
+from generator.service.store_schema import body_hash
 from generator.service.tokens import TokenCheck
 from generator.service.validation import (
     MAX_REQUEST_BYTES,
@@ -268,7 +269,10 @@ def _store_submission(
     verdict = state.form_tokens.check(submission.token, post.key, now)
     created = datetime.fromtimestamp(now, UTC)
     user_agent = clean_text(request.headers.get("User-Agent", ""), inline=True)[:USER_AGENT_MAX]
-    with state.intake_lock:
+    # "Is it a duplicate? Then store it" in one transaction, under a lock for the body,
+    # so two copies sent at once (to one instance or two) cannot both pass the check.
+    with store.transaction() as db:
+        db.lock("intake:" + body_hash(post.key, submission.body))
         if store.has_duplicate(post.key, submission.body):
             raise DuplicateComment
         reused = verdict.check is TokenCheck.VALID and not state.spent_tokens.claim(

@@ -7,7 +7,10 @@ keeps, and only until that day is over, so nothing can be traced back to a reade
 No cookie is set and no address is written anywhere.
 
 Plain SQL that SQLite and PostgreSQL both accept, on the store's connection: this
-module owns only its two tables (migration ``LIKES_MIGRATION``).
+module owns only its two tables (migration 4, ``LIKES_MIGRATION``, in the migrations'
+dialect style: {bigint} is the word each database spells its own way). A change to a
+count bumps the store's change counter in its own transaction, so the feed is rewritten
+with it by whichever instance's publisher sees it first (feed_export.feed_is_behind).
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from generator.service.addresses import truncate_ip
 LIKES_MIGRATION = """
     CREATE TABLE like_counts (
         post TEXT PRIMARY KEY,
-        likes INTEGER NOT NULL DEFAULT 0,
+        likes {bigint} NOT NULL DEFAULT 0,
         updated TEXT NOT NULL
     );
     CREATE TABLE like_marks (
@@ -36,6 +39,17 @@ LIKES_MIGRATION = """
 
 class Database(Protocol):
     def execute(self, sql: str, parameters: Any = ..., /) -> Any: ...
+
+
+CHANGES = "changes"  # the store's counter of changes to the public feed (store_public.CHANGES)
+
+
+def _bump_changes(db: Database) -> None:
+    db.execute(
+        "INSERT INTO counters VALUES (?, 1) "
+        "ON CONFLICT (name) DO UPDATE SET value = counters.value + 1",
+        (CHANGES,),
+    )
 
 
 def like_day(moment: datetime, tz: tzinfo) -> str:
@@ -70,6 +84,7 @@ def record_like(db: Database, mark: str, post: str, day: str, now: datetime) -> 
         "updated = excluded.updated",
         (post, stamp),
     )
+    _bump_changes(db)
     return True
 
 
@@ -80,6 +95,8 @@ def reset_likes(db: Database, post: str, now: datetime) -> int:
         return 0
     stamp = now.astimezone(UTC).isoformat(timespec="seconds")
     db.execute("UPDATE like_counts SET likes = 0, updated = ? WHERE post = ?", (stamp, post))
+    if int(row[0]):
+        _bump_changes(db)
     return int(row[0])
 
 

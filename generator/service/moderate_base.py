@@ -25,6 +25,13 @@ COOKIE = "salon_moderator"
 ACTOR = "moderator (web)"
 
 
+# Settings where the publisher and the hook keep their last failure ("" once fixed).
+PUBLISH_PROBLEMS = (
+    ("The public feed could not be rewritten", "feed_problem"),
+    ("The comments.on_change command failed", "hook_problem"),
+)
+
+
 @dataclass(frozen=True)
 class ListSpec:
     name: str
@@ -95,8 +102,16 @@ class ModerationPage:
             "root": self.root(request), "signed_in": False, "lists": [
                 (spec.name, spec.label) for spec in LISTS.values()],
             "list_paths": {spec.name: spec.path for spec in LISTS.values()},
-            "current": "pending", "csrf": "", "flash": None,
+            "current": "pending", "csrf": "", "flash": None, "publish_problems": [],
         }  # fmt: skip
+        if context.get("signed_in"):
+            # What went wrong in the background (the feed's export, the on_change hook),
+            # kept in the store by whichever instance ran it.
+            store = self._store()
+            base["publish_problems"] = [
+                f"{label}: {text}" for label, key in PUBLISH_PROBLEMS
+                if (text := store.setting(key))
+            ]  # fmt: skip
         html = self.env.get_template(template).render({**base, **context})
         return html_response(html, status)
 

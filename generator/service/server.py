@@ -21,12 +21,16 @@ from typing import Any
 from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
 from waitress import wasyncore
+from waitress.channel import HTTPChannel
+from waitress.parser import HTTPRequestParser
 from waitress.server import create_server
 
 from generator.core.config import SiteConfig
 from generator.core.errors import CommentError
+from generator.service.actions import open_store
 from generator.service.addresses import truncate_ip
 from generator.service.app import create_app, finish
+from generator.service.publisher import Publisher
 from generator.service.state import endpoint_path
 
 log = logging.getLogger("salon.service")
@@ -36,6 +40,42 @@ THREADS = 8  # waitress worker threads; SQLite queues the writers, readers run i
 MAX_REQUEST_BODY = 128 * 1024  # waitress refuses larger bodies before the app reads them
 DRAIN_SECONDS = 15.0  # at most this long to finish the requests in flight when stopping
 POLL_SECONDS = 0.5
+# Slow clients. waitress closes a connection only after channel_timeout without a byte,
+# which one byte every few seconds defeats, so each request gets deadlines of its own,
+# counted from its first byte: its headers within HEADER_SECONDS, the whole of it within
+# REQUEST_SECONDS. A reverse proxy in front (docs/deployment.md) buffers requests anyway.
+HEADER_SECONDS = 10.0
+REQUEST_SECONDS = 30.0
+CONNECTION_LIMIT = 1000  # waitress's default, 100, is used up by a handful of slow clients
+CHECK_SECONDS = 1  # how often the deadlines are checked
+
+
+class _TimedParser(HTTPRequestParser):  # type: ignore[misc]
+    """waitress's request parser, noting when the request's first byte arrived."""
+
+    def __init__(self, adj: Any) -> None:
+        super().__init__(adj)
+        self.started = time.monotonic()
+
+
+class _TimedChannel(HTTPChannel):  # type: ignore[misc]
+    parser_class = _TimedParser
+
+
+def _close_slow_requests(server: Any, now: float) -> int:
+    """Close connections whose request is arriving too slowly. Returns how many."""
+    closed = 0
+    for channel in list(server.active_channels.values()):
+        request = channel.request
+        if request is None or request.completed or not isinstance(request, _TimedParser):
+            continue
+        age = now - request.started
+        if age > REQUEST_SECONDS or (age > HEADER_SECONDS and not request.headers_finished):
+            channel.will_close = True  # closed by the loop on its next pass
+            closed += 1
+    if closed:
+        log.warning("closed %d connection(s) sending their request too slowly", closed)
+    return closed
 
 
 class _LoggedBody:
@@ -134,21 +174,55 @@ def _drain(server: Any, stop: _Stop) -> None:
 
 def make_server(app: WSGIApplication, host: str, port: int) -> Any:
     """A waitress server for ``app`` with Salon's settings, listening but not yet running."""
+    _allow_open_files(CONNECTION_LIMIT + 64)
     try:
-        return create_server(
+        server = create_server(
             log_requests(app), host=host, port=port, threads=THREADS, ident="salon",
             max_request_body_size=MAX_REQUEST_BODY, channel_timeout=60,
             clear_untrusted_proxy_headers=False, asyncore_use_poll=True,
+            connection_limit=CONNECTION_LIMIT, cleanup_interval=CHECK_SECONDS,
         )  # fmt: skip
     except OSError as exc:
         raise CommentError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    server.channel_class = _TimedChannel
+    idle_check = server.maintenance
+
+    def maintenance(now: float) -> None:  # every CHECK_SECONDS, from waitress's loop
+        idle_check(now)
+        _close_slow_requests(server, time.monotonic())
+
+    server.maintenance = maintenance
+    return server
+
+
+def _allow_open_files(wanted: int) -> None:
+    """Raise this process's limit of open files towards ``wanted`` (one per connection)."""
+    try:
+        import resource
+
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        if soft != resource.RLIM_INFINITY and soft < wanted:
+            target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+    except (ImportError, ValueError, OSError):  # not POSIX, or not allowed: keep the limit
+        pass
 
 
 def serve_forever(config: SiteConfig, host: str, port: int) -> int:
     """Serve the comment service on host:port until SIGINT or SIGTERM. Returns 0."""
     _configure_logging()
-    app = create_app(config)
-    server = make_server(app, host, port)
+    publisher = Publisher(config)
+    # Before the first request: a feed left behind by a crash is written and the
+    # manifest synced (the hook owed for it, and every later round, in the background).
+    with open_store(config) as store:
+        publisher.step_feed(store)
+    publisher.start()
+    try:
+        app = create_app(config, after_change=publisher.wake)
+        server = make_server(app, host, port)
+    except BaseException:
+        publisher.stop()
+        raise
 
     stop = _Stop()
 
@@ -188,6 +262,7 @@ def serve_forever(config: SiteConfig, host: str, port: int) -> int:
         for stop_signal, handler in previous.items():
             signal.signal(stop_signal, handler)
         server.trigger.close()
-        finish(app)
+        finish(app)  # like counts still waiting wake the publisher once more
+        publisher.stop()  # one last round: no saved change stays unexported
     log.info("stopped")
     return 0

@@ -1,27 +1,29 @@
-"""The private comment store: SQLite, WAL mode, schema versioned by PRAGMA user_version.
+"""The private comment store: SQLite (WAL) or PostgreSQL, the same schema on both.
 
 The single source of truth for comment state, and the only place where emails,
-IP prefixes and user agents live. The store owns the schema and the rules.
+IP prefixes and user agents live. The store owns the schema and the rules; where it
+lives is store_backend's business; the state several service instances share
+(sessions, rate limits, spent tokens, leases) is shared_state's.
 """
 
 from __future__ import annotations
 
 import secrets
-import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
-from generator.contract.avatars import avatar_seed
 from generator.core.errors import CommentError
 from generator.core.models import CommentStatus, PublicComment, StoredComment
 from generator.core.times import Clock, utc_now
+from generator.service.shared_state import SharedState
+from generator.service.store_backend import Backend, Dialect, SqliteBackend, connect, migrate
+from generator.service.store_public import CHANGES, feed_snapshot, public_comments, refresh_lines
 from generator.service.store_schema import (
     COLUMNS,
     FEED_ADOPTED,
     MIGRATIONS,
-    SCHEMA_VERSION,
     body_hash,
     row_to_comment,
     time_text,
@@ -33,31 +35,39 @@ def new_comment_id() -> str:
 
 
 class CommentStore:
-    """A connection to the store. One per thread; SQLite handles the rest."""
+    """A connection to the store. One per thread."""
 
-    def __init__(self, db: sqlite3.Connection, path: Path, clock: Clock = utc_now) -> None:
+    def __init__(self, db: Backend, clock: Clock = utc_now) -> None:
         self.db = db
-        self.path = path
+        self.where = db.where  # the file or the URL (without a password), for messages
         self.clock = clock  # stamps moderation and the audit log
+        self._secret: bytes | None = None
+        self.shared = SharedState(db)
+        # Set by the service when its publisher runs: called after each saved change,
+        # to export the feed and run the hook in the background (actions.publish).
+        self.after_change: Callable[[], None] | None = None
 
     # -- opening -----------------------------------------------------------------
 
     @classmethod
-    def open(cls, path: Path, create: bool = True, clock: Clock = utc_now) -> CommentStore:
-        if not create and not path.exists():
-            raise CommentError(
-                f"{path}: no comment store here yet; it is created by the first comment, "
-                "an import, or `salon comments export`"
-            )
-        path.parent.mkdir(parents=True, exist_ok=True)
-        db = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
-        db.execute("PRAGMA busy_timeout = 30000")
-        db.execute("PRAGMA journal_mode = WAL")
-        db.execute("PRAGMA synchronous = NORMAL")
-        db.execute("PRAGMA foreign_keys = ON")
-        store = cls(db, path, clock)
-        store._migrate()
-        return store
+    def open(
+        cls, location: Path | str, create: bool = True, clock: Clock = utc_now
+    ) -> CommentStore:
+        """A store file's path, or a PostgreSQL URL (``postgresql://user@host/db``)."""
+        if isinstance(location, Path):
+            backend: Backend = SqliteBackend(location, create)
+        else:
+            backend = connect(location, Path.cwd(), create)
+        try:
+            migrate(backend, MIGRATIONS)
+        except BaseException:
+            backend.close()
+            raise
+        return cls(backend, clock)
+
+    @property
+    def dialect(self) -> Dialect:
+        return self.db.dialect
 
     def close(self) -> None:
         self.db.close()
@@ -69,29 +79,34 @@ class CommentStore:
         self.close()
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self) -> Iterator[Backend]:
         """A write transaction that takes the lock up front, so writers queue, not fail."""
-        self.db.execute("BEGIN IMMEDIATE")
-        try:
-            yield self.db
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
-        self.db.execute("COMMIT")
+        with self.db.transaction() as db:
+            yield db
 
-    def _migrate(self) -> None:
+    # -- counters ------------------------------------------------------------------
+
+    def counter(self, name: str) -> int:
+        row = self.db.execute("SELECT value FROM counters WHERE name = ?", (name,)).fetchone()
+        return int(row[0]) if row else 0
+
+    def raise_counter(self, name: str, value: int) -> None:
+        """Set a counter to value unless it is already higher."""
         with self.transaction() as db:
-            version = int(db.execute("PRAGMA user_version").fetchone()[0])
-            if version > SCHEMA_VERSION:
-                raise CommentError(
-                    f"{self.path}: the store has schema version {version}, newer than this "
-                    f"Salon understands ({SCHEMA_VERSION}); upgrade Salon"
+            db.lock("counter:" + name)
+            if self.counter(name) < value:
+                db.execute(
+                    "INSERT INTO counters VALUES (?, ?) "
+                    "ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+                    (name, value),
                 )
-            for number in range(version, SCHEMA_VERSION):
-                for statement in MIGRATIONS[number].split(";"):
-                    if statement.strip():
-                        db.execute(statement)
-                db.execute(f"PRAGMA user_version = {number + 1}")
+
+    def _bump(self, db: Backend, name: str = CHANGES) -> None:
+        db.execute(
+            "INSERT INTO counters VALUES (?, 1) "
+            "ON CONFLICT (name) DO UPDATE SET value = counters.value + 1",
+            (name,),
+        )
 
     # -- settings and secrets -----------------------------------------------------
 
@@ -101,17 +116,27 @@ class CommentStore:
 
     def set_setting(self, key: str, value: str) -> None:
         with self.transaction() as db:
-            db.execute("INSERT OR REPLACE INTO settings VALUES (?, ?)", (key, value))
+            db.execute(
+                "INSERT INTO settings VALUES (?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
 
     def secret(self) -> bytes:
         """The site's private key for avatars, form tokens and sessions (made once)."""
+        if self._secret is not None:
+            return self._secret
         value = self.setting("secret")
         if value is None:
             with self.transaction() as db:
-                row = db.execute("SELECT value FROM settings WHERE key = 'secret'").fetchone()
-                value = str(row[0]) if row else secrets.token_hex(32)
-                db.execute("INSERT OR IGNORE INTO settings VALUES ('secret', ?)", (value,))
-        return bytes.fromhex(value)
+                db.execute(
+                    "INSERT INTO settings VALUES ('secret', ?) ON CONFLICT DO NOTHING",
+                    (secrets.token_hex(32),),
+                )
+                value = str(db.execute("SELECT value FROM settings WHERE key = 'secret'")
+                            .fetchone()[0])  # fmt: skip
+        self._secret = bytes.fromhex(value)
+        return self._secret
 
     # -- reading -------------------------------------------------------------------
 
@@ -173,9 +198,10 @@ class CommentStore:
         # compared exactly so that the partial index on email answers: COLLATE NOCASE
         # cannot use it and read every row (31 ms a call with 100,000 comments). The unary
         # + keeps SQLite from walking the (mostly approved) status index instead.
+        plus = "+" if self.dialect is Dialect.SQLITE else ""
         row = self.db.execute(
             "SELECT 1 FROM comments WHERE email != '' AND email IN (?, ?) "
-            "AND +status = 'approved' AND removed = 0 LIMIT 1",
+            f"AND {plus}status = 'approved' AND removed = 0 LIMIT 1",
             (email, email.lower()),
         ).fetchone()
         return row is not None
@@ -196,9 +222,7 @@ class CommentStore:
 
     # -- writing -------------------------------------------------------------------
 
-    def _audit(
-        self, db: sqlite3.Connection, actor: str, action: str, cid: str, detail: str = ""
-    ) -> None:
+    def _audit(self, db: Backend, actor: str, action: str, cid: str, detail: str = "") -> None:
         db.execute(
             "INSERT INTO audit (at, actor, action, comment_id, detail) VALUES (?, ?, ?, ?, ?)",
             (time_text(self.clock()), actor, action, cid, detail),
@@ -209,7 +233,7 @@ class CommentStore:
             self._insert(db, comment, actor)
         return comment
 
-    def _insert(self, db: sqlite3.Connection, c: StoredComment, actor: str) -> None:
+    def _insert(self, db: Backend, c: StoredComment, actor: str) -> None:
         db.execute(
             f"INSERT INTO comments ({COLUMNS}, body_hash) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -218,6 +242,9 @@ class CommentStore:
              time_text(c.moderated_at), c.held_because, int(c.removed), body_hash(c.post, c.body)),
         )  # fmt: skip
         self._audit(db, actor, "create", c.id, c.status.value)
+        if c.status is CommentStatus.APPROVED:
+            self._refresh_lines(db, [c.id])
+            self._bump(db)
 
     def add_imported(self, source: str, external_id: str, comment: StoredComment) -> bool:
         """Insert a comment from an import unless this source's id was imported before."""
@@ -238,7 +265,7 @@ class CommentStore:
         ).fetchone()
         return str(row[0]) if row else None
 
-    def _require(self, db: sqlite3.Connection, ids: Sequence[str]) -> list[StoredComment]:
+    def _require(self, db: Backend, ids: Sequence[str]) -> list[StoredComment]:
         found = []
         for cid in ids:
             row = db.execute(f"SELECT {COLUMNS} FROM comments WHERE id = ?", (cid,)).fetchone()
@@ -265,6 +292,8 @@ class CommentStore:
                     (status.value, actor, now, comment.id),
                 )
                 self._audit(db, actor, status.value, comment.id, f"was {comment.status.value}")
+            self._refresh_lines(db, [c.id for c in before])
+            self._bump(db)
         return [self.get(cid) for cid in ids]
 
     def edit(
@@ -291,6 +320,8 @@ class CommentStore:
                  changed.website, int(changed.by_author), comment_id),
             )  # fmt: skip
             self._audit(db, actor, "edit", comment_id, ", ".join(fields) or "no change")
+            self._refresh_lines(db, [comment_id])
+            self._bump(db)
         return self.get(comment_id)
 
     def delete(self, ids: Sequence[str], actor: str) -> None:
@@ -316,42 +347,22 @@ class CommentStore:
                     db.execute("DELETE FROM comments WHERE id = ?", (comment.id,))
                 db.execute("UPDATE audit SET detail = '' WHERE comment_id = ?", (comment.id,))
                 self._audit(db, actor, "delete", comment.id)
+            self._refresh_lines(db, list(ids))
+            self._bump(db)
 
     # -- the public view -----------------------------------------------------------
 
     def public_comments(self) -> list[PublicComment]:
         """Approved comments, public fields only, plus placeholders that approved replies need."""
-        secret = self.secret()
-        rows, published_avatar = [], {}
-        for row in self.db.execute(
-            f"SELECT {COLUMNS}, avatar FROM comments WHERE status = 'approved' ORDER BY created, id"
-        ):
-            rows.append(row_to_comment(row[:-1]))
-            published_avatar[rows[-1].id] = str(row[-1])
-        by_id = {c.id: c for c in rows}
-        needed: set[str] = set()
-        for comment in rows:
-            if comment.removed:
-                continue
-            parent = comment.parent
-            while parent and parent in by_id and parent not in needed:
-                if by_id[parent].removed:
-                    needed.add(parent)
-                parent = by_id[parent].parent
-        public = []
-        for c in rows:
-            if c.removed and c.id not in needed:
-                continue
-            public.append(
-                PublicComment(
-                    id=c.id, post=c.post, parent=c.parent, author=c.author, website=c.website,
-                    body=c.body, created=c.created, by_author=c.by_author,
-                    avatar="" if c.removed else (
-                        published_avatar[c.id] or avatar_seed(secret, c.email or c.author)),
-                    removed=c.removed,
-                )
-            )  # fmt: skip
-        return public
+        return public_comments(self.db, self.secret())
+
+    def feed_snapshot(self) -> tuple[int, list[str], dict[str, int]]:
+        """The change counter, the public feed's lines and the like counts, from one
+        moment (store_public)."""
+        return feed_snapshot(self.db, self.secret())
+
+    def _refresh_lines(self, db: Backend, ids: Sequence[str]) -> None:
+        refresh_lines(db, self.secret(), ids)
 
     def feed_adopted(self) -> bool:
         return self.setting(FEED_ADOPTED) is not None
@@ -361,7 +372,7 @@ class CommentStore:
             return
         with self.transaction() as db:
             db.execute(
-                "INSERT OR IGNORE INTO settings VALUES (?, ?)",
+                "INSERT INTO settings VALUES (?, ?) ON CONFLICT DO NOTHING",
                 (FEED_ADOPTED, time_text(self.clock())),
             )
 
@@ -391,8 +402,10 @@ class CommentStore:
                     actor,
                 )  # fmt: skip
                 db.execute("UPDATE comments SET avatar = ? WHERE id = ?", (c.avatar, c.id))
+                self._refresh_lines(db, [c.id])
                 count += 1
             db.execute(
                 "INSERT INTO settings VALUES (?, ?)", (FEED_ADOPTED, time_text(self.clock()))
             )
+            self._bump(db)
         return count

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import hashlib
-import sqlite3
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from generator.core.models import CommentStatus, StoredComment
 from generator.service.likes import LIKES_MIGRATION
+from generator.service.store_files import impossible_row
 
 # Each migration takes the schema from version N to N+1. Never edit one that shipped.
+# One text for both databases: {serial}, {real} and {bigint} are the words each spells
+# its own way (store_backend._WORDS); SQLite's texts come out exactly as they shipped.
 MIGRATIONS: tuple[str, ...] = (
     """
     CREATE TABLE comments (
@@ -36,7 +39,7 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX comments_by_body ON comments (body_hash);
     CREATE INDEX comments_by_email ON comments (email) WHERE email != '';
     CREATE TABLE audit (
-        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        seq {serial},
         at TEXT NOT NULL,
         actor TEXT NOT NULL,
         action TEXT NOT NULL,
@@ -57,7 +60,38 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE comments ADD COLUMN avatar TEXT NOT NULL DEFAULT ''
     """,
-    # 3: readers' likes: a count per post, and the day's keyed marks that de-duplicate
+    # 3: everything several service instances must share, so that they behave as one and
+    # a restart forgets nothing: sessions and their one-time notices, rate-limit hits
+    # (comments and wrong passwords), spent form tokens, leases (who runs the hook), the
+    # change counters that keep the public feed from staying behind the store, what the
+    # build published for the service (the posts manifest), and each approved comment's
+    # line of the public feed, so an export joins lines instead of serialising them all.
+    """
+    ALTER TABLE comments ADD COLUMN feed_line TEXT NOT NULL DEFAULT '';
+    CREATE TABLE counters (name TEXT PRIMARY KEY, value {bigint} NOT NULL);
+    CREATE TABLE sessions (
+        key TEXT PRIMARY KEY,
+        csrf TEXT NOT NULL,
+        created {real} NOT NULL,
+        expires {real} NOT NULL
+    );
+    CREATE INDEX sessions_by_expiry ON sessions (expires);
+    CREATE TABLE notices (
+        session_key TEXT PRIMARY KEY,
+        message TEXT NOT NULL,
+        undo TEXT NOT NULL DEFAULT '',
+        error INTEGER NOT NULL DEFAULT 0,
+        expires {real} NOT NULL
+    );
+    CREATE TABLE rate_hits (scope TEXT NOT NULL, key TEXT NOT NULL, at {real} NOT NULL);
+    CREATE INDEX rate_hits_by_key ON rate_hits (scope, key, at);
+    CREATE INDEX rate_hits_by_time ON rate_hits (at);
+    CREATE TABLE spent_tokens (nonce TEXT PRIMARY KEY, expires {real} NOT NULL);
+    CREATE INDEX spent_tokens_by_expiry ON spent_tokens (expires);
+    CREATE TABLE leases (name TEXT PRIMARY KEY, holder TEXT NOT NULL, expires {real} NOT NULL);
+    CREATE TABLE published (name TEXT PRIMARY KEY, seq {bigint} NOT NULL, value TEXT NOT NULL)
+    """,
+    # 4: readers' likes: a count per post, and the day's keyed marks that de-duplicate
     # them (service/likes.py, which owns these two tables).
     LIKES_MIGRATION,
 )
@@ -84,11 +118,19 @@ def parse_time(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
 
 
-def row_to_comment(row: sqlite3.Row | tuple[object, ...]) -> StoredComment:
+def row_to_comment(row: Sequence[object]) -> StoredComment:
+    try:
+        return _comment_of(row)
+    except (ValueError, TypeError, OverflowError) as exc:  # a row edited by hand, or damaged
+        raise impossible_row(row, exc) from None
+
+
+def _comment_of(row: Sequence[object]) -> StoredComment:
     (cid, post, parent, author, email, website, body, created, status, by_author, ip, ua,
      moderated_by, moderated_at, held, removed) = tuple(row)  # fmt: skip
     created_at = parse_time(str(created))
-    assert created_at is not None
+    if created_at is None:
+        raise ValueError("created: empty")
     return StoredComment(
         id=str(cid), post=str(post), parent=str(parent) if parent else None,
         author=str(author), email=str(email), website=str(website), body=str(body),

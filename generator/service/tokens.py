@@ -3,7 +3,7 @@
 A token is ``ISSUED.NONCE.SIGNATURE``: the issue time in milliseconds (hex), a random
 nonce, and an HMAC-SHA256 over both plus the subject it was issued for (the post key,
 or "login"). Nothing is stored when a token is issued, so issuing costs one HMAC; the
-service remembers only the nonces of tokens already spent.
+service remembers (in the store) only the nonces of tokens already spent.
 """
 
 from __future__ import annotations
@@ -14,8 +14,10 @@ import hashlib
 import hmac
 import re
 import secrets
-import threading
+from collections.abc import Callable
 from dataclasses import dataclass
+
+from generator.service.shared_state import SharedState
 
 _TOKEN = re.compile(r"^([0-9a-f]{1,16})\.([A-Za-z0-9_-]{8,32})\.([A-Za-z0-9_-]{22})$")
 # A token issued "in the future" by more than this is forged (or the clock jumped).
@@ -98,29 +100,14 @@ class FormTokens:
 class SpentTokens:
     """Nonces of form tokens already used for a stored comment, until they would expire.
 
-    Kept in memory: after a restart a token could be used once more, which the rate
-    limits and the duplicate check still bound.
+    Kept in the store: a token spent on one instance is spent on all, and stays spent
+    after a restart.
     """
 
-    def __init__(self, ttl_seconds: float, max_entries: int = 200_000) -> None:
+    def __init__(self, ttl_seconds: float, shared: Callable[[], SharedState]) -> None:
         self._ttl = ttl_seconds
-        self._max = max_entries
-        self._spent: dict[str, float] = {}  # nonce -> forget after (insertion ordered)
-        self._lock = threading.Lock()
+        self._shared = shared  # this thread's connection to the store
 
     def claim(self, nonce: str, now: float) -> bool:
         """True the first time a nonce is claimed, False ever after (until it expires)."""
-        with self._lock:
-            self._forget_expired(now)
-            if nonce in self._spent:
-                return False
-            self._spent[nonce] = now + self._ttl
-            return True
-
-    def _forget_expired(self, now: float) -> None:
-        # Entries are inserted in time order, so the expired ones are at the front.
-        while self._spent:
-            oldest = next(iter(self._spent))
-            if self._spent[oldest] > now and len(self._spent) < self._max:
-                break
-            del self._spent[oldest]
+        return self._shared().claim_token(nonce, now, self._ttl)

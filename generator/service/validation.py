@@ -4,14 +4,14 @@ a Submission and the problems by field out. Every message says what to fix.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
 from generator.contract.comment_html import safe_website
-from generator.contract.feed import clean_text
+from generator.contract.feed import clean_text, has_visible
+from generator.core.jsontext import JsonProblem, load_json
 
 MAX_REQUEST_BYTES = 32 * 1024
 NAME_MAX = 100
@@ -86,9 +86,10 @@ def decode_body(mimetype: str, charset: str | None, data: bytes) -> dict[str, st
             fields.setdefault(key, value)  # the first of repeated fields counts
         return fields
     try:
-        data_json = json.loads(text)
-    except (json.JSONDecodeError, RecursionError):
-        raise RequestProblem(400, "The request body is not valid JSON.") from None
+        data_json = load_json(text)
+    except JsonProblem as exc:
+        detail = "" if exc.syntax else f": {exc.message}"
+        raise RequestProblem(400, f"The request body is not valid JSON{detail}.") from None
     if not isinstance(data_json, dict):
         raise RequestProblem(400, "Expected a JSON object with the comment's fields.")
     found: dict[str, str] = {}
@@ -98,6 +99,13 @@ def decode_body(mimetype: str, charset: str | None, data: bytes) -> dict[str, st
             continue
         if not isinstance(item, str):
             raise RequestProblem(400, f'The field "{key}" must be text.')
+        if not item.isascii():
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:  # a lone surrogate such as "\ud800": not text at all
+                raise RequestProblem(
+                    400, f'The field "{key}" holds a lone surrogate escape; send real text.'
+                ) from None
         found[key] = item
     return found
 
@@ -115,7 +123,7 @@ def normalise_website(value: str) -> str:
 
 
 def check_name(name: str) -> str | None:
-    if not name:
+    if not name:  # also a name of invisible characters only: clean_text empties it
         return "Please enter your name."
     if len(name) > NAME_MAX:
         return f"Your name is too long: {len(name)} characters; the limit is {NAME_MAX}."
@@ -149,7 +157,7 @@ def check_website(website: str) -> str | None:
 
 
 def check_body(body: str) -> str | None:
-    if len(body) < BODY_MIN:
+    if len(body) < BODY_MIN or not has_visible(body):
         return f"Please write a comment (at least {BODY_MIN} characters)."
     if len(body) > BODY_MAX:
         return f"Your comment is too long: {len(body):,} characters; the limit is {BODY_MAX:,}."
