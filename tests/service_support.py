@@ -18,7 +18,7 @@ from waitress import wasyncore
 
 from generator.core.config import SiteConfig, load_config
 from generator.service.actions import open_store
-from generator.service.app import create_app
+from generator.service.app import create_app, mail_worker
 from generator.service.passwords import PASSWORD_SETTING, hash_password
 from generator.service.server import make_server
 from generator.service.store import CommentStore
@@ -210,6 +210,7 @@ class ServiceServer:
     """The app on Salon's waitress settings, its loop in a thread, on a free port."""
 
     def __init__(self, config: SiteConfig, clock: Clock | None = None) -> None:
+        self.config = config
         self.clock = clock or Clock()
         self.app = create_app(config, now=self.clock)
         self.server = make_server(self.app, "127.0.0.1", 0)
@@ -232,6 +233,9 @@ class ServiceServer:
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
         self._thread.join(timeout=10)
+        worker = mail_worker(self.app)
+        if worker is not None:
+            worker.stop()
 
     def client(self) -> Client:
         return Client(self.port)

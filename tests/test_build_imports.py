@@ -14,7 +14,8 @@ from generator.build.pipeline import BuildOptions, build_site
 from .conftest import FIXED_NOW, SITES
 
 HEAVY = ("markdown_it", "mdit_py_plugins", "pygments", "generator.build.plan",
-         "generator.build.execute", "generator.build.markdown")  # fmt: skip
+         "generator.build.execute", "generator.build.markdown", "PIL",
+         "generator.build.images")  # fmt: skip
 
 SCRIPT = """
 import json, sys

@@ -298,7 +298,8 @@ def test_files_beside_content_are_copied(basic: Path) -> None:
     drawing = basic / "output/2024/12/second/drawing.svg"
     assert drawing.read_bytes() == (SITES / "basic/content/posts/second/drawing.svg").read_bytes()
     img = page(basic, "/2024/12/second/").one("img")
-    assert img.get("src") == "drawing.svg"  # relative to the post, which lives beside it
+    # Resolved against the post (the file lives beside it), so excerpts on listings show it too.
+    assert img.get("src") == "/2024/12/second/drawing.svg"
 
 
 def test_no_private_setting_reaches_the_output(basic: Path) -> None:

@@ -227,11 +227,16 @@ def test_every_setting_is_documented() -> None:
     from dataclasses import fields
 
     from generator.core.config import TOP_KEYS, CommentsConfig, FeedConfig, ServiceConfig
+    from generator.core.image_settings import ImagesConfig
     from tests.conftest import REPO
 
     doc = (REPO / "docs/configuration.md").read_text(encoding="utf-8")
     names = [*TOP_KEYS, *(f.name for f in fields(Author))]
-    names += [f.name for cls in (FeedConfig, CommentsConfig, ServiceConfig) for f in fields(cls)]
+    names += [
+        f.name
+        for cls in (FeedConfig, CommentsConfig, ServiceConfig, ImagesConfig)
+        for f in fields(cls)
+    ]
     # In a table (`key`), as a section (## key) or, for the service, in the example.
     shown = ["`{}`", "## {}\n", "    {}: "]
     missing = [name for name in names if not any(form.format(name) in doc for form in shown)]

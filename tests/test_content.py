@@ -257,7 +257,8 @@ def test_invalid_yaml_points_at_the_line_in_the_file() -> None:
         "content/posts/x.md:5: invalid YAML: did not find expected ',' or ']'"
     ]
     assert post_problems("---\ntitle: Psychology: a colon\ndate: 2024-05-01\n---\n") == [
-        "content/posts/x.md:2: invalid YAML: mapping values are not allowed in this context"
+        "content/posts/x.md:2: invalid YAML: mapping values are not allowed in this context; "
+        'put the value in quotes: title: "Psychology: a colon"'
     ]
 
 

@@ -195,3 +195,22 @@ def test_a_broken_feed_stops_the_markdown_workers_already_started(tmp_path: Path
     assert done.returncode == 1
     assert done.stderr == "error: comments.json:1: not valid JSON: Expecting value\n"
     assert not (site / "output").exists()
+
+
+def test_every_option_and_argument_of_every_command_has_help() -> None:
+    import argparse
+
+    from generator.cli import build_parser
+
+    missing: list[str] = []
+
+    def walk(parser: argparse.ArgumentParser, where: str) -> None:
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for name, child in action.choices.items():
+                    walk(child, f"{where} {name}")
+            elif not action.help and action.dest != "help":
+                missing.append(f"{where} {'/'.join(action.option_strings) or action.dest}")
+
+    walk(build_parser(), "salon")
+    assert missing == []

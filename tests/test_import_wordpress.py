@@ -90,7 +90,9 @@ def test_genuine_export_counts(genuine: Imported) -> None:
     ]
     assert "password-protected" in report.drafts[1]
     assert report.pages == 21
-    assert report.files_kept == ["content/pages/about.md"]
+    # The About page `salon new` wrote, unchanged since, gives way to the imported one.
+    assert report.files_kept == []
+    assert report.files_replaced == ["content/pages/about.md"]
     assert len(report.files_written) == 58 + 21 - 1
     assert report.skipped == Counter(
         {
@@ -234,7 +236,7 @@ def test_importing_the_same_export_twice_changes_nothing(genuine: Imported) -> N
     feed_mtime = (genuine.site / "comments.json").stat().st_mtime_ns
     report = import_wordpress(genuine.site, GENUINE, "themeunittestdata.wordpress.xml")
     assert report.files_written == [] and report.files_overwritten == []
-    assert len(report.files_unchanged) == 78 and report.files_kept == ["content/pages/about.md"]
+    assert len(report.files_unchanged) == 79 and report.files_kept == []
     assert report.comments_imported == 0 and report.comments_seen == 24
     assert tree_files(genuine.site / "content") == content_before
     assert (genuine.site / "comments.json").read_bytes() == feed_before
@@ -551,4 +553,59 @@ def test_cli_errors_are_one_line_without_traceback(
     err = capsys.readouterr().err
     assert err.startswith(f'error: {bomb}:3: the file declares the XML entity "lol"')
     assert err.count("\n") == 1
-    assert not (site / "comments.json").exists() and not (site / ".salon").exists()
+    assert not (site / "comments.json").exists()
+    assert [p.name for p in (site / ".salon").iterdir()] == ["scaffold.json"]  # `salon new`'s
+
+
+# -- over a fresh `salon new` site ------------------------------------------------------------
+
+
+def test_import_replaces_the_untouched_scaffold_and_keeps_what_was_edited(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fresh, edited = tmp_path / "fresh", tmp_path / "edited"
+    for site in (fresh, edited):
+        assert main(["new", str(site)]) == 0
+    about = edited / "content/pages/about.md"
+    about.write_text(about.read_text() + "I walk a lot.\n")
+    capsys.readouterr()
+
+    assert main(["import", "wordpress", str(GENUINE), "--site", str(fresh)]) == 0
+    out = capsys.readouterr().out
+    assert (
+        "Placeholders from `salon new`, unchanged since, replaced by the import:\n"
+        "  content/pages/about.md\n"
+        "  content/posts/first-essay.md (removed)\n"
+    ) in out
+    assert "Kept as they were" not in out
+    assert not (fresh / "content/posts/first-essay.md").exists()
+    assert "title: About" in (fresh / "content/pages/about.md").read_text()
+    assert "Say who you are" not in (fresh / "content/pages/about.md").read_text()
+
+    assert main(["import", "wordpress", str(GENUINE), "--site", str(edited)]) == 0
+    out = capsys.readouterr().out
+    assert "Kept as they were (they exist and differ; --force overwrites them):\n" in out
+    assert "  content/pages/about.md\n" in out
+    assert "content/pages/about.md\n  content/posts/first-essay.md (removed)" not in out
+    assert about.read_text().endswith("I walk a lot.\n")
+    assert not (edited / "content/posts/first-essay.md").exists()  # this one was untouched
+
+
+def test_dry_run_says_what_would_happen_and_writes_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    site = tmp_path / "site"
+    assert main(["new", str(site)]) == 0
+    before = tree_files(site)
+    capsys.readouterr()
+    assert main(["import", "wordpress", str(GENUINE), "--site", str(site), "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(
+        f"Dry run of importing {GENUINE} (WordPress, WXR 1.2); nothing "
+        "was written. An import would do this:\n"
+    )
+    assert "  files     78 written, 0 overwritten, 0 unchanged, 0 kept as they were\n" in out
+    assert "  comments  24 in the export for the store (those imported before are skipped)\n" in out
+    assert "  content/posts/first-essay.md (removed)\n" in out
+    assert tree_files(site) == before
+    assert not (site / "comments.json").exists()

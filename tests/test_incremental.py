@@ -14,6 +14,7 @@ import pytest
 from generator.build.pipeline import BuildOptions, build_site
 
 from .conftest import FIXED_NOW, SITES
+from .photos import scene, with_metadata
 
 OPTIONS = BuildOptions(now=FIXED_NOW, jobs=1)
 
@@ -53,6 +54,25 @@ def comments(site: Path, change: Callable[[list[dict[str, object]]], None]) -> N
 
 
 POST = "content/posts/essay-{}.md"
+
+
+SHOWN_AFTER = {
+    "show it in a post": {"photo.jpg", "photo-480.avif", "photo-480.webp", "photo-480.jpg"},
+    "replace the photograph (another size)": {"photo-800.avif", "photo-800.jpg"},
+    "change the image settings": {"photo-320.webp", "photo-640.jpg", "photo.jpg"},
+}
+IMAGE_SETTINGS = "images:\n  widths: [320, 640]\n  formats: [webp]\n"
+
+
+def append(path: Path, text: str) -> None:
+    path.write_text(path.read_text(encoding="utf-8") + text, encoding="utf-8")
+
+
+def photo(site: Path, name: str, width: int, seed: int) -> None:
+    """A photograph with GPS EXIF and orientation, as a phone writes one."""
+    picture = scene(width, width * 2 // 3, seed)
+    (site / "content/posts" / name).write_bytes(with_metadata(picture, orientation=1))
+
 
 CHANGES: list[tuple[str, Callable[[Path], None]]] = [
     ("edit a body", lambda s: edit(s / POST.format(3), "More words", "Other words")),
@@ -170,10 +190,32 @@ CHANGES: list[tuple[str, Callable[[Path], None]]] = [
         lambda s: edit(s / "content/pages/about.md", "title: About", "title: About me"),
     ),
     (
-        "add an image beside the posts",
-        lambda s: (s / "content/posts/photo.png").write_bytes(b"\x89PNG fake"),
+        "add a corrupt image no page shows (left out, with a warning)",
+        lambda s: (s / "content/posts/broken.png").write_bytes(b"\x89PNG fake"),
     ),
-    ("remove the image", lambda s: (s / "content/posts/photo.png").unlink()),
+    ("remove the corrupt image", lambda s: (s / "content/posts/broken.png").unlink()),
+    ("add a photograph beside the posts", lambda s: photo(s, "photo.jpg", 700, 1)),
+    (
+        "show it in a post",
+        lambda s: edit(s / POST.format(3), "Other words", "![A lake.](/photo.jpg)\n\nOther words"),
+    ),
+    (
+        "name it as another post's image",
+        lambda s: edit(s / POST.format(2), "tags:", "image: /photo.jpg\nimage_alt: A lake.\ntags:"),
+    ),
+    ("replace the photograph (another size)", lambda s: photo(s, "photo.jpg", 900, 2)),
+    (
+        "change the image settings",
+        lambda s: append(s / "site.yaml", IMAGE_SETTINGS),
+    ),
+    (
+        "stop showing it, then remove it",
+        lambda s: (
+            edit(s / POST.format(3), "![A lake.](/photo.jpg)\n\n", ""),
+            edit(s / POST.format(2), "image: /photo.jpg\nimage_alt: A lake.\n", ""),
+            (s / "content/posts/photo.jpg").unlink(),
+        ),
+    ),
     (
         "add an alias",
         lambda s: edit(s / POST.format(1), "tags:", "aliases: [/old/essay-one.html]\ntags:"),
@@ -216,6 +258,8 @@ def replay_changes(tmp_path: Path, options: BuildOptions) -> None:
         incremental = tree(site / "output")
         clean = clean_build(site, tmp_path / "clean")
         assert differences(clean, incremental) == ([], [], []), f"after: {name}"
+        if name in SHOWN_AFTER:  # the images really are made, not merely equally absent
+            assert SHOWN_AFTER[name] <= set(incremental), name
 
 
 def test_every_incremental_build_equals_a_clean_build(tmp_path: Path) -> None:

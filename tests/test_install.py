@@ -41,7 +41,7 @@ def test_installed_package_makes_and_builds_a_new_site(tmp_path: Path) -> None:
             shutil.copy2(REPO / name, source / name)
     shutil.copytree(
         REPO / "generator", source / "generator", ignore=shutil.ignore_patterns("__pycache__")
-    )
+    )  # generator/docs is a link to docs/: copied as the files it points to
     venv = tmp_path / "venv"
     run([sys.executable, "-m", "venv", str(venv)], tmp_path)
     python = venv / "bin" / "python"
@@ -76,6 +76,11 @@ def test_installed_package_makes_and_builds_a_new_site(tmp_path: Path) -> None:
     assert "prefers-color-scheme" in css
     assert (output / "assets" / "salon.js").is_file()
     assert (output / "about" / "index.html").is_file()
+
+    # The new site.yaml points to `salon help config`, which works without the repository.
+    assert "`salon help config`" in (tmp_path / "blog" / "site.yaml").read_text()
+    helped = run([str(salon), "help", "config"], tmp_path)
+    assert helped.stdout == (REPO / "docs" / "configuration.md").read_text(encoding="utf-8")
 
     as_module = run([str(python), "-m", "generator", "--version"], tmp_path)
     assert as_module.stdout.startswith("salon ")

@@ -28,7 +28,7 @@ NOW = datetime(2026, 3, 28, 23, 30, tzinfo=UTC)
 
 @pytest.fixture
 def store(store_location: Path | str) -> Iterator[CommentStore]:
-    """A real store at the current schema (migration 4 made the likes tables)."""
+    """A real store at the current schema (migration 5 made the likes tables)."""
     with CommentStore.open(store_location) as opened:
         yield opened
 

@@ -3,6 +3,7 @@ errors shown in the page, recovery, and the comment service mounted on the same 
 
 from __future__ import annotations
 
+import json
 import socket
 import subprocess
 import sys
@@ -201,3 +202,46 @@ def test_a_port_in_use_is_a_plain_error(tmp_path: Path) -> None:
         "stop what uses it, or choose another --port\n"
     )
     assert not (site / "output").exists()  # said before building anything
+
+
+def test_serve_drafts_marks_them_and_never_writes_them_to_output(tmp_path: Path) -> None:
+    site = copy_sample_site(tmp_path / "site")
+    (site / "content/posts/unfinished.md").write_text(
+        "---\ntitle: Unfinished\ndate: 2024-01-02\ndraft: true\n---\nNot yet.\n"
+    )
+    assert subprocess.run(
+        [sys.executable, "-m", "generator", "build", "--site", str(site)], capture_output=True,
+        check=False,
+    ).returncode == 0  # fmt: skip
+    published = sorted(p.relative_to(site / "output") for p in (site / "output").rglob("*"))
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "generator", "serve", "--site", str(site), "--port", str(port),
+         "--drafts"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    assert process.stdout is not None
+    try:
+        for line in process.stdout:
+            if "watching for changes" in line:
+                break
+        status, _headers, body = get(f"http://127.0.0.1:{port}/2024/01/unfinished/")
+        assert status == 200
+        assert '<p class="draft-note" role="note">Draft — not published</p>' in body.decode()
+        status, _headers, body = get(f"http://127.0.0.1:{port}/")
+        assert "Unfinished" in body.decode()
+    finally:
+        process.terminate()
+        process.wait(10)
+    # output/, what `salon deploy` sends, is as the build left it: no draft, nothing added.
+    assert sorted(p.relative_to(site / "output") for p in (site / "output").rglob("*")) == published
+    assert not (site / "output/2024/01/unfinished").exists()
+    assert (site / ".salon/preview/2024/01/unfinished/index.html").is_file()
+    # The comment service beside the preview knows the published posts, and no draft.
+    posts = json.loads((site / ".salon/posts.json").read_text())["posts"]
+    assert "unfinished" not in posts and "the-alliance" in posts
+    done = subprocess.run(
+        [sys.executable, "-m", "generator", "build", "--site", str(site)], capture_output=True,
+        text=True, check=False,
+    )  # fmt: skip
+    assert " 0 files written, " in done.stdout and "held back: 1 draft" in done.stdout

@@ -418,13 +418,32 @@ ALLOWED_TAGS = {
     "#document", "html", "head", "meta", "title", "link", "body", "a", "header", "p", "nav",
     "ul", "li", "form", "input", "button", "main", "div", "h1", "h2", "fieldset", "legend",
     "ol", "article", "label", "bdi", "dl", "dt", "dd", "time", "code", "span", "textarea",
+    "details", "summary", "pre", "blockquote",
 }  # fmt: skip
+# A body shown rendered is the sanitiser's output, as on the site: its tags, and links out.
+RENDERED_TAGS = {"p", "br", "a", "em", "strong", "code", "pre", "blockquote", "ul", "ol", "li",
+                 "s", "del"}  # fmt: skip
 URL_ATTRIBUTES = {"href", "src", "action", "formaction", "data", "xlink:href"}
+
+
+def _in_rendered_body(element: Element) -> bool:
+    node = element.parent
+    while node is not None:
+        if "rendered" in node.attrs.get("class", "").split():
+            return True
+        node = node.parent
+    return False
 
 
 def assert_inert(doc: Element) -> None:
     """Only our own elements and attributes; no script, no handler, no script URL."""
     for element in doc.iter():
+        if _in_rendered_body(element):
+            assert element.tag in RENDERED_TAGS, f"unexpected <{element.tag}> in a body"
+            assert set(element.attrs) <= {"href", "rel"}, element.attrs
+            href = element.attrs.get("href", "")
+            assert not href or href.startswith(("https://", "http://", "mailto:")), href
+            continue
         assert element.tag in ALLOWED_TAGS, f"unexpected <{element.tag}>"
         for name, value in element.attrs.items():
             assert not name.startswith("on"), f"event handler {name}={value!r}"
@@ -446,8 +465,10 @@ def test_hostile_comments_are_shown_as_text(setup: Setup, moderator: Moderator) 
     page = moderator.page("/moderate")
     doc = page.html()
     assert_inert(doc)
-    bodies = [el.raw_text for el in doc.find_all("div", class_="body")]
+    bodies = [el.raw_text for el in doc.find_all("pre", class_="body")]  # the source, as text
     assert sorted(bodies) == sorted(f"{n}: {attack}" for n, attack in enumerate(HOSTILE))
+    rendered = doc.find_all("div", class_="rendered")
+    assert len(rendered) == len(HOSTILE)
 
     # The same comments on every other page that shows them.
     ids = [b.get("value") or "" for b in doc.find_all("input", name="ids")]

@@ -51,14 +51,14 @@ def store(store_location: Path | str) -> CommentStore:
 def test_a_new_store_is_in_wal_mode_at_the_current_schema(tmp_path: Path) -> None:
     with CommentStore.open(tmp_path / "c.sqlite3") as store:
         assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
+        assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 5
 
 
 def test_both_backends_reach_the_same_schema_version(store: CommentStore) -> None:
     assert store.db.schema_version() == SCHEMA_VERSION
     tables = {"comments", "audit", "settings", "imported", "counters", "sessions", "notices",
-              "rate_hits", "spent_tokens", "leases", "published",
-              "like_counts", "like_marks"}  # fmt: skip
+              "rate_hits", "spent_tokens", "leases", "published", "outbox", "subscriptions",
+              "addresses", "followers", "announced", "like_counts", "like_marks"}  # fmt: skip
     for table in tables:
         assert store.db.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == 0
 
@@ -80,6 +80,27 @@ def test_a_version_1_store_is_migrated_and_keeps_its_comments(tmp_path: Path) ->
         assert store.get("old1").body == "Kept."
         (public,) = store.public_comments()
         assert public.avatar  # no published avatar: drawn from the keyed hash
+
+
+def test_a_version_4_store_gains_the_likes_tables_and_keeps_its_outbox(tmp_path: Path) -> None:
+    path = tmp_path / "v4.sqlite3"
+    db = sqlite3.connect(path)
+    words = {"serial": "INTEGER PRIMARY KEY AUTOINCREMENT", "real": "REAL", "bigint": "INTEGER"}
+    for migration in MIGRATIONS[:4]:  # the notifications' outbox was the last of version 4
+        db.executescript(migration.format(**words))
+    db.execute(
+        "INSERT INTO outbox (message_id, kind, recipient, payload, state, created, due) "
+        "VALUES ('m1', 'reply', 'r@example.org', '{}', 'queued', 1, 1)"
+    )
+    db.execute("PRAGMA user_version = 4")
+    db.commit()
+    db.close()
+
+    with CommentStore.open(path) as store:
+        assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 5
+        assert store.db.execute("SELECT message_id FROM outbox").fetchall() == [("m1",)]
+        assert store.db.execute("SELECT count(*) FROM like_counts").fetchone()[0] == 0
+        assert store.db.execute("SELECT count(*) FROM like_marks").fetchone()[0] == 0
 
 
 def test_a_store_from_a_newer_salon_is_refused(tmp_path: Path) -> None:

@@ -22,15 +22,18 @@ from generator.core.urls import (
     permalink,
     slug_from_filename,
 )
-from generator.core.validate import Fields
+from generator.core.validate import Fields, near_miss
 from generator.core.yamltext import YamlDocument, parse_yaml
 
 MARKDOWN_SUFFIXES = (".md", ".markdown")
 KNOWN_KEYS = (
     "title", "date", "updated", "slug", "id", "tags", "category", "categories", "summary",
-    "description", "draft", "author", "comments", "aliases", "template", "toc",
-    "series", "series_order", "related", "likes", "share",
+    "description", "draft", "author", "comments", "aliases", "template", "toc", "extra",
+    "image", "image_alt", "series", "series_order", "related", "likes", "share",
 )  # fmt: skip
+# Keys Salon itself writes but the build does not read yet (the WordPress import's featured
+# image): never a warning, kept for templates in entry.extra.
+QUIET_KEYS = ("image", "image_alt")
 _FENCE = re.compile(r"^---[ \t]*$")
 
 
@@ -96,6 +99,8 @@ def is_bundle(relative: str) -> bool:
 def parse_document(source: SourceFile, config: SiteConfig) -> Document:
     """Turn a content file's text into a Document; pure, so tests need no disk."""
     front, body, body_line = split_front_matter(source.text, source.path)
+    if front is None:
+        raise SiteError.at(_no_front_matter(source.text), source.path, 1)
     doc = parse_yaml(front, source.path, line_offset=1) if front else YamlDocument({}, {})
     if doc.data is None:
         doc = YamlDocument({}, {})
@@ -108,8 +113,14 @@ def parse_document(source: SourceFile, config: SiteConfig) -> Document:
 
     title = fields.string("title", required=True)
     moment = _date_field(fields, "date", config)
+    date_from_name = False
     if is_post and not fields.has("date"):
-        fields.problems.append(Problem("date: required for posts, but missing", source.path, 1))
+        moment, why_not = _date_from_name(source.relative, config)
+        date_from_name = moment is not None
+        if moment is None:
+            fields.problems.append(
+                Problem(f"date: required for posts, but missing{why_not}", source.path, 1)
+            )
     updated = _date_field(fields, "updated", config)
 
     default_slug = slug_from_filename(source.relative.rsplit("/", 1)[-1])
@@ -150,6 +161,7 @@ def parse_document(source: SourceFile, config: SiteConfig) -> Document:
     if series_order is not None and not fields.has("series"):
         fields.fail("series_order", "needs `series:`, the name of the series")
     extra = {key: value for key, value in doc.data.items() if key not in KNOWN_KEYS}
+    warnings = _check_extra_keys(fields, extra, config.front_matter_keys)
     document = Document(
         kind=source.kind,
         source=source.path,
@@ -171,16 +183,79 @@ def parse_document(source: SourceFile, config: SiteConfig) -> Document:
         aliases=tuple(aliases),
         template=fields.string("template"),
         toc=toc,
+        image=fields.string("image").strip(),
+        image_alt=fields.string("image_alt").strip(),
+        image_line=fields.line("image"),
         series=fields.string("series"),
         series_order=series_order or None,
         related=fields.string_list("related"),
         likes=fields.boolean("likes", True),
         share=fields.boolean("share", True),
         extra=extra,
+        warnings=warnings,
+        date_from_name=date_from_name,
     )
     if fields.problems:
         raise SiteError(sorted(fields.problems, key=lambda p: p.line or 0))
     return document
+
+
+_NAME_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})-")
+
+
+def _date_from_name(relative: str, config: SiteConfig) -> tuple[datetime | None, str]:
+    """A Jekyll-style file name (`2026-11-15-name.md`, or a bundle's folder named so) dates a
+    post without `date:`; else why not, to add to the error."""
+    parts = relative.split("/")
+    name = parts[-2] if is_bundle(relative) and len(parts) > 1 else parts[-1]
+    match = _NAME_DATE.match(name)
+    if match is None:
+        return None, ""
+    try:
+        day = date(*(int(group) for group in match.groups()))
+    except ValueError:
+        return None, f" (the file name's {match.group(0)[:-1]} is not a date)"
+    return datetime.combine(day, time(), tzinfo=config.tz), ""
+
+
+def _no_front_matter(text: str) -> str:
+    first = text.lstrip("\ufeff").split("\n", 1)[0].strip()
+    hint = (
+        f"; add a line --- above `{first}` and another below the last setting"
+        if re.match(r"^[\w-]+:\s", first)
+        else ""
+    )
+    return (
+        "no front matter: the file must start with a line ---, then its settings "
+        f"(title:, and date: for a post), then another ---{hint}"
+    )
+
+
+def _check_extra_keys(
+    fields: Fields, extra: dict[str, Any], declared: tuple[str, ...]
+) -> tuple[Problem, ...]:
+    """A key one slip away from one Salon knows (`drafts`, `titel`) is an error: kept as an
+    extra, `drafts: true` would publish a draft. Any other key nobody declared is a warning;
+    keys the site or its theme declare (`front_matter_keys`), and those under `extra:`, are
+    the author's own."""
+    warnings: list[Problem] = []
+    for key in extra:
+        name = str(key)
+        if key == "extra" or name in declared or name in QUIET_KEYS:
+            continue
+        close = near_miss(name, KNOWN_KEYS)
+        if close is not None:
+            fields.fail(name, f'unknown key; did you mean "{close}"?')
+            continue
+        warnings.append(
+            Problem(
+                f"{name}: unknown front-matter key, kept for templates as entry.extra.{name}; "
+                "declare it in site.yaml's front_matter_keys, or put it under extra:",
+                fields.path,
+                fields.line(name),
+            )
+        )
+    return tuple(warnings)
 
 
 def parse_alias(alias: str) -> str:

@@ -15,7 +15,7 @@ from generator.core.models import Document
 
 def source_key(source: SourceFile, config: SiteConfig) -> str:
     """The hash of everything a source's Document (and its rendered text) is made from."""
-    settings = repr((config.timezone, config.permalink))
+    settings = repr((config.timezone, config.permalink, config.front_matter_keys))
     return cache_key(settings, source.kind.value, source.path, source.relative, source.text)
 
 

@@ -31,10 +31,10 @@ from generator.build.series import SeriesMember, group_series
 from generator.build.site import Entry
 from generator.build.writer import write_private
 from generator.contract.search_index import (
-    INDEX_NAME,
     SearchRecord,
     html_text,
     records_digest,
+    search_index_path,
     write_fts_index,
 )
 from generator.core.config import SiteConfig
@@ -113,12 +113,12 @@ class SearchWork:
         started = time.perf_counter()
         records = [search_record(entry) for entry in self.entries]
         self.records = len(records)
-        private = self.config.private_dir
-        write_fts_index(private / INDEX_NAME, records, self.digest)
+        state = self.config.state_dir
+        write_fts_index(search_index_path(self.config), records, self.digest)
         if self.pagefind:
-            folder = make_pagefind_bundle(records, self.config.language, private / PAGEFIND_WORK)
+            folder = make_pagefind_bundle(records, self.config.language, state / PAGEFIND_WORK)
             replace_folder(self.config.output_dir, BUNDLE, folder)
-        write_private(private / SEARCH_STATE, json.dumps({"digest": self.digest}).encode())
+        write_private(state / SEARCH_STATE, json.dumps({"digest": self.digest}).encode())
         self.seconds = time.perf_counter() - started
         self.done = True
         return self.seconds
@@ -152,8 +152,8 @@ def plan_search(
     digest = records_digest(stand_ins)
     # Pagefind's index depends on the language it is told, too.
     digest = f"{digest}:{code_fingerprint()}:{int(settings.pagefind)}:{config.language}"
-    state = _read_state(config.private_dir / SEARCH_STATE)
-    index_ok = (config.private_dir / INDEX_NAME).is_file()
+    state = _read_state(config.state_dir / SEARCH_STATE)
+    index_ok = search_index_path(config).is_file()
     bundle_ok = not settings.pagefind or (config.output_dir / BUNDLE / "pagefind.js").is_file()
     if state == digest and index_ok and bundle_ok:
         return None

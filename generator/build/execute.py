@@ -70,6 +70,10 @@ def execute(
         if isinstance(job, CopyFile):
             if job.override and job.path in outputs:  # a child theme's file over its parent's
                 outputs.replace(job.path, job.content)
+            elif job.key and manifest.can_keep(out_dir, job.path, job.key):
+                outputs.add(job.path, Keep(job.key), job.source, job.key)  # an image rendition
+            elif job.key:
+                outputs.add(job.path, job.content, job.source, job.key)
             else:
                 outputs.add(job.path, job.content, job.source)
             continue

@@ -80,7 +80,7 @@ class FeedMaker:
 
     def _item(self, entry: Entry) -> FeedItem:
         assert entry.date is not None
-        html = entry.html if self.config.feeds.full_content else entry.excerpt_html
+        html = entry.feed_html if self.config.feeds.full_content else entry.feed_excerpt_html
         return FeedItem(
             entry.title,
             self.config.base_url + entry.url,

@@ -85,7 +85,7 @@ def deadline(documents: Sequence[Document], config: SiteConfig, now: datetime) -
 
 def load_last_build(config: SiteConfig) -> LastBuild | None:
     try:
-        data = json.loads((config.private_dir / RECORD).read_text(encoding="utf-8"))
+        data = json.loads((config.state_dir / RECORD).read_text(encoding="utf-8"))
         until = data["valid_until"]
         return LastBuild(
             digest=str(data["digest"]),
@@ -110,11 +110,11 @@ def save_last_build(config: SiteConfig, record: LastBuild) -> None:
         "future_held": record.future_held,
         "warnings": list(record.warnings),
     }
-    write_private(config.private_dir / RECORD, json.dumps(data, indent=1).encode())
+    write_private(config.state_dir / RECORD, json.dumps(data, indent=1).encode())
 
 
 def forget_last_build(config: SiteConfig) -> None:
-    (config.private_dir / RECORD).unlink(missing_ok=True)
+    (config.state_dir / RECORD).unlink(missing_ok=True)
 
 
 def still_fresh(record: LastBuild | None, digest: str, now: datetime, manifest: Manifest,

@@ -1,9 +1,9 @@
 """The build pipeline, written once, as a short list of named and timed steps:
 
-config → inputs → content → related → comments (while Markdown renders) → templates
-→ write → search (the static and the private search index, timed apart; skipped when
-no essay or page changed; left to the caller by `salon serve`, which runs it in the
-background).
+config → inputs → content → related → images → comments (while Markdown renders)
+→ templates → write → links → search (the static and the private search index, timed
+apart; skipped when no essay or page changed; left to the caller by `salon serve`, which
+runs it in the background).
 
 The modules of the later steps (Markdown, Jinja rendering, Pygments, the cache) are
 imported only once the inputs step has found work to do: a build that finds nothing
@@ -39,6 +39,7 @@ from generator.build.freshness import (
 )
 from generator.build.manifest import Manifest
 from generator.build.pools import worker_count
+from generator.build.service_manifest import manifest_posts, next_scheduled
 from generator.build.sitelock import build_lock
 from generator.build.writer import (
     Staging,
@@ -47,12 +48,18 @@ from generator.build.writer import (
     write_private,
 )
 from generator.contract.feed import Feed, parse_feed_document
-from generator.contract.posts_manifest import PostInfo, SiteLook, serialise_manifest
-from generator.contract.search_index import INDEX_NAME
-from generator.core.config import SiteConfig, load_config
+from generator.contract.posts_manifest import SiteLook, serialise_manifest
+from generator.contract.search_index import search_index_path
+from generator.core.config import PREVIEW_OUTPUT, SiteConfig, load_config, with_overrides
 from generator.core.errors import Problem, SiteError
 from generator.core.models import Document, Kind
-from generator.core.themes import make_environment, reserved_ids, theme_chain
+from generator.core.themes import (
+    make_environment,
+    reserved_ids,
+    theme_chain,
+    theme_images,
+    with_theme_keys,
+)
 
 if TYPE_CHECKING:
     from generator.build.anchors import ReservedIds
@@ -70,6 +77,9 @@ class BuildOptions:
     jobs: int | None = None  # worker processes for rendering; None: one per core
     progress: Callable[[str, int, int], None] | None = None  # (stage, done, total)
     search_later: bool = False  # leave the search step to the caller (BuildResult.search)
+    output: Path | None = None  # another folder than output/ (`--output`, `serve --drafts`)
+    base_url: str | None = None  # another base_url than site.yaml's (`--base-url`)
+    strict: bool = False  # every warning is an error: nothing is written while there are any
 
 
 @dataclass(frozen=True)
@@ -83,6 +93,7 @@ class BuildResult:
     seconds: float  # the build's own time, the search step left out
     timings: dict[str, float] = field(default_factory=dict)
     search: SearchWork | None = None  # the search step, when it is needed (run unless later)
+    notes: tuple[str, ...] = ()  # worth saying once, not warnings: printed by a full build
 
     def summary(self) -> str:
         held = []
@@ -111,9 +122,19 @@ def search_missing(config: SiteConfig) -> bool:
     search = config.engagement.search
     if not search.enabled:
         return False
-    index = config.private_dir / INDEX_NAME
+    index = search_index_path(config)
     bundle = config.output_dir / "pagefind" / "pagefind.js"
     return not index.is_file() or (search.pagefind and not bundle.is_file())
+
+
+def _name_dated_note(sources: list[str]) -> tuple[str, ...]:
+    if not sources:
+        return ()
+    others = f" and {_count(len(sources) - 1, 'other post')}" if len(sources) > 1 else ""
+    return (
+        f"{sources[0]}{others}: no date: in the front matter; dated by the file name "
+        "(as Jekyll does), at midnight in the site's timezone",
+    )
 
 
 def _count(number: int, noun: str) -> str:
@@ -268,15 +289,16 @@ def _build(root: Path, options: BuildOptions | None, memory: BuildMemory | None)
     timer = Timer()
 
     with timer.step("config"):
-        config = load_config(root)
+        config = with_overrides(load_config(root), options.output, options.base_url)
         themes = theme_chain(config)
+        config = with_theme_keys(config, themes)
     with timer.step("inputs"):
         sources = list(iter_sources(config))
         feed_text = read_feed_text(config)
         settings = repr((options.drafts, options.future))
         theme_dirs = [theme.path for theme in themes]
         digest = inputs_digest(config, sources, feed_text, settings, theme_dirs)
-        manifest = Manifest(config.private_dir / "output.json")
+        manifest = Manifest(config.state_dir / "output.json")
         last = load_last_build(config)
         # `salon serve` needs the site in memory once, to preview edits: no shortcut then.
         wants_memory = memory is not None and memory.renderer is None
@@ -286,6 +308,8 @@ def _build(root: Path, options: BuildOptions | None, memory: BuildMemory | None)
             and still_fresh(last, digest, now, manifest, config.output_dir)
         ):
             assert last is not None
+            if options.strict and last.warnings:
+                raise SiteError([Problem(w) for w in last.warnings])
             return BuildResult(
                 report=WriteReport(0, len(manifest.entries), 0),
                 posts=last.posts,
@@ -304,6 +328,8 @@ def _build(root: Path, options: BuildOptions | None, memory: BuildMemory | None)
     from generator.build.context_keys import fingerprint_of
     from generator.build.engagement import check_series, plan_search, related_essays
     from generator.build.execute import PageRenderer, execute
+    from generator.build.images import process_images
+    from generator.build.links import PageLinks, check_links
     from generator.build.markdown_stage import start_markdown
     from generator.build.plan import Planner, plan_site
     from generator.build.site import assemble
@@ -319,13 +345,22 @@ def _build(root: Path, options: BuildOptions | None, memory: BuildMemory | None)
         with timer.step("content"):
             every_document, source_hashes = parse_sources(cache, sources, config, options.jobs)
             del sources  # the texts live on in the documents; keep memory for what follows
+            key_warnings = [warning for doc in every_document for warning in doc.warnings]
+            notes = _name_dated_note([doc.source for doc in every_document if doc.date_from_name])
             documents, drafts, future = select_published(every_document, options, now)
+            shown = {doc.source for doc in documents}
+            held = {doc.url: doc.source for doc in every_document if doc.source not in shown}
             valid_until = deadline(every_document, config, now)
+            next_essay = next_scheduled(every_document, now)
             del every_document
             check_unique_urls(documents)
             check_series(documents)
         with timer.step("related"):
             related = related_essays(config, documents, source_hashes)
+        with timer.step("images"):  # made safe and responsive, from the cache where it can
+            targets = asset_targets(config, documents)
+            sizes = theme_images(themes).sizes
+            images = process_images(config, documents, targets, options.jobs, sizes)
         # Markdown renders in worker processes while this process does the comments.
         reserved = ReservedIds.from_names(reserved_ids(themes))
         with start_markdown(cache, documents, options.jobs, reserved) as pending:
@@ -336,10 +371,11 @@ def _build(root: Path, options: BuildOptions | None, memory: BuildMemory | None)
                 )  # fmt: skip
                 del feed_text  # tens of megabytes for a big archive, parsed now
                 posts = [doc for doc in documents if doc.kind is Kind.POST]
-                threads, warnings = merge_comments(
+                threads, comment_warnings = merge_comments(
                     feed.comments, (doc.key for doc in posts), config.comments.max_depth,
                     config.comments.feed,
                 )  # fmt: skip
+                warnings = [*key_warnings, *comment_warnings]
                 comment_html = render_comments(cache, feed.comments, options.jobs, pending.pool)
             with timer.step("markdown"):
                 progress = partial(options.progress, "Markdown") if options.progress else None
@@ -348,23 +384,27 @@ def _build(root: Path, options: BuildOptions | None, memory: BuildMemory | None)
         documents = [replace(doc, body="") for doc in documents]
     finally:
         cache.close()
+    warnings = [*images.warnings, *warnings]
+    if options.strict and warnings:
+        raise SiteError(warnings)  # --strict: before anything is written
     with timer.step("templates"):
         model = assemble(
             documents, rendered, rendered.light, threads, config, now, source_hashes,
-            feed.likes, related,
+            feed.likes, related, images.pages, images.logo,
         )  # fmt: skip
         assets = read_theme_assets(themes)
-        site = make_site_view(config, model, assets.css_url, assets.js_url)
+        site = make_site_view(config, model, assets.css_url, assets.js_url, assets.favicon_url)
         bases = key_bases(config, themes, fingerprint_of(site))
         files = [
             *assets.files,
             *(CopyFile(target, path, path.relative_to(config.root).as_posix())
-              for target, path in asset_targets(config, documents)),
+              for target, path in targets if target not in images.taken),
+            *(CopyFile(path, made, source, key=key) for path, made, source, key in images.outputs),
         ]  # fmt: skip
         jobs = plan_site(config, bases, model, files)
         install_filters(env, config, comment_html)
         renderer = PageRenderer(config, env, site, comment_html)
-        staging = Staging(config.private_dir / "staging", config.output_dir, manifest)
+        staging = Staging(config.state_dir / "staging", config.output_dir, manifest)
         try:
             outputs = execute(
                 jobs, renderer, manifest, staging, worker_count(options.jobs), options.progress
@@ -382,10 +422,22 @@ def _build(root: Path, options: BuildOptions | None, memory: BuildMemory | None)
             raise
         open_keys = {entry.key for entry in model.posts if entry.comments_open}
         nav = tuple((item.title, item.url) for item in site.nav)
-        write_private(config.private_dir / "posts.json", serialise_manifest(
-            [PostInfo(doc.key, doc.title, doc.url, doc.key in open_keys, site.likes and doc.likes)
-             for doc in posts],
-            SiteLook(nav, site.css_url, site.js_url)))  # fmt: skip
+        # The comment service serves the site's own build; `serve --drafts` tells it of
+        # the published posts only (a draft takes no comments, even in a preview).
+        preview = config.variant != ""
+        if not preview or config.output_dir == config.root / PREVIEW_OUTPUT:
+            public = [
+                doc
+                for doc in posts
+                if not preview or not (doc.draft or (doc.date and doc.date > now))
+            ]
+            write_private(config.private_dir / "posts.json", serialise_manifest(
+                manifest_posts(config, public, model.posts, open_keys, site.likes),
+                SiteLook(nav, site.css_url, site.js_url), next_essay))  # fmt: skip
+    with timer.step("links"):  # against what is now in output/
+        warnings.extend(check_links(config, (
+            PageLinks(doc.source, doc.url, doc.body_line, rendered.light[doc.source].links)
+            for doc in documents), held))  # fmt: skip
         record = LastBuild(
             digest=digest,
             valid_until=valid_until,
@@ -423,4 +475,5 @@ def _build(root: Path, options: BuildOptions | None, memory: BuildMemory | None)
         seconds=seconds,
         timings=timer.timings,
         search=search,
+        notes=notes,
     )

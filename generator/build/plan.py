@@ -108,7 +108,7 @@ class Planner:
         newer, older = model.neighbours.get(entry.url, (None, None))
         meta = PageMeta(
             entry.title, entry.url, "post", entry.description or plain_text(entry.excerpt_html),
-            json_ld=json_ld.blog_posting(entry, self.config),
+            json_ld=json_ld.blog_posting(entry, self.config, model.logo), image=entry.image,
         )  # fmt: skip
         comments_feed = entry.url + "comments.xml"
         context = PostPage(
@@ -127,7 +127,7 @@ class Planner:
     def standalone(self, entry: Entry) -> PageJob:
         meta = PageMeta(
             entry.title, entry.url, "page", entry.description or plain_text(entry.excerpt_html),
-            json_ld=json_ld.web_page(entry, self.config),
+            json_ld=json_ld.web_page(entry, self.config), image=entry.image,
         )  # fmt: skip
         template = entry.doc.template or "page.html"
         context = StandalonePage(entry, entry.last_modified)

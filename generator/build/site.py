@@ -10,9 +10,13 @@ from datetime import datetime, timedelta
 from functools import cached_property
 from typing import Any
 
+from markupsafe import Markup
+
 from generator.build.context_keys import covered_by, fields_fingerprint
 from generator.build.listings import Archive, Term, group_terms
+from generator.build.pictures import feed_images, rewrite_images
 from generator.build.series import Series, SeriesMember, SeriesPlace, group_series
+from generator.contract.page_images import PageImages, Preview, picture_html
 from generator.contract.theme_page import Thread
 from generator.core.config import SiteConfig
 from generator.core.models import CommentsMode, Document, Heading, Kind, Rendered
@@ -37,6 +41,7 @@ class Entry:
     source_hash: str
     taxonomies: tuple[str, ...] = ("tags", "categories")  # those that have pages to link to
     likes: int = 0  # readers' likes, as the public feed last counted them
+    images: PageImages = field(default_factory=PageImages)  # its pictures and preview image
 
     @cached_property
     def fingerprint(self) -> str:
@@ -102,11 +107,52 @@ class Entry:
 
     @property
     def html(self) -> str:
-        return self.rendered.html
+        """The body, its processed images shown as <picture>s, the first loaded at once."""
+        images = self.images
+        return rewrite_images(self.rendered.html, self.url, images.pictures, images.sizes,
+                              not self._has_hero, self._featured_path)  # fmt: skip
 
     @property
     def excerpt_html(self) -> str:
-        return self.light.excerpt_html
+        """The excerpt (shown in listings, among others: every image waits for scrolling)."""
+        images = self.images
+        return rewrite_images(self.light.excerpt_html, self.url, images.pictures,
+                              images.sizes, first_eager=False)  # fmt: skip
+
+    @property
+    def feed_html(self) -> str:
+        """The body for feeds: each processed image as a plain <img> of its fallback."""
+        return feed_images(self.rendered.html, self.url, self.images.pictures)
+
+    @property
+    def feed_excerpt_html(self) -> str:
+        return feed_images(self.light.excerpt_html, self.url, self.images.pictures)
+
+    @property
+    def image(self) -> Preview | None:
+        """The picture link previews show: `image:`, else the first image (a setting)."""
+        return self.images.preview
+
+    @property
+    def hero(self) -> Markup:
+        """The `image:` picture shown above the essay when its body does not show it;
+        empty otherwise (and for a URL image, which no page loads)."""
+        preview = self.images.preview
+        if preview is None or preview.picture is None or not self._has_hero:
+            return Markup("")
+        extra = {"class": "u-featured"}
+        html = picture_html(preview.picture, preview.alt, self.images.sizes, True, extra)
+        return Markup(html)
+
+    @property
+    def _has_hero(self) -> bool:
+        preview = self.images.preview
+        return preview is not None and preview.picture is not None and not preview.in_body
+
+    @property
+    def _featured_path(self) -> str:
+        preview = self.images.preview
+        return preview.site_path if preview is not None and preview.in_body else ""
 
     @property
     def toc(self) -> tuple[Heading, ...]:
@@ -116,6 +162,16 @@ class Entry:
     @property
     def words(self) -> int:
         return self.light.words
+
+    @property
+    def draft(self) -> bool:
+        """Only ever true in a build with drafts (`salon serve --drafts`), never in output/."""
+        return self.doc.draft
+
+    @property
+    def has_more(self) -> bool:
+        """Whether the body holds more than the excerpt: listings link on only then."""
+        return self.light.has_more
 
     @property
     def reading_minutes(self) -> int:
@@ -141,6 +197,7 @@ class SiteModel:
     series: tuple[Series[Entry], ...] = ()
     series_places: Mapping[str, SeriesPlace[Entry]] = field(default_factory=dict)  # by key
     related: Mapping[str, tuple[Entry, ...]] = field(default_factory=dict)  # by key
+    logo: Preview | None = None  # the publisher's logo in structured data (images.logo)
 
 
 def comments_open(doc: Document, config: SiteConfig, now: datetime) -> bool:
@@ -160,10 +217,14 @@ def assemble(
     source_hashes: Mapping[str, str] | None = None,
     likes: Mapping[str, int] | None = None,
     related: Mapping[str, tuple[str, ...]] | None = None,
+    images: Mapping[str, PageImages] | None = None,
+    logo: Preview | None = None,
 ) -> SiteModel:
     """The site model; ``likes`` by post key, ``related`` keys by post key (related.py)."""
     source_hashes = source_hashes or {}
     likes = likes or {}
+    images = images or {}
+    no_images = PageImages()
     entries = []
     for doc in documents:
         thread = threads.get(doc.key, Thread.empty()) if doc.kind is Kind.POST else Thread.empty()
@@ -180,6 +241,7 @@ def assemble(
                 source_hash,
                 config.taxonomies,
                 count,
+                images.get(doc.source, no_images),
             )
         )
     posts = sorted(
@@ -225,5 +287,5 @@ def assemble(
         key: tuple(by_key[k] for k in keys if k in by_key) for key, keys in (related or {}).items()
     }
     return SiteModel(
-        tuple(posts), tuple(pages), terms, years, months, neighbours, series, places, chosen
+        tuple(posts), tuple(pages), terms, years, months, neighbours, series, places, chosen, logo
     )

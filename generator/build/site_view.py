@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from generator.build.site import SiteModel
 from generator.contract.theme_page import SiteView, engagement_view
-from generator.core.config import SiteConfig
+from generator.core.config import SiteConfig, follow_endpoint
 
 
-def make_site_view(config: SiteConfig, model: SiteModel, css_url: str, js_url: str) -> SiteView:
+def make_site_view(
+    config: SiteConfig, model: SiteModel, css_url: str, js_url: str, favicon_url: str = ""
+) -> SiteView:
     return SiteView(
         title=config.title,
         description=config.description,
@@ -24,5 +26,8 @@ def make_site_view(config: SiteConfig, model: SiteModel, css_url: str, js_url: s
         nav=tuple(p for p in model.pages if not p.extra.get("hide_from_nav")),
         css_url=css_url,
         js_url=js_url,
+        follow_endpoint=follow_endpoint(config),
+        reply_mail=config.email.enabled and config.email.replies,
+        favicon_url=config.favicon or favicon_url,
         **engagement_view(config),
     )

@@ -27,6 +27,7 @@ class CopyFile:
     content: bytes | Path
     source: str
     override: bool = False  # a theme's file: one already planned at this path gives way
+    key: str = ""  # when set: the file is kept as it is on disk while the key is unchanged
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,7 @@ class ThemeAssets:
     css_url: str
     js_url: str
     files: tuple[CopyFile, ...]  # the stylesheet first, then the themes' files
+    favicon_url: str = ""  # the themes' static/favicon.svg (or .png, .ico), if any
 
 
 def read_theme_assets(themes: tuple[Theme, ...]) -> ThemeAssets:
@@ -54,6 +56,7 @@ def read_theme_assets(themes: tuple[Theme, ...]) -> ThemeAssets:
         css_url="/assets/style.css?v=" + hashlib.sha1(css).hexdigest()[:10],
         js_url="/assets/salon.js?v=" + _script_version(themes),
         files=tuple(files),
+        favicon_url=_favicon({file.path for file in files}),
     )
 
 
@@ -68,6 +71,13 @@ def _minified(path: Path) -> bytes | Path:
         return path  # not text a minifier may touch: published as it is
     small: str = rjsmin.jsmin(text) if suffix == ".js" else rcssmin.cssmin(text)
     return small.encode() + b"\n"
+
+
+FAVICONS = ("favicon.svg", "favicon.png", "favicon.ico")
+
+
+def _favicon(paths: set[str]) -> str:
+    return next((f"/assets/{name}" for name in FAVICONS if f"assets/{name}" in paths), "")
 
 
 def _stylesheet(themes: tuple[Theme, ...]) -> bytes:

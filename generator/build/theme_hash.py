@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from generator.build.code_fingerprint import code_fingerprint
 from generator.core.config import SiteConfig
-from generator.core.themes import Theme, reserved_ids, template_dirs
+from generator.core.themes import Theme, reserved_ids, template_dirs, theme_images
 
 
 @dataclass(frozen=True)
@@ -26,5 +26,6 @@ def key_bases(config: SiteConfig, themes: tuple[Theme, ...], site_fingerprint: s
         for path in sorted(folder.rglob("*")):
             if path.is_file():
                 digest.update(path.as_posix().encode() + b"\0" + path.read_bytes())
+    digest.update(repr(theme_images(themes)).encode())  # theme.yaml's images: (listing, sizes)
     digest.update(site_fingerprint.encode())
     return KeyBases(pages=digest.hexdigest(), files=hashlib.sha1(settings).hexdigest())

@@ -2,9 +2,9 @@
 comment service reads. Its format lives here alone: the serialiser beside the parsers.
 
 ``<site>/.salon/posts.json`` is ``{"version": 1, "posts": {KEY: {"title", "url", "open",
-"likes"}},
-"site": {"nav": [{"title", "url"}], "css_url", "js_url"}}``; "site" tells the reader pages
-how the built site looks (its navigation and its versioned stylesheet).
+"likes", "date"?, "excerpt"?, "html"?}},
+"site": {"nav": [{"title", "url"}], "css_url", "js_url"}, "next_due"?}``; "site" tells the
+reader pages how the built site looks (its navigation and its versioned stylesheet).
 The service reloads it whenever its modification time or size changes, so a
 rebuild that closes a post is seen by the next submission.
 """
@@ -28,6 +28,10 @@ class PostInfo:
     title: str
     url: str  # site-relative, starts with /
     open: bool
+    # For the mail to followers (optional in the file: older manifests lack them).
+    date: str = ""  # ISO 8601, when the essay is dated
+    excerpt: str = ""  # the excerpt's HTML
+    html: str = ""  # the full text's HTML, written only when followers get full text
     likes: bool = True  # takes likes (absent from manifests written before likes: true)
 
 
@@ -48,20 +52,38 @@ def parse_site_look(text: str) -> SiteLook:
         return SiteLook()
 
 
-def serialise_manifest(posts: Iterable[PostInfo], look: SiteLook) -> bytes:
-    """Pure: the manifest's bytes (UTF-8 JSON), read back by parse_manifest and parse_site_look."""
-    data = {
+def serialise_manifest(posts: Iterable[PostInfo], look: SiteLook, next_due: str = "") -> bytes:
+    """Pure: the manifest's bytes (UTF-8 JSON), read back by parse_manifest, parse_site_look
+    and parse_next_due."""
+    data: dict[str, object] = {
         "version": MANIFEST_VERSION,
-        "posts": {
-            p.key: {"title": p.title, "url": p.url, "open": p.open, "likes": p.likes} for p in posts
-        },
+        "posts": {p.key: _post(p) for p in posts},
         "site": {
             "nav": [{"title": title, "url": url} for title, url in look.nav],
             "css_url": look.css_url,
             "js_url": look.js_url,
         },
     }
+    if next_due:
+        data["next_due"] = next_due
     return json.dumps(data, ensure_ascii=False, indent=1).encode()
+
+
+def parse_next_due(text: str) -> str:
+    """When the next scheduled essay falls due, "" if none (or an older manifest)."""
+    try:
+        value = json.loads(text).get("next_due", "")
+    except (ValueError, AttributeError):
+        return ""
+    return value if isinstance(value, str) else ""
+
+
+def _post(p: PostInfo) -> dict[str, object]:
+    item: dict[str, object] = {"title": p.title, "url": p.url, "open": p.open, "likes": p.likes}
+    for name in ("date", "excerpt", "html"):
+        if getattr(p, name):
+            item[name] = getattr(p, name)
+    return item
 
 
 class ManifestError(Exception):
@@ -89,7 +111,9 @@ def parse_manifest(text: str) -> dict[str, PostInfo]:
         likes = item.get("likes", True)
         if not isinstance(likes, bool):
             raise ManifestError(f'post "{key}": expected likes to be true or false')
-        found[key] = PostInfo(key, title, url, is_open, likes)
+        extra = {name: item[name] for name in ("date", "excerpt", "html")
+                 if isinstance(item.get(name), str)}  # fmt: skip
+        found[key] = PostInfo(key, title, url, is_open, likes=likes, **extra)
     return found
 
 
@@ -103,6 +127,7 @@ class PostIndex:
         self._posts: dict[str, PostInfo] = {}
         self._error = ""
         self._look = SiteLook()
+        self._next_due = ""
 
     @property
     def shown(self) -> str:
@@ -123,6 +148,7 @@ class PostIndex:
                     text = self.path.read_text(encoding="utf-8")
                     self._posts = parse_manifest(text)
                     self._look = parse_site_look(text)
+                    self._next_due = parse_next_due(text)
                     self._error = ""
                 except (ManifestError, OSError, UnicodeDecodeError) as exc:
                     self._posts = {}
@@ -141,6 +167,13 @@ class PostIndex:
             self.posts()  # reloads the manifest if it changed
         with self._lock:
             return self._look
+
+    def next_due(self) -> str:
+        """When the next scheduled essay falls due ("" if none): a build must run then."""
+        with contextlib.suppress(ManifestError):
+            self.posts()
+        with self._lock:
+            return self._next_due
 
     def find(self, key: str) -> PostInfo | None:
         """The post, or None when it is unknown or there is no usable manifest."""

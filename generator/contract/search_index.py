@@ -20,12 +20,23 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from html import unescape
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from generator.core.config import SiteConfig
 
 INDEX_NAME = "search.sqlite3"
 INDEX_VERSION = 1
 _TAG = re.compile(r"<[^>]+>")
 _BLOCK_END = re.compile(r"</(p|h[1-6]|li|pre|blockquote|td|th|dd|dt|figcaption)>", re.I)
 _NOT_TEXT = re.compile(r"<(script|style|svg)\b.*?</\1>", re.I | re.S)
+
+
+def search_index_path(config: SiteConfig) -> Path:
+    """The index the comment service's /search reads: only the build of output/ itself
+    writes it there; a variant build (`--output`, `serve --drafts`, which may show drafts)
+    keeps its own beside its other state, where the service never looks."""
+    return (config.private_dir if not config.variant else config.state_dir) / INDEX_NAME
 
 
 @dataclass(frozen=True)

@@ -14,12 +14,14 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import jinja2
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from generator.contract.avatars import identicon_svg
 from generator.contract.comment_html import render_comment_body, safe_website
+from generator.contract.page_images import Preview, picture_html
 from generator.core.config import SiteConfig
 from generator.core.models import PublicComment
+from generator.core.themes import format_date
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,7 @@ class PageMeta:
     noindex: bool = False
     feed_url: str = ""
     json_ld: Mapping[str, Any] = field(default_factory=dict)
+    image: Preview | None = None  # the picture link previews show (og:image, Twitter)
 
 
 class NavLink(Protocol):
@@ -77,6 +80,11 @@ class SiteView:
     search: bool = False  # a search box on every page and a search page
     search_action: str = "/search/"  # where the search form goes without JavaScript
     pagefind: bool = False  # the search page asks the static Pagefind index
+    # Where the "Follow by email" form posts ("" when following by email is off), and
+    # whether the comment form offers mail about replies.
+    follow_endpoint: str = ""
+    reply_mail: bool = False
+    favicon_url: str = ""  # site.yaml's `favicon`, else the theme's; "" for none
 
 
 def engagement_view(config: SiteConfig) -> dict[str, Any]:
@@ -132,8 +140,33 @@ def install_filters(
         html = comment_html.get(node.comment.id)
         return Markup(html if html is not None else render_comment_body(node.comment.body))
 
+    def reply_options(thread: Thread, selected: Any = None) -> Markup:
+        """The comment form's "In reply to" options, one per visible comment.
+
+        The same bytes as the Jinja loop it replaces (tests/test_filters.py compares
+        them), built in Python: on a post page with its thread, that loop cost more
+        than the rest of the form.
+        """
+        options = []
+        for node in thread.flat:
+            comment = node.comment
+            if comment.removed:
+                continue
+            created = comment.created.astimezone(tz) if comment.created else comment.created
+            when = format_date(created, "%-d %b %Y %H:%M")
+            chosen = " selected" if selected == comment.id else ""
+            options.append(
+                f'<option value="{escape(comment.id)}"{chosen}>'
+                f"{escape(comment.author)}, {escape(when)}</option>"
+            )
+        return Markup("".join(options))
+
+    env.filters["reply_options"] = reply_options
     env.filters["local"] = lambda moment: moment.astimezone(tz) if moment else moment
     env.filters["json_ld"] = json_ld_markup
     env.filters["comment_html"] = body_html
     env.filters["safe_website"] = safe_website
     env.filters["identicon"] = lambda seed: identicon_svg(seed or "anonymous")
+    env.filters["picture"] = lambda picture, alt, sizes: Markup(
+        picture_html(picture, alt, sizes, eager=False)
+    )

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import zoneinfo
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from generator.core.email_config import EmailConfig, parse_email
 from generator.core.engagement import ENGAGEMENT_KEYS, EngagementConfig, parse_engagement
 from generator.core.errors import SiteError, decode_utf8
+from generator.core.image_settings import ImagesConfig, parse_images
 from generator.core.validate import Fields
 from generator.core.yamltext import parse_yaml
 
@@ -18,6 +21,8 @@ CONFIG_FILE = "site.yaml"
 PERMALINK_FIELDS = ("year", "month", "day", "slug", "category")
 TAXONOMIES = ("tags", "categories")
 LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
+# Where `salon serve --drafts` (or --future) builds: never output/, which a deploy sends.
+PREVIEW_OUTPUT = ".salon/preview"
 
 
 @dataclass(frozen=True)
@@ -63,6 +68,14 @@ class CommentsConfig:
 
 
 @dataclass(frozen=True)
+class DeployConfig:
+    """Where `salon deploy` sends output/ with rsync."""
+
+    target: str = ""  # a folder, or host:folder / user@host:folder over ssh
+    max_delete: int = 25  # percent of the target's files one deploy may delete
+
+
+@dataclass(frozen=True)
 class SiteConfig:
     root: Path
     title: str
@@ -77,7 +90,17 @@ class SiteConfig:
     feeds: FeedConfig = field(default_factory=FeedConfig)
     taxonomies: tuple[str, ...] = TAXONOMIES
     comments: CommentsConfig = field(default_factory=CommentsConfig)
+    images: ImagesConfig = field(default_factory=ImagesConfig)
+    email: EmailConfig = field(default_factory=EmailConfig)
     params: dict[str, Any] = field(default_factory=dict)
+    deploy: DeployConfig = field(default_factory=DeployConfig)
+    favicon: str = ""  # a path in the site (/images/icon.png); "" for the theme's
+    # Front-matter keys of the site's own (and, added at build time, its themes'): no warning.
+    front_matter_keys: tuple[str, ...] = ()
+    # `build --output DIR`, `serve --drafts`: another folder than output/, with its own
+    # record of what was written there (``variant`` names it; "" for output/ itself).
+    output_override: Path | None = None
+    variant: str = ""
     engagement: EngagementConfig = field(default_factory=EngagementConfig)
 
     @property
@@ -100,7 +123,13 @@ class SiteConfig:
 
     @property
     def output_dir(self) -> Path:
-        return self.root / "output"
+        return self.output_override or self.root / "output"
+
+    @property
+    def state_dir(self) -> Path:
+        """What a build remembers of the output it wrote (its manifest, its last build, its
+        staging folder): one per output folder and base URL, so that builds never mix."""
+        return self.private_dir if not self.variant else self.private_dir / "builds" / self.variant
 
     @property
     def private_dir(self) -> Path:
@@ -129,9 +158,18 @@ class SiteConfig:
         return self.root / self.comments.feed
 
 
+def follow_endpoint(config: SiteConfig) -> str:
+    """Where the "Follow by email" form posts, or "" when following by email is off."""
+    email = config.email
+    if not (email.enabled and email.followers.enabled and config.comments.enabled):
+        return ""
+    return config.comments.endpoint.rstrip("/") + "/follow"
+
+
 TOP_KEYS = (
     "title", "description", "base_url", "language", "timezone", "author", "permalink",
-    "posts_per_page", "theme", "feeds", "taxonomies", "comments", "params", *ENGAGEMENT_KEYS,
+    "posts_per_page", "theme", "feeds", "taxonomies", "comments", "email", "params",
+    "front_matter_keys", "deploy", "favicon", "images", *ENGAGEMENT_KEYS,
 )  # fmt: skip
 
 
@@ -216,6 +254,8 @@ def parse_config(text: str, path: str, root: Path) -> SiteConfig:
 
     comments = _parse_comments(top.section("comments"))
     engagement = parse_engagement(top)
+    images = parse_images(top.section("images"))
+    email = parse_email(top.section("email"), author.email)
 
     params = top.raw("params")
     if params is not None and not isinstance(params, dict):
@@ -226,6 +266,18 @@ def parse_config(text: str, path: str, root: Path) -> SiteConfig:
     language = top.string("language", "en")
     posts_per_page = top.integer("posts_per_page", 10, minimum=1)
     theme = top.string("theme", "default")
+    front_matter_keys = top.string_list("front_matter_keys")
+    favicon = top.string("favicon")
+    if favicon and not (favicon.startswith("/") and not favicon.startswith("//")):
+        top.expected("favicon", "a path in the site such as /images/icon.png", favicon)
+    deploy_fields = top.section("deploy")
+    deploy_fields.check_unknown(("target", "max_delete"))
+    deploy = DeployConfig(
+        target=deploy_fields.string("target"),
+        max_delete=deploy_fields.integer("max_delete", 25, minimum=0),
+    )
+    if deploy.max_delete > 100:
+        deploy_fields.expected("max_delete", "a percentage from 0 to 100", deploy.max_delete)
     if top.problems:
         raise SiteError(sorted(top.problems, key=lambda p: p.line or 0))
     return SiteConfig(
@@ -242,7 +294,12 @@ def parse_config(text: str, path: str, root: Path) -> SiteConfig:
         feeds=feeds,
         taxonomies=taxonomies,
         comments=comments,
+        images=images,
+        email=email,
         params=dict(params or {}),
+        front_matter_keys=front_matter_keys,
+        deploy=deploy,
+        favicon=favicon,
         engagement=engagement,
     )
 
@@ -300,6 +357,52 @@ def _parse_comments(fields: Fields) -> CommentsConfig:
             session_hours=service.integer("session_hours", defaults.session_hours, 1),
         ),
     )
+
+
+def with_overrides(
+    config: SiteConfig, output: Path | None = None, base_url: str | None = None
+) -> SiteConfig:
+    """The settings for `build --output DIR --base-url URL` (a preview on another host):
+    the site's own output/ and its records stay as they are."""
+    if output is None and base_url is None:
+        return config
+    changes: dict[str, Any] = {}
+    if base_url is not None:
+        base = base_url.rstrip("/")
+        parts = urlsplit(base)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise SiteError.at(
+                "--base-url: expected an http(s) URL such as https://preview.example.org, "
+                f'got "{base_url}"'
+            )
+        changes["base_url"] = base
+    if output is not None:
+        output = output.resolve()
+        root = config.root.resolve()
+        if output == root or root.is_relative_to(output):
+            raise SiteError.at(
+                "--output: the site itself is in this folder; choose another", str(output)
+            )
+        for inner in ("content", "themes", "templates", ".salon"):
+            if output.is_relative_to(root / inner) and output != root / PREVIEW_OUTPUT:
+                raise SiteError.at(
+                    f"--output: inside the site's {inner}/; choose another folder", str(output)
+                )
+        if output != root / "output":
+            changes["output_override"] = output
+    if not changes:
+        return config
+    label = f"{changes.get('output_override', '')}|{changes.get('base_url', '')}"
+    changes["variant"] = hashlib.sha256(label.encode()).hexdigest()[:16]
+    changed = replace(config, **changes)
+    out = changed.output_dir
+    if out.is_dir() and any(out.iterdir()) and not (changed.state_dir / "output.json").is_file():
+        # A build removes what it did not make from its output: never from a folder of yours.
+        raise SiteError.at(
+            "--output: this folder has files salon build did not write; choose a new or empty one",
+            str(out),
+        )
+    return changed
 
 
 def load_config(root: Path) -> SiteConfig:

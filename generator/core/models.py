@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from generator.core.errors import Problem
+
 
 class Kind(enum.Enum):
     POST = "post"
@@ -44,6 +46,9 @@ class Rendered:
     excerpt_html: str
     toc: tuple[Heading, ...]
     words: int
+    # Every link and image of the body: (URL as written, line from the body's start, image?).
+    links: tuple[tuple[str, int, bool], ...] = ()
+    has_more: bool = True  # the body holds more than its excerpt ("Continue reading")
 
     @property
     def reading_minutes(self) -> int:
@@ -74,12 +79,17 @@ class Document:
     aliases: tuple[str, ...] = ()
     template: str = ""
     toc: bool | None = None  # None: show the table of contents when it helps
+    image: str = ""  # front matter `image:`: a path in the bundle or site, or a URL
+    image_alt: str = ""
+    image_line: int | None = None  # where `image:` is, for errors about the file it names
     series: str = ""  # the name of the series this essay is part of
     series_order: int | None = None  # its place in the series; None: by date
     related: tuple[str, ...] = ()  # keys or URLs of essays chosen by hand
     likes: bool = True  # false: no like button on this essay
     share: bool = True  # false: no share links on this essay
     extra: Mapping[str, Any] = field(default_factory=dict)
+    warnings: tuple[Problem, ...] = ()  # unknown front-matter keys, as `path:line: …`
+    date_from_name: bool = False  # no `date:`; dated by a Jekyll-style file name
 
 
 @dataclass(frozen=True)

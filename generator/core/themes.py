@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import traceback
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
@@ -29,6 +29,7 @@ BUILTIN_THEMES = Path(__file__).parent.parent / "themes"
 class Theme:
     name: str
     path: Path
+    front_matter_keys: tuple[str, ...] = ()  # theme.yaml's: keys its templates read
     # Ids its pages carry (theme.yaml `reserved_ids`; `comment-*` is a family): headings
     # of essays give way to them.
     reserved_ids: tuple[str, ...] = ()
@@ -114,7 +115,15 @@ def theme_chain(config: SiteConfig) -> tuple[Theme, ...]:
                     where,
                     doc.line("reserved_ids", default=1),
                 )
-            chain.append(Theme(theme.name, theme.path, tuple(ids)))
+            declared = meta.get("front_matter_keys", [])
+            if not isinstance(declared, list) or not all(isinstance(k, str) for k in declared):
+                raise SiteError.at(
+                    f"front_matter_keys: expected a list of key names, got {describe(declared)}",
+                    where,
+                    doc.line("front_matter_keys", default=1),
+                )
+            chain.append(replace(theme, reserved_ids=tuple(ids),
+                                 front_matter_keys=tuple(declared)))  # fmt: skip
             parent = meta.get("extends")
             line = doc.line("extends", default=1)
             if parent is not None and not isinstance(parent, str):
@@ -123,6 +132,53 @@ def theme_chain(config: SiteConfig) -> tuple[Theme, ...]:
                 )
             name = parent
     return tuple(chain)
+
+
+def with_theme_keys(config: SiteConfig, themes: tuple[Theme, ...]) -> SiteConfig:
+    """The site's settings with the front-matter keys its themes declare added to its own."""
+    declared = [key for theme in themes for key in theme.front_matter_keys]
+    if not declared:
+        return config
+    return replace(config, front_matter_keys=(*config.front_matter_keys, *declared))
+
+
+@dataclass(frozen=True)
+class ThemeImages:
+    """A theme's `images:` in theme.yaml: how wide its column shows pictures."""
+
+    sizes: str = "100vw"  # the `sizes` of every essay image's srcset
+    listing: bool = False  # whether listings show each essay's preview image
+    listing_sizes: str = "100vw"
+
+
+def theme_images(themes: tuple[Theme, ...]) -> ThemeImages:
+    """The first theme in the chain that says, for each setting; the defaults otherwise."""
+    found: dict[str, Any] = {}
+    for theme in themes:
+        meta_path = theme.path / "theme.yaml"
+        if not meta_path.is_file():
+            continue
+        where = str(meta_path)
+        doc = parse_yaml(decode_utf8(meta_path.read_bytes(), where), where)
+        section = doc.data.get("images") if isinstance(doc.data, dict) else None
+        if section is None:
+            continue
+        if not isinstance(section, dict):
+            raise SiteError.at(
+                f"images: expected a mapping, got {describe(section)}", where, doc.line("images")
+            )
+        for key, kind in (("sizes", str), ("listing", bool), ("listing_sizes", str)):
+            value = section.get(key)
+            if value is not None and not isinstance(value, kind):
+                wanted = "true or false" if kind is bool else "text"
+                raise SiteError.at(
+                    f"images.{key}: expected {wanted}, got {describe(value)}",
+                    where,
+                    doc.line("images", key),
+                )
+            if value is not None:
+                found.setdefault(key, value)
+    return ThemeImages(**found)
 
 
 def reserved_ids(themes: tuple[Theme, ...]) -> tuple[str, ...]:
@@ -135,38 +191,65 @@ def template_dirs(config: SiteConfig, themes: tuple[Theme, ...]) -> list[Path]:
     return dirs + [theme.templates for theme in themes if theme.templates.is_dir()]
 
 
-_UNPADDED = re.compile(r"%%|%-([dmHIMS])")
-_UNPADDED_VALUES: dict[str, Callable[[datetime], int]] = {
-    "d": lambda moment: moment.day,
-    "m": lambda moment: moment.month,
-    "H": lambda moment: moment.hour,
-    "I": lambda moment: moment.hour % 12 or 12,
-    "M": lambda moment: moment.minute,
-    "S": lambda moment: moment.second,
+# The date filter formats without strftime (which costs a fifth of a post page): each
+# code is a small function of the datetime. Names are those of the C locale, which
+# Python keeps for LC_TIME unless told otherwise; any other code, and any text with a
+# stray "%", still goes through strftime. tests/test_filters.py compares the two over
+# many dates and formats.
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+           "September", "October", "November", "December")  # fmt: skip
+_DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_CODES: dict[str, Callable[[datetime], str]] = {
+    "d": lambda m: f"{m.day:02d}",
+    "-d": lambda m: str(m.day),
+    "m": lambda m: f"{m.month:02d}",
+    "-m": lambda m: str(m.month),
+    "H": lambda m: f"{m.hour:02d}",
+    "-H": lambda m: str(m.hour),
+    "I": lambda m: f"{m.hour % 12 or 12:02d}",
+    "-I": lambda m: str(m.hour % 12 or 12),
+    "M": lambda m: f"{m.minute:02d}",
+    "-M": lambda m: str(m.minute),
+    "S": lambda m: f"{m.second:02d}",
+    "-S": lambda m: str(m.second),
+    "y": lambda m: f"{m.year % 100:02d}",
+    "B": lambda m: _MONTHS[m.month - 1],
+    "b": lambda m: _MONTHS[m.month - 1][:3],
+    "A": lambda m: _DAYS[m.weekday()],
+    "a": lambda m: _DAYS[m.weekday()][:3],
+    "p": lambda m: "AM" if m.hour < 12 else "PM",
+    "Y": lambda m: str(m.year) if m.year >= 1000 else m.strftime("%Y"),
+    "%": lambda m: "%",
 }
+_CODE = re.compile(r"%(-?[a-zA-Z%])")
+_Piece = Callable[[datetime], str] | str
+
+
+def _strftime_of(part: str) -> Callable[[datetime], str]:
+    return lambda moment: moment.strftime(part)
 
 
 @lru_cache(maxsize=64)
-def _date_pieces(fmt: str) -> tuple[tuple[bool, str], ...]:
-    """A format cut into strftime parts (False, part) and unpadded numbers (True, code)."""
-    pieces: list[tuple[bool, str]] = []
+def _date_pieces(fmt: str) -> tuple[_Piece, ...]:
+    """A format cut into literal text and one function per code."""
+    pieces: list[_Piece] = []
     start = 0
-    for match in _UNPADDED.finditer(fmt):
-        if match.group(1) is not None:  # not a literal %, written %%
-            pieces += [(False, fmt[start : match.start()]), (True, match.group(1))]
-            start = match.end()
-    pieces.append((False, fmt[start:]))
-    return tuple(piece for piece in pieces if piece[1])
+    for match in _CODE.finditer(fmt):
+        text = fmt[start : match.start()]
+        pieces.append(_strftime_of(text) if "%" in text else text)
+        code = match.group(1)
+        pieces.append(_CODES.get(code) or _strftime_of(match.group(0)))
+        start = match.end()
+    rest = fmt[start:]
+    pieces.append(_strftime_of(rest) if "%" in rest else rest)
+    return tuple(piece for piece in pieces if piece != "")
 
 
 def format_date(value: datetime | None, fmt: str = "%-d %B %Y") -> str:
-    """strftime, with `%-d`-style unpadded numbers on every platform (not only glibc)."""
+    """strftime's text, with `%-d`-style unpadded numbers on every platform (not only glibc)."""
     if value is None:
         return ""
-    return "".join(
-        str(_UNPADDED_VALUES[part](value)) if unpadded else value.strftime(part)
-        for unpadded, part in _date_pieces(fmt)
-    )
+    return "".join(piece if isinstance(piece, str) else piece(value) for piece in _date_pieces(fmt))
 
 
 def _isoformat(value: datetime | None) -> str:
@@ -191,6 +274,7 @@ def make_environment(config: SiteConfig, themes: tuple[Theme, ...]) -> jinja2.En
     def absolute(path: str) -> str:
         return config.base_url + path if path.startswith("/") else path
 
+    env.globals["theme_images"] = theme_images(themes)  # theme.yaml's images: settings
     env.filters["date"] = format_date
     env.filters["isoformat"] = _isoformat
     env.filters["url"] = url

@@ -14,6 +14,36 @@ from generator.core.errors import Problem, describe
 from generator.core.yamltext import YamlDocument
 
 
+def _edit_distance(a: str, b: str) -> int:
+    """Optimal string alignment distance: insertions, deletions, substitutions and swaps
+    of two neighbours (`titel` for `title`) each count one."""
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i, char_a in enumerate(a, 1):
+        row = [i] + [0] * len(b)
+        for j, char_b in enumerate(b, 1):
+            row[j] = min(previous[j] + 1, row[j - 1] + 1, previous[j - 1] + (char_a != char_b))
+            if i > 1 and j > 1 and char_a == b[j - 2] and a[i - 2] == char_b:
+                row[j] = min(row[j], previous2[j - 2] + 1)
+        previous2, previous = previous, row
+    return previous[len(b)]
+
+
+def near_miss(word: str, candidates: Iterable[str]) -> str | None:
+    """The candidate ``word`` is most likely a slip of the finger for: one edit away (two for
+    long words), or the same but for case, dashes and underscores; None when none is that near."""
+    folded = word.lower().replace("-", "_")
+    best: tuple[int, str] | None = None
+    for candidate in candidates:
+        if candidate == word:
+            return None
+        distance = 0 if folded == candidate else _edit_distance(folded, candidate)
+        allowed = 2 if len(candidate) >= 8 else 1
+        if distance <= allowed and (best is None or distance < best[0]):
+            best = (distance, candidate)
+    return best[1] if best else None
+
+
 class Fields:
     """Reads keys of one mapping from a parsed YAML document, collecting problems."""
 

@@ -7,6 +7,7 @@ The C loader is used when PyYAML was built with libyaml.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,6 +45,34 @@ def _lenient_timestamp(loader: Any, node: yaml.ScalarNode) -> Any:
 
 
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _lenient_timestamp)
+
+
+_KEY_VALUE = re.compile(r"^\s*(?:- )?([\w.-]+):[ \t]+(\S.*?)\s*$")
+# A plain (unquoted) YAML value cannot hold ": " nor start with one of these.
+_NEEDS_QUOTES = re.compile(r"^[\[\]{}\"'@`*&!|>%#]|: | #")
+
+
+def _quote_hint(text: str, index: int) -> str:
+    """On a `key: value` line whose value YAML cannot take unquoted, the quoted value to write
+    (`title: Notes: a start` must be `title: "Notes: a start"`)."""
+    lines = text.splitlines()
+    if not 0 <= index < len(lines):
+        return ""
+    match = _KEY_VALUE.match(lines[index])
+    if match is None:
+        return ""
+    key, value = match.groups()
+    if not _NEEDS_QUOTES.search(value) or (
+        value.startswith(("[", "{")) and value.endswith(("]", "}"))
+    ):
+        return ""
+    if value[0] in "\"'" and value[-1] == value[0] and value.count(value[0]) == 2:
+        return ""
+    if '"' in value and "'" not in value:
+        quoted = f"'{value}'"
+    else:
+        quoted = '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return f"; put the value in quotes: {key}: {quoted}"
 
 
 @dataclass(frozen=True)
@@ -155,7 +184,8 @@ def parse_yaml(text: str, path: str, line_offset: int = 0) -> YamlDocument:
         problem = exc.problem or exc.context or "invalid YAML"
         if problem.startswith("but ") and exc.context:  # "but found another document"
             problem = f"{exc.context}, {problem}"
-        raise SiteError.at(f"invalid YAML: {problem}", path, line) from None
+        hint = _quote_hint(text, mark.line) if mark is not None else ""
+        raise SiteError.at(f"invalid YAML: {problem}{hint}", path, line) from None
     except yaml.reader.ReaderError as exc:  # a control character: no mark, only a position
         line = text.count("\n", 0, exc.position) + 1 + line_offset
         code = exc.character if isinstance(exc.character, int) else 0

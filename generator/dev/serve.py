@@ -32,7 +32,7 @@ from generator.build.pipeline import (
     BuildResult,
     build_site,
 )
-from generator.core.config import SiteConfig, load_config
+from generator.core.config import PREVIEW_OUTPUT, SiteConfig, load_config, with_overrides
 from generator.core.errors import SiteError, describe_disk_error
 from generator.core.urls import url_parts
 from generator.dev.watch import ChangeKind, SiteWatcher
@@ -316,9 +316,14 @@ def check_port(host: str, port: int) -> None:
 
 
 def serve(root: Path, host: str, port: int, drafts: bool = False, future: bool = False) -> int:
-    config = load_config(root)
+    # Drafts and scheduled posts are previewed from a folder of their own, so that they
+    # can never reach output/ and what `salon deploy` sends.
+    output = root / PREVIEW_OUTPUT if drafts or future else None
+    config = with_overrides(load_config(root), output)
     check_port(host, port)
-    site = DevSite(root, BuildOptions(drafts=drafts, future=future, search_later=True))
+    site = DevSite(
+        root, BuildOptions(drafts=drafts, future=future, output=output, search_later=True)
+    )
     site.rebuild()
     if site.state.error and site.state.last is None and not config.output_dir.exists():
         print("[serve] the first build failed; fix the error and save to try again",

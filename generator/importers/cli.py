@@ -9,14 +9,21 @@ from typing import Any
 
 
 def cmd_wordpress(args: argparse.Namespace) -> int:
+    from generator.importers.fetch_images import Limits
     from generator.importers.wordpress import import_wordpress
 
+    fetch = None
+    if args.fetch_images:
+        fetch = Limits(concurrency=args.fetch_jobs, timeout=args.fetch_timeout,
+                       budget=args.fetch_budget)  # fmt: skip
     report = import_wordpress(
         Path(args.site).resolve(),
         Path(args.export),
         args.export,
         force=args.force,
         lenient=args.lenient,
+        dry_run=args.dry_run,
+        fetch=fetch,
     )
     print(report.render(), end="")
     return 0
@@ -30,6 +37,13 @@ def cmd_disqus(args: argparse.Namespace) -> int:
     )
     print(report.render(), end="")
     return 0
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text}")
+    return value
 
 
 def register(sub: Any, site_option: Callable[[argparse.ArgumentParser], None]) -> None:
@@ -52,6 +66,22 @@ def register(sub: Any, site_option: Callable[[argparse.ArgumentParser], None]) -
     wordpress.add_argument(
         "--force", action="store_true", help="overwrite files that exist and differ"
     )
+    wordpress.add_argument(
+        "--dry-run", action="store_true", help="say what the import would do; write nothing"
+    )
+    wordpress.add_argument(
+        "--fetch-images",
+        action="store_true",
+        help="download the images posts show from the old site into each post's folder",
+    )
+    for flag, kind, default, metavar, text in (
+        ("--fetch-jobs", _positive, 4, "N", "downloads at the same time"),
+        ("--fetch-timeout", float, 30.0, "SECONDS", "how long one request may be silent"),
+        ("--fetch-budget", float, 900.0, "SECONDS", "for all downloads; run again for more"),
+    ):
+        wordpress.add_argument(
+            flag, type=kind, default=default, metavar=metavar, help=f"{text} (default {default})"
+        )
     _lenient_option(wordpress)
     wordpress.set_defaults(func=cmd_wordpress)
 

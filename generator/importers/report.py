@@ -28,6 +28,11 @@ class ImportReport:
     files_unchanged: list[str] = field(default_factory=list)
     files_kept: list[str] = field(default_factory=list)  # existed and differed; not --force
     files_overwritten: list[str] = field(default_factory=list)
+    # Placeholders `salon new` wrote and nobody changed: replaced by the import, or removed.
+    files_replaced: list[str] = field(default_factory=list)
+    files_removed: list[str] = field(default_factory=list)
+    dry_run: bool = False  # nothing was written: the report says what would be
+    comments_planned: int = 0  # in a dry run: the comments that would go to the store
     comments_new: Counter[CommentStatus] = field(default_factory=Counter)
     comments_seen: int = 0  # imported by an earlier run
     replies: int = 0
@@ -37,6 +42,7 @@ class ImportReport:
     shortcodes: dict[str, list[str]] = field(default_factory=dict)  # name -> where
     blocks_dropped: dict[str, list[str]] = field(default_factory=dict)
     media: list[str] = field(default_factory=list)
+    image_lines: list[str] = field(default_factory=list)  # what --fetch-images did
     # '"Title": URL' of each featured image kept as front matter `image:`, and
     # '"Title": attachment N is not in the export…' for those that could not be.
     featured_images: list[str] = field(default_factory=list)
@@ -78,7 +84,11 @@ class ImportReport:
     # -- showing ---------------------------------------------------------------------
 
     def render(self) -> str:
-        lines = [f"Imported {self.source}:"]
+        lines = [
+            f"Dry run of importing {self.source}; nothing was written. An import would do this:"
+            if self.dry_run
+            else f"Imported {self.source}:"
+        ]
         if self.posts_published or self.scheduled or self.drafts or self.pages:
             lines.append(
                 f"  posts     {self.posts_published} published, {len(self.scheduled)} scheduled, "
@@ -106,10 +116,20 @@ class ImportReport:
         statuses = ", ".join(
             f"{self.comments_new[status]} {status.value}" for status in CommentStatus
         )
-        lines.append(
-            f"  comments  {self.comments_imported} new ({statuses}); {self.replies} of them "
-            f"replies; {self.comments_seen} already imported before"
-        )
+        if self.dry_run:
+            lines.append(
+                f"  comments  {self.comments_planned} in the export for the store (those "
+                "imported before are skipped)"
+            )
+        else:
+            lines.append(
+                f"  comments  {self.comments_imported} new ({statuses}); {self.replies} of them "
+                f"replies; {self.comments_seen} already imported before"
+            )
+        if self.files_replaced or self.files_removed:
+            lines.append("Placeholders from `salon new`, unchanged since, replaced by the import:")
+            lines.extend(_listed(self.files_replaced))
+            lines.extend(_listed([f"{path} (removed)" for path in self.files_removed]))
         if self.files_kept:
             lines.append("Kept as they were (they exist and differ; --force overwrites them):")
             lines.extend(_listed(self.files_kept))
@@ -145,6 +165,7 @@ class ImportReport:
         if self.notes:
             lines.append("Notes:")
             lines.extend(_listed(self.notes, limit=len(self.notes)))
+        lines.extend(self.image_lines)
         if self.media:
             lines.append(
                 f"Attachments referenced ({len(self.media)}; copy these files to the new site "

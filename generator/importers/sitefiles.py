@@ -6,7 +6,7 @@ an import never leaves a file that breaks the next build.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Set
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -76,14 +76,19 @@ def check_document(path: str, text: str, config: SiteConfig) -> Document:
     return parse_document(source_for(path, text), config)
 
 
-def existing_documents(config: SiteConfig) -> dict[str, Document]:
-    """Documents already in the site, by path; files that do not parse are left out."""
+def existing_documents(
+    config: SiteConfig, leave_out: Set[str] = frozenset()
+) -> dict[str, Document]:
+    """Documents already in the site, by path; files that do not parse are left out, and so
+    are those in ``leave_out`` (placeholders an import may take the place of)."""
     documents: dict[str, Document] = {}
     try:
         sources = list(iter_sources(config))
     except SiteError:
         return documents
     for source in sources:
+        if source.path in leave_out:
+            continue
         try:
             documents[source.path] = parse_document(source, config)
         except SiteError:
@@ -92,21 +97,48 @@ def existing_documents(config: SiteConfig) -> dict[str, Document]:
 
 
 def write_files(
-    config: SiteConfig, files: Iterable[PlannedFile], force: bool, report: ImportReport
+    config: SiteConfig,
+    files: Iterable[PlannedFile],
+    force: bool,
+    report: ImportReport,
+    replaceable: Set[str] = frozenset(),
+    dry_run: bool = False,
 ) -> None:
-    """Write each planned file; an existing file that differs is kept unless ``force``."""
+    """Write each planned file; an existing file that differs is kept unless ``force``, or
+    unless it is in ``replaceable`` (a placeholder `salon new` wrote and nobody changed).
+    With ``dry_run``, only the report is filled in."""
+    planned_paths: set[str] = set()
     for planned in files:
+        planned_paths.add(planned.path)
         target: Path = config.root / planned.path
         data = planned.text.encode("utf-8")
         if target.exists():
             if target.read_bytes() == data:
                 report.files_unchanged.append(planned.path)
                 continue
-            if not force:
+            if planned.path in replaceable:
+                report.files_replaced.append(planned.path)
+            elif not force:
                 report.files_kept.append(planned.path)
                 continue
-            atomic_write(target, data)
-            report.files_overwritten.append(planned.path)
+            else:
+                report.files_overwritten.append(planned.path)
+            if not dry_run:
+                atomic_write(target, data)
             continue
-        atomic_write(target, data)
+        if not dry_run:
+            atomic_write(target, data)
         report.files_written.append(planned.path)
+    if not planned_paths:
+        return
+    # The scaffold's first essay has no imported file to replace it: it goes, untouched; so
+    # do its placeholder pages when the import brings pages (an imported About page may sit
+    # at another path, as a bundle with its images, and would collide with the placeholder).
+    brings_pages = any(path.startswith("content/pages/") for path in planned_paths)
+    for path in sorted(replaceable - planned_paths):
+        if path.startswith("content/posts/") or (
+            brings_pages and path.startswith("content/pages/")
+        ):
+            if not dry_run:
+                (config.root / path).unlink(missing_ok=True)
+            report.files_removed.append(path)

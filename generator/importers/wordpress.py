@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Set
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -20,6 +20,7 @@ from generator.core.config import SiteConfig, load_config
 from generator.core.models import Document, Kind
 from generator.core.urls import UnsafePath, normalise_url, slugify, split_url
 from generator.importers.featured import featured_images, image_fields
+from generator.importers.fetch_images import Limits, absolute_images, bring_images
 from generator.importers.html_inline import Options
 from generator.importers.html_to_markdown import Conversion, html_to_markdown
 from generator.importers.report import ImportReport
@@ -44,6 +45,7 @@ from generator.importers.wordpress_items import (
 )
 from generator.importers.wxr import WxrExport, WxrItem, parse_wxr
 from generator.importers.xmlsafe import read_export
+from generator.scaffold import untouched_scaffold
 from generator.service.actions import Imported
 
 SOURCE = "wordpress"
@@ -65,8 +67,14 @@ class ImportPlan:
 
 class _Planner:
     def __init__(
-        self, export: WxrExport, config: SiteConfig, existing: dict[str, Document], shown: str
+        self,
+        export: WxrExport,
+        config: SiteConfig,
+        existing: dict[str, Document],
+        shown: str,
+        bundles: bool = False,
     ) -> None:
+        self.bundles = bundles  # each post and page in a folder of its own, for its images
         self.export = export
         self.config = config
         self.report = ImportReport(f"{shown} (WordPress, WXR {export.version})")
@@ -194,7 +202,8 @@ class _Planner:
     ) -> Entry:
         for number in range(1, 1000):
             slug = base if number == 1 else f"{base}-{number}"
-            path = "/".join(["content", "pages", *folder, f"{slug}.md"])
+            name = f"{slug}/index.md" if self.bundles else f"{slug}.md"
+            path = "/".join(["content", "pages", *folder, name])
             if path in self.planned_paths:
                 continue
             url = check_document(path, front_matter([("title", title)]), self.config).url
@@ -208,7 +217,8 @@ class _Planner:
         base = self._base_slug(item, Kind.POST)
         for number in range(1, 1000):
             slug = base if number == 1 else f"{base}-{number}"
-            path = f"content/posts/{moment:%Y-%m-%d}-{slug}.md"
+            name = f"{moment:%Y-%m-%d}-{slug}"
+            path = f"content/posts/{name}/index.md" if self.bundles else f"content/posts/{name}.md"
             if path in self.planned_paths or self.key_owner.get(slug, path) != path:
                 continue
             fields = [("title", title), ("date", moment), ("slug", slug)]
@@ -318,7 +328,7 @@ class _Planner:
     def file_for(self, entry: Entry, aliases: list[str]) -> PlannedFile:
         item = entry.item
         where = entry.path
-        body = self.convert(item.content, where).markdown
+        body = absolute_images(self.convert(item.content, where).markdown, self.old_root)
         summary = self.convert(item.excerpt, where).markdown.strip() if item.excerpt else ""
         fields: list[tuple[str, Any]] = [("title", entry.title)]
         if entry.kind is Kind.POST:
@@ -378,27 +388,59 @@ class _Planner:
 
 
 def plan_wordpress(
-    export: WxrExport, config: SiteConfig, existing: dict[str, Document], shown: str
+    export: WxrExport,
+    config: SiteConfig,
+    existing: dict[str, Document],
+    shown: str,
+    bundles: bool = False,
 ) -> ImportPlan:
-    """Decide every file and comment an import makes; writes nothing."""
-    return _Planner(export, config, existing, shown).plan()
+    """Decide every file and comment an import makes; writes nothing.
+
+    ``bundles``: every post and page goes in a folder of its own (`…/slug/index.md`),
+    where its images can live beside it (`--fetch-images`).
+    """
+    return _Planner(export, config, existing, shown, bundles).plan()
 
 
-def apply_plan(config: SiteConfig, plan: ImportPlan, force: bool) -> ImportReport:
-    """Write the planned files and store the planned comments."""
+def apply_plan(
+    config: SiteConfig, plan: ImportPlan, force: bool, placeholders: Set[str] = frozenset(),
+    dry_run: bool = False,
+) -> ImportReport:  # fmt: skip
+    """Write the planned files and store the planned comments (``dry_run``: only report)."""
     if plan.comments:
         require_local_feed(config)  # before any file is written
-    write_files(config, plan.files, force, plan.report)
-    store_comments(config, SOURCE, plan.comments, plan.report)
+    plan.report.dry_run = dry_run
+    write_files(config, plan.files, force, plan.report, placeholders, dry_run)
+    if dry_run:
+        plan.report.comments_planned = len(plan.comments)
+    else:
+        store_comments(config, SOURCE, plan.comments, plan.report)
     return plan.report
 
 
 def import_wordpress(
-    root: Path, export_path: Path, shown: str, force: bool = False, lenient: bool = False
+    root: Path,
+    export_path: Path,
+    shown: str,
+    force: bool = False,
+    lenient: bool = False,
+    dry_run: bool = False,
+    fetch: Limits | None = None,
 ) -> ImportReport:
-    """`salon import wordpress`: read, plan, write; returns the report."""
+    """`salon import wordpress`: read, plan, write; returns the report.
+
+    Files `salon new` wrote that are still as it wrote them are placeholders: the import
+    takes their place, as if they were not there. ``fetch``: also download the images the
+    posts show into their bundles, within these limits, before the files are written
+    (`--fetch-images`; not with ``dry_run``, which writes and downloads nothing)."""
     config = load_config(root)
     export = parse_wxr(read_export(export_path, shown), shown, lenient)
-    plan = plan_wordpress(export, config, existing_documents(config), shown)
+    placeholders = untouched_scaffold(root)
+    plan = plan_wordpress(
+        export, config, existing_documents(config, placeholders), shown, fetch is not None
+    )
     plan.report.repaired(export.repairs)
-    return apply_plan(config, plan, force)
+    if fetch is not None and not dry_run:
+        files = bring_images(config, plan.files, fetch, plan.report)
+        plan = replace(plan, files=files)
+    return apply_plan(config, plan, force, placeholders, dry_run)

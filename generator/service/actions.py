@@ -16,6 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
 from generator.contract.feed import clean_text, parse_feed_document
+from generator.contract.posts_manifest import PostIndex
 from generator.core.config import SiteConfig
 from generator.core.errors import CommentError, SiteError
 from generator.core.models import CommentStatus, StoredComment
@@ -24,6 +25,8 @@ from generator.service.feed_export import export_feed as export_feed
 from generator.service.feed_export import repair_feed, write_stamp
 from generator.service.hook import run_hook_once
 from generator.service.likes import reset_likes, seed_likes
+from generator.service.notify import Notifier
+from generator.service.outbox import wake_senders
 from generator.service.store import CommentStore, new_comment_id
 from generator.service.store_backend import SqliteBackend, StoreUnavailable
 from generator.service.store_files import (
@@ -35,6 +38,7 @@ from generator.service.store_files import (
 )
 from generator.service.store_public import CHANGES
 from generator.service.store_schema import time_text
+from generator.service.subscribers import forget
 from generator.service.validation import check_body, check_name, check_website, normalise_website
 
 log = logging.getLogger("salon.service")
@@ -196,11 +200,35 @@ def problems(changes: Changes) -> dict[str, str]:
 # -- the actions -----------------------------------------------------------------------
 
 
+def _changed_status(
+    config: SiteConfig, store: CommentStore, groups: dict[CommentStatus, list[str]], actor: str
+) -> list[StoredComment]:
+    """Set the statuses and, in the same transaction, queue what the change tells people
+    (a newly approved comment: its author's opt-in, its thread's subscribers)."""
+    changed: list[StoredComment] = []
+    with store.transaction() as db:
+        every = [cid for ids in groups.values() for cid in ids]
+        was = {cid: c.status for cid in every if (c := store.find(cid))}
+        for status, ids in groups.items():
+            changed += store.set_status(ids, status, actor)
+        notifier = Notifier.of(config, store.secret())
+        posts = PostIndex(config.private_dir / "posts.json")
+        now = store.clock().timestamp()
+        for comment in changed:
+            if comment.status is CommentStatus.APPROVED and was.get(comment.id) not in (
+                CommentStatus.APPROVED,
+                None,
+            ):
+                notifier.approved(db, comment, posts.find(comment.post), now)
+    wake_senders()
+    return changed
+
+
 def set_status(
     config: SiteConfig, store: CommentStore, ids: Sequence[str], status: CommentStatus,
     actor: str, background: bool = False,
 ) -> Done:  # fmt: skip
-    changed = store.set_status(list(dict.fromkeys(ids)), status, actor)
+    changed = _changed_status(config, store, {status: list(dict.fromkeys(ids))}, actor)
     return Done(tuple(changed), feed_problem=publish(config, store, background))
 
 
@@ -209,9 +237,7 @@ def restore(
     background: bool = False,
 ) -> Done:  # fmt: skip
     """Undo: put each comment back in the status it had."""
-    changed: list[StoredComment] = []
-    for status, ids in groups.items():
-        changed += store.set_status(ids, status, actor)
+    changed = _changed_status(config, store, groups, actor)
     return Done(tuple(changed), feed_problem=publish(config, store, background))
 
 
@@ -241,7 +267,11 @@ def delete(
     config: SiteConfig, store: CommentStore, ids: Sequence[str], actor: str,
     background: bool = False,
 ) -> Done:  # fmt: skip
-    store.delete(list(dict.fromkeys(ids)), actor)
+    """Erase comments, and their authors' addresses from every subscription and the outbox."""
+    with store.transaction() as db:
+        emails = [c.email for cid in dict.fromkeys(ids) if (c := store.find(cid)) and c.email]
+        store.delete(list(dict.fromkeys(ids)), actor)
+        forget(db, emails)
     return Done(feed_problem=publish(config, store, background))
 
 
@@ -293,7 +323,12 @@ def reply(
         created=now, status=CommentStatus.APPROVED, by_author=True, moderated_by=actor,
         moderated_at=now,
     )  # fmt: skip
-    store.add(comment, actor=actor)
+    with store.transaction() as db:
+        store.add(comment, actor=actor)
+        posts = PostIndex(config.private_dir / "posts.json")
+        Notifier.of(config, store.secret()).approved(db, comment, posts.find(comment.post),
+                                                      now.timestamp())  # fmt: skip
+    wake_senders()
     return Done((comment,), feed_problem=publish(config, store, background))
 
 

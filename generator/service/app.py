@@ -30,9 +30,16 @@ from werkzeug.wrappers import Request, Response
 from generator.contract.posts_manifest import ManifestError
 from generator.core.config import SiteConfig
 from generator.core.errors import CommentError
+from generator.service.actions import open_store
 from generator.service.intake import handle_intake, handle_thanks, handle_token
 from generator.service.like_intake import handle_like, handle_liked
+from generator.service.mail_pages import (
+    handle_follow,
+    handle_moderator_link,
+    handle_reader_link,
+)
 from generator.service.moderate_page import Moderation
+from generator.service.outbox_worker import OutboxWorker
 from generator.service.search_page import handle_search
 from generator.service.state import ServiceState
 from generator.service.store_backend import StoreUnavailable
@@ -46,6 +53,8 @@ Handler = Callable[[ServiceState, Request], Response]
 class CommentService:
     """The WSGI callable. One instance serves every thread of the server."""
 
+    mail: OutboxWorker | None = None
+
     def __init__(self, state: ServiceState) -> None:
         self.state = state
         self.moderation = Moderation(state)
@@ -58,6 +67,9 @@ class CommentService:
             endpoint + "/like": (frozenset({"POST", "OPTIONS"}), handle_like),
             endpoint + "/liked": (frozenset({"GET", "HEAD"}), handle_liked),
             endpoint + "/search": (frozenset({"GET", "HEAD"}), handle_search),
+            endpoint + "/email": (frozenset({"GET", "HEAD", "POST"}), handle_reader_link),
+            endpoint + "/follow": (frozenset({"GET", "POST"}), handle_follow),
+            "/moderate/mail": (frozenset({"GET", "HEAD", "POST"}), handle_moderator_link),
             "/health": (frozenset({"GET", "HEAD"}), health),
         }
 
@@ -104,7 +116,7 @@ class CommentService:
 
     def dispatch(self, request: Request) -> Response:
         path = request.path
-        if path == "/moderate" or path.startswith("/moderate/"):
+        if (path == "/moderate" or path.startswith("/moderate/")) and path != "/moderate/mail":
             return self.moderation.handle(request, path[len("/moderate") :])
         route = self.routes.get(path.rstrip("/") or "/")
         if route is None:
@@ -146,7 +158,10 @@ def health(state: ServiceState, request: Request) -> Response:
         posts: int | str = len(state.posts.posts())
     except ManifestError as exc:
         posts = str(exc)
-    return no_store(json_response({"status": "ok", "store": "ok", "posts": posts}))
+    answer: dict[str, object] = {"status": "ok", "store": "ok", "posts": posts}
+    if state.posts.next_due():
+        answer["next_essay_due"] = state.posts.next_due()  # a build must run then
+    return no_store(json_response(answer))
 
 
 def create_app(
@@ -160,7 +175,13 @@ def create_app(
     ``after_change`` (the server's publisher) is told of each saved change, to export
     the feed and run the hook in the background; without it they run in the request.
     """
-    service = CommentService(ServiceState.create(config, now or time.time, after_change))
+    state = ServiceState.create(config, now or time.time, after_change)
+    service = CommentService(state)
+    # The sender of queued mail (only when email or a webhook is set up).
+    service.mail = OutboxWorker(
+        config, lambda: open_store(config, clock=state.stores.now), now or time.time
+    )
+    service.mail.start()
     proxies = config.comments.service.trusted_proxies
     if proxies > 0:
         # Only then are X-Forwarded-For/-Proto/-Host believed, and only as many hops
@@ -171,6 +192,12 @@ def create_app(
 
 def finish(app: WSGIApplication) -> None:
     """Before the process stops: write what is still waiting (like counts to export)."""
-    service = getattr(app, "app", app)  # under ProxyFix when proxies are trusted
+    service = app.app if isinstance(app, ProxyFix) else app
     if isinstance(service, CommentService):
         service.state.likes.exporter.flush()
+
+
+def mail_worker(app: WSGIApplication) -> OutboxWorker | None:
+    """The outbox sender of an app create_app made (under ProxyFix or not)."""
+    service = app.app if isinstance(app, ProxyFix) else app
+    return service.mail if isinstance(service, CommentService) else None

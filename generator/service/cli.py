@@ -22,11 +22,19 @@ from pathlib import Path
 
 from generator.core.config import SiteConfig, load_config
 from generator.core.errors import CommentError
-from generator.core.models import CommentStatus
+from generator.core.models import CommentStatus, StoredComment
 from generator.service import actions as moderation
 from generator.service.cli_likes import cmd_likes
+from generator.service.cli_notify import register_comments as register_notify
+from generator.service.cli_notify import register_followers as register_followers_group
 from generator.service.cli_show import cmd_list, cmd_show
-from generator.service.cli_site import actor, feed_name, open_existing, unique
+from generator.service.cli_site import (
+    actor,
+    feed_name,
+    open_existing,
+    require_terminal,
+    resolve_ids,
+)
 from generator.service.passwords import MIN_LENGTH, PASSWORD_SETTING, hash_password
 from generator.service.store_files import explain
 from generator.service.terminal import one_line
@@ -46,13 +54,46 @@ VERBS = {
 
 def status_command(status: CommentStatus) -> Handler:
     def run(config: SiteConfig, args: argparse.Namespace) -> int:
-        ids = unique(args.ids)
+        every_pending = getattr(args, "all_pending", False)
+        if every_pending and args.ids:
+            raise CommentError("give the ids of the comments, or --all-pending, not both")
+        if not every_pending and not args.ids:
+            raise CommentError("give the ids of the comments to approve, or --all-pending")
         with open_existing(config) as store:
+            if every_pending:
+                ids = [c.id for c in store.list_comments(status=CommentStatus.PENDING)]
+                if not ids:
+                    print("No comments are waiting.")
+                    return 0
+                if not confirmed(f"Publish {count(len(ids), 'pending comment')}?", args.yes):
+                    print("Nothing was changed.")
+                    return 0
+            else:
+                ids = resolve_ids(store, args.ids)
             moderation.set_status(config, store, ids, status, actor())
-        print(f"{VERBS[status]} {', '.join(ids)}; {feed_name(config)} rewritten.")
+        if every_pending:
+            print(f"{VERBS[status]} {count(len(ids), 'comment')}; {feed_name(config)} rewritten.")
+        else:
+            print(f"{VERBS[status]} {', '.join(ids)}; {feed_name(config)} rewritten.")
         return 0
 
     return run
+
+
+def count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
+def confirmed(question: str, yes: bool) -> bool:
+    """Yes from --yes, or from the moderator at the terminal; no terminal is an error."""
+    if yes:
+        return True
+    require_terminal("confirming", "add --yes to go ahead without asking")
+    try:
+        answer = input(f"{question} [y/N] ")
+    except EOFError:
+        return False
+    return answer.strip().lower() in ("y", "yes")
 
 
 def text_option(value: str, option: str) -> str:
@@ -75,8 +116,9 @@ def read_body_file(name: str) -> str:
         raise CommentError(f"{name}: cannot read it ({exc})") from None
 
 
-def edit_in_editor(body: str, comment_id: str) -> str:
+def edit_in_editor(body: str, comment_id: str, instead: str = "give --body TEXT") -> str:
     """Open $VISUAL or $EDITOR on the body; returns the text as saved."""
+    require_terminal("opening an editor", instead)
     editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
     with tempfile.TemporaryDirectory(prefix="salon-edit-") as folder:
         path = Path(folder) / f"comment-{comment_id}.md"
@@ -118,11 +160,12 @@ def cmd_edit(config: SiteConfig, args: argparse.Namespace) -> int:
         by_author=args.author_mark,
     )
     with open_existing(config) as store:
-        comment = store.get(args.id)
+        comment = store.get(resolve_ids(store, [args.id])[0])
         if comment.removed:
             raise CommentError(f"comment {comment.id} was deleted; there is nothing to edit")
         if changes == moderation.Changes():
-            changes = moderation.Changes(body=edit_in_editor(comment.body, comment.id))
+            instead = "give the change as --body TEXT, --body-file FILE, --name or --website"
+            changes = moderation.Changes(body=edit_in_editor(comment.body, comment.id, instead))
         try:
             done = moderation.edit(config, store, comment.id, changes, actor())
         except moderation.InvalidChanges as exc:
@@ -140,14 +183,15 @@ def cmd_edit(config: SiteConfig, args: argparse.Namespace) -> int:
 
 def cmd_mark_author(config: SiteConfig, args: argparse.Namespace) -> int:
     with open_existing(config) as store:
+        args.id = resolve_ids(store, [args.id])[0]
         moderation.edit(config, store, args.id, moderation.Changes(by_author=True), actor())
     print(f"Marked {args.id} as written by the site's author; {feed_name(config)} rewritten.")
     return 0
 
 
 def cmd_delete(config: SiteConfig, args: argparse.Namespace) -> int:
-    ids = unique(args.ids)
     with open_existing(config) as store:
+        ids = resolve_ids(store, args.ids)
         parents = {c.parent for c in store.list_comments() if c.parent}
         moderation.delete(config, store, ids, actor())
     print(
@@ -161,9 +205,33 @@ def cmd_delete(config: SiteConfig, args: argparse.Namespace) -> int:
     return 0
 
 
+REPLY_CUT = "-- Write your reply above this line; this line and all below it are left out. --"
+
+
+def reply_in_editor(comment: StoredComment) -> str:
+    quoted = "\n".join(f"> {line}" for line in comment.body.splitlines())
+    text = edit_in_editor(
+        f"\n\n{REPLY_CUT}\n{one_line(comment.author)} wrote:\n{quoted}",
+        comment.id,
+        "give the reply as --body TEXT or --body-file FILE",
+    )
+    reply = text.split(REPLY_CUT, 1)[0].strip()
+    if not reply:
+        raise CommentError("the reply is empty; nothing was sent")
+    return reply
+
+
 def cmd_reply(config: SiteConfig, args: argparse.Namespace) -> int:
+    if args.body is not None and args.body_file is not None:
+        raise CommentError("give the reply with --body or --body-file, not both")
     with open_existing(config) as store:
-        body = text_option(args.body, "--body")
+        args.id = resolve_ids(store, [args.id])[0]
+        if args.body is not None:
+            body = text_option(args.body, "--body")
+        elif args.body_file is not None:
+            body = read_body_file(args.body_file)
+        else:
+            body = reply_in_editor(store.get(args.id))
         try:
             (comment,) = moderation.reply(config, store, args.id, body, actor()).comments
         except moderation.InvalidChanges as exc:
@@ -242,6 +310,9 @@ def cmd_serve(config: SiteConfig, args: argparse.Namespace) -> int:
 
 # -- the parser --------------------------------------------------------------------------
 
+ID_HELP = "a comment id, or its first characters (at least 4)"
+IDS_HELP = "comment ids, or their first characters (at least 4)"
+
 
 def with_config(handler: Handler) -> Callable[[argparse.Namespace], int]:
     def run(args: argparse.Namespace) -> int:
@@ -275,13 +346,13 @@ def register(
         parser.set_defaults(func=with_config(handler))
         return parser
 
-    listing = action("list", cmd_list, "list comments, oldest first")
+    listing = action("list", cmd_list, "list comments: pending first, then the rest, oldest first")
     listing.add_argument("--status", metavar="S", help="pending, approved, rejected or spam")
     listing.add_argument("--post", metavar="P", help="only the comments of the post with key P")
     listing.add_argument("--format", default="table", metavar="F", help="table (default) or json")
 
     show = action("show", cmd_show, "show one comment with its post, parent and history")
-    show.add_argument("id", metavar="ID")
+    show.add_argument("id", metavar="ID", help=ID_HELP)
 
     for name, status, text in (
         ("approve", CommentStatus.APPROVED, "publish comments"),
@@ -289,14 +360,20 @@ def register(
         ("spam", CommentStatus.SPAM, "mark comments as spam (not published)"),
     ):
         parser = action(name, status_command(status), text)
-        parser.add_argument("ids", nargs="+", metavar="ID")
+        parser.add_argument("ids", nargs="*" if status is CommentStatus.APPROVED else "+",
+                            metavar="ID", help=IDS_HELP)  # fmt: skip
+        if status is CommentStatus.APPROVED:
+            parser.add_argument("--all-pending", action="store_true",
+                                help="every comment waiting (asks first; see --yes)")  # fmt: skip
+            parser.add_argument("--yes", action="store_true",
+                                help="with --all-pending: do not ask (for scripts)")  # fmt: skip
 
     edit = action("edit", cmd_edit, "change a comment's text, name, website or author mark")
     edit.epilog = (
         "With none of --body, --body-file, --name, --website and --author-mark, the text "
         "opens in $VISUAL or $EDITOR (default vi). Every edit is recorded in the audit log."
     )
-    edit.add_argument("id", metavar="ID")
+    edit.add_argument("id", metavar="ID", help=ID_HELP)
     edit.add_argument("--body", metavar="TEXT", help="the new text (Markdown)")
     edit.add_argument(
         "--body-file", metavar="FILE", help="read the new text from FILE (- for stdin)"
@@ -311,7 +388,7 @@ def register(
     )
 
     delete = action("delete", cmd_delete, "erase comments and their personal data for good")
-    delete.add_argument("ids", nargs="+", metavar="ID")
+    delete.add_argument("ids", nargs="+", metavar="ID", help=IDS_HELP)
 
     action("export", cmd_export, "rewrite the public feed from the store")
 
@@ -321,11 +398,13 @@ def register(
     )
 
     reply = action("reply", cmd_reply, "reply to a comment as the site's author")
-    reply.add_argument("id", metavar="ID")
-    reply.add_argument("--body", required=True, metavar="TEXT", help="the reply (Markdown)")
+    reply.epilog = "Without --body or --body-file, the reply is written in $VISUAL or $EDITOR."
+    reply.add_argument("id", metavar="ID", help=ID_HELP)
+    reply.add_argument("--body", metavar="TEXT", help="the reply (Markdown)")
+    reply.add_argument("--body-file", metavar="FILE", help="read the reply from FILE (- for stdin)")
 
     mark = action("mark-author", cmd_mark_author, "mark a comment as written by the site's author")
-    mark.add_argument("id", metavar="ID")
+    mark.add_argument("id", metavar="ID", help=ID_HELP)
 
     likes = action("likes", cmd_likes, "show each essay's like count, or reset one")
     likes.add_argument("--reset", metavar="KEY", help="set the count of the post KEY to zero")
@@ -338,6 +417,16 @@ def register(
                       help="postgresql://user@host/db (password from PGPASSWORD or pgpass), "
                       "or a SQLite file in the site")  # fmt: skip
 
+    register_notify(action)
+
     serve = action("serve", cmd_serve, "run the comment service (intake and /moderate)")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8001)
+    serve.add_argument("--host", default="127.0.0.1",
+                       help="the address to listen on (default: 127.0.0.1)")  # fmt: skip
+    serve.add_argument("--port", type=int, default=8001, help="the port (default: 8001)")
+
+
+def register_followers(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser], site_option: SiteOption
+) -> None:
+    """Add `salon followers …` to the main parser."""
+    register_followers_group(sub, site_option, with_config)

@@ -9,9 +9,9 @@ from typing import Any
 
 from generator.core.config import SiteConfig
 from generator.core.errors import CommentError
-from generator.core.models import StoredComment
+from generator.core.models import CommentStatus, StoredComment
 from generator.service.actions import parse_status
-from generator.service.cli_site import last_build_posts, open_existing
+from generator.service.cli_site import last_build_posts, open_existing, resolve_ids
 from generator.service.terminal import clip, one_line, printable, table, when
 
 TABLE_WIDTHS = {"post": 24, "author": 30, "text": 44}
@@ -52,6 +52,8 @@ def cmd_list(config: SiteConfig, args: argparse.Namespace) -> int:
         raise CommentError(f'unknown format "{args.format}"; use table or json')
     with open_existing(config, read_only=True) as store:
         comments = store.list_comments(status=status, post=args.post)
+    # What waits for the moderator first, then the rest, each oldest first.
+    comments.sort(key=lambda c: c.status is not CommentStatus.PENDING)
     if args.format == "json":
         print(json.dumps([comment_json(c) for c in comments], indent=2, ensure_ascii=True))
         return 0
@@ -76,7 +78,7 @@ def cmd_list(config: SiteConfig, args: argparse.Namespace) -> int:
 
 def cmd_show(config: SiteConfig, args: argparse.Namespace) -> int:
     with open_existing(config, read_only=True) as store:
-        c = store.get(args.id)
+        c = store.get(resolve_ids(store, [args.id])[0])
         parent = store.find(c.parent) if c.parent else None
         replies = [r for r in store.list_comments(post=c.post) if r.parent == c.id]
         history = store.audit_log(c.id)

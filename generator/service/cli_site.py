@@ -4,6 +4,7 @@ posts of the last build."""
 from __future__ import annotations
 
 import getpass
+import sys
 from collections.abc import Sequence
 
 from generator.contract.posts_manifest import ManifestError, PostInfo, parse_manifest
@@ -42,6 +43,51 @@ def last_build_posts(config: SiteConfig) -> dict[str, PostInfo] | None:
 
 def unique(ids: Sequence[str]) -> list[str]:
     return list(dict.fromkeys(ids))
+
+
+MIN_PREFIX = 4
+
+
+def resolve_ids(store: CommentStore, given: Sequence[str]) -> list[str]:
+    """Full comment ids from ids or their unique starts (`715f` for 715f0c2a9b1e), as git
+    takes a commit; an ambiguous or unknown one is an error naming it."""
+    resolved: list[str] = []
+    every: list[str] | None = None
+    for wanted in unique([value.strip().lower() for value in given]):
+        try:
+            store.get(wanted)
+            resolved.append(wanted)
+            continue
+        except CommentError as exc:
+            if str(exc) != f"no comment with id {wanted}":
+                raise  # there, but damaged: the store's own message says how
+        if len(wanted) < MIN_PREFIX:
+            raise CommentError(
+                f"no comment with id {wanted} (give at least {MIN_PREFIX} characters of an id)"
+            )
+        if every is None:
+            every = [comment.id for comment in store.list_comments()]
+        matches = [cid for cid in every if cid.startswith(wanted)]
+        if not matches:
+            raise CommentError(f"no comment with id {wanted}")
+        if len(matches) > 1:
+            shown = ", ".join(matches[:5]) + (", …" if len(matches) > 5 else "")
+            raise CommentError(
+                f"{wanted} is the start of {len(matches)} comment ids ({shown}); give more of it"
+            )
+        resolved.append(matches[0])
+    return unique(resolved)
+
+
+def has_terminal() -> bool:
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
+
+def require_terminal(what: str, instead: str) -> None:
+    """A command that would ask fails at once, naming the flag to use, when nothing can
+    answer (a hook, cron, a pipe): it never waits for input that will not come."""
+    if not has_terminal():
+        raise CommentError(f"{what} needs a terminal, and there is none here; {instead}")
 
 
 def feed_name(config: SiteConfig) -> str:

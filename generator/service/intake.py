@@ -22,11 +22,13 @@ from generator.contract.posts_manifest import ManifestError, PostInfo
 from generator.core.models import CommentStatus, StoredComment
 from generator.service.actions import publish
 from generator.service.addresses import truncate_ip
+from generator.service.outbox import wake_senders
 from generator.service.reader_pages import FormEntry
 from generator.service.spam import assess
 from generator.service.state import ServiceState
 from generator.service.store import CommentStore, new_comment_id
 from generator.service.store_schema import body_hash
+from generator.service.subscribers import Scope
 from generator.service.tokens import TokenCheck
 from generator.service.validation import (
     MAX_REQUEST_BYTES,
@@ -50,7 +52,7 @@ from generator.service.web import (
 log = logging.getLogger("salon.service")
 USER_AGENT_MAX = 400
 # Field errors shown beside their input; the others are shown above the form.
-INPUT_FIELDS = ("name", "email", "website", "body")
+INPUT_FIELDS = ("name", "email", "website", "body", "notify")
 
 
 @dataclass(frozen=True)
@@ -216,6 +218,7 @@ def handle_intake(state: ServiceState, request: Request) -> Response:
         comment = _store_submission(state, store, submission, post, request, address, now)
     except DuplicateComment:
         return answer.invalid({"body": DUPLICATE})
+    wake_senders()  # its mail (if any) was queued with it
     published = comment.status is CommentStatus.APPROVED
     if published:
         publish(state.config, store, background=True)  # the feed changes: export it, start the hook
@@ -294,6 +297,8 @@ def _store_submission(
             moderated_at=created if approved else None, held_because=assessment.held_because,
         )  # fmt: skip
         store.add(comment, actor="reader")
+        scope = Scope(submission.notify) if submission.notify else None
+        state.notifier(store).submitted(db, comment, post, scope, now)
     return comment
 
 

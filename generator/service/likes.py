@@ -7,7 +7,7 @@ keeps, and only until that day is over, so nothing can be traced back to a reade
 No cookie is set and no address is written anywhere.
 
 Plain SQL that SQLite and PostgreSQL both accept, on the store's connection: this
-module owns only its two tables (migration 4, ``LIKES_MIGRATION``, in the migrations'
+module owns only its two tables (migration 5, ``LIKES_MIGRATION``, in the migrations'
 dialect style: {bigint} is the word each database spells its own way). A change to a
 count bumps the store's change counter in its own transaction, so the feed is rewritten
 with it by whichever instance's publisher sees it first (feed_export.feed_is_behind).

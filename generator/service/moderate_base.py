@@ -14,6 +14,7 @@ from typing import Any
 import jinja2
 from werkzeug.wrappers import Request, Response
 
+from generator.contract.comment_html import render_comment_body
 from generator.core.models import CommentStatus
 from generator.service.sessions import Session
 from generator.service.state import ServiceState
@@ -70,13 +71,16 @@ def plural(count: int, word: str) -> str:
 
 
 def templates() -> jinja2.Environment:
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATES)),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    # A body as readers see it on the site: Markdown without HTML, then sanitised.
+    env.globals["comment_html"] = render_comment_body
+    return env
 
 
 class ModerationPage:

@@ -20,18 +20,19 @@ from werkzeug.wrappers import Request, Response
 from generator.core.errors import CommentError
 from generator.core.models import CommentStatus, StoredComment
 from generator.service import actions
+from generator.service.mail_status import mail_status
 from generator.service.moderate_base import (
     ACTOR,
     COOKIE,
     LISTS,
     TEMPLATES,
     ListSpec,
-    ModerationPage,
     plural,
     templates,
 )
 from generator.service.moderate_likes import LikesPage
 from generator.service.moderate_login import SignIn
+from generator.service.moderate_reply import ReplyPages
 from generator.service.sessions import Flash, Session
 from generator.service.state import ServiceState
 
@@ -67,6 +68,7 @@ class Row:
     parent_author: str
     parent_words: str
     words: str
+    essay_url: str = ""  # the comment on its essay (the essay itself while unpublished)
 
 
 def opening_words(text: str, count: int = 12, limit: int = 100) -> str:
@@ -77,7 +79,7 @@ def opening_words(text: str, count: int = 12, limit: int = 100) -> str:
     return shown + ("…" if shown != " ".join(words) else "")
 
 
-class Moderation(ModerationPage):
+class Moderation(ReplyPages):
     """The lists, the actions and editing, behind a session."""
 
     def __init__(self, state: ServiceState) -> None:
@@ -121,6 +123,13 @@ class Moderation(ModerationPage):
             for spec in LISTS.values():
                 if rest == spec.path:
                     return self.list_page(request, session_id, session, spec)
+        if rest.startswith("/reply/"):
+            comment = self.repliable(rest[len("/reply/") :])
+            if comment is None:
+                return self._message(request, session, 404, "Not found",
+                                     "There is no such comment, or it was deleted.")  # fmt: skip
+            reply = self.send_reply if post else self.reply_page
+            return reply(request, session_id, session, comment)
         if rest.startswith("/edit/"):
             comment = self._editable(rest[len("/edit/") :])
             if comment is None:
@@ -172,8 +181,16 @@ class Moderation(ModerationPage):
                 parent_author=(parent.author or "(removed)") if parent else "",
                 parent_words=(opening_words(parent.body) or "comment removed") if parent else "",
                 words=opening_words(comment.body),
+                essay_url=self._essay_url(comment, post.url if post else ""),
             ))  # fmt: skip
         return rows
+
+    def _essay_url(self, comment: StoredComment, post_url: str) -> str:
+        if not post_url:
+            return ""
+        url = self.state.config.base_url + post_url
+        published = comment.status is CommentStatus.APPROVED and not comment.removed
+        return url + f"#comment-{comment.id}" if published else url
 
     def counts(self) -> dict[str, int]:
         store = self._store()
@@ -204,6 +221,7 @@ class Moderation(ModerationPage):
             rows=self.rows(comments), actions=spec.actions, row_actions=row_actions,
             empty=spec.empty, current=spec.name, counts=self.counts(),
             select_all=request.args.get("all") == "1", page=page, pages=pages,
+            mail=mail_status(self.state.config, store, self.state.posts.next_due()),
             **self._signed_in(session_id, session),
         )  # fmt: skip
 

@@ -14,6 +14,7 @@ from generator.core.config import SiteConfig
 from generator.core.urls import url_parts
 from generator.service.actions import open_store
 from generator.service.like_desk import LikeDesk
+from generator.service.notify import Notifier
 from generator.service.ratelimit import Limit, RateLimiter
 from generator.service.reader_pages import ReaderPages
 from generator.service.sessions import SessionStore
@@ -141,3 +142,7 @@ class ServiceState:
 
     def now(self) -> float:
         return self.clock()
+
+    def notifier(self, store: CommentStore) -> Notifier:
+        """What tells people about changes, with the links' key from the store's secret."""
+        return Notifier.of(self.config, store.secret())

@@ -91,7 +91,54 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE TABLE leases (name TEXT PRIMARY KEY, holder TEXT NOT NULL, expires {real} NOT NULL);
     CREATE TABLE published (name TEXT PRIMARY KEY, seq {bigint} NOT NULL, value TEXT NOT NULL)
     """,
-    # 4: readers' likes: a count per post, and the day's keyed marks that de-duplicate
+    # 4: telling people (notifications). The outbox holds every message to send, queued
+    # in the transaction of the change that caused it; message_id is stable per (event,
+    # recipient), so a message is queued once and a resend after a crash can be dropped
+    # by the receiver. Subscriptions are commenters' requests to hear about replies;
+    # addresses remember who confirmed (double opt-in) and the opaque key links name
+    # them by (never the address itself: links end up in logs); followers want new essays;
+    # announced lists the essays the service knows of, so none is sent twice.
+    """
+    CREATE TABLE outbox (
+        seq {serial},
+        message_id TEXT NOT NULL UNIQUE,
+        kind TEXT NOT NULL,
+        recipient TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('queued', 'sending', 'sent', 'failed')),
+        created {real} NOT NULL,
+        due {real} NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT NOT NULL DEFAULT '',
+        claimed_until {real} NOT NULL DEFAULT 0,
+        sent_at {real}
+    );
+    CREATE INDEX outbox_by_due ON outbox (state, due);
+    CREATE INDEX outbox_by_recipient ON outbox (recipient);
+    CREATE TABLE subscriptions (
+        email TEXT NOT NULL,
+        post TEXT NOT NULL,
+        comment_id TEXT NOT NULL,
+        scope TEXT NOT NULL CHECK (scope IN ('replies', 'thread')),
+        created {real} NOT NULL,
+        PRIMARY KEY (email, comment_id)
+    );
+    CREATE INDEX subscriptions_by_post ON subscriptions (post);
+    CREATE TABLE addresses (
+        email TEXT PRIMARY KEY,
+        key TEXT NOT NULL UNIQUE,
+        confirmed {real},
+        asked {real}
+    );
+    CREATE TABLE followers (
+        email TEXT PRIMARY KEY,
+        created {real} NOT NULL,
+        confirmed {real},
+        asked {real}
+    );
+    CREATE TABLE announced (post TEXT PRIMARY KEY, at {real} NOT NULL, mailed INTEGER NOT NULL)
+    """,
+    # 5: readers' likes: a count per post, and the day's keyed marks that de-duplicate
     # them (service/likes.py, which owns these two tables).
     LIKES_MIGRATION,
 )

@@ -19,7 +19,8 @@ EMAIL_MAX = 254
 WEBSITE_MAX = 200
 BODY_MIN = 2
 BODY_MAX = 10_000
-FIELDS = ("post", "parent", "name", "email", "website", "body", "homepage", "token")
+FIELDS = ("post", "parent", "name", "email", "website", "body", "homepage", "token", "notify")
+NOTIFY_CHOICES = ("", "replies", "thread")
 FORM_TYPE = "application/x-www-form-urlencoded"
 JSON_TYPE = "application/json"
 
@@ -51,12 +52,13 @@ class Submission:
     body: str
     honeypot: str
     token: str
+    notify: str = ""  # "", "replies" (replies to me) or "thread" (the whole thread)
 
     def as_form(self) -> dict[str, str]:
         """What the reader typed, to fill the form again (the honeypot is not echoed)."""
         return {"post": self.post, "parent": self.parent, "name": self.name,
                 "email": self.email, "website": self.website, "body": self.body,
-                "token": self.token}  # fmt: skip
+                "token": self.token, "notify": self.notify}  # fmt: skip
 
 
 def decode_body(mimetype: str, charset: str | None, data: bytes) -> dict[str, str]:
@@ -177,6 +179,7 @@ def read_submission(fields: Mapping[str, str]) -> tuple[Submission, dict[str, st
         body=body,
         honeypot=fields.get("homepage", "").strip(),
         token=fields.get("token", "").strip(),
+        notify=fields.get("notify", "").strip(),
     )
     checks = {
         "name": check_name(submission.name),
@@ -185,6 +188,10 @@ def read_submission(fields: Mapping[str, str]) -> tuple[Submission, dict[str, st
         "body": check_body(submission.body),
     }
     errors = {field: message for field, message in checks.items() if message}
+    if submission.notify not in NOTIFY_CHOICES:
+        errors["notify"] = "Choose replies, the whole thread, or no email."
+    elif submission.notify and not submission.email and "email" not in errors:
+        errors["email"] = "Give your email address to be told about replies, or choose no email."
     if not submission.post:
         errors["post"] = "The form did not say which essay the comment is for."
     return submission, errors
