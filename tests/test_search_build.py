@@ -180,3 +180,24 @@ def test_a_deleted_index_is_made_again_by_the_next_build(sample_site: Path) -> N
     again = build_site(sample_site, OPTIONS)  # nothing else changed
     assert again.search is not None and again.search.done
     assert (sample_site / ".salon" / "search.sqlite3").is_file()
+
+
+def test_a_drafts_preview_never_reaches_the_services_search_index(
+    sample_site: Path, tmp_path: Path
+) -> None:
+    build_site(sample_site, OPTIONS)
+    index = sample_site / ".salon" / "search.sqlite3"
+    before = index.read_bytes()
+    draft = sample_site / "content/posts/unsent.md"
+    draft.write_text(
+        "---\ntitle: Unsent\ndate: 2026-11-01\ndraft: true\n---\nA quinceblossom letter.\n",
+        encoding="utf-8",
+    )
+    preview = tmp_path / "preview"
+    result = build_site(sample_site, BuildOptions(now=OPTIONS.now, drafts=True, output=preview))
+    assert result.search is not None and result.search.done and result.search.records == 6
+    assert (preview / "pagefind" / "pagefind.js").is_file()  # the preview's own bundle
+    assert index.read_bytes() == before  # the service's index is the build of output/'s
+    assert search(index, "quinceblossom")[0] == 0
+    (own,) = (sample_site / ".salon" / "builds").glob("*/search.sqlite3")
+    assert search(own, "quinceblossom")[0] == 1

@@ -408,7 +408,10 @@ def register(
 
     likes = action("likes", cmd_likes, "show each essay's like count, or reset one")
     likes.add_argument("--reset", metavar="KEY", help="set the count of the post KEY to zero")
-    likes.add_argument("--format", default="table", choices=("table", "json"))
+    likes.add_argument(
+        "--format", default="table", choices=("table", "json"),
+        help="a table (count, key, title), or JSON {KEY: count}",
+    )  # fmt: skip
 
     move = action(
         "move-store", cmd_move_store, "copy everything in the store to another and verify it"
