@@ -806,12 +806,6 @@ def _moderate(site: str, worker: int, results: multiprocessing.Queue[tuple[int, 
 
 
 @pytest.mark.slow
-# Known regression since the store moved behind store_backend.py (issue 15): several processes
-# writing one SQLite file intermittently lose a change (seen in 1 of 6 loaded CI runs), the
-# same problem as the SQLite variants in test_service_instances.py. Not hidden: an expected
-# failure, not strict because it passes most runs; it must be fixed (issue 15 stays open).
-@pytest.mark.xfail(reason="several processes on one SQLite store lose writes intermittently",
-                   strict=False)  # fmt: skip
 def test_concurrent_moderation_from_several_processes_loses_nothing(site: Path) -> None:
     config = load_config(site)
     with open_store(config) as store:

@@ -216,3 +216,60 @@ def test_set_password_without_a_terminal_points_at_password_stdin(site: Path) ->
     done = subprocess.run([*salon, "--password-stdin"], input="a long enough password\n",
                           capture_output=True, text=True, cwd=REPO, check=False)  # fmt: skip
     assert (done.returncode, done.stdout) == (0, "Moderator password set.\n")
+
+
+# -- the file check never breaks SQLite's locks ------------------------------------------
+
+CHILD = """
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from generator.core.models import CommentStatus, StoredComment
+from generator.service.store import CommentStore
+with CommentStore.open(Path(sys.argv[1])) as store:
+    if sys.argv[2] == "add":
+        store.add(StoredComment(id=sys.argv[3], post="hello", parent=None, author="B",
+            email="", website="", body="From another process.", status=CommentStatus.PENDING,
+            ip="", user_agent="", created=datetime(2025, 1, 3, tzinfo=UTC)))
+    else:
+        print(",".join(i for i in ("x1", "x2", "x3") if store.find(i)))
+"""
+
+
+def in_child(store: Path, *argv: str) -> str:
+    done = subprocess.run(
+        [sys.executable, "-c", CHILD, str(store), *argv],
+        cwd=REPO, capture_output=True, text=True, timeout=60, check=True,
+    )  # fmt: skip
+    return done.stdout.strip()
+
+
+def test_checking_the_store_file_while_this_process_has_it_open_loses_no_write(
+    site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite's locks are POSIX locks: closing any descriptor of the file drops all of
+    this process's. If the header check opened the file while a connection of ours held
+    its lock, another process would think itself the last user, delete the write-ahead
+    log, and what we commit next would land in a deleted file (seen as lost writes with
+    two service instances on one file). The check must leave the file alone then, even
+    at the instant the other process's log files are not there (simulated here)."""
+    config = load_config(site)
+    path = config.store_path
+    with open_store(config) as ours:
+        ours.add(comment("x1"))
+        monkeypatch.setattr("generator.service.store_files._exists", lambda _path: False)
+        with open_store(config):  # another thread of ours opening it: checks the file
+            pass
+        monkeypatch.undo()
+        in_child(path, "add", "x2")  # the other process: opens, writes, closes last?
+        ours.add(comment("x3"))
+        assert in_child(path, "list") == "x1,x2,x3"
+    assert in_child(path, "list") == "x1,x2,x3"
+
+
+def comment(cid: str) -> StoredComment:
+    return StoredComment(
+        id=cid, post="hello", parent=None, author="A", email="", website="", body="Ours.",
+        status=CommentStatus.PENDING, ip="", user_agent="",
+        created=datetime(2025, 1, 3, tzinfo=UTC),
+    )  # fmt: skip

@@ -38,16 +38,6 @@ def site_for(tmp_path: Path, request: pytest.FixtureRequest, service: str) -> Si
     return make_site(tmp_path / "site", service=service, comments=store)
 
 
-def known_sqlite_race(request: pytest.FixtureRequest) -> None:
-    """Two instances on one SQLite file: intermittently the first instance's writes are not
-    in the file afterwards (seen in about 2 of 5 loaded runs; PostgreSQL never). Not yet
-    understood, so not hidden: an expected failure that must be fixed, and docs/deployment.md
-    says to run several instances on PostgreSQL only."""
-    if request.node.callspec.params["instances"] == "sqlite":
-        request.applymarker(pytest.mark.xfail(reason="two instances on one SQLite file lose "
-                                              "writes intermittently", strict=False))  # fmt: skip
-
-
 def start_all(start_service: object, config: SiteConfig, count: int) -> list[ServiceProcess]:
     return [start_service(config) for _ in range(count)]  # type: ignore[operator]
 
@@ -55,7 +45,6 @@ def start_all(start_service: object, config: SiteConfig, count: int) -> list[Ser
 def test_a_login_on_one_instance_is_valid_on_all_and_survives_a_restart(
     tmp_path: Path, request: pytest.FixtureRequest, instances: int, start_service: object
 ) -> None:
-    known_sqlite_race(request)
     config = site_for(tmp_path, request, "")
     set_password(config)
     services = start_all(start_service, config, instances)
@@ -81,7 +70,6 @@ def test_a_login_on_one_instance_is_valid_on_all_and_survives_a_restart(
 def test_a_rate_limit_counts_across_instances(
     tmp_path: Path, request: pytest.FixtureRequest, instances: int, start_service: object
 ) -> None:
-    known_sqlite_race(request)
     config = site_for(tmp_path, request, "rate_per_minute: 4\nmin_seconds: 0")
     services = start_all(start_service, config, instances)
     statuses = []
@@ -94,7 +82,6 @@ def test_a_rate_limit_counts_across_instances(
 def test_a_token_spent_on_one_instance_is_spent_on_all(
     tmp_path: Path, request: pytest.FixtureRequest, instances: int, start_service: object
 ) -> None:
-    known_sqlite_race(request)
     config = site_for(tmp_path, request, "min_seconds: 0")
     services = start_all(start_service, config, instances)
     token = Client(services[0].port).token()
@@ -120,7 +107,6 @@ def _round_robin(args: tuple[list[int], int, int]) -> list[tuple[str, int, str]]
 def test_no_comment_is_lost_when_readers_post_to_every_instance(
     tmp_path: Path, request: pytest.FixtureRequest, instances: int, start_service: object
 ) -> None:
-    known_sqlite_race(request)
     config = site_for(
         tmp_path, request, "rate_per_minute: 1000000\nrate_per_hour: 1000000\nmin_seconds: 0"
     )

@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import enum
 import fcntl
+import os
 import sqlite3
+import threading
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -135,6 +138,37 @@ class Backend:
         return " FOR UPDATE SKIP LOCKED" if self.dialect is Dialect.POSTGRESQL else ""
 
 
+# SQLite's locks on a database file are POSIX record locks, which belong to the process
+# and vanish when it closes ANY descriptor of the file. A file opened by our own code
+# (store_files reads the header) while one of this process's connections holds its
+# lock silently drops that lock; another process then believes it is the last user,
+# checkpoints and deletes the write-ahead log under us, and the commits that log held
+# are lost. So this process counts its open connections per file, and the header is
+# read only while it has none, under the same lock that opening one takes.
+_connections_lock = threading.Lock()
+_connections: Counter[str] = Counter()
+
+
+def _file_key(path: Path) -> str:
+    return os.path.realpath(path)
+
+
+@contextmanager
+def outside_sqlite(path: Path) -> Iterator[bool]:
+    """For the block, no connection of this process to ``path`` opens; True when none
+    is open either, so the file may be opened and closed here without breaking locks."""
+    with _connections_lock:
+        yield _connections[_file_key(path)] == 0
+
+
+def _count_connection(path: Path, change: int) -> None:
+    with _connections_lock:
+        key = _file_key(path)
+        _connections[key] += change
+        if _connections[key] <= 0:
+            del _connections[key]
+
+
 class SqliteBackend(Backend):
     dialect = Dialect.SQLITE
 
@@ -147,24 +181,34 @@ class SqliteBackend(Backend):
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self.where = str(path)
-        self.db = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
-        self.db.execute("PRAGMA busy_timeout = 30000")
-        self.db.execute("PRAGMA journal_mode = WAL")
-        self.db.execute("PRAGMA synchronous = NORMAL")
-        self.db.execute("PRAGMA foreign_keys = ON")
-        # Writers queue on a file lock beside the database before they ask SQLite for its
-        # write lock: a waiter is woken the moment the lock is free, where SQLite's own
-        # busy handler sleeps and polls (1, 2, 5 … 100 ms), which under many writers (the
-        # service's threads, two instances on one file) costs more than the writes.
-        self._writers: IO[str] | None = (path.parent / (path.name + ".lock")).open("a")
+        _count_connection(path, +1)  # before it opens: see outside_sqlite
+        self._closed = False
+        self._writers: IO[str] | None = None
+        try:
+            self.db = sqlite3.connect(
+                path, timeout=30, isolation_level=None, check_same_thread=False
+            )
+            self.db.execute("PRAGMA busy_timeout = 30000")
+            self.db.execute("PRAGMA journal_mode = WAL")
+            self.db.execute("PRAGMA synchronous = NORMAL")
+            self.db.execute("PRAGMA foreign_keys = ON")
+            # Writers queue on a file lock beside the database before they ask SQLite for
+            # its write lock: a waiter is woken the moment the lock is free, where SQLite's
+            # own busy handler sleeps and polls (1, 2, 5 … 100 ms), which under many writers
+            # (the service's threads, two instances on one file) costs more than the writes.
+            self._writers = (path.parent / (path.name + ".lock")).open("a")
+        except BaseException:
+            self.close()
+            raise
 
     @classmethod
     def read_only(cls, db: sqlite3.Connection, path: Path) -> SqliteBackend:
         """A store read through a connection that never writes (store_files.open_read_only:
         a read-only folder, a full disk), so no writers' lock file is made beside it."""
+        _count_connection(path, +1)
         backend = cls.__new__(cls)
         backend.path, backend.where, backend.db = path, str(path), db
-        backend._writers = None
+        backend._writers, backend._closed = None, False
         return backend
 
     def execute(self, sql: str, params: Sequence[object] = ()) -> Cursor:
@@ -215,9 +259,14 @@ class SqliteBackend(Backend):
         self.db.execute(f"PRAGMA user_version = {int(version)}")
 
     def close(self) -> None:
-        self.db.close()
+        if self._closed:
+            return
+        self._closed = True
+        if hasattr(self, "db"):  # not when connecting failed
+            self.db.close()
         if self._writers is not None:
             self._writers.close()
+        _count_connection(self.path, -1)  # after SQLite has let go of the file
 
 
 class PostgresBackend(Backend):

@@ -19,7 +19,10 @@ from pathlib import Path
 
 from generator.core.errors import CommentError
 from generator.core.models import CommentStatus
-from generator.service.store_backend import StoreUnavailable  # disk full, read-only, busy
+from generator.service.store_backend import (  # disk full, read-only, busy
+    StoreUnavailable,
+    outside_sqlite,
+)
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 HEADER_BYTES = 100
@@ -66,11 +69,14 @@ def check_store_file(path: Path, shown: str, feed: str) -> None:
         )
     if size == 0:
         return  # being created by another process right now
-    try:
-        with path.open("rb") as handle:
-            header = handle.read(HEADER_BYTES)
-    except OSError as exc:
-        raise CommentError(f"{shown}: cannot read the comment store ({exc.strerror})") from None
+    with outside_sqlite(path) as safe:
+        if not safe:  # this process has it open: it is in use, so not measured (above)
+            return
+        try:
+            with path.open("rb") as handle:
+                header = handle.read(HEADER_BYTES)
+        except OSError as exc:
+            raise CommentError(f"{shown}: cannot read the comment store ({exc.strerror})") from None
     if not header.startswith(SQLITE_MAGIC) or len(header) < HEADER_BYTES:
         raise CommentError(
             f"{shown}: not an SQLite database (damaged, or another file in its place). "
