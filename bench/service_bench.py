@@ -48,6 +48,7 @@ from generator.contract.feed import feed_line  # noqa: E402
 from generator.core.config import load_config  # noqa: E402
 from generator.core.models import CommentStatus, PublicComment  # noqa: E402
 from generator.service.actions import open_store  # noqa: E402
+from generator.service.feed_export import export_feed  # noqa: E402
 from generator.service.server import THREADS  # noqa: E402
 from generator.service.store_schema import body_hash, time_text  # noqa: E402
 
@@ -129,6 +130,7 @@ def client(
     for connection in connections.values():
         connection.close()
     latencies: list[float] = [0.0] * count
+    accepted: list[str] = [""] * count  # the id of each comment the service took
     barrier.wait()  # every client has its tokens ...
     barrier.wait()  # ... and the start time is set
     start = start_at.value
@@ -148,8 +150,10 @@ def client(
             try:
                 mine[port].request("POST", "/api/comments", payload, headers)
                 response = mine[port].getresponse()
-                response.read()
+                answer = response.read()
                 ok = response.status == 201
+                if ok:
+                    accepted[n] = json.loads(answer)["id"]
             except OSError:
                 ok = False
                 mine[port] = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
@@ -160,12 +164,13 @@ def client(
         lane.start()
     for lane in lanes:
         lane.join()
-    results.put(latencies)
+    results.put((latencies, accepted))
 
 
 @dataclass(frozen=True)
 class Result:
     label: str
+    accepted: tuple[str, ...]  # the ids the service answered 201 with
     rate: float
     sent: int
     failed: int
@@ -201,7 +206,9 @@ def run_load(ports: list[int], rate: float, seconds: float, label: str) -> Resul
     barrier.wait()  # every client has fetched its tokens
     start_at.value = start_at_value = time.time() + 0.2
     barrier.wait()
-    batches = [results.get() for _ in workers]
+    answers = [results.get() for _ in workers]
+    batches = [latencies for latencies, _ in answers]
+    accepted = tuple(cid for _, ids in answers for cid in ids if cid)
     seconds_taken = time.time() - start_at_value
     for worker in workers:
         worker.join()
@@ -209,8 +216,8 @@ def run_load(ports: list[int], rate: float, seconds: float, label: str) -> Resul
     failed = sum(1 for batch in batches for t in batch if t < 0)
     p99 = times[max(0, int(len(times) * 0.99) - 1)] if times else float("inf")
     median = times[len(times) // 2] if times else float("inf")
-    return Result(label, rate, sum(len(b) for b in batches), failed, seconds_taken, median, p99,
-                  times[-1] if times else float("inf"))  # fmt: skip
+    return Result(label, accepted, rate, sum(len(b) for b in batches), failed, seconds_taken,
+                  median, p99, times[-1] if times else float("inf"))  # fmt: skip
 
 
 def fill_store(root: Path, count: int) -> int:
@@ -243,6 +250,7 @@ def fill_store(root: Path, count: int) -> int:
         db.execute("INSERT INTO counters VALUES ('changes', 1) ON CONFLICT (name) "
                    "DO UPDATE SET value = counters.value + 1")  # fmt: skip
     total = store.count()
+    export_feed(config, store)  # as on a running site: the feed is current before the load
     store.close()
     return total
 

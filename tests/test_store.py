@@ -374,3 +374,13 @@ def test_the_exported_feed_with_likes_is_byte_identical_to_serialise_feed(
     assert text == serialise_feed(store.public_comments(), likes=like_counts(store.db))
     assert text.endswith('\n  ],\n  "likes": {"b-post": 2, "ünï-post": 1}\n}\n')
     assert changes == 5
+
+
+def test_ids_are_found_by_their_start_without_loading_every_comment(store: CommentStore) -> None:
+    for cid in ("a1b2c3", "a1b2ff", "a1c0aa", "b1b2c3", "A1B2%_"):
+        store.add(comment(cid))
+    assert store.ids_starting_with("a1b2") == (2, ["a1b2c3", "a1b2ff"])
+    assert store.ids_starting_with("a1b2c") == (1, ["a1b2c3"])
+    assert store.ids_starting_with("a1", shown=1) == (3, ["a1b2c3"])
+    assert store.ids_starting_with("A1B2%") == (1, ["A1B2%_"])  # no pattern, exact case
+    assert store.ids_starting_with("zz") == (0, [])

@@ -31,7 +31,7 @@ def code_version() -> str:
     """The image code's own fingerprint: an edit elsewhere in Salon keeps the renditions."""
     here = Path(__file__).parent
     digest = hashlib.sha1(f"{PILLOW_VERSION}\0{AVIF_CODEC}".encode())
-    for name in ("image_process.py", "image_cache.py"):
+    for name in ("image_process.py", "image_cache.py", "image_strip.py"):
         digest.update((here / name).read_bytes())
     return digest.hexdigest()
 
@@ -89,7 +89,7 @@ class ImageCache:
 
     def file_of(self, content_hash: str, rendition: Rendition) -> Path:
         key = rendition_key(content_hash, rendition)
-        name = f"{key[:2]}/{key}{SUFFIX[rendition.format]}"
+        name = f"{key[:2]}/{key}{SUFFIX.get(rendition.format, '.' + rendition.format)}"
         self.used_files.add(name)
         return self.folder / name
 

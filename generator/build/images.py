@@ -31,6 +31,7 @@ from generator.build.image_process import (
     read_info,
 )
 from generator.build.image_refs import ImageRef, document_images, image_kind, is_remote, site_path
+from generator.build.image_strip import strip_metadata
 from generator.build.pictures import picture_of
 from generator.build.pools import forked_workers, worker_count
 from generator.contract.page_images import PageImages, Picture, Preview
@@ -62,6 +63,7 @@ class _Job:
     path: str  # the source file
     content_hash: str
     renditions: tuple[tuple[Path, Rendition], ...]  # (its file in the cache, what to make)
+    kept: bool = False  # one file in the source's own encoding, only its metadata removed
 
 
 def _make(job: _Job) -> str | None:
@@ -69,7 +71,11 @@ def _make(job: _Job) -> str | None:
     try:
         with open(job.path, "rb") as handle:
             data = handle.read()
-        made = make_renditions(data, [rendition for _, rendition in job.renditions])
+        if job.kept:
+            ((_, kept),) = job.renditions
+            made = {kept.spec: strip_metadata(data)}
+        else:
+            made = make_renditions(data, [rendition for _, rendition in job.renditions])
     except ImageProblem as exc:
         return str(exc)
     except OSError as exc:
@@ -167,7 +173,8 @@ def process_images(
     broken: dict[str, str] = {}
     for target, path in sorted(targets.items()):
         kind = image_kind(target)
-        if (kind == "passthrough" or not settings.process) and target not in used:
+        svg = target.lower().endswith(".svg")
+        if (svg or not settings.process) and target not in used:
             continue  # copied as it is; no page needs its size
         try:
             content_hash, data = cache.content_hash(path)
@@ -196,6 +203,11 @@ def process_images(
         )
         if missing:
             todo.append(_Job(str(targets[target]), hashes[target], missing))
+        if (kept := kept_copy(plan, settings.process)) is not None:
+            result.taken.add(target)
+            file = cache.file_of(hashes[target], kept)
+            if not file.exists():
+                todo.append(_Job(str(targets[target]), hashes[target], ((file, kept),), True))
     for job, error in zip(todo, _run(todo, jobs), strict=True):
         if error is not None:
             target = next(t for t, p in targets.items() if str(p) == job.path)
@@ -211,7 +223,8 @@ def process_images(
 
     shown = {target: path.relative_to(config.root).as_posix() for target, path in targets.items()}
     for target, plan in plans.items():
-        for rendition in plan.renditions:
+        kept = kept_copy(plan, settings.process)
+        for rendition in plan.renditions + ((kept,) if kept else ()):
             key = rendition_key(hashes[target], rendition)
             made = cache.file_of(hashes[target], rendition)
             result.outputs.append((rendition.path, made, shown[target], key))
@@ -220,6 +233,15 @@ def process_images(
     result.warnings = warnings
     cache.save({path.as_posix() for path in targets.values()})
     return result
+
+
+def kept_copy(plan: ImagePlan, process: bool) -> Rendition | None:
+    """The one file of a GIF or an animation: its own bytes at its own path, minus its
+    metadata (image_strip). None for SVG, rendered images, or when processing is off."""
+    info = plan.info
+    if not process or not info.passthrough or info.format == "svg":
+        return None
+    return Rendition(plan.path, info.width, info.height, info.format, 0)
 
 
 def _run(todo: list[_Job], jobs: int | None) -> list[str | None]:

@@ -52,7 +52,6 @@ def resolve_ids(store: CommentStore, given: Sequence[str]) -> list[str]:
     """Full comment ids from ids or their unique starts (`715f` for 715f0c2a9b1e), as git
     takes a commit; an ambiguous or unknown one is an error naming it."""
     resolved: list[str] = []
-    every: list[str] | None = None
     for wanted in unique([value.strip().lower() for value in given]):
         try:
             store.get(wanted)
@@ -65,15 +64,13 @@ def resolve_ids(store: CommentStore, given: Sequence[str]) -> list[str]:
             raise CommentError(
                 f"no comment with id {wanted} (give at least {MIN_PREFIX} characters of an id)"
             )
-        if every is None:
-            every = [comment.id for comment in store.list_comments()]
-        matches = [cid for cid in every if cid.startswith(wanted)]
+        total, matches = store.ids_starting_with(wanted)
         if not matches:
             raise CommentError(f"no comment with id {wanted}")
-        if len(matches) > 1:
-            shown = ", ".join(matches[:5]) + (", …" if len(matches) > 5 else "")
+        if total > 1:
+            shown = ", ".join(matches) + (", …" if total > len(matches) else "")
             raise CommentError(
-                f"{wanted} is the start of {len(matches)} comment ids ({shown}); give more of it"
+                f"{wanted} is the start of {total} comment ids ({shown}); give more of it"
             )
         resolved.append(matches[0])
     return unique(resolved)

@@ -176,6 +176,16 @@ class CommentStore:
             sql += f" LIMIT {int(limit)} OFFSET {max(0, int(offset))}"
         return [row_to_comment(row) for row in self.db.execute(sql, params)]
 
+    def ids_starting_with(self, start: str, shown: int = 5) -> tuple[int, list[str]]:
+        """How many comment ids begin with ``start``, and the first ``shown`` of them."""
+        where = "WHERE substr(id, 1, ?) = ?"
+        params = (len(start), start)
+        total = int(self.db.execute(f"SELECT COUNT(*) FROM comments {where}", params).fetchone()[0])
+        rows = self.db.execute(
+            f"SELECT id FROM comments {where} ORDER BY id LIMIT {int(shown)}", params
+        )
+        return total, [row[0] for row in rows]
+
     def count(self, status: CommentStatus | None = None) -> int:
         if status is None:
             return int(self.db.execute("SELECT count(*) FROM comments").fetchone()[0])
