@@ -128,13 +128,18 @@ def check_store(root: Path, result: Result) -> dict[str, int]:
     }
 
 
-def mixed(root: Path, tmp: Path, instances: int, rate: float, seconds: float, label: str
-          ) -> tuple[Result, dict[str, Any]]:  # fmt: skip
+ACTORS = {"moderator": moderator, "builder": builder, "reader": reader}
+
+
+def mixed(
+    root: Path, tmp: Path, instances: int, rate: float, seconds: float, label: str,
+    actors_wanted: tuple[str, ...] = tuple(ACTORS),
+) -> tuple[Result, dict[str, Any]]:  # fmt: skip
     started = [start_server(root, tmp / f"service-{i}.log") for i in range(instances)]
     context = multiprocessing.get_context("fork")
     stop, out = context.Event(), context.Queue()
-    actors = [context.Process(target=actor, args=(root, stop, out))
-              for actor in (moderator, builder, reader)]  # fmt: skip
+    actors = [context.Process(target=ACTORS[name], args=(root, stop, out))
+              for name in actors_wanted]  # fmt: skip
     try:
         ports = [port for _, port in started]
         run_load(ports, 50, 1, "warm-up")
@@ -164,7 +169,10 @@ def main() -> None:
     parser.add_argument("--instances", default="1,2", help="instance counts to run (1,2)")
     parser.add_argument("--stores", default="sqlite,postgresql")
     parser.add_argument("--pg", default="", help="a PostgreSQL server's URL (else one is started)")
+    parser.add_argument("--actors", default=",".join(ACTORS),
+                        help="beside the submissions (moderator,builder,reader)")  # fmt: skip
     args = parser.parse_args()
+    wanted = tuple(name for name in args.actors.split(",") if name)
     print(f"Load average {os.getloadavg()[0]:.1f} at the start; {args.rate:.0f} submissions/s "
           f"for {args.seconds:.0f} s, with a moderator, builds and a feed reader")  # fmt: skip
     broken = False
@@ -179,11 +187,13 @@ def main() -> None:
                     root = make_site(tmp / "site", url)
                     add_essays(root)
                     label = f"{kind}, {instances} instance{'s' if instances > 1 else ''}, mixed"
-                    result, figures = mixed(root, tmp, instances, args.rate, args.seconds, label)
+                    result, figures = mixed(root, tmp, instances, args.rate, args.seconds,
+                                            label, wanted)  # fmt: skip
                     print(result.show(), flush=True)
                     print("   ", json.dumps(figures), flush=True)
                     check = figures["check"]
-                    broken |= any(check.values()) or figures["reader"]["invalid"] > 0
+                    invalid = figures.get("reader", {}).get("invalid", 0)
+                    broken |= any(check.values()) or invalid > 0
     sys.exit(1 if broken else 0)
 
 

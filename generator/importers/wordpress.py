@@ -18,7 +18,7 @@ from urllib.parse import unquote
 
 from generator.core.config import SiteConfig, load_config
 from generator.core.models import Document, Kind
-from generator.core.urls import UnsafePath, normalise_url, slugify, split_url
+from generator.core.urls import slugify, split_url
 from generator.importers.featured import featured_images, image_fields
 from generator.importers.fetch_images import Limits, absolute_images, bring_images
 from generator.importers.html_inline import Options
@@ -43,6 +43,7 @@ from generator.importers.wordpress_items import (
     plain_title,
     site_time,
 )
+from generator.importers.wordpress_links import LinkRewriter, old_address
 from generator.importers.wxr import WxrExport, WxrItem, parse_wxr
 from generator.importers.xmlsafe import read_export
 from generator.scaffold import untouched_scaffold
@@ -234,29 +235,7 @@ class _Planner:
     # -- old addresses -----------------------------------------------------------------
 
     def old_address(self, link: str) -> str | None:
-        """An old URL as an alias: its path relative to the new site's base, with a
-        `?p=ID` or `?page_id=ID` query kept; None for other sites and odd paths."""
-        parts = split_url(link.strip())
-        if parts is None:
-            return None
-        if parts.netloc and parts.netloc.lower() not in self.old_hosts:
-            return None
-        path = unquote(parts.path) or "/"
-        if re.search(r"[%?#\s]", path):
-            return None  # not a path a static host could serve from a file
-        base = self.config.base_path
-        if base:
-            if path != base and not path.startswith(base + "/"):
-                return None  # outside the new site: no page here can stand for it
-            path = path[len(base) :] or "/"
-        try:
-            address = normalise_url(path)
-        except UnsafePath:
-            return None
-        query = re.match(r"^(p|page_id)=(\d+)$", parts.query)
-        if query:
-            return f"{address}?{query.group(0)}"
-        return None if address == "/" or parts.query else address
+        return old_address(link, self.old_hosts, self.config.base_path)
 
     def aliases(self, entries: list[Entry]) -> dict[str, list[str]]:
         found: dict[str, list[str]] = {}
@@ -292,24 +271,8 @@ class _Planner:
         return found
 
     def rewriter(self) -> Callable[[str], str]:
-        def rewrite(href: str) -> str:
-            parts = split_url(href)
-            if parts is None or parts.scheme not in ("", "http", "https"):
-                return href
-            if not parts.netloc and not parts.path.startswith("/"):
-                return href
-            address = self.old_address(href)
-            target = self.targets.get(address) if address else None
-            if target is None and address and parts.netloc:
-                # WordPress finds a post by its slug when the date in a link is off.
-                target = self.by_slug.get(address.rstrip("/").rsplit("/", 1)[-1])
-            if target is None:
-                return href
-            self.report.links_rewritten += 1
-            fragment = f"#{parts.fragment}" if parts.fragment else ""
-            return f"{self.config.base_path}{target}{fragment}"
-
-        return rewrite
+        rewrite = LinkRewriter(self.targets, self.by_slug, self.old_hosts, self.config.base_path)
+        return lambda href: rewrite(href, self.report)
 
     # -- files ---------------------------------------------------------------------------
 
