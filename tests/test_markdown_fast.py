@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import random
 import shutil
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -39,10 +38,8 @@ def same_or_declined(text: str, summary: str = "", reserved: ReservedIds = NO_RE
     fast = render_fast(text, summary, reserved)
     if fast is None:
         return False
-    reference = render_reference(text, summary, reserved)
-    # The fast path does not yet give `links` nor `has_more` (which is why markdown.render
-    # keeps it off, FAST_PATH): everything else must be identical.
-    assert replace(fast, links=reference.links, has_more=reference.has_more) == reference
+    # The whole record: html, excerpt, contents, words, links with their lines, has_more.
+    assert fast == render_reference(text, summary, reserved)
     return True
 
 
@@ -110,6 +107,57 @@ def test_the_fast_path_answers_common_prose() -> None:
     assert same_or_declined(text, "A summary.", THEME_IDS)
 
 
+@pytest.mark.parametrize(
+    ("text", "links", "has_more"),
+    [
+        # Lines from the body's start: soft and hard breaks, tables, terms, footnotes.
+        (
+            'Para\n[a](/x "t") and  \n![i *b*](/y.png)\n\n| a | b |\n|---|---|\n| [c](/c) | d |\n'
+            "| e | ![f](f.png) |\n\nTerm [t](/t)\n: def [d](/d#frag)\n\nx[^1]\n\n"
+            "[^1]: note [n](../n/)\n    more [m](m.html)\n",
+            [
+                ("/x", 1, False),
+                ("/y.png", 2, True),
+                ("/c", 6, False),
+                ("f.png", 7, True),
+                ("/t", 9, False),
+                ("/d#frag", 10, False),
+                ("../n/", 14, False),
+                ("m.html", 15, False),
+            ],
+            True,
+        ),
+        # Normalised and escaped URLs; an image inside a link; a link in a heading.
+        (
+            "## See [x](/a?b=1&c=2)\n\n[![img](/i%20j.png)](</k l>) [e](/caf\u00e9)\n",
+            [
+                ("/a?b=1&c=2", 0, False),
+                ("/k%20l", 2, False),
+                ("/i%20j.png", 2, True),
+                ("/caf%C3%A9", 2, False),
+            ],
+            True,
+        ),
+        ("One paragraph, nothing more, [a](/a).\n", [("/a", 0, False)], False),
+        ("One paragraph.\n\n[ref]: /unused\n", [], False),
+        ("", [], False),
+        ("Excerpt.\n\n<!-- more -->\n", [], False),
+        ("Excerpt.\n\n<!-- more -->\n\n[^x]: never cited\n", [], False),
+        ("Excerpt[^x].\n\n<!-- more -->\n\n[^x]: cited\n", [], True),
+        ("Excerpt.\n\n<!-- more -->\n\nMore.\n", [], True),
+        ("Two.\n\nParagraphs.\n", [], True),
+        ("- a list\n", [], True),
+    ],
+)
+def test_links_and_the_rest_of_the_essay_come_from_the_fast_path(
+    text: str, links: list[tuple[str, int, bool]], has_more: bool
+) -> None:
+    fast = render_fast(text, "", THEME_IDS)
+    assert fast is not None
+    assert fast == render_reference(text, "", THEME_IDS)
+    assert (list(fast.links), fast.has_more) == (links, has_more)
+
+
 _WORDS = [
     "alpha",
     "beta",
@@ -138,6 +186,7 @@ _INLINE = st.one_of(
     st.sampled_from(_WORDS).map(lambda w: f"[{w}](/p/{len(w)})"),
     st.sampled_from(_WORDS).map(lambda w: f'[{w}](/q "{w}") ![{w}](/i.png "{w}")'),
     st.sampled_from(_WORDS).map(lambda w: f"![{w}](i.png)"),
+    st.sampled_from(_WORDS).map(lambda w: f"[{w}][r] ![{w}][r]"),
     st.sampled_from(["[^1]", "[^2]", "[^n]", "&copy;", "&#35;", "\\#", "\\*", "  \n", "\n"]),
     st.text(alphabet="ab *_`[]()!<>&#\\\"'-.~|:^é1 \n", max_size=12),
 )
@@ -158,7 +207,9 @@ _BLOCK = st.one_of(
     ),
     _LINE.map(lambda t: "| a | b |\n|---|---|\n| " + t.replace("\n", " ") + " | x |"),
     _LINE.map(lambda t: "Term\n: " + t.replace("\n", " ")),
-    st.sampled_from(["<!-- more -->", "---", "[^1]: Note one.", "[^2]: Note *two*.", "    code"]),
+    st.sampled_from(
+        ["<!-- more -->", "---", "[^1]: Note one.", "[^2]: Note *two*.", "    code", '[r]: /r "T"']
+    ),
 )
 _DOC = st.lists(_BLOCK, min_size=1, max_size=8).map(lambda blocks: "\n\n".join(blocks) + "\n")
 
@@ -191,19 +242,34 @@ def test_without_the_wheel_everything_goes_through_the_reference(
     assert markdown_fast.available()
 
 
-@pytest.mark.parametrize("name", ["basic", "comments", "realworld", "incremental"])
+def _copy_site(name: str, folder: Path) -> Path:
+    """A test site, or the sample site (the repository root: its site files only)."""
+    if name != "sample":
+        shutil.copytree(SITES / name, folder, ignore=shutil.ignore_patterns("output", ".salon"))
+        return SITES / name
+    folder.mkdir()
+    for part in ("site.yaml", "comments.json", "content", "themes"):
+        if (ROOT / part).is_dir():
+            shutil.copytree(ROOT / part, folder / part)
+        elif (ROOT / part).exists():
+            shutil.copy2(ROOT / part, folder / part)
+    return ROOT
+
+
+@pytest.mark.parametrize("name", ["sample", "basic", "comments", "realworld", "incremental"])
 def test_whole_sites_build_the_same_bytes_with_and_without_the_fast_path(
     name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     def build(folder: Path) -> dict[str, bytes]:
-        shutil.copytree(SITES / name, folder, ignore=shutil.ignore_patterns("output", ".salon"))
+        _copy_site(name, folder)
         build_site(folder, BuildOptions(now=FIXED_NOW, jobs=1))
         out = folder / "output"
         return {
             p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()
         }
 
-    sources = sorted((SITES / name / "content").rglob("*.md"))
+    site = ROOT if name == "sample" else SITES / name
+    sources = sorted((site / "content").rglob("*.md"))
     answered = [
         render_fast(split_front_matter(p.read_text(encoding="utf-8"), str(p))[1], "", THEME_IDS)
         for p in sources

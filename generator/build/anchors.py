@@ -86,12 +86,22 @@ def assign_heading_ids(
     for index, token in enumerate(tokens):
         if token.type != "heading_open" or token.attrGet("id"):
             continue
-        base = slugify(inline_text(tokens[index + 1])) or "section"
-        if reserved.in_family(base):
-            base = f"section-{base}"
-        anchor, number = base, 0
-        while anchor in used:
-            number += 1
-            anchor = f"{base}-{number}"
-        used.add(anchor)
-        token.attrSet("id", anchor)
+        token.attrSet("id", unique_anchor(inline_text(tokens[index + 1]), used, reserved, slugify))
+
+
+def unique_anchor(
+    text: str, used: set[str], reserved: ReservedIds, slugify: Callable[[str], str]
+) -> str:
+    """A heading's id: its slug (`section` when it has none), `section-` before it inside a
+    reserved family, then the first free `-1`, `-2`… suffix; added to ``used``.
+
+    The one rule for both renderers (the reference's core rule above, markdown_fast.py)."""
+    base = slugify(text) or "section"
+    if reserved.in_family(base):
+        base = f"section-{base}"
+    anchor, number = base, 0
+    while anchor in used:
+        number += 1
+        anchor = f"{base}-{number}"
+    used.add(anchor)
+    return anchor

@@ -31,7 +31,7 @@ class BuildCache:
         # Tables of earlier versions, whose entries cost more memory than they saved time.
         for table in ("comment_maps", "feeds"):
             self.db.execute(f"DROP TABLE IF EXISTS {table}")
-        for table in ("documents", "markdown", "light", "comments", "comment_html"):
+        for table in ("documents", "markdown", "light", "comments", "comment_html", "feed_rows"):
             self.db.execute(
                 f"CREATE TABLE IF NOT EXISTS {table} (key TEXT PRIMARY KEY, value BLOB)"
             )
@@ -177,6 +177,18 @@ def save_comment_map(cache: BuildCache, digest: str, html: Mapping[str, str]) ->
         cache.db.execute("DELETE FROM comment_html")  # only the latest map is worth keeping
         cache.db.executemany("INSERT INTO comment_html VALUES (?, ?)", html.items())
         cache.db.execute("INSERT INTO comment_html VALUES (?, ?)", (_MAP_DIGEST, digest))
+
+
+def feed_rows(cache: BuildCache, key: str) -> bytes | None:
+    """The parsed feed stored under ``key`` (comments_stage.parse_feed_cached's rows)."""
+    found = cache.db.execute("SELECT value FROM feed_rows WHERE key = ?", (key,)).fetchone()
+    return bytes(found[0]) if found is not None else None
+
+
+def save_feed_rows(cache: BuildCache, key: str, rows: bytes) -> None:
+    with cache.db:
+        cache.db.execute("DELETE FROM feed_rows")  # only the latest feed is worth keeping
+        cache.db.execute("INSERT INTO feed_rows VALUES (?, ?)", (key, rows))
 
 
 _MAP_DIGEST = "#digest"  # the row holding the hash of the bodies (no comment id has a #)

@@ -29,18 +29,40 @@ def covered_by(other: str) -> dict[str, str]:
     return {COVERED_BY: other}
 
 
+_FIELDS_READ: dict[type, tuple[str, ...]] = {}
+
+
+def _fingerprinted_fields(cls: type) -> tuple[str, ...]:
+    """The fields of a dataclass its fingerprint reads: all but the covered ones.
+
+    Once per class: dataclasses.fields() cost a planned page more than its hashing."""
+    known = _FIELDS_READ.get(cls)
+    if known is not None:
+        return known
+    every = dataclasses.fields(cls)
+    names = {f.name for f in every}
+    kept = []
+    for item in every:
+        cover = item.metadata.get(COVERED_BY)
+        if cover is None:
+            kept.append(item.name)
+        elif cover not in names:
+            raise TypeError(f"{cls.__name__}.{item.name}: no field {cover} covers it")
+    _FIELDS_READ[cls] = found = tuple(kept)
+    return found
+
+
 def fields_fingerprint(obj: Any, memo: dict[int, tuple[Any, str]] | None = None) -> str:
     """A hash of every field of the dataclass ``obj`` (covered fields by their cover)."""
-    names = {f.name for f in dataclasses.fields(obj)}
     parts = [type(obj).__name__]
-    for item in dataclasses.fields(obj):
-        cover = item.metadata.get(COVERED_BY)
-        if cover is not None:
-            if cover not in names:
-                raise TypeError(f"{type(obj).__name__}.{item.name}: no field {cover} covers it")
-            continue
-        parts.append(f"{item.name}={fingerprint_of(getattr(obj, item.name), memo)}")
+    parts.extend(
+        f"{name}={fingerprint_of(getattr(obj, name), memo)}"
+        for name in _fingerprinted_fields(type(obj))
+    )
     return hashlib.sha1("\x1f".join(parts).encode()).hexdigest()
+
+
+_PLAIN = frozenset({type(None), bool, int, float, str})
 
 
 def fingerprint_of(value: Any, memo: dict[int, tuple[Any, str]] | None = None) -> str:
@@ -49,6 +71,11 @@ def fingerprint_of(value: Any, memo: dict[int, tuple[Any, str]] | None = None) -
     ``memo`` remembers dataclasses already seen (a tag's posts appear on each of its
     pages); it holds the objects too, so their ids stay theirs while it lives.
     """
+    kind = type(value)
+    if kind in _PLAIN:  # most values: told apart before the isinstance chain
+        return f"{kind.__name__}:{value!r}"
+    if kind is tuple or kind is list:
+        return "[" + ",".join([fingerprint_of(item, memo) for item in value]) + "]"
     if value is None or isinstance(value, bool | int | float | str):
         return f"{type(value).__name__}:{value!r}"
     if isinstance(value, datetime | date):

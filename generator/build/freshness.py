@@ -5,6 +5,13 @@ of every source, the comments feed, and the theme and asset files (by path, size
 and modification time). When it equals the last successful build's, the output is
 intact and no deadline has passed (a scheduled post falling due, comments closing
 by age), the build has nothing to do and does nothing.
+
+Reading and hashing every source and the feed is most of such a build's time, so a
+second digest, of the same inputs' file status (size, modification and change times,
+inode) answers first: when it equals the one the last build recorded, nothing was
+written since. It stands for the contents only where no file was touched within
+STAT_MARGIN of the moment its status was read (a coarse clock could give a later write
+the same times), and never for a downloaded feed; otherwise the build reads everything.
 """
 
 from __future__ import annotations
@@ -12,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -25,6 +33,7 @@ from generator.core.config import SiteConfig
 from generator.core.models import CommentsMode, Document, Kind
 
 RECORD = "last-build.json"
+STAT_MARGIN = 2.0  # seconds: the coarsest file-time step of a common filesystem (FAT's)
 
 
 @dataclass(frozen=True)
@@ -36,6 +45,7 @@ class LastBuild:
     drafts_held: int
     future_held: int
     warnings: tuple[str, ...]
+    stat_digest: str | None = None  # stat_digest() as taken before the build read anything
 
 
 def _files_by_stat(folders: Iterable[Path]) -> Iterable[str]:
@@ -63,9 +73,54 @@ def inputs_digest(
         digest.update(source.text.encode())
     digest.update(b"\0feed\0")
     digest.update((feed_text or "").encode())  # not concatenated: a big feed is not copied twice
-    assets = (config.content_dir, config.root / "templates", *theme_dirs)
-    for line in _files_by_stat(assets):
+    for line in _files_by_stat(_asset_folders(config, theme_dirs)):
         digest.update(line.encode())
+    return digest.hexdigest()
+
+
+def _asset_folders(config: SiteConfig, theme_dirs: Sequence[Path]) -> tuple[Path, ...]:
+    return (config.content_dir, config.root / "templates", *theme_dirs)
+
+
+def stat_digest(config: SiteConfig, options: str, theme_dirs: Sequence[Path]) -> str | None:
+    """A digest of what inputs_digest covers, by file status instead of contents.
+
+    Every file under content/ (the sources among them), the feed, templates and themes.
+    None where status cannot stand for contents: a downloaded feed, or a file whose
+    times fall within STAT_MARGIN of now.
+    """
+    if config.comments.enabled and config.feed_is_remote:
+        return None
+    recent = time.time() - STAT_MARGIN
+    digest = hashlib.sha1(f"{code_fingerprint()}\0{config!r}\0{options}".encode())
+    feed = [config.feed_path] if config.comments.enabled else []
+    for path in feed:
+        try:
+            stat = os.stat(path)
+        except FileNotFoundError:
+            digest.update(b"\0no feed\0")
+            continue
+        except OSError:
+            return None  # the full read says what is wrong with it
+        if max(stat.st_mtime, stat.st_ctime) >= recent:
+            return None
+        digest.update(f"\0feed\0{path}\0{stat.st_size}\0{stat.st_mtime_ns}\0"
+                      f"{stat.st_ctime_ns}\0{stat.st_ino}".encode())  # fmt: skip
+    for folder in _asset_folders(config, theme_dirs):
+        if not folder.is_dir():
+            continue
+        for base, dirs, files in os.walk(folder):
+            dirs.sort()
+            for name in sorted(files):
+                file = os.path.join(base, name)
+                try:
+                    stat = os.stat(file)
+                except OSError:
+                    return None
+                if max(stat.st_mtime, stat.st_ctime) >= recent:
+                    return None
+                digest.update(f"{file}\0{stat.st_size}\0{stat.st_mtime_ns}\0"
+                              f"{stat.st_ctime_ns}\0{stat.st_ino}\1".encode())  # fmt: skip
     return digest.hexdigest()
 
 
@@ -95,6 +150,7 @@ def load_last_build(config: SiteConfig) -> LastBuild | None:
             drafts_held=int(data["drafts_held"]),
             future_held=int(data["future_held"]),
             warnings=tuple(str(w) for w in data["warnings"]),
+            stat_digest=str(data["stat_digest"]) if data.get("stat_digest") else None,
         )
     except (OSError, ValueError, KeyError, TypeError):
         return None
@@ -109,6 +165,7 @@ def save_last_build(config: SiteConfig, record: LastBuild) -> None:
         "drafts_held": record.drafts_held,
         "future_held": record.future_held,
         "warnings": list(record.warnings),
+        "stat_digest": record.stat_digest,
     }
     write_private(config.state_dir / RECORD, json.dumps(data, indent=1).encode())
 
@@ -117,9 +174,13 @@ def forget_last_build(config: SiteConfig) -> None:
     (config.state_dir / RECORD).unlink(missing_ok=True)
 
 
-def still_fresh(record: LastBuild | None, digest: str, now: datetime, manifest: Manifest,
-                out_dir: Path) -> bool:  # fmt: skip
-    if record is None or record.digest != digest:
+def still_fresh(record: LastBuild | None, digest: str | None, now: datetime, manifest: Manifest,
+                out_dir: Path, by_stat: bool = False) -> bool:  # fmt: skip
+    """The output is the build of these inputs: ``digest`` is the last build's (its
+    stat_digest with ``by_stat``), no deadline has passed and output/ is intact."""
+    if record is None or digest is None:
+        return False
+    if digest != (record.stat_digest if by_stat else record.digest):
         return False
     if record.valid_until is not None and now >= record.valid_until:
         return False

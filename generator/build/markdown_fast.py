@@ -3,8 +3,9 @@
 markdown-it-pyrs (the Rust port of markdown-it, from markdown-it-py's own organisation)
 parses and renders an essay several times faster than markdown-it-py, which stays the
 reference (markdown.py). It gives only HTML and a tree, so what Salon adds is rebuilt
-here on top of them: heading ids (anchors.py's rules), Pygments highlighting, the
-excerpt, the contents list and the word count.
+here on top of them: heading ids (anchors.py's rule), Pygments highlighting, the
+excerpt, the contents list, the word count, the body's links with their lines (for the
+link check) and whether there is more than the excerpt.
 
 `render_fast` answers only for essays it can prove it renders byte for byte as the
 reference does, and None for every other (the caller then uses markdown-it-py):
@@ -25,12 +26,14 @@ wheel renders everything through the reference.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from functools import lru_cache
 from itertools import filterfalse
 from typing import Any
 
-from generator.build.anchors import ReservedIds
+from generator.build.anchors import ReservedIds, unique_anchor
 from generator.build.excerpt import MORE_MARKER
+from generator.build.links import Link
 from generator.contract.link_pretest import maybe_link
 from generator.core.models import Heading, Rendered
 from generator.core.urls import slugify
@@ -75,6 +78,7 @@ _BLOCKS = frozenset(
         "fence",
         "code_block",
         "html_block",
+        "definition",  # a link reference definition: no HTML of its own
     }
 )
 # Blocks whose source is their one inline token's, with its markup.
@@ -125,6 +129,29 @@ _FOOTNOTE_REF = re.compile(
 )
 
 
+# The renderer's own link and image tags (no raw HTML gets this far): a footnote's mark and
+# its way back carry an id or a class after the href, and are not the author's links.
+_LINK_TAG = re.compile(r'<a href="([^"]*)"(?: title="[^"]*")?>|<img src="([^"]*)" alt="')
+
+
+def _unescape(text: str) -> str:
+    """The inverse of _escape (html.unescape would also read entities it never wrote)."""
+    return (
+        text.replace("&quot;", '"').replace("&gt;", ">").replace("&lt;", "<").replace("&amp;", "&")
+    )
+
+
+def _links(html: str, lines: list[int]) -> tuple[Link, ...]:
+    """links.collect_links's record, from the HTML's tags and the tree's lines."""
+    tags = _LINK_TAG.findall(html)
+    if len(tags) != len(lines):
+        raise _NotProvable("link count")
+    return tuple(
+        (_unescape(src or href), line, bool(src))
+        for (href, src), line in zip(tags, lines, strict=True)
+    )
+
+
 def _escape(text: str) -> str:
     """markdown-it's escapeHtml: & < > and the double quote; not the single quote."""
     return (
@@ -163,6 +190,12 @@ class _Survey:
         self.marker = ""
         self.typed_doubles = bool(_CURLY_DOUBLES.search(source))
         self._plain = True  # the current inline token holds no link, image or footnote mark
+        # The line (from 0) of each link and image, counted as links.collect_links counts:
+        # the line its block starts on, plus the line breaks before it in the block's text.
+        self.link_lines: list[int] = []
+        self._block: Any = None  # the block whose inline content is being walked
+        self._breaks = 0
+        self._line_starts: list[int] | None = None
 
     def block(self, node: Any, depth: int, parent: str = "") -> None:
         name = node.name
@@ -206,6 +239,7 @@ class _Survey:
                     group = []
                     self.groups.append(group)
                     self._plain = True
+                    self._block, self._breaks = node, 0
                 self.inline(child, group)
             else:
                 if group is not None:
@@ -237,6 +271,7 @@ class _Survey:
             group.append(text)
         elif name in _BREAKS:
             group.append(" ")
+            self._breaks += 1
         elif name == "code_inline":
             self.check_untypeset(node)
             group.extend(child.meta["content"] for child in node.children)
@@ -246,6 +281,7 @@ class _Survey:
         elif name in ("image", "autolink"):
             if name == "autolink":
                 raise _NotProvable("autolink")
+            self.link_lines.append(self._line() + self._breaks)  # its alt text: not counted
             # markdown-it-py keeps an image's alt text inside the image token: unseen.
             self.check_untypeset(node)
             for child in node.walk():
@@ -255,6 +291,7 @@ class _Survey:
         elif name != "footnote_ref":
             if name == "link":
                 self._plain = False
+                self.link_lines.append(self._line() + self._breaks)
             for child in node.children:
                 self.inline(child, group)
         if name in ("image", "footnote_ref"):
@@ -284,6 +321,17 @@ class _Survey:
             closing -= source.count("”")
         if opening != closing:
             raise _NotProvable("double quotes paired across blocks")
+
+    def _line(self) -> int:
+        """The line the current block starts on, from 0."""
+        if self._line_starts is None:
+            data = self._byte_source()
+            starts, at = [0], data.find(b"\n")
+            while at >= 0:
+                starts.append(at + 1)
+                at = data.find(b"\n", at + 1)
+            self._line_starts = starts
+        return bisect_right(self._line_starts, self._block.srcmap[0]) - 1
 
     def _byte_source(self) -> bytes:
         if self._bytes is None:
@@ -352,18 +400,7 @@ def _heading_ids(
     """anchors.assign_heading_ids's rule: the theme's and the footnotes' ids first."""
     used = set(reserved.exact)
     used.update(f"{kind}{n + 1}" for n in range(footnotes) for kind in ("fn", "fnref"))
-    ids = []
-    for _level, text in headings:
-        base = slugify(text) or "section"
-        if reserved.in_family(base):
-            base = f"section-{base}"
-        anchor, number = base, 0
-        while anchor in used:
-            number += 1
-            anchor = f"{base}-{number}"
-        used.add(anchor)
-        ids.append(anchor)
-    return ids
+    return [unique_anchor(text, used, reserved, slugify) for _level, text in headings]
 
 
 def _highlight(html: str, fences: list[tuple[str, str]]) -> str:
@@ -452,15 +489,24 @@ def render_fast(text: str, summary: str, reserved: ReservedIds) -> Rendered | No
     try:
         html, survey = _html_and_survey(text)
         if survey.more:
-            excerpt = html[: html.index(survey.marker)]
+            cut = html.index(survey.marker)
+            excerpt = html[:cut]
+            # excerpt.more_index's rule: anything after the marker but closing tags (the
+            # marker is at the top level here, so nothing closes after it).
+            has_more = bool(html[cut + len(survey.marker) :].strip())
         elif summary:
             excerpt, summary_survey = _html_and_survey(summary)
             if summary_survey.headings or summary_survey.footnotes or summary_survey.more:
                 return None
+            has_more = True
         else:
             excerpt = _first_paragraph(html)
+            # The reference's: more tokens than the first paragraph's. Every block that
+            # is kept renders to something, so that is more HTML than the paragraph's.
+            has_more = html != excerpt
         ids = _heading_ids(survey.headings, survey.footnotes, reserved)
         full = _with_ids(html, ids)
+        links = _links(full, survey.link_lines)
     except _NotProvable:
         return None
     toc = tuple(
@@ -473,6 +519,8 @@ def render_fast(text: str, summary: str, reserved: ReservedIds) -> Rendered | No
         excerpt_html=_FOOTNOTE_REF.sub("", excerpt),
         toc=toc,
         words=_count(words),
+        links=links,
+        has_more=has_more,
     )
 
 

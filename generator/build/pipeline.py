@@ -35,6 +35,7 @@ from generator.build.freshness import (
     inputs_digest,
     load_last_build,
     save_last_build,
+    stat_digest,
     still_fresh,
 )
 from generator.build.manifest import Manifest
@@ -47,7 +48,7 @@ from generator.build.writer import (
     write_outputs,
     write_private,
 )
-from generator.contract.feed import Feed, parse_feed_document
+from generator.contract.feed import Feed
 from generator.contract.posts_manifest import SiteLook, serialise_manifest
 from generator.contract.search_index import search_index_path
 from generator.core.config import PREVIEW_OUTPUT, SiteConfig, load_config, with_overrides
@@ -293,20 +294,31 @@ def _build(root: Path, options: BuildOptions | None, memory: BuildMemory | None)
         themes = theme_chain(config)
         config = with_theme_keys(config, themes)
     with timer.step("inputs"):
-        sources = list(iter_sources(config))
-        feed_text = read_feed_text(config)
         settings = repr((options.drafts, options.future))
         theme_dirs = [theme.path for theme in themes]
-        digest = inputs_digest(config, sources, feed_text, settings, theme_dirs)
         manifest = Manifest(config.state_dir / "output.json")
         last = load_last_build(config)
         # `salon serve` needs the site in memory once, to preview edits: no shortcut then.
         wants_memory = memory is not None and memory.renderer is None
-        if (
+        by_stat = stat_digest(config, settings, theme_dirs)  # before anything is read
+        out = config.output_dir
+        fresh = (
             not wants_memory
             and not search_missing(config)
-            and still_fresh(last, digest, now, manifest, config.output_dir)
-        ):
+            and still_fresh(last, by_stat, now, manifest, out, by_stat=True)
+        )
+        if not fresh:
+            sources = list(iter_sources(config))
+            feed_text = read_feed_text(config)
+            digest = inputs_digest(config, sources, feed_text, settings, theme_dirs)
+            fresh = (
+                not wants_memory
+                and not search_missing(config)
+                and still_fresh(last, digest, now, manifest, out)
+            )
+            if fresh and last is not None and by_stat is not None:
+                save_last_build(config, replace(last, stat_digest=by_stat))  # next time: stat
+        if fresh:
             assert last is not None
             if options.strict and last.warnings:
                 raise SiteError([Problem(w) for w in last.warnings])
@@ -323,7 +335,7 @@ def _build(root: Path, options: BuildOptions | None, memory: BuildMemory | None)
         forget_last_build(config)  # until this build succeeds
     from generator.build.anchors import ReservedIds
     from generator.build.cache import BuildCache
-    from generator.build.comments_stage import render_comments
+    from generator.build.comments_stage import parse_feed_cached, render_comments
     from generator.build.content_stage import parse_sources
     from generator.build.context_keys import fingerprint_of
     from generator.build.engagement import check_series, plan_search, related_essays
@@ -366,9 +378,10 @@ def _build(root: Path, options: BuildOptions | None, memory: BuildMemory | None)
         with start_markdown(cache, documents, options.jobs, reserved) as pending:
             with timer.step("comments"):
                 feed = (
-                    parse_feed_document(feed_text, config.comments.feed)
-                    if feed_text is not None else Feed(())
-                )  # fmt: skip
+                    parse_feed_cached(cache, feed_text, config.comments.feed)
+                    if feed_text is not None
+                    else Feed(())
+                )
                 del feed_text  # tens of megabytes for a big archive, parsed now
                 posts = [doc for doc in documents if doc.kind is Kind.POST]
                 threads, comment_warnings = merge_comments(
@@ -446,6 +459,7 @@ def _build(root: Path, options: BuildOptions | None, memory: BuildMemory | None)
             drafts_held=drafts,
             future_held=future,
             warnings=tuple(str(w) for w in warnings),
+            stat_digest=by_stat,
         )
     if memory is not None:
         memory.renderer, memory.planner, memory.model = renderer, Planner(config, bases), model

@@ -6,6 +6,7 @@ import dataclasses
 import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
+from operator import attrgetter
 
 from generator.contract.theme_page import Thread, ThreadNode
 from generator.core.errors import Problem
@@ -24,14 +25,17 @@ def _in_order(nodes: Iterable[ThreadNode]) -> tuple[ThreadNode, ...]:
 
 # Every field of a comment is part of the thread's fingerprint, whatever fields it grows.
 _COMMENT_FIELDS = tuple(item.name for item in dataclasses.fields(PublicComment))
+_FIELDS_OF = attrgetter(*_COMMENT_FIELDS)
+_IN_TIME = attrgetter("created", "id")
 
 
 def _digest(flat: Iterable[ThreadNode]) -> str:
-    """A hash of every field of every comment and of the shape of the thread (nodes in order)."""
+    """A hash of every field of every comment and of the shape of the thread (nodes in order).
+
+    One repr of all the fields as a tuple (as unambiguous as one per field, and done in C)."""
     digest = hashlib.sha1()
     for node in flat:
-        comment = node.comment
-        values = "\x1f".join(repr(getattr(comment, name)) for name in _COMMENT_FIELDS)
+        values = repr(_FIELDS_OF(node.comment))
         digest.update(f"{values}\x1f{node.depth}\x1f{len(node.children)}\x1e".encode())
     return digest.hexdigest()
 
@@ -55,7 +59,7 @@ def _build(
     replies = children.get(comment.id, [])
     if depth >= max_depth:
         # At the cap, every deeper reply is shown at this level, in time order.
-        flat = sorted(_flatten(replies, children), key=lambda c: (c.created, c.id))
+        flat = sorted(_flatten(replies, children), key=_IN_TIME)
         return ThreadNode(comment, depth, tuple(ThreadNode(c, depth, ()) for c in flat))
     return ThreadNode(
         comment, depth, tuple(_build(c, depth + 1, max_depth, children) for c in replies)
@@ -80,7 +84,7 @@ def merge_comments(
     known_posts = set(post_keys)
     warnings: list[Problem] = []
     by_id: dict[str, PublicComment] = {}
-    for comment in sorted(comments, key=lambda c: (c.created, c.id)):
+    for comment in sorted(comments, key=_IN_TIME):
         if comment.post not in known_posts:
             warnings.append(
                 Problem(f'comment {comment.id}: no post with key "{comment.post}"; not shown',

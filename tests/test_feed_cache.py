@@ -1,0 +1,99 @@
+"""The parsed comments feed, kept between builds: the very comments (and like counts)
+parse_feed_document gives."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import pytest
+
+from bench.corpus import comments_for
+from generator.build import comments_stage
+from generator.build.cache import BuildCache, save_feed_rows
+from generator.build.comments_stage import parse_feed_cached
+from generator.contract.feed import Feed, parse_feed_document
+from generator.core.errors import SiteError
+
+
+def _feed_text(likes: dict[str, int] | None = None) -> str:
+    rng = random.Random(3)
+    comments = [c for i in range(20) for c in comments_for(rng, f"essay-{i}", i)]
+    comments[0]["removed"] = True
+    comments[0]["body"] = ""
+    comments[1]["created"] = "2024-03-01T09:30:00.123456+02:00"  # an offset, microseconds
+    if likes is None:
+        return json.dumps({"version": 1, "comments": comments})
+    return json.dumps({"version": 2, "comments": comments, "likes": likes})
+
+
+def parse_feed(text: str, path: str) -> Feed:
+    return parse_feed_document(text, path)
+
+
+@pytest.fixture
+def cache(tmp_path: Path) -> BuildCache:
+    made = BuildCache(tmp_path / "cache.sqlite3")
+    yield made
+    made.close()
+
+
+def test_the_cached_feed_is_the_parsed_feed(
+    cache: BuildCache, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    text = _feed_text()
+    expected = parse_feed(text, "comments.json")
+    first = parse_feed_cached(cache, text, "comments.json")
+    calls: list[str] = []
+    monkeypatch.setattr(
+        comments_stage, "parse_feed_document", lambda t, p: calls.append(p) or Feed(())
+    )
+    again = parse_feed_cached(cache, text, "comments.json")
+    assert calls == []  # from the cache
+    assert first == again == expected
+    assert [repr(c) for c in again.comments] == [repr(c) for c in expected.comments]  # zones too
+    assert [c.created.isoformat() for c in again.comments] == [
+        c.created.isoformat() for c in expected.comments
+    ]
+    assert any(c.removed for c in again.comments)
+
+
+def test_the_cached_feed_keeps_the_like_counts_of_a_version_2_feed(
+    cache: BuildCache, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    text = _feed_text({"essay-3": 12, "ünï": 1})
+    first = parse_feed_cached(cache, text, "comments.json")
+    monkeypatch.setattr(comments_stage, "parse_feed_document", lambda t, p: Feed(()))
+    again = parse_feed_cached(cache, text, "comments.json")
+    assert again == first == parse_feed(text, "comments.json")
+    assert again.likes == {"essay-3": 12, "ünï": 1}
+
+
+def test_another_feed_is_parsed_again(cache: BuildCache) -> None:
+    text = _feed_text()
+    parse_feed_cached(cache, text, "comments.json")
+    data = json.loads(text)
+    data["comments"][5]["body"] = "A changed body."
+    changed = json.dumps(data)
+    assert parse_feed_cached(cache, changed, "comments.json") == parse_feed(changed, "f")
+    assert parse_feed_cached(cache, changed, "comments.json").comments[5].body == (
+        "A changed body."
+    )
+
+
+def test_a_broken_feed_is_refused_every_time(cache: BuildCache) -> None:
+    data = json.loads(_feed_text())
+    data["comments"][2]["created"] = "tuesday"
+    text = json.dumps(data)
+    for _ in range(2):
+        with pytest.raises(SiteError, match="created"):
+            parse_feed_cached(cache, text, "comments.json")
+
+
+def test_a_damaged_row_is_parsed_again(cache: BuildCache, monkeypatch: pytest.MonkeyPatch) -> None:
+    text = _feed_text()
+    parse_feed_cached(cache, text, "comments.json")
+    key = cache.db.execute("SELECT key FROM feed_rows").fetchone()[0]
+    save_feed_rows(cache, key, b"\x00not marshal")
+    assert parse_feed_cached(cache, text, "comments.json") == parse_feed(text, "comments.json")

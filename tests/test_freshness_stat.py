@@ -1,0 +1,123 @@
+"""The no-change build by file status: it reads nothing, and misses no change.
+
+freshness.stat_digest stands for the inputs' contents only for files untouched within
+STAT_MARGIN of the moment their status is read; the tests set the margin to nothing (so
+that files written a moment ago count as old) and prove the shortcut is taken, and
+that an edit which keeps a file's size and modification time is still seen.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from generator.build import freshness, pipeline
+from generator.build.content import SourceFile
+from generator.build.pipeline import BuildOptions, build_site
+from generator.core.config import load_config
+
+from .conftest import FIXED_NOW, SITES
+
+OPTIONS = BuildOptions(now=FIXED_NOW, jobs=1)
+ESSAY = "content/posts/essay-3.md"
+
+
+@pytest.fixture
+def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setattr(freshness, "STAT_MARGIN", -1.0)  # every file counts as old
+    folder = tmp_path / "site"
+    shutil.copytree(
+        SITES / "incremental", folder, ignore=shutil.ignore_patterns("output", ".salon")
+    )
+    build_site(folder, OPTIONS)
+    return folder
+
+
+def _reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The sources the next builds read, in order."""
+    read: list[str] = []
+    original = pipeline.iter_sources
+
+    def counting(config: object) -> object:
+        for source in original(config):  # type: ignore[arg-type]
+            assert isinstance(source, SourceFile)
+            read.append(source.path)
+            yield source
+
+    monkeypatch.setattr(pipeline, "iter_sources", counting)
+    return read
+
+
+def test_a_no_change_build_reads_no_source(site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    read = _reads(monkeypatch)
+    result = build_site(site, OPTIONS)
+    assert read == []
+    assert result.report.written == 0
+    assert result.posts > 0
+
+
+def test_an_edit_keeping_size_and_time_is_still_seen(
+    site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = site / ESSAY
+    before = path.stat()
+    text = path.read_text(encoding="utf-8")
+    assert "More words" in text
+    path.write_text(text.replace("More words", "Mere words", 1), encoding="utf-8")
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))  # as `cp -p` or tar would
+    assert (path.stat().st_size, path.stat().st_mtime_ns) == (before.st_size, before.st_mtime_ns)
+    read = _reads(monkeypatch)
+    result = build_site(site, OPTIONS)
+    assert ESSAY in read
+    assert result.report.written > 0
+    assert "Mere words" in (site / "output/2024/03/essay-3/index.html").read_text("utf-8")
+
+
+def test_the_feed_and_the_theme_are_covered_too(
+    site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = load_config(site)
+    assert config.feed_path.is_file()
+    first = freshness.stat_digest(config, "x", [])
+    assert first is not None
+    config.feed_path.write_bytes(config.feed_path.read_bytes())  # the same bytes, rewritten
+    assert freshness.stat_digest(config, "x", []) not in (None, first)
+    templates = site / "templates"
+    templates.mkdir(exist_ok=True)
+    before = freshness.stat_digest(config, "x", [])
+    (templates / "extra.html").write_text("x", encoding="utf-8")
+    assert freshness.stat_digest(config, "x", []) not in (None, before)
+    # Rewriting the feed with the same bytes is no change: the build reads it, finds
+    # nothing to do, and records the new status for the next one.
+    read = _reads(monkeypatch)
+    assert build_site(site, OPTIONS).report.written == 0
+    assert read != []
+    read.clear()
+    assert build_site(site, OPTIONS).report.written == 0
+    assert read == []
+
+
+def test_files_touched_within_the_margin_are_read(
+    site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(freshness, "STAT_MARGIN", 3600.0)  # everything is "just written"
+    config = load_config(site)
+    assert freshness.stat_digest(config, "x", []) is None
+    read = _reads(monkeypatch)
+    assert build_site(site, OPTIONS).report.written == 0
+    assert read != []  # found fresh by contents instead
+
+
+def test_a_downloaded_feed_is_never_judged_by_status(tmp_path: Path) -> None:
+    folder = tmp_path / "remote"
+    shutil.copytree(
+        SITES / "incremental", folder, ignore=shutil.ignore_patterns("output", ".salon")
+    )
+    with (folder / "site.yaml").open("a", encoding="utf-8") as handle:
+        handle.write("comments:\n  feed: https://comments.example/comments.json\n")
+    config = load_config(folder)
+    assert config.feed_is_remote
+    assert freshness.stat_digest(config, "x", []) is None
