@@ -12,10 +12,8 @@ changed, the most common one, never needs them.
 
 from __future__ import annotations
 
-import ctypes
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import partial
@@ -24,8 +22,6 @@ from typing import TYPE_CHECKING
 
 from generator.build.comment_source import read_feed_text
 from generator.build.content import (
-    is_bundle,
-    iter_assets,
     iter_sources,
 )
 from generator.build.freshness import (
@@ -40,8 +36,10 @@ from generator.build.freshness import (
 )
 from generator.build.manifest import Manifest
 from generator.build.pools import worker_count
+from generator.build.selection import asset_targets, check_unique_urls, select_published
 from generator.build.service_manifest import manifest_posts, next_scheduled
 from generator.build.sitelock import build_lock
+from generator.build.timing import Timer
 from generator.build.writer import (
     Staging,
     WriteReport,
@@ -53,7 +51,7 @@ from generator.contract.posts_manifest import SiteLook, serialise_manifest
 from generator.contract.search_index import search_index_path
 from generator.core.config import PREVIEW_OUTPUT, SiteConfig, load_config, with_overrides
 from generator.core.errors import Problem, SiteError
-from generator.core.models import Document, Kind
+from generator.core.models import Kind
 from generator.core.themes import (
     make_environment,
     reserved_ids,
@@ -140,98 +138,6 @@ def _name_dated_note(sources: list[str]) -> tuple[str, ...]:
 
 def _count(number: int, noun: str) -> str:
     return f"{number} {noun}{'' if number == 1 else 's'}"
-
-
-def select_published(
-    documents: list[Document], options: BuildOptions, now: datetime
-) -> tuple[list[Document], int, int]:
-    """Leave out drafts and future posts unless asked for; count what was held back."""
-    kept: list[Document] = []
-    drafts = future = 0
-    for doc in documents:
-        if doc.draft and not options.drafts:
-            drafts += 1
-        elif doc.kind is Kind.POST and doc.date and doc.date > now and not options.future:
-            future += 1
-        else:
-            kept.append(doc)
-    return kept, drafts, future
-
-
-def check_unique_urls(documents: list[Document]) -> None:
-    claimed: dict[str, str] = {}
-    clashed: set[frozenset[str]] = set()  # one message per pair of files is enough
-    problems: list[Problem] = []
-    for doc in documents:
-        for url in (doc.url, *doc.aliases):
-            if url in claimed and claimed[url] != doc.source:
-                clashed.add(frozenset((claimed[url], doc.source)))
-                problems.append(
-                    Problem(f"URL {url} is claimed by both {claimed[url]} and {doc.source}",
-                            doc.source)
-                )  # fmt: skip
-            claimed.setdefault(url, doc.source)
-    keys: dict[str, str] = {}
-    for doc in documents:
-        if doc.kind is Kind.POST:
-            if doc.key in keys and frozenset((keys[doc.key], doc.source)) not in clashed:
-                problems.append(
-                    Problem(f'post key "{doc.key}" is used by both {keys[doc.key]} and '
-                            f"{doc.source}; set a distinct `id:`", doc.source)
-                )  # fmt: skip
-            keys.setdefault(doc.key, doc.source)
-    if problems:
-        raise SiteError(problems)
-
-
-def asset_targets(config: SiteConfig, documents: list[Document]) -> list[tuple[str, Path]]:
-    """Where each non-Markdown file under content/ is published.
-
-    A file in a bundle (a folder whose index.md is a post or page) goes beside the
-    document's page; any other file keeps its path, minus a posts/ or pages/ prefix.
-    """
-    bundles = {
-        str(Path(doc.source).parent.relative_to("content").as_posix()): doc.url
-        for doc in documents
-        # "content/posts/walks/index.md": its path under posts/, without the suffix
-        if is_bundle(doc.source.split("/", 2)[2].rsplit(".", 1)[0])
-    }
-    targets: list[tuple[str, Path]] = []
-    for path, relative in iter_assets(config):
-        folder = relative.rsplit("/", 1)[0] if "/" in relative else ""
-        name = relative.rsplit("/", 1)[-1]
-        if folder in bundles:
-            target = bundles[folder].lstrip("/") + name
-        else:
-            parts = relative.split("/")
-            target = "/".join(parts[1:] if parts[0] in ("posts", "pages") else parts)
-        targets.append((target, path))
-    return targets
-
-
-def _load_malloc_trim() -> Callable[[int], int] | None:
-    try:
-        return ctypes.CDLL("libc.so.6").malloc_trim
-    except (OSError, AttributeError):  # not glibc: nothing to do
-        return None
-
-
-_MALLOC_TRIM = _load_malloc_trim()
-
-
-class Timer:
-    def __init__(self) -> None:
-        self.timings: dict[str, float] = {}
-
-    @contextmanager
-    def step(self, name: str) -> Iterator[None]:
-        start = time.perf_counter()
-        yield
-        self.timings[name] = time.perf_counter() - start
-        # Each step frees much of what it built; glibc keeps freed memory unless asked
-        # to give it back, and a big archive's build would otherwise only ever grow.
-        if _MALLOC_TRIM is not None:
-            _MALLOC_TRIM(0)
 
 
 @dataclass
@@ -359,7 +265,9 @@ def _build(root: Path, options: BuildOptions | None, memory: BuildMemory | None)
             del sources  # the texts live on in the documents; keep memory for what follows
             key_warnings = [warning for doc in every_document for warning in doc.warnings]
             notes = _name_dated_note([doc.source for doc in every_document if doc.date_from_name])
-            documents, drafts, future = select_published(every_document, options, now)
+            documents, drafts, future = select_published(
+                every_document, options.drafts, options.future, now
+            )
             shown = {doc.source for doc in documents}
             held = {doc.url: doc.source for doc in every_document if doc.source not in shown}
             valid_until = deadline(every_document, config, now)
