@@ -352,9 +352,10 @@ def _build(root: Path, options: BuildOptions | None, memory: BuildMemory | None)
                 for doc in posts
                 if not preview or not (doc.draft or (doc.date and doc.date > now))
             ]
+            look = SiteLook(nav, site.css_url, site.js_url, site.favicon_url)
             write_private(config.private_dir / "posts.json", serialise_manifest(
                 manifest_posts(config, public, model.posts, open_keys, site.likes),
-                SiteLook(nav, site.css_url, site.js_url), next_essay))  # fmt: skip
+                look, next_essay))  # fmt: skip
     with timer.step("links"):  # against what is now in output/
         warnings.extend(check_links(config, (
             PageLinks(doc.source, doc.url, doc.body_line, rendered.light[doc.source].links)

@@ -3,8 +3,9 @@ comment service reads. Its format lives here alone: the serialiser beside the pa
 
 ``<site>/.salon/posts.json`` is ``{"version": 1, "posts": {KEY: {"title", "url", "open",
 "likes", "date"?, "excerpt"?, "html"?}},
-"site": {"nav": [{"title", "url"}], "css_url", "js_url"}, "next_due"?}``; "site" tells the
-reader pages how the built site looks (its navigation and its versioned stylesheet).
+"site": {"nav": [{"title", "url"}], "css_url", "js_url", "favicon_url"?}, "next_due"?}``;
+"site" tells the reader pages how the built site looks (its navigation, its versioned
+stylesheet, its icon).
 The service reloads it whenever its modification time or size changes, so a
 rebuild that closes a post is seen by the next submission.
 """
@@ -40,6 +41,7 @@ class SiteLook:
     nav: tuple[tuple[str, str], ...] = ()  # (title, url) of each page in the navigation
     css_url: str = "/assets/style.css"
     js_url: str = "/assets/salon.js"
+    favicon_url: str = ""  # the site's icon, "" for none (older manifests: none)
 
 
 def parse_site_look(text: str) -> SiteLook:
@@ -47,7 +49,9 @@ def parse_site_look(text: str) -> SiteLook:
     try:
         data = json.loads(text).get("site")
         nav = tuple((str(i["title"]), str(i["url"])) for i in data["nav"])
-        return SiteLook(nav, str(data["css_url"]), str(data["js_url"]))
+        return SiteLook(
+            nav, str(data["css_url"]), str(data["js_url"]), str(data.get("favicon_url", ""))
+        )
     except (ValueError, AttributeError, KeyError, TypeError):
         return SiteLook()
 
@@ -62,6 +66,7 @@ def serialise_manifest(posts: Iterable[PostInfo], look: SiteLook, next_due: str 
             "nav": [{"title": title, "url": url} for title, url in look.nav],
             "css_url": look.css_url,
             "js_url": look.js_url,
+            "favicon_url": look.favicon_url,
         },
     }
     if next_due:

@@ -79,7 +79,8 @@ class ReaderPages:
             comments_enabled=config.comments.enabled,
             comments_endpoint=config.comments.endpoint, feeds_atom=config.feeds.atom,
             feeds_rss=config.feeds.rss, nav=tuple(Link(t, u) for t, u in look.nav),
-            css_url=look.css_url, js_url=look.js_url, follow_endpoint=follow_endpoint(config),
+            css_url=look.css_url, js_url=look.js_url, favicon_url=look.favicon_url,
+            follow_endpoint=follow_endpoint(config),
             reply_mail=config.email.enabled and config.email.replies, **engagement_view(config),
         )  # fmt: skip
 
