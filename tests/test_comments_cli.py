@@ -530,7 +530,7 @@ def test_export_writes_the_feed_and_creates_a_missing_store(
         "Wrote comments.json: 0 approved comments.\n",
         "",
     )
-    assert json.loads((tiny / "comments.json").read_text()) == {"version": 1, "comments": []}
+    assert json.loads((tiny / "comments.json").read_text()) == {"version": 2, "comments": []}
     add(tiny, "aaa111", CommentStatus.APPROVED)
     add(tiny, "bbb222", minutes=1)
     assert comments(capsys, tiny, "export") == (0, "Wrote comments.json: 1 approved comment.\n", "")

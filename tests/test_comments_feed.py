@@ -12,9 +12,11 @@ from typing import Any
 
 import jsonschema
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from generator.cli import main
-from generator.contract.feed import clean_text, parse_feed, serialise_feed
+from generator.contract.feed import clean_text, parse_feed, parse_feed_document, serialise_feed
 from generator.core.errors import SiteError
 from generator.core.models import PublicComment
 
@@ -131,8 +133,15 @@ def test_duplicate_ids_are_an_error() -> None:
          "comments.json:3: not valid JSON: Expecting property name enclosed in double quotes"),
         ("", "comments.json:1: not valid JSON: Expecting value"),
         ("[]", "comments.json:1: expected a JSON object with version and comments"),
-        ('{"version": 2, "comments": []}', "comments.json:1: version: expected 1, got 2"),
-        ('{"comments": []}', "comments.json:1: version: expected 1, got nothing"),
+        ('{"version": 3, "comments": []}', "comments.json:1: version: expected 1 or 2, got 3"),
+        ('{"comments": []}', "comments.json:1: version: expected 1 or 2, got nothing"),
+        ('{"version": 1, "comments": [],\n "likes": {"a": 1}}',
+         "comments.json:2: likes: only in version 2 feeds; set version to 2"),
+        ('{"version": 2, "comments": [],\n "likes": {"a": 0}}',
+         "comments.json:2: likes.a: expected a whole number of at least 1, got 0"),
+        ('{"version": 2, "comments": [], "likes": []}',
+         "comments.json:1: likes: expected an object, got a list"),
+        ('{"version": 2, "comments": [],\n "extra": 1}', "comments.json:2: extra: unknown field"),
         ('{"version": 1, "comments": {}}', "comments.json:1: comments: expected a list"),
         ('{"version": 1, "comments": ["x"]}', "comments.json: comments[0]: expected an object"),
     ],
@@ -198,3 +207,43 @@ def test_the_writer_cleans_what_the_store_may_hold() -> None:
     dirty = replace(first, author="A\x07B\u2067", body="x\udcff\x0cy")
     item = json.loads(serialise_feed([dirty]))["comments"][0]
     assert (item["author"], item["body"]) == ("AB", "xy")
+
+
+def test_version_2_carries_like_counts_and_version_1_still_reads() -> None:
+    comments = parse_feed((REPO / "comments.json").read_text(), "comments.json")
+    text = serialise_feed(comments, likes={"the-alliance": 12, "endings": 3, "gone": 0})
+    data = json.loads(text)
+    assert data["version"] == 2
+    assert data["likes"] == {"endings": 3, "the-alliance": 12}  # sorted, zeros left out
+    assert list(VALIDATOR.iter_errors(data)) == []
+    feed = parse_feed_document(text, "comments.json")
+    assert feed.likes == {"endings": 3, "the-alliance": 12}
+    assert feed.comments == comments
+    assert "likes" not in json.loads(serialise_feed(comments))  # none: no field
+    old = REPO / "tests" / "sites" / "comments" / "comments.json"
+    old_data = json.loads(old.read_text())
+    assert old_data["version"] == 1
+    assert list(VALIDATOR.iter_errors(old_data)) == []
+    assert parse_feed_document(old.read_text(), "comments.json").likes == {}
+    old_data["likes"] = {"x": 1}
+    assert list(VALIDATOR.iter_errors(old_data)) != []  # the schema says so too
+
+
+@settings(deadline=None)  # a loaded machine is not a bug
+@given(
+    st.one_of(
+        st.none(), st.integers(), st.text(), st.lists(st.integers()),
+        st.dictionaries(st.text(max_size=8), st.one_of(st.integers(), st.booleans(), st.text(),
+                                                        st.floats(), st.none())),
+    ),
+    st.sampled_from([1, 2, 3, "2", True]),
+)  # fmt: skip
+def test_any_likes_value_is_read_or_refused_with_a_message(likes: object, version: object) -> None:
+    text = json.dumps({"version": version, "comments": [], "likes": likes})
+    try:
+        feed = parse_feed_document(text, "comments.json")
+    except SiteError as error:
+        assert all(str(problem).startswith("comments.json") for problem in error.problems)
+        return
+    assert version == 2
+    assert all(isinstance(n, int) and n >= 1 for n in feed.likes.values())

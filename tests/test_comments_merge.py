@@ -223,7 +223,7 @@ def test_closed_posts_show_comments_but_no_form(
     root = page(built, url)
     assert comment_ids(root) == [f"comment-{cid}"]
     assert root.one("p", "comments-closed").text == "Comments are closed."
-    assert root.find("form") is None and root.find("section", "respond") is None
+    assert root.find("form", "comment-form") is None and root.find("section", "respond") is None
     assert root.find("a", "reply-link") is None
 
 

@@ -1,4 +1,5 @@
-"""The parsed comments feed, kept between builds: the very comments parse_feed gives."""
+"""The parsed comments feed, kept between builds: the very comments (and like counts)
+parse_feed_document gives."""
 
 from __future__ import annotations
 
@@ -13,17 +14,23 @@ from generator.build import comments_stage, threads
 from generator.build.cache import BuildCache, save_feed_rows, save_thread_digests
 from generator.build.comments_stage import parse_feed_cached
 from generator.build.threads import merge_comments
-from generator.contract.feed import parse_feed
+from generator.contract.feed import Feed, parse_feed_document
 from generator.core.errors import SiteError
 
 
-def _feed_text() -> str:
+def _feed_text(likes: dict[str, int] | None = None) -> str:
     rng = random.Random(3)
     comments = [c for i in range(20) for c in comments_for(rng, f"essay-{i}", i)]
     comments[0]["removed"] = True
     comments[0]["body"] = ""
     comments[1]["created"] = "2024-03-01T09:30:00.123456+02:00"  # an offset, microseconds
-    return json.dumps({"version": 1, "comments": comments})
+    if likes is None:
+        return json.dumps({"version": 1, "comments": comments})
+    return json.dumps({"version": 2, "comments": comments, "likes": likes})
+
+
+def parse_feed(text: str, path: str) -> Feed:
+    return parse_feed_document(text, path)
 
 
 @pytest.fixture
@@ -40,13 +47,28 @@ def test_the_cached_feed_is_the_parsed_feed(
     expected = parse_feed(text, "comments.json")
     first = parse_feed_cached(cache, text, "comments.json")
     calls: list[str] = []
-    monkeypatch.setattr(comments_stage, "parse_feed", lambda t, p: calls.append(p) or ())
+    monkeypatch.setattr(
+        comments_stage, "parse_feed_document", lambda t, p: calls.append(p) or Feed(())
+    )
     again = parse_feed_cached(cache, text, "comments.json")
     assert calls == []  # from the cache
     assert first == again == expected
-    assert [repr(c) for c in again] == [repr(c) for c in expected]  # the same times, zones too
-    assert [c.created.isoformat() for c in again] == [c.created.isoformat() for c in expected]
-    assert any(c.removed for c in again)
+    assert [repr(c) for c in again.comments] == [repr(c) for c in expected.comments]  # zones too
+    assert [c.created.isoformat() for c in again.comments] == [
+        c.created.isoformat() for c in expected.comments
+    ]
+    assert any(c.removed for c in again.comments)
+
+
+def test_the_cached_feed_keeps_the_like_counts_of_a_version_2_feed(
+    cache: BuildCache, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    text = _feed_text({"essay-3": 12, "ünï": 1})
+    first = parse_feed_cached(cache, text, "comments.json")
+    monkeypatch.setattr(comments_stage, "parse_feed_document", lambda t, p: Feed(()))
+    again = parse_feed_cached(cache, text, "comments.json")
+    assert again == first == parse_feed(text, "comments.json")
+    assert again.likes == {"essay-3": 12, "ünï": 1}
 
 
 def test_another_feed_is_parsed_again(cache: BuildCache) -> None:
@@ -56,7 +78,9 @@ def test_another_feed_is_parsed_again(cache: BuildCache) -> None:
     data["comments"][5]["body"] = "A changed body."
     changed = json.dumps(data)
     assert parse_feed_cached(cache, changed, "comments.json") == parse_feed(changed, "f")
-    assert parse_feed_cached(cache, changed, "comments.json")[5].body == "A changed body."
+    assert parse_feed_cached(cache, changed, "comments.json").comments[5].body == (
+        "A changed body."
+    )
 
 
 def test_a_broken_feed_is_refused_every_time(cache: BuildCache) -> None:
@@ -82,7 +106,7 @@ POSTS = [f"essay-{i}" for i in range(20)]
 
 
 def _merged(cache: BuildCache, text: str, posts: list[str], depth: int = 3) -> object:
-    comments = parse_feed_cached(cache, text, "comments.json")
+    comments = parse_feed_cached(cache, text, "comments.json").comments
     return comments_stage.merge_threads(
         cache, comments, comments_stage.feed_digest(text), posts, depth, "comments.json"
     )
@@ -92,7 +116,7 @@ def test_cached_thread_fingerprints_are_the_computed_ones(
     cache: BuildCache, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     text = _feed_text()
-    expected = merge_comments(parse_feed(text, "f"), POSTS, 3, "comments.json")
+    expected = merge_comments(parse_feed(text, "f").comments, POSTS, 3, "comments.json")
     assert _merged(cache, text, POSTS) == expected  # the first time: hashed
     monkeypatch.setattr(threads, "_digest", lambda flat: pytest.fail("hashed again"))
     again = _merged(cache, text, POSTS)
@@ -114,7 +138,7 @@ def test_thread_fingerprints_follow_the_feed_the_depth_and_the_posts(
         depth = 1
     else:
         posts = POSTS[:10]  # the comments of the others are now warnings
-    expected = merge_comments(parse_feed(text, "f"), posts, depth, "comments.json")
+    expected = merge_comments(parse_feed(text, "f").comments, posts, depth, "comments.json")
     assert _merged(cache, text, posts, depth) == expected
 
 
@@ -124,7 +148,7 @@ def test_damaged_thread_fingerprints_are_computed_again(cache: BuildCache) -> No
     key = cache.db.execute("SELECT key FROM thread_digests").fetchone()[0]
     save_thread_digests(cache, key, b"\x00not marshal")
     assert _merged(cache, text, POSTS) == merge_comments(
-        parse_feed(text, "f"), POSTS, 3, "comments.json"
+        parse_feed(text, "f").comments, POSTS, 3, "comments.json"
     )
 
 
@@ -132,7 +156,7 @@ def test_comment_html_is_kept_by_the_feed_it_came_from(
     cache: BuildCache, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     text = _feed_text()
-    comments = parse_feed(text, "f")
+    comments = parse_feed(text, "f").comments
     first = comments_stage.render_comments(cache, comments, comments_stage.feed_digest(text), 1)
     assert set(first) == {c.id for c in comments if not c.removed}
     monkeypatch.setattr(comments_stage, "plain_comment_html", lambda b: pytest.fail("again"))
@@ -144,7 +168,7 @@ def test_comment_html_is_kept_by_the_feed_it_came_from(
     data["comments"][5]["body"] = "A changed body."
     changed = json.dumps(data)
     again = comments_stage.render_comments(
-        cache, parse_feed(changed, "f"), comments_stage.feed_digest(changed), 1
+        cache, parse_feed(changed, "f").comments, comments_stage.feed_digest(changed), 1
     )
     assert again[data["comments"][5]["id"]] == "<p>A changed body.</p>\n"
     assert {k: v for k, v in again.items() if k != data["comments"][5]["id"]} == {

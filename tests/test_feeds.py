@@ -285,9 +285,10 @@ def test_sitemap_lists_every_indexable_page_and_nothing_else(output: Path) -> No
         doc = parse_html(path.read_text(encoding="utf-8"))
         (hidden if doc.meta("robots") == "noindex" else indexable).add(url_of(output, path))
     assert set(listed) == indexable
-    # The 404 page and the alias redirects are written but never listed.
+    # The 404 page, the search page and the alias redirects are written but never listed.
     assert hidden == {
         "https://notes.example/404.html",
+        "https://notes.example/search/",
         "https://notes.example/old/second.html",
         "https://notes.example/2019/second-essay/",
     }

@@ -163,7 +163,8 @@ def check_html(text: str, where: str) -> Element:
     scripts = root.find_all("script")
     for script in scripts:
         if "src" in script.attrs:
-            assert script.attrs["src"].startswith("/assets/salon.js"), where
+            ours = ("/assets/salon.js", "/assets/search.js")  # search.js: the search page's
+            assert script.attrs["src"].startswith(ours), where
             assert script.raw_text == "", where
         else:
             assert script.attrs == {"type": "application/ld+json"}, where
@@ -177,10 +178,15 @@ def check_html(text: str, where: str) -> Element:
                 squeezed = re.sub(r"[\x00-\x20]", "", value)
                 assert not BAD_SCHEME.match(squeezed), f"{where}: <{el.tag} {name}={value!r}>"
         assert el.tag not in FORBIDDEN_TAGS, f"{where}: <{el.tag}>"
+        ours = ("comment-form", "search-form", "like-form")
         if el.tag == "form":
-            assert "comment-form" in el.classes(), f"{where}: a form that is not ours"
-        elif el.tag in ("textarea", "input", "select", "option", "button"):
-            assert inside(el, "comment-form"), f"{where}: <{el.tag}> outside the comment form"
+            assert el.classes() & set(ours), f"{where}: a form that is not ours"
+        elif el.tag in ("textarea", "input", "select", "option"):
+            assert any(inside(el, form) for form in ours), f"{where}: <{el.tag}> outside our forms"
+        elif el.tag == "button":
+            assert any(inside(el, form) for form in ours) or "copy-link" in el.classes(), (
+                f"{where}: <button> outside our forms"
+            )
     for el in root.find_all("div", "comment-body"):
         for node in elements(el):
             if node is el:

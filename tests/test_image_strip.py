@@ -9,7 +9,7 @@ import io
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from PIL import Image, ImageSequence, PngImagePlugin
 
@@ -106,6 +106,11 @@ def test_what_is_no_gif_png_or_webp_is_refused() -> None:
     kind=st.sampled_from([gif_with_metadata, apng_with_metadata, webp_with_metadata]),
     at=st.integers(min_value=0), value=st.integers(min_value=0, max_value=255),
 )  # fmt: skip
+# Found by this test: the loop block's end made a length (its chain then ran on over the
+# comment and XMP, kept with it), the loop block made an image, a comment made plain text.
+@example(kind=gif_with_metadata, at=43, value=1)
+@example(kind=gif_with_metadata, at=25, value=0x2C)
+@example(kind=gif_with_metadata, at=45, value=0x01)
 def test_damaged_bytes_give_a_clear_problem_or_a_file_never_a_crash(
     kind: object, at: int, value: int
 ) -> None:

@@ -263,7 +263,8 @@ def test_the_queue_shows_what_the_moderator_needs(setup: Setup, moderator: Moder
     )
     nav = {a.text: a.get("href") for a in doc.one("nav").find_all("a")}
     assert nav == {"Queue (1)": "/moderate", "Approved": "/moderate/approved",
-                   "Spam (0)": "/moderate/spam", "Rejected": "/moderate/rejected"}  # fmt: skip
+                   "Spam (0)": "/moderate/spam", "Rejected": "/moderate/rejected",
+                   "Likes": "/moderate/likes"}  # fmt: skip
 
 
 def test_approve_rewrites_the_feed_and_starts_the_hook(setup: Setup, moderator: Moderator) -> None:

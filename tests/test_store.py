@@ -51,13 +51,14 @@ def store(store_location: Path | str) -> CommentStore:
 def test_a_new_store_is_in_wal_mode_at_the_current_schema(tmp_path: Path) -> None:
     with CommentStore.open(tmp_path / "c.sqlite3") as store:
         assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
+        assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 5
 
 
 def test_both_backends_reach_the_same_schema_version(store: CommentStore) -> None:
     assert store.db.schema_version() == SCHEMA_VERSION
     tables = {"comments", "audit", "settings", "imported", "counters", "sessions", "notices",
-              "rate_hits", "spent_tokens", "leases", "published"}  # fmt: skip
+              "rate_hits", "spent_tokens", "leases", "published", "outbox", "subscriptions",
+              "addresses", "followers", "announced", "like_counts", "like_marks"}  # fmt: skip
     for table in tables:
         assert store.db.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == 0
 
@@ -81,6 +82,27 @@ def test_a_version_1_store_is_migrated_and_keeps_its_comments(tmp_path: Path) ->
         assert public.avatar  # no published avatar: drawn from the keyed hash
 
 
+def test_a_version_4_store_gains_the_likes_tables_and_keeps_its_outbox(tmp_path: Path) -> None:
+    path = tmp_path / "v4.sqlite3"
+    db = sqlite3.connect(path)
+    words = {"serial": "INTEGER PRIMARY KEY AUTOINCREMENT", "real": "REAL", "bigint": "INTEGER"}
+    for migration in MIGRATIONS[:4]:  # the notifications' outbox was the last of version 4
+        db.executescript(migration.format(**words))
+    db.execute(
+        "INSERT INTO outbox (message_id, kind, recipient, payload, state, created, due) "
+        "VALUES ('m1', 'reply', 'r@example.org', '{}', 'queued', 1, 1)"
+    )
+    db.execute("PRAGMA user_version = 4")
+    db.commit()
+    db.close()
+
+    with CommentStore.open(path) as store:
+        assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 5
+        assert store.db.execute("SELECT message_id FROM outbox").fetchall() == [("m1",)]
+        assert store.db.execute("SELECT count(*) FROM like_counts").fetchone()[0] == 0
+        assert store.db.execute("SELECT count(*) FROM like_marks").fetchone()[0] == 0
+
+
 def test_a_store_from_a_newer_salon_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "new.sqlite3"
     with sqlite3.connect(path) as db:
@@ -88,8 +110,8 @@ def test_a_store_from_a_newer_salon_is_refused(tmp_path: Path) -> None:
     with pytest.raises(CommentError) as error:
         CommentStore.open(path)
     assert str(error.value) == (
-        f"{path}: the store has schema version 99, newer than this Salon understands (4); "
-        "upgrade Salon"
+        f"{path}: the store has schema version 99, newer than this Salon understands "
+        f"({SCHEMA_VERSION}); upgrade Salon"
     )
 
 
@@ -322,12 +344,36 @@ def test_the_feed_from_stored_lines_is_the_feed_serialised_whole(store: CommentS
     store.delete(["p"], "mod")  # has a reply: a placeholder
     store.add(comment("z", CommentStatus.APPROVED))
     store.set_status(["z"], CommentStatus.REJECTED, "mod")
-    changes, lines = store.feed_snapshot()
-    assert join_feed_lines(lines) == serialise_feed(store.public_comments())
+    changes, lines, likes = store.feed_snapshot()
+    assert likes == {}
+    assert join_feed_lines(lines, likes=likes) == serialise_feed(store.public_comments())
     assert [json.loads(line)["id"] for line in lines] == ["x", "p", "r", "y"]  # by post
     assert json.loads(lines[1]) == {"id": "p", "post": "b-post", "parent": None,
                                     "created": "2025-01-02T09:00:00Z", "removed": True}  # fmt: skip
     assert changes == 8  # every public change counted, pending "x" not
+
+
+def test_the_exported_feed_with_likes_is_byte_identical_to_serialise_feed(
+    store: CommentStore,
+) -> None:
+    """Likes ride in the same snapshot as the lines: the version 2 feed, "likes" last."""
+    from generator.contract.feed import join_feed_lines, serialise_feed
+    from generator.service.likes import like_counts, like_mark, record_like
+
+    store.add(comment("a", CommentStatus.APPROVED, post="b-post"))
+    store.add(comment("b", CommentStatus.APPROVED, post="a-post"))
+    now = datetime(2026, 3, 28, tzinfo=UTC)
+    with store.transaction() as db:
+        for address, post in (("192.0.2.1", "b-post"), ("198.51.100.1", "b-post"),
+                              ("192.0.2.1", "ünï-post")):  # fmt: skip
+            mark = like_mark(b"k" * 32, address, post, "2026-03-28")
+            record_like(db, mark, post, "2026-03-28", now)
+    changes, lines, likes = store.feed_snapshot()
+    assert likes == {"b-post": 2, "ünï-post": 1} == like_counts(store.db)
+    text = join_feed_lines(lines, likes=likes)
+    assert text == serialise_feed(store.public_comments(), likes=like_counts(store.db))
+    assert text.endswith('\n  ],\n  "likes": {"b-post": 2, "ünï-post": 1}\n}\n')
+    assert changes == 5
 
 
 def test_ids_are_found_by_their_start_without_loading_every_comment(store: CommentStore) -> None:

@@ -23,7 +23,7 @@ from generator.build.cache import (
 from generator.build.pools import run_cached
 from generator.build.threads import merge_comments
 from generator.contract.comment_html import plain_comment_html, render_comment_body
-from generator.contract.feed import parse_feed
+from generator.contract.feed import Feed, parse_feed_document
 from generator.contract.theme_page import Thread
 from generator.core.errors import Problem
 from generator.core.models import PublicComment
@@ -37,26 +37,26 @@ def feed_digest(text: str) -> str:
     return hashlib.sha1(text.encode()).hexdigest()
 
 
-def parse_feed_cached(
-    cache: BuildCache, text: str, path: str, digest: str | None = None
-) -> tuple[PublicComment, ...]:
-    """parse_feed(text, path), from the cache when this very text was parsed before.
+def parse_feed_cached(cache: BuildCache, text: str, path: str, digest: str | None = None) -> Feed:
+    """parse_feed_document(text, path), from the cache when this very text was parsed before.
 
     Checking a big feed costs a build with one essay edited more than any other step (a
     third of a second per 10,000 comments); the checked comments are kept as plain rows
-    (marshal, five times faster to load than pickled objects) under the hash of the
-    feed's text. A feed with a problem is never stored: it is checked, and refused, again.
+    (marshal, five times faster to load than pickled objects), with the like counts, under
+    the hash of the feed's text. A feed with a problem is never stored: it is checked, and
+    refused, again.
     """
     key = cache_key("feed", digest or feed_digest(text), repr(_COMMENT_FIELDS))
     stored = feed_rows(cache, key)
     if stored is not None:
         try:
-            return _from_rows(marshal.loads(stored))
-        except (ValueError, TypeError, EOFError):  # damaged, or another Python's format
+            rows, likes = marshal.loads(stored)
+            return Feed(_from_rows(rows), {str(post): int(n) for post, n in likes.items()})
+        except (ValueError, TypeError, EOFError, AttributeError):  # damaged, or another format
             pass
-    comments = parse_feed(text, path)
-    save_feed_rows(cache, key, marshal.dumps(_to_rows(comments)))
-    return comments
+    feed = parse_feed_document(text, path)
+    save_feed_rows(cache, key, marshal.dumps((_to_rows(feed.comments), dict(feed.likes))))
+    return feed
 
 
 def _to_rows(comments: Sequence[PublicComment]) -> list[tuple[object, ...]]:

@@ -29,7 +29,7 @@ MARKDOWN_SUFFIXES = (".md", ".markdown")
 KNOWN_KEYS = (
     "title", "date", "updated", "slug", "id", "tags", "category", "categories", "summary",
     "description", "draft", "author", "comments", "aliases", "template", "toc", "extra",
-    "image", "image_alt",
+    "image", "image_alt", "series", "series_order", "related", "likes", "share",
 )  # fmt: skip
 # Keys Salon itself writes but the build does not read yet (the WordPress import's featured
 # image): never a warning, kept for templates in entry.extra.
@@ -155,6 +155,11 @@ def parse_document(source: SourceFile, config: SiteConfig) -> Document:
     except UnsafePath:
         fields.expected("slug", "a single URL segment such as my-essay", slug)
 
+    series_order = (
+        fields.integer("series_order", 0, minimum=1) if fields.has("series_order") else None
+    )
+    if series_order is not None and not fields.has("series"):
+        fields.fail("series_order", "needs `series:`, the name of the series")
     extra = {key: value for key, value in doc.data.items() if key not in KNOWN_KEYS}
     warnings = _check_extra_keys(fields, extra, config.front_matter_keys)
     document = Document(
@@ -181,6 +186,11 @@ def parse_document(source: SourceFile, config: SiteConfig) -> Document:
         image=fields.string("image").strip(),
         image_alt=fields.string("image_alt").strip(),
         image_line=fields.line("image"),
+        series=fields.string("series"),
+        series_order=series_order or None,
+        related=fields.string_list("related"),
+        likes=fields.boolean("likes", True),
+        share=fields.boolean("share", True),
         extra=extra,
         warnings=warnings,
         date_from_name=date_from_name,

@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 
 from generator.build.context_keys import fields_fingerprint
 from generator.build.listings import Archive, Paginated, Term
+from generator.build.series import Series, SeriesPlace
 from generator.build.site import Entry
 
 Memo = dict[int, tuple[Any, str]]
@@ -43,6 +44,8 @@ class PostPage(Context):
     older: Entry | None
     modified: datetime | None
     comments_feed: str
+    series: SeriesPlace[Entry] | None = None  # its place in a series
+    related: tuple[Entry, ...] = ()  # the related essays shown under it
 
 
 @dataclass(frozen=True)
@@ -94,9 +97,19 @@ class AliasPage(Context):
     entry: Entry
 
 
+@dataclass(frozen=True)
+class SeriesPage(Context):
+    series: Series[Entry]
+
+
+@dataclass(frozen=True)
+class SearchPage(Context):
+    """The search page: the form, and (with JavaScript) the static index's answers."""
+
+
 PageContext = (
     PostPage | StandalonePage | HomePage | TermsPage | TermPage | ArchivesPage | ArchivePage
-    | NotFoundPage | AliasPage
+    | NotFoundPage | AliasPage | SeriesPage | SearchPage
 )  # fmt: skip
 
 

@@ -103,8 +103,10 @@ def _gif(data: bytes) -> bytes:
                 raise _truncated("GIF")
             local = data[at + 9]
             start = at
-            at += 10 + (3 * 2 ** ((local & 7) + 1) if local & 0x80 else 0) + 1  # + LZW size
-            at = _skip_sub_blocks(data, at)
+            at += 10 + (3 * 2 ** ((local & 7) + 1) if local & 0x80 else 0)
+            if at >= len(data) or not 1 <= data[at] <= 11:  # the LZW code size (12-bit codes)
+                raise ImageProblem("a damaged GIF file (an image without a valid LZW code size)")
+            at = _skip_sub_blocks(data, at + 1)
             out.append(data[start:at])
         elif introducer == 0x21:  # an extension: label, then sub-blocks
             if at + 2 > len(data):
@@ -112,12 +114,23 @@ def _gif(data: bytes) -> bytes:
             label, start = data[at + 1], at
             first = data[at + 3 : at + 3 + data[at + 2]] if at + 2 < len(data) else b""
             at = _skip_sub_blocks(data, at + 2)
-            keep = label == 0xF9 or label == 0x01  # graphic control (timing), plain text
-            keep = keep or (label == 0xFF and first in GIF_LOOPING)  # not XMP, not others
-            if keep:
-                out.append(data[start:at])
+            block = data[start:at]
+            # Plain text (0x01) is left out with comments and XMP: no browser draws it.
+            if label == 0xF9:  # graphic control (timing): 4 bytes, nothing more
+                out.append(_canonical(block, 2, 4))
+            elif label == 0xFF and first in GIF_LOOPING:  # not XMP, not others
+                out.append(_canonical(block, 3 + len(first), 3))
         else:
             raise ImageProblem(f"a damaged GIF file (unknown block 0x{introducer:02x})")
+
+
+def _canonical(block: bytes, at: int, size: int) -> bytes:
+    """An extension kept as its fixed form alone: its header up to ``at``, one sub-block of
+    ``size`` bytes, the end. A damaged length can make a block's chain run on over the
+    blocks after it (a comment, XMP): those bytes are never kept with it."""
+    if len(block) < at + 1 + size or block[at] != size:
+        return b""  # not the form it must have: left out, like any block not understood
+    return block[: at + 1 + size] + b"\x00"
 
 
 def _skip_sub_blocks(data: bytes, at: int) -> int:

@@ -1,6 +1,9 @@
 """The build pipeline, written once, as a short list of named and timed steps:
 
-config → inputs → content → comments (while Markdown renders) → templates → write → links.
+config → inputs → content → related → images → comments (while Markdown renders)
+→ templates → write → links → search (the static and the private search index, timed
+apart; skipped when no essay or page changed; left to the caller by `salon serve`, which
+runs it in the background).
 
 The modules of the later steps (Markdown, Jinja rendering, Pygments, the cache) are
 imported only once the inputs step has found work to do: a build that finds nothing
@@ -9,10 +12,8 @@ changed, the most common one, never needs them.
 
 from __future__ import annotations
 
-import ctypes
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import partial
@@ -21,8 +22,6 @@ from typing import TYPE_CHECKING
 
 from generator.build.comment_source import read_feed_text
 from generator.build.content import (
-    is_bundle,
-    iter_assets,
     iter_sources,
 )
 from generator.build.freshness import (
@@ -37,18 +36,22 @@ from generator.build.freshness import (
 )
 from generator.build.manifest import Manifest
 from generator.build.pools import fewer_collections, worker_count
+from generator.build.selection import asset_targets, check_unique_urls, select_published
 from generator.build.service_manifest import manifest_posts, next_scheduled
 from generator.build.sitelock import build_lock
+from generator.build.timing import Timer
 from generator.build.writer import (
     Staging,
     WriteReport,
     write_outputs,
     write_private,
 )
+from generator.contract.feed import Feed
 from generator.contract.posts_manifest import SiteLook, serialise_manifest
+from generator.contract.search_index import search_index_path
 from generator.core.config import PREVIEW_OUTPUT, SiteConfig, load_config, with_overrides
 from generator.core.errors import Problem, SiteError
-from generator.core.models import Document, Kind
+from generator.core.models import Kind
 from generator.core.themes import (
     make_environment,
     reserved_ids,
@@ -59,6 +62,7 @@ from generator.core.themes import (
 
 if TYPE_CHECKING:
     from generator.build.anchors import ReservedIds
+    from generator.build.engagement import SearchWork
     from generator.build.execute import PageRenderer
     from generator.build.plan import Planner
     from generator.build.site import SiteModel
@@ -71,6 +75,7 @@ class BuildOptions:
     now: datetime | None = None  # fixed in tests; the real time otherwise
     jobs: int | None = None  # worker processes for rendering; None: one per core
     progress: Callable[[str, int, int], None] | None = None  # (stage, done, total)
+    search_later: bool = False  # leave the search step to the caller (BuildResult.search)
     output: Path | None = None  # another folder than output/ (`--output`, `serve --drafts`)
     base_url: str | None = None  # another base_url than site.yaml's (`--base-url`)
     strict: bool = False  # every warning is an error: nothing is written while there are any
@@ -84,8 +89,9 @@ class BuildResult:
     drafts_held: int
     future_held: int
     warnings: tuple[Problem, ...]
-    seconds: float
+    seconds: float  # the build's own time, the search step left out
     timings: dict[str, float] = field(default_factory=dict)
+    search: SearchWork | None = None  # the search step, when it is needed (run unless later)
     notes: tuple[str, ...] = ()  # worth saying once, not warnings: printed by a full build
 
     def summary(self) -> str:
@@ -100,8 +106,24 @@ class BuildResult:
             f"{self.report.written} files written, {self.report.unchanged} unchanged, "
             f"{self.report.removed} removed{held_text}, "
             f"{len(self.warnings)} warning{'s' if len(self.warnings) != 1 else ''}, "
-            f"in {self.seconds:.2f} s"
+            f"in {self.seconds:.2f} s{self._search_text()}"
         )
+
+    def _search_text(self) -> str:
+        search = self.search
+        if search is None or not search.done:
+            return ""
+        return f"; search index of {_count(search.records, 'page')} made in {search.seconds:.2f} s"
+
+
+def search_missing(config: SiteConfig) -> bool:
+    """An index the settings ask for is not there (deleted, or its last run failed)."""
+    search = config.engagement.search
+    if not search.enabled:
+        return False
+    index = search_index_path(config)
+    bundle = config.output_dir / "pagefind" / "pagefind.js"
+    return not index.is_file() or (search.pagefind and not bundle.is_file())
 
 
 def _name_dated_note(sources: list[str]) -> tuple[str, ...]:
@@ -116,98 +138,6 @@ def _name_dated_note(sources: list[str]) -> tuple[str, ...]:
 
 def _count(number: int, noun: str) -> str:
     return f"{number} {noun}{'' if number == 1 else 's'}"
-
-
-def select_published(
-    documents: list[Document], options: BuildOptions, now: datetime
-) -> tuple[list[Document], int, int]:
-    """Leave out drafts and future posts unless asked for; count what was held back."""
-    kept: list[Document] = []
-    drafts = future = 0
-    for doc in documents:
-        if doc.draft and not options.drafts:
-            drafts += 1
-        elif doc.kind is Kind.POST and doc.date and doc.date > now and not options.future:
-            future += 1
-        else:
-            kept.append(doc)
-    return kept, drafts, future
-
-
-def check_unique_urls(documents: list[Document]) -> None:
-    claimed: dict[str, str] = {}
-    clashed: set[frozenset[str]] = set()  # one message per pair of files is enough
-    problems: list[Problem] = []
-    for doc in documents:
-        for url in (doc.url, *doc.aliases):
-            if url in claimed and claimed[url] != doc.source:
-                clashed.add(frozenset((claimed[url], doc.source)))
-                problems.append(
-                    Problem(f"URL {url} is claimed by both {claimed[url]} and {doc.source}",
-                            doc.source)
-                )  # fmt: skip
-            claimed.setdefault(url, doc.source)
-    keys: dict[str, str] = {}
-    for doc in documents:
-        if doc.kind is Kind.POST:
-            if doc.key in keys and frozenset((keys[doc.key], doc.source)) not in clashed:
-                problems.append(
-                    Problem(f'post key "{doc.key}" is used by both {keys[doc.key]} and '
-                            f"{doc.source}; set a distinct `id:`", doc.source)
-                )  # fmt: skip
-            keys.setdefault(doc.key, doc.source)
-    if problems:
-        raise SiteError(problems)
-
-
-def asset_targets(config: SiteConfig, documents: list[Document]) -> list[tuple[str, Path]]:
-    """Where each non-Markdown file under content/ is published.
-
-    A file in a bundle (a folder whose index.md is a post or page) goes beside the
-    document's page; any other file keeps its path, minus a posts/ or pages/ prefix.
-    """
-    bundles = {
-        str(Path(doc.source).parent.relative_to("content").as_posix()): doc.url
-        for doc in documents
-        # "content/posts/walks/index.md": its path under posts/, without the suffix
-        if is_bundle(doc.source.split("/", 2)[2].rsplit(".", 1)[0])
-    }
-    targets: list[tuple[str, Path]] = []
-    for path, relative in iter_assets(config):
-        folder = relative.rsplit("/", 1)[0] if "/" in relative else ""
-        name = relative.rsplit("/", 1)[-1]
-        if folder in bundles:
-            target = bundles[folder].lstrip("/") + name
-        else:
-            parts = relative.split("/")
-            target = "/".join(parts[1:] if parts[0] in ("posts", "pages") else parts)
-        targets.append((target, path))
-    return targets
-
-
-def _load_malloc_trim() -> Callable[[int], int] | None:
-    try:
-        return ctypes.CDLL("libc.so.6").malloc_trim
-    except (OSError, AttributeError):  # not glibc: nothing to do
-        return None
-
-
-_MALLOC_TRIM = _load_malloc_trim()
-
-
-class Timer:
-    def __init__(self) -> None:
-        self.timings: dict[str, float] = {}
-
-    @contextmanager
-    def step(self, name: str) -> Iterator[None]:
-        start = time.perf_counter()
-        yield
-        self.timings[name] = time.perf_counter() - start
-        # Each step frees much of what it built; glibc keeps freed memory unless asked
-        # to give it back, and a big archive's build would otherwise only ever grow.
-        if _MALLOC_TRIM is not None:
-            _MALLOC_TRIM(0)
 
 
 @dataclass
@@ -278,12 +208,20 @@ def _build(root: Path, options: BuildOptions | None, memory: BuildMemory | None)
         wants_memory = memory is not None and memory.renderer is None
         by_stat = stat_digest(config, settings, theme_dirs)  # before anything is read
         out = config.output_dir
-        fresh = not wants_memory and still_fresh(last, by_stat, now, manifest, out, by_stat=True)
+        fresh = (
+            not wants_memory
+            and not search_missing(config)
+            and still_fresh(last, by_stat, now, manifest, out, by_stat=True)
+        )
         if not fresh:
             sources = list(iter_sources(config))
             feed_text = read_feed_text(config)
             digest = inputs_digest(config, sources, feed_text, settings, theme_dirs)
-            fresh = not wants_memory and still_fresh(last, digest, now, manifest, out)
+            fresh = (
+                not wants_memory
+                and not search_missing(config)
+                and still_fresh(last, digest, now, manifest, out)
+            )
             if fresh and last is not None and by_stat is not None:
                 save_last_build(config, replace(last, stat_digest=by_stat))  # next time: stat
         if fresh:
@@ -311,6 +249,7 @@ def _build(root: Path, options: BuildOptions | None, memory: BuildMemory | None)
     )
     from generator.build.content_stage import parse_sources
     from generator.build.context_keys import fingerprint_of
+    from generator.build.engagement import check_series, plan_search, related_essays
     from generator.build.execute import PageRenderer, execute
     from generator.build.images import process_images
     from generator.build.links import PageLinks, check_links
@@ -330,13 +269,18 @@ def _build(root: Path, options: BuildOptions | None, memory: BuildMemory | None)
             del sources  # the texts live on in the documents; keep memory for what follows
             key_warnings = [warning for doc in every_document for warning in doc.warnings]
             notes = _name_dated_note([doc.source for doc in every_document if doc.date_from_name])
-            documents, drafts, future = select_published(every_document, options, now)
+            documents, drafts, future = select_published(
+                every_document, options.drafts, options.future, now
+            )
             shown = {doc.source for doc in documents}
             held = {doc.url: doc.source for doc in every_document if doc.source not in shown}
             valid_until = deadline(every_document, config, now)
             next_essay = next_scheduled(every_document, now)
             del every_document
             check_unique_urls(documents)
+            check_series(documents)
+        with timer.step("related"):
+            related = related_essays(config, documents, source_hashes)
         with timer.step("images"):  # made safe and responsive, from the cache where it can
             targets = asset_targets(config, documents)
             sizes = theme_images(themes).sizes
@@ -349,16 +293,18 @@ def _build(root: Path, options: BuildOptions | None, memory: BuildMemory | None)
                 feed = (
                     parse_feed_cached(cache, feed_text, config.comments.feed, feed_hash)
                     if feed_text is not None
-                    else ()
+                    else Feed(())
                 )
                 del feed_text  # tens of megabytes for a big archive, parsed now
                 posts = [doc for doc in documents if doc.kind is Kind.POST]
                 threads, comment_warnings = merge_threads(
-                    cache, feed, feed_hash, (doc.key for doc in posts),
+                    cache, feed.comments, feed_hash, (doc.key for doc in posts),
                     config.comments.max_depth, config.comments.feed,
                 )  # fmt: skip
                 warnings = [*key_warnings, *comment_warnings]
-                comment_html = render_comments(cache, feed, feed_hash, options.jobs, pending.pool)
+                comment_html = render_comments(
+                    cache, feed.comments, feed_hash, options.jobs, pending.pool
+                )
             with timer.step("markdown"):
                 progress = partial(options.progress, "Markdown") if options.progress else None
                 rendered = pending.finish(progress)
@@ -370,8 +316,10 @@ def _build(root: Path, options: BuildOptions | None, memory: BuildMemory | None)
     if options.strict and warnings:
         raise SiteError(warnings)  # --strict: before anything is written
     with timer.step("templates"):
-        model = assemble(documents, rendered, rendered.light, threads, config, now, source_hashes,
-                         images.pages, images.logo)  # fmt: skip
+        model = assemble(
+            documents, rendered, rendered.light, threads, config, now, source_hashes,
+            feed.likes, related, images.pages, images.logo,
+        )  # fmt: skip
         assets = read_theme_assets(themes)
         site = make_site_view(config, model, assets.css_url, assets.js_url, assets.favicon_url)
         bases = key_bases(config, themes, fingerprint_of(site))
@@ -394,8 +342,9 @@ def _build(root: Path, options: BuildOptions | None, memory: BuildMemory | None)
             raise
         del jobs
     with timer.step("write"):
+        keep = ("pagefind",) if config.engagement.search.pagefind else ()
         try:
-            report = write_outputs(config.output_dir, outputs, manifest, staging)
+            report = write_outputs(config.output_dir, outputs, manifest, staging, keep)
         except BaseException:
             staging.abandon()
             raise
@@ -410,9 +359,10 @@ def _build(root: Path, options: BuildOptions | None, memory: BuildMemory | None)
                 for doc in posts
                 if not preview or not (doc.draft or (doc.date and doc.date > now))
             ]
+            look = SiteLook(nav, site.css_url, site.js_url, site.favicon_url)
             write_private(config.private_dir / "posts.json", serialise_manifest(
-                manifest_posts(config, public, model.posts, open_keys),
-                SiteLook(nav, site.css_url, site.js_url), next_essay))  # fmt: skip
+                manifest_posts(config, public, model.posts, open_keys, site.likes),
+                look, next_essay))  # fmt: skip
     with timer.step("links"):  # against what is now in output/
         warnings.extend(check_links(config, (
             PageLinks(doc.source, doc.url, doc.body_line, rendered.light[doc.source].links)
@@ -427,11 +377,23 @@ def _build(root: Path, options: BuildOptions | None, memory: BuildMemory | None)
             warnings=tuple(str(w) for w in warnings),
             stat_digest=by_stat,
         )
-        save_last_build(config, record)
     if memory is not None:
         memory.renderer, memory.planner, memory.model = renderer, Planner(config, bases), model
         memory.rendered_at = now
         memory.reserved_ids = reserved
+    seconds = time.perf_counter() - started
+    search = plan_search(config, model.posts, model.pages, source_hashes)
+    warnings = list(warnings)
+    if search is not None and not options.search_later:
+        with timer.step("search"):
+            try:
+                search.run()
+            except SiteError as exc:
+                # The site is built and written; only its search index is old. Not
+                # recorded as a good build, so the next build tries the index again.
+                warnings.extend(exc.problems)
+    if search is None or search.done or options.search_later:
+        save_last_build(config, record)
 
     return BuildResult(
         report=report,
@@ -440,7 +402,8 @@ def _build(root: Path, options: BuildOptions | None, memory: BuildMemory | None)
         drafts_held=drafts,
         future_held=future,
         warnings=tuple(warnings),
-        seconds=time.perf_counter() - started,
+        seconds=seconds,
         timings=timer.timings,
+        search=search,
         notes=notes,
     )

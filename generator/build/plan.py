@@ -31,6 +31,8 @@ from generator.build.contexts import (
     RedirectsFile,
     RobotsFile,
     RssFeed,
+    SearchPage,
+    SeriesPage,
     SitemapFile,
     StandalonePage,
     TermPage,
@@ -109,7 +111,10 @@ class Planner:
             json_ld=json_ld.blog_posting(entry, self.config, model.logo), image=entry.image,
         )  # fmt: skip
         comments_feed = entry.url + "comments.xml"
-        context = PostPage(entry, newer, older, entry.last_modified, comments_feed)
+        context = PostPage(
+            entry, newer, older, entry.last_modified, comments_feed,
+            model.series_places.get(entry.key), model.related.get(entry.key, ()),
+        )  # fmt: skip
         template = entry.doc.template or "post.html"
         yield self.page(
             template, entry.url, entry.doc.source, meta, context, bool(entry.doc.template)
@@ -177,6 +182,27 @@ class Planner:
                 context = ArchivePage(archive, label, pager)
                 yield self.page("archive.html", pager.url, f"archive {label}", meta, context)
 
+    def series(self, model: SiteModel) -> Iterator[PageJob | FileJob]:
+        for series in model.series:
+            meta = PageMeta(
+                series.name, series.url, "series", f"The essays of the series {series.name}",
+                feed_url=series.url + "feed.xml" if self.config.feeds.atom else "",
+            )  # fmt: skip
+            yield self.page("series.html", series.url, f"series {series.name}", meta,
+                            SeriesPage(series))  # fmt: skip
+            if self.config.feeds.atom:
+                title = f"{self.config.title}: {series.name}"
+                # Newest first, as every feed: the newest part is the news.
+                items = tuple(sorted(series.items, key=lambda e: (e.date, e.doc.source),
+                                     reverse=True))[: self.config.feeds.entries]  # fmt: skip
+                feed = PostsFeed(title, series.url + "feed.xml", series.url, items)
+                yield self.feed(feed.url, f"series {series.name}", feed)
+
+    def search(self) -> Iterator[PageJob]:
+        if self.config.engagement.search.enabled:
+            meta = PageMeta("Search", "/search/", "search", noindex=True)
+            yield self.page("search.html", "/search/", "search page", meta, SearchPage())
+
     def not_found(self, model: SiteModel) -> PageJob:
         meta = PageMeta("Page not found", "/404.html", "404", noindex=True)
         return self.page("404.html", "/404.html", "404 page", meta, NotFoundPage(model.posts[:5]))
@@ -237,6 +263,8 @@ def plan_site(
         if taxonomy in config.taxonomies:
             jobs.extend(planner.taxonomy(taxonomy, terms))
     jobs.extend(planner.archives(model))
+    jobs.extend(planner.series(model))
+    jobs.extend(planner.search())
     jobs.append(planner.not_found(model))
     jobs.extend(planner.aliases(model))
     jobs.extend(planner.feeds(model))

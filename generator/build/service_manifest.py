@@ -15,10 +15,15 @@ if TYPE_CHECKING:  # a no-change build must not import the later steps' modules
 
 
 def manifest_posts(
-    config: SiteConfig, docs: Sequence[Document], entries: Iterable[Entry], open_keys: set[str]
+    config: SiteConfig,
+    docs: Sequence[Document],
+    entries: Iterable[Entry],
+    open_keys: set[str],
+    likes: bool = False,
 ) -> list[PostInfo]:
-    """Each published post: where it is and whether it takes comments; for the mail to
-    followers also its date and excerpt (and its full text when followers get that)."""
+    """Each published post: where it is, whether it takes comments and (when the site
+    shows likes, ``likes``) likes; for the mail to followers also its date and excerpt
+    (and its full text when followers get that)."""
     followers = config.email.followers
     by_key = {entry.key: entry for entry in entries}
     found = []
@@ -30,7 +35,7 @@ def manifest_posts(
         if entry is not None and followers.enabled and followers.content == "full":
             html = entry.html
         found.append(PostInfo(doc.key, doc.title, doc.url, doc.key in open_keys, date,
-                              excerpt, html))  # fmt: skip
+                              excerpt, html, likes=likes and doc.likes))  # fmt: skip
     return found
 
 

@@ -15,6 +15,7 @@ from markupsafe import Markup
 from generator.build.context_keys import covered_by, fields_fingerprint
 from generator.build.listings import Archive, Term, group_terms
 from generator.build.pictures import feed_images, rewrite_images
+from generator.build.series import Series, SeriesMember, SeriesPlace, group_series
 from generator.contract.page_images import PageImages, Preview, picture_html
 from generator.contract.theme_page import Thread
 from generator.core.config import SiteConfig
@@ -39,6 +40,7 @@ class Entry:
     comments_open: bool
     source_hash: str
     taxonomies: tuple[str, ...] = ("tags", "categories")  # those that have pages to link to
+    likes: int = 0  # readers' likes, as the public feed last counted them
     images: PageImages = field(default_factory=PageImages)  # its pictures and preview image
 
     @cached_property
@@ -192,6 +194,9 @@ class SiteModel:
     years: tuple[Archive[Entry], ...]
     months: tuple[Archive[Entry], ...]
     neighbours: Mapping[str, tuple[Entry | None, Entry | None]] = field(default_factory=dict)
+    series: tuple[Series[Entry], ...] = ()
+    series_places: Mapping[str, SeriesPlace[Entry]] = field(default_factory=dict)  # by key
+    related: Mapping[str, tuple[Entry, ...]] = field(default_factory=dict)  # by key
     logo: Preview | None = None  # the publisher's logo in structured data (images.logo)
 
 
@@ -210,10 +215,14 @@ def assemble(
     config: SiteConfig,
     now: datetime,
     source_hashes: Mapping[str, str] | None = None,
+    likes: Mapping[str, int] | None = None,
+    related: Mapping[str, tuple[str, ...]] | None = None,
     images: Mapping[str, PageImages] | None = None,
     logo: Preview | None = None,
 ) -> SiteModel:
+    """The site model; ``likes`` by post key, ``related`` keys by post key (related.py)."""
     source_hashes = source_hashes or {}
+    likes = likes or {}
     images = images or {}
     no_images = PageImages()
     entries = []
@@ -221,6 +230,7 @@ def assemble(
         thread = threads.get(doc.key, Thread.empty()) if doc.kind is Kind.POST else Thread.empty()
         is_open = doc.kind is Kind.POST and comments_open(doc, config, now)
         source_hash = source_hashes.get(doc.source) or repr(doc)
+        count = likes.get(doc.key, 0) if doc.kind is Kind.POST else 0
         entries.append(
             Entry(
                 doc,
@@ -230,6 +240,7 @@ def assemble(
                 is_open,
                 source_hash,
                 config.taxonomies,
+                count,
                 images.get(doc.source, no_images),
             )
         )
@@ -265,4 +276,16 @@ def assemble(
         Archive(year, month, f"/{year:04d}/{month:02d}/", tuple(items))
         for (year, month), items in sorted(by_month.items(), reverse=True)
     )
-    return SiteModel(tuple(posts), tuple(pages), terms, years, months, neighbours, logo)
+    by_key = {post.key: post for post in posts}
+    members = [
+        SeriesMember(p.key, p.doc.source, p.doc.series, p.doc.series_order, p.date)
+        for p in posts
+        if p.doc.series
+    ]
+    series, places, _ = group_series(members, by_key)
+    chosen = {
+        key: tuple(by_key[k] for k in keys if k in by_key) for key, keys in (related or {}).items()
+    }
+    return SiteModel(
+        tuple(posts), tuple(pages), terms, years, months, neighbours, series, places, chosen, logo
+    )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from generator.build.site import SiteModel
-from generator.contract.theme_page import SiteView
+from generator.contract.theme_page import SiteView, engagement_view
 from generator.core.config import SiteConfig, follow_endpoint
 
 
@@ -29,4 +29,5 @@ def make_site_view(
         follow_endpoint=follow_endpoint(config),
         reply_mail=config.email.enabled and config.email.replies,
         favicon_url=config.favicon or favicon_url,
+        **engagement_view(config),
     )

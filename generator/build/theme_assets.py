@@ -1,11 +1,18 @@
 """Reading the theme's static files: the stylesheet (with code highlighting), the
-script's version, and every other file under static/, a child theme's over its parent's."""
+script's version, and every other file under static/, a child theme's over its parent's.
+
+Stylesheets and scripts are published minified (rcssmin, rjsmin: comments and
+spaces out, nothing else changed), so every page weighs less with nothing lost.
+"""
 
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
+
+import rcssmin
+import rjsmin
 
 from generator.build.markdown import pygments_css
 from generator.core.files import refuse_outside_link
@@ -42,7 +49,8 @@ def read_theme_assets(themes: tuple[Theme, ...]) -> ThemeAssets:
             relative = path.relative_to(theme.static).as_posix()
             if path.is_file() and relative != "style.css":
                 refuse_outside_link(path, theme.path)  # (a theme's own links stay inside it)
-                files.append(CopyFile(f"assets/{relative}", path, f"theme {theme.name}", True))
+                content = _minified(path)
+                files.append(CopyFile(f"assets/{relative}", content, f"theme {theme.name}", True))
     return ThemeAssets(
         css=css,
         css_url="/assets/style.css?v=" + hashlib.sha1(css).hexdigest()[:10],
@@ -50,6 +58,19 @@ def read_theme_assets(themes: tuple[Theme, ...]) -> ThemeAssets:
         files=tuple(files),
         favicon_url=_favicon({file.path for file in files}),
     )
+
+
+def _minified(path: Path) -> bytes | Path:
+    """A script or stylesheet without comments and spaces; any other file as it is."""
+    suffix = path.suffix.lower()
+    if suffix not in (".js", ".css"):
+        return path
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        return path  # not text a minifier may touch: published as it is
+    small: str = rjsmin.jsmin(text) if suffix == ".js" else rcssmin.cssmin(text)
+    return small.encode() + b"\n"
 
 
 FAVICONS = ("favicon.svg", "favicon.png", "favicon.ico")
@@ -63,8 +84,14 @@ def _stylesheet(themes: tuple[Theme, ...]) -> bytes:
     for theme in themes:
         path = theme.static / "style.css"
         if path.is_file():
-            return path.read_bytes() + b"\n/* code highlighting */\n" + pygments_css().encode()
-    return pygments_css().encode()
+            text = path.read_text(encoding="utf-8", errors="replace") + "\n" + pygments_css()
+            return _css(text)
+    return _css(pygments_css())
+
+
+def _css(text: str) -> bytes:
+    small: str = rcssmin.cssmin(text)
+    return small.encode() + b"\n"
 
 
 def _script_version(themes: tuple[Theme, ...]) -> str:

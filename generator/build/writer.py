@@ -183,8 +183,11 @@ def _digest(content: bytes | Path) -> str:
     return digest.hexdigest()
 
 
-def _existing_files(root: Path, produced: Mapping[str, object]) -> Iterator[str]:
-    """Files in output/, except hidden ones at its top that the build does not make.
+def _existing_files(
+    root: Path, produced: Mapping[str, object], keep: tuple[str, ...] = ()
+) -> Iterator[str]:
+    """Files in output/, except hidden ones at its top that the build does not make,
+    and the folders in ``keep`` (written whole by their own step: the search bundle).
 
     output/ is often a checkout of the published branch: its .git (or .hg, .jj …)
     must survive the build, as a user's own dot-files there must.
@@ -193,7 +196,10 @@ def _existing_files(root: Path, produced: Mapping[str, object]) -> Iterator[str]
     start = len(os.path.join(top, ""))  # a folder's path past this is its path in output/
     for folder, dirs, files in os.walk(top):
         if folder == top:
-            dirs[:] = [d for d in dirs if not d.startswith(".") or _makes_inside(produced, d)]
+            dirs[:] = [
+                d for d in dirs
+                if d not in keep and (not d.startswith(".") or _makes_inside(produced, d))
+            ]  # fmt: skip
             yield from (f for f in files if not f.startswith(".") or f in produced)
             continue
         # Text, not Path objects: 13,000 of those cost a big site's write a tenth of a second.
@@ -209,9 +215,11 @@ JOURNAL = WRITE_JOURNAL  # in .salon/: the write phase under way, until it is do
 
 
 def write_outputs(
-    out_dir: Path, outputs: OutputSet, manifest: Manifest, staging: Staging
-) -> WriteReport:
-    """Make ``out_dir`` hold exactly ``outputs``, touching only files that changed.
+    out_dir: Path, outputs: OutputSet, manifest: Manifest, staging: Staging,
+    keep: tuple[str, ...] = (),
+) -> WriteReport:  # fmt: skip
+    """Make ``out_dir`` hold exactly ``outputs`` (and the top folders in ``keep``, left as
+    they are), touching only files that changed.
 
     Three phases, so that a build killed at any moment never leaves output/ half old and
     half new for longer than it takes the next command to start:
@@ -263,7 +271,7 @@ def write_outputs(
         staging.place(relative, content)
         new[relative] = ManifestEntry(digest, 0, 0, key)
         moves.append(relative)
-    removals = [r for r in _existing_files(out_dir, outputs.files) if r not in outputs.files]
+    removals = [r for r in _existing_files(out_dir, outputs.files, keep) if r not in outputs.files]
     folders = {(out_dir / r).parent for r in (*moves, *removals)}
     _check_writable(out_dir, [f for f in folders if f.is_dir()])
     journal = {"output": str(out_dir), "staging": str(staging.folder),
@@ -408,6 +416,39 @@ def write_one(out_dir: Path, relative: str, data: bytes) -> None:
     atomic_write(out_dir / check_relative(relative), data)
 
 
+def replace_folder(out_dir: Path, name: str, folder: Path) -> None:
+    """Put the finished ``folder`` in place as output/NAME (the search bundle), in two
+    renames: a reader meets the old folder or the new one, never a half-written one."""
+    target = out_dir / check_relative(name)
+    old = out_dir / f".{name}.old"
+    shutil.rmtree(old, ignore_errors=True)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    if target.is_dir() and not target.is_symlink():
+        _keep_times_of_unchanged(target, folder)
+        os.replace(target, old)
+    try:
+        os.replace(folder, target)
+    except OSError:
+        if old.is_dir():
+            os.replace(old, target)  # the previous bundle stays in use
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _keep_times_of_unchanged(old: Path, new: Path) -> None:
+    """A file of the new folder with the old one's bytes takes its modification time, so
+    that `salon deploy` (rsync compares size and time) sends only the files that changed."""
+    for path in new.rglob("*"):
+        before = old / path.relative_to(new)
+        try:
+            if path.is_file() and before.is_file() and not before.is_symlink():
+                stat = before.stat()
+                if stat.st_size == path.stat().st_size and before.read_bytes() == path.read_bytes():
+                    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+        except OSError:
+            continue  # only a cheaper deploy is lost
+
+
 def write_private(path: Path, data: bytes) -> None:
     """A file outside output/ (the post manifest for the comment service, caches)."""
     if path.exists() and path.read_bytes() == data:
@@ -420,7 +461,9 @@ def write_private(path: Path, data: bytes) -> None:
 BUILD_STATE = (
     "cache.sqlite3", "cache.sqlite3-wal", "cache.sqlite3-shm", "output.json",
     "last-build.json", "links.json", "staging", "builds", "images",  # images: renditions
+    "related.json", "search.json", "pagefind",  # the search index's record and work folder
 )  # fmt: skip
+# Left by clean: posts.json and search.sqlite3, which a running comment service reads.
 
 
 def clean_site(out_dir: Path, private_dir: Path) -> int:

@@ -1,7 +1,8 @@
 """The public comments feed: the contract between the comment service and the build.
 
-Version 1 is a JSON object ``{"version": 1, "generated": …, "comments": [...]}``
-holding approved comments only, public fields only. docs/comments-feed.md and
+Version 2 is a JSON object ``{"version": 2, "generated": …, "comments": [...],
+"likes": {POST: N}}`` holding approved comments only, public fields only, and readers'
+like counts by post. Version 1 (no "likes") is still read. docs/comments-feed.md and
 docs/comments-feed.schema.json describe it.
 """
 
@@ -10,7 +11,9 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,7 +22,8 @@ from generator.core.jsontext import JsonProblem, load_json
 from generator.core.models import PublicComment
 from generator.core.times import utc_time
 
-FEED_VERSION = 1
+FEED_VERSION = 2  # the version written
+READ_VERSIONS = (1, 2)  # the versions read
 ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _FIELDS = ("id", "post", "parent", "author", "website", "body", "created", "by_author",
            "avatar", "removed")  # fmt: skip
@@ -97,18 +101,59 @@ def _expected(
     messages.append(f"comments[{index}].{field}: expected {expected}, got {got}")
 
 
+@dataclass(frozen=True)
+class Feed:
+    comments: tuple[PublicComment, ...]
+    likes: Mapping[str, int] = dataclass_field(default_factory=dict)  # by post key; none below 1
+
+
 def parse_feed(text: str, path: str) -> tuple[PublicComment, ...]:
-    """Validate and decode a feed; a broken one is a SiteError naming file, line and field."""
+    """The comments of a feed (see parse_feed_document)."""
+    return parse_feed_document(text, path).comments
+
+
+def _parse_likes(data: dict[str, Any], text: str, path: str) -> dict[str, int]:
+    likes = data.get("likes", {})
+    line = _line_of_key(text, "likes")
+    if data.get("version") == 1 and "likes" in data:
+        raise SiteError.at("likes: only in version 2 feeds; set version to 2", path, line)
+    if not isinstance(likes, dict):
+        raise SiteError.at(f"likes: expected an object, got {describe(likes)}", path, line)
+    problems = []
+    for post, count in likes.items():
+        if not post:
+            message = "likes: expected the key of a post, got an empty one"
+        elif isinstance(count, bool) or not isinstance(count, int) or count < 1:
+            message = f"likes.{post}: expected a whole number of at least 1, got {describe(count)}"
+        else:
+            continue
+        problems.append(Problem(message, path, line))
+    if problems:
+        raise SiteError(problems)
+    return dict(likes)
+
+
+def _line_of_key(text: str, key: str) -> int | None:
+    index = text.find(f'"{key}"')
+    return text.count("\n", 0, index) + 1 if index >= 0 else None
+
+
+def parse_feed_document(text: str, path: str) -> Feed:
+    """Validate and decode a feed of version 1 or 2; a broken one is a SiteError naming
+    file, line and field."""
     try:
         data = load_json(text)
     except JsonProblem as exc:
         raise SiteError.at(f"not valid JSON: {exc.message}", path, exc.line) from None
     if not isinstance(data, dict):
         raise SiteError.at("expected a JSON object with version and comments", path, 1)
-    if data.get("version") != FEED_VERSION:
-        raise SiteError.at(
-            f"version: expected {FEED_VERSION}, got {describe(data.get('version'))}", path, 1
-        )
+    version = data.get("version")
+    if isinstance(version, bool) or version not in READ_VERSIONS:
+        raise SiteError.at(f"version: expected 1 or 2, got {describe(version)}", path, 1)
+    unknown = sorted(data.keys() - {"version", "generated", "comments", "likes"})
+    if unknown:
+        raise SiteError.at(f"{unknown[0]}: unknown field", path, _line_of_key(text, unknown[0]))
+    likes = _parse_likes(data, text, path)
     items = data.get("comments")
     if not isinstance(items, list):
         raise SiteError.at("comments: expected a list", path, 1)
@@ -177,7 +222,7 @@ def parse_feed(text: str, path: str) -> tuple[PublicComment, ...]:
         )
     if problems:
         raise SiteError(problems)
-    return tuple(comments)
+    return Feed(tuple(comments), likes)
 
 
 def comment_to_json(comment: PublicComment) -> dict[str, Any]:
@@ -197,10 +242,14 @@ def comment_to_json(comment: PublicComment) -> dict[str, Any]:
     }
 
 
-def serialise_feed(comments: Iterable[PublicComment], generated: datetime | None = None) -> str:
-    """The feed's text: stable order (post, time, id) so equal inputs give equal bytes."""
+def serialise_feed(
+    comments: Iterable[PublicComment], generated: datetime | None = None,
+    likes: Mapping[str, int] | None = None,
+) -> str:  # fmt: skip
+    """The feed's text: stable order (post, time, id; likes by post) so equal inputs give
+    equal bytes. Counts below 1 are left out, and "likes" too when none is left."""
     ordered = sorted(comments, key=lambda c: (c.post, c.created, c.id))
-    return join_feed_lines([feed_line(c) for c in ordered], generated)
+    return join_feed_lines([feed_line(c) for c in ordered], generated, likes)
 
 
 def feed_line(comment: PublicComment) -> str:
@@ -211,11 +260,18 @@ def feed_line(comment: PublicComment) -> str:
     return "    " + json.dumps(comment_to_json(comment), ensure_ascii=False)
 
 
-def join_feed_lines(lines: Sequence[str], generated: datetime | None = None) -> str:
-    """The feed's text from its comments' lines, already in the feed's order (post, time, id)."""
+def join_feed_lines(
+    lines: Sequence[str], generated: datetime | None = None,
+    likes: Mapping[str, int] | None = None,
+) -> str:  # fmt: skip
+    """The feed's text from its comments' lines, already in the feed's order (post, time,
+    id), and the like counts by post (below 1 left out, "likes" too when none is left)."""
     head = f'{{\n  "version": {FEED_VERSION},\n'
     if generated is not None:
         head += f'  "generated": "{utc_time(generated)}",\n'
     joined = ",\n".join(lines)
-    body = f'  "comments": [\n{joined}\n  ]\n' if lines else '  "comments": []\n'
-    return head + body + "}\n"
+    body = f'  "comments": [\n{joined}\n  ]' if lines else '  "comments": []'
+    counts = {post: int(n) for post, n in sorted((likes or {}).items()) if n >= 1}
+    if counts:
+        body += ',\n  "likes": ' + json.dumps(counts, ensure_ascii=False)
+    return head + body + "\n}\n"

@@ -2,9 +2,10 @@
 comment service reads. Its format lives here alone: the serialiser beside the parsers.
 
 ``<site>/.salon/posts.json`` is ``{"version": 1, "posts": {KEY: {"title", "url", "open",
-"date"?, "excerpt"?, "html"?}},
-"site": {"nav": [{"title", "url"}], "css_url", "js_url"}, "next_due"?}``; "site" tells the
-reader pages how the built site looks (its navigation and its versioned stylesheet).
+"likes", "date"?, "excerpt"?, "html"?}},
+"site": {"nav": [{"title", "url"}], "css_url", "js_url", "favicon_url"?}, "next_due"?}``;
+"site" tells the reader pages how the built site looks (its navigation, its versioned
+stylesheet, its icon).
 The service reloads it whenever its modification time or size changes, so a
 rebuild that closes a post is seen by the next submission.
 """
@@ -32,6 +33,7 @@ class PostInfo:
     date: str = ""  # ISO 8601, when the essay is dated
     excerpt: str = ""  # the excerpt's HTML
     html: str = ""  # the full text's HTML, written only when followers get full text
+    likes: bool = True  # takes likes (absent from manifests written before likes: true)
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,7 @@ class SiteLook:
     nav: tuple[tuple[str, str], ...] = ()  # (title, url) of each page in the navigation
     css_url: str = "/assets/style.css"
     js_url: str = "/assets/salon.js"
+    favicon_url: str = ""  # the site's icon, "" for none (older manifests: none)
 
 
 def parse_site_look(text: str) -> SiteLook:
@@ -46,7 +49,9 @@ def parse_site_look(text: str) -> SiteLook:
     try:
         data = json.loads(text).get("site")
         nav = tuple((str(i["title"]), str(i["url"])) for i in data["nav"])
-        return SiteLook(nav, str(data["css_url"]), str(data["js_url"]))
+        return SiteLook(
+            nav, str(data["css_url"]), str(data["js_url"]), str(data.get("favicon_url", ""))
+        )
     except (ValueError, AttributeError, KeyError, TypeError):
         return SiteLook()
 
@@ -61,6 +66,7 @@ def serialise_manifest(posts: Iterable[PostInfo], look: SiteLook, next_due: str 
             "nav": [{"title": title, "url": url} for title, url in look.nav],
             "css_url": look.css_url,
             "js_url": look.js_url,
+            "favicon_url": look.favicon_url,
         },
     }
     if next_due:
@@ -78,7 +84,7 @@ def parse_next_due(text: str) -> str:
 
 
 def _post(p: PostInfo) -> dict[str, object]:
-    item: dict[str, object] = {"title": p.title, "url": p.url, "open": p.open}
+    item: dict[str, object] = {"title": p.title, "url": p.url, "open": p.open, "likes": p.likes}
     for name in ("date", "excerpt", "html"):
         if getattr(p, name):
             item[name] = getattr(p, name)
@@ -107,9 +113,12 @@ def parse_manifest(text: str) -> dict[str, PostInfo]:
         title, url, is_open = item.get("title"), item.get("url"), item.get("open")
         if not isinstance(title, str) or not isinstance(url, str) or not isinstance(is_open, bool):
             raise ManifestError(f'post "{key}": expected title, url and open')
+        likes = item.get("likes", True)
+        if not isinstance(likes, bool):
+            raise ManifestError(f'post "{key}": expected likes to be true or false')
         extra = {name: item[name] for name in ("date", "excerpt", "html")
                  if isinstance(item.get(name), str)}  # fmt: skip
-        found[key] = PostInfo(key, title, url, is_open, **extra)
+        found[key] = PostInfo(key, title, url, is_open, likes=likes, **extra)
     return found
 
 

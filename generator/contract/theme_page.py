@@ -73,11 +73,35 @@ class SiteView:
     nav: tuple[NavLink, ...]
     css_url: str
     js_url: str
+    likes: bool = False  # a like button under each essay (site.yaml `likes`)
+    likes_on_listings: bool = False
+    share: tuple[str, ...] = ()  # share links, in order (site.yaml `share.targets`)
+    mastodon_share: str = ""
+    search: bool = False  # a search box on every page and a search page
+    search_action: str = "/search/"  # where the search form goes without JavaScript
+    pagefind: bool = False  # the search page asks the static Pagefind index
     # Where the "Follow by email" form posts ("" when following by email is off), and
     # whether the comment form offers mail about replies.
     follow_endpoint: str = ""
     reply_mail: bool = False
     favicon_url: str = ""  # site.yaml's `favicon`, else the theme's; "" for none
+
+
+def engagement_view(config: SiteConfig) -> dict[str, Any]:
+    """The SiteView fields of likes, share links and search, from the settings."""
+    settings = config.engagement
+    # Likes and the search without JavaScript are answered by the comment service.
+    service = config.comments.enabled
+    endpoint = config.comments.endpoint.rstrip("/")
+    return {
+        "likes": service and settings.likes.enabled,
+        "likes_on_listings": service and settings.likes.enabled and settings.likes.on_listings,
+        "share": settings.share.targets if settings.share.enabled else (),
+        "mastodon_share": settings.share.mastodon_share,
+        "search": settings.search.enabled and (service or settings.search.pagefind),
+        "search_action": endpoint + "/search" if service else "/search/",
+        "pagefind": settings.search.enabled and settings.search.pagefind,
+    }
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from generator.core.email_config import EmailConfig, parse_email
+from generator.core.engagement import ENGAGEMENT_KEYS, EngagementConfig, parse_engagement
 from generator.core.errors import SiteError, decode_utf8
 from generator.core.image_settings import ImagesConfig, parse_images
 from generator.core.validate import Fields
@@ -100,6 +101,7 @@ class SiteConfig:
     # record of what was written there (``variant`` names it; "" for output/ itself).
     output_override: Path | None = None
     variant: str = ""
+    engagement: EngagementConfig = field(default_factory=EngagementConfig)
 
     @property
     def tz(self) -> zoneinfo.ZoneInfo:
@@ -167,7 +169,7 @@ def follow_endpoint(config: SiteConfig) -> str:
 TOP_KEYS = (
     "title", "description", "base_url", "language", "timezone", "author", "permalink",
     "posts_per_page", "theme", "feeds", "taxonomies", "comments", "email", "params",
-    "front_matter_keys", "deploy", "favicon", "images",
+    "front_matter_keys", "deploy", "favicon", "images", *ENGAGEMENT_KEYS,
 )  # fmt: skip
 
 
@@ -251,6 +253,7 @@ def parse_config(text: str, path: str, root: Path) -> SiteConfig:
             break
 
     comments = _parse_comments(top.section("comments"))
+    engagement = parse_engagement(top)
     images = parse_images(top.section("images"))
     email = parse_email(top.section("email"), author.email)
 
@@ -297,6 +300,7 @@ def parse_config(text: str, path: str, root: Path) -> SiteConfig:
         front_matter_keys=front_matter_keys,
         deploy=deploy,
         favicon=favicon,
+        engagement=engagement,
     )
 
 

@@ -82,6 +82,11 @@ class Document:
     image: str = ""  # front matter `image:`: a path in the bundle or site, or a URL
     image_alt: str = ""
     image_line: int | None = None  # where `image:` is, for errors about the file it names
+    series: str = ""  # the name of the series this essay is part of
+    series_order: int | None = None  # its place in the series; None: by date
+    related: tuple[str, ...] = ()  # keys or URLs of essays chosen by hand
+    likes: bool = True  # false: no like button on this essay
+    share: bool = True  # false: no share links on this essay
     extra: Mapping[str, Any] = field(default_factory=dict)
     warnings: tuple[Problem, ...] = ()  # unknown front-matter keys, as `path:line: …`
     date_from_name: bool = False  # no `date:`; dated by a Jekyll-style file name

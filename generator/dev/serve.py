@@ -20,7 +20,7 @@ import traceback
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from werkzeug.security import safe_join
 from werkzeug.serving import make_server
@@ -36,6 +36,9 @@ from generator.core.config import PREVIEW_OUTPUT, SiteConfig, load_config, with_
 from generator.core.errors import SiteError, describe_disk_error
 from generator.core.urls import url_parts
 from generator.dev.watch import ChangeKind, SiteWatcher
+
+if TYPE_CHECKING:
+    from generator.build.engagement import SearchWork
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 EVENTS_PATH = "/__salon/events"
@@ -82,6 +85,8 @@ class DevSite:
         self.changed = threading.Condition()
         self.build_lock = threading.Lock()
         self.memory = BuildMemory()
+        self.search_lock = threading.Lock()  # one search index at a time, oldest first
+        self.searches: list[threading.Thread] = []
 
     def preview(self, paths: set[Path]) -> None:
         """An edited essay's own page first, so the author sees it at once."""
@@ -139,6 +144,30 @@ class DevSite:
                 self.state.last = result
                 self.state.generation += 1
                 self.changed.notify_all()
+            if result.search is not None:
+                self.index_in_background(result.search)
+
+    def index_in_background(self, search: SearchWork) -> None:
+        """The search indexes, after the pages are on disk: nobody waits for them."""
+
+        def run() -> None:
+            with self.search_lock:
+                try:
+                    seconds = search.run()
+                except SiteError as exc:
+                    print(f"[serve] search index not updated: {exc}", file=sys.stderr, flush=True)
+                    return
+                print(f"[serve] search index of {search.records} pages made in {seconds:.2f} s",
+                      flush=True)  # fmt: skip
+
+        thread = threading.Thread(target=run, name="salon-search")
+        self.searches = [t for t in self.searches if t.is_alive()] + [thread]
+        thread.start()
+
+    def finish(self) -> None:
+        """Let a search index being made finish (it is replaced whole, never left half)."""
+        for thread in self.searches:
+            thread.join(timeout=120)
 
     def wait_until_built(self) -> None:
         """Requests that arrive mid-rebuild wait for it, so nobody sees a half-updated site."""
@@ -292,7 +321,9 @@ def serve(root: Path, host: str, port: int, drafts: bool = False, future: bool =
     output = root / PREVIEW_OUTPUT if drafts or future else None
     config = with_overrides(load_config(root), output)
     check_port(host, port)
-    site = DevSite(root, BuildOptions(drafts=drafts, future=future, output=output))
+    site = DevSite(
+        root, BuildOptions(drafts=drafts, future=future, output=output, search_later=True)
+    )
     site.rebuild()
     if site.state.error and site.state.last is None and not config.output_dir.exists():
         print("[serve] the first build failed; fix the error and save to try again",
@@ -311,4 +342,5 @@ def serve(root: Path, host: str, port: int, drafts: bool = False, future: bool =
     finally:
         watcher.stop()
         server.server_close()
+        site.finish()
     return 0

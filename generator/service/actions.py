@@ -15,7 +15,7 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
-from generator.contract.feed import clean_text, parse_feed
+from generator.contract.feed import clean_text, parse_feed_document
 from generator.contract.posts_manifest import PostIndex
 from generator.core.config import SiteConfig
 from generator.core.errors import CommentError, SiteError
@@ -24,6 +24,7 @@ from generator.core.times import Clock, utc_now
 from generator.service.feed_export import export_feed as export_feed
 from generator.service.feed_export import repair_feed, write_stamp
 from generator.service.hook import run_hook_once
+from generator.service.likes import reset_likes, seed_likes
 from generator.service.notify import Notifier
 from generator.service.outbox import wake_senders
 from generator.service.store import CommentStore, new_comment_id
@@ -36,6 +37,7 @@ from generator.service.store_files import (
     writable,
 )
 from generator.service.store_public import CHANGES
+from generator.service.store_schema import time_text
 from generator.service.subscribers import forget
 from generator.service.validation import check_body, check_name, check_website, normalise_website
 
@@ -79,7 +81,7 @@ def _open_and_seed(config: SiteConfig, create: bool, clock: Clock) -> CommentSto
     if not store.feed_adopted() and not config.feed_is_remote and config.feed_path.is_file():
         try:
             text = config.feed_path.read_bytes().decode("utf-8")
-            existing = parse_feed(text, config.comments.feed)
+            existing = parse_feed_document(text, config.comments.feed)
         except UnicodeDecodeError as exc:
             store.close()
             raise CommentError(
@@ -89,8 +91,11 @@ def _open_and_seed(config: SiteConfig, create: bool, clock: Clock) -> CommentSto
         except SiteError as exc:
             store.close()
             raise CommentError(f"cannot seed the store from the feed: {exc}") from None
+        if existing.likes:
+            with store.transaction() as db:
+                seed_likes(db, existing.likes, store.clock())
         had_public = store.counter(CHANGES) > 0
-        store.seed_from_public(existing, actor="seed-from-feed")
+        store.seed_from_public(existing.comments, actor="seed-from-feed")
         if not had_public:  # the feed on disk is exactly what the store now publishes
             write_stamp(config, store, store.counter(CHANGES))
     repair_feed(config, store)  # a crash after a change, before its export: catch up first
@@ -371,3 +376,20 @@ def import_comments(
     if result.new or not config.feed_path.exists():  # nothing new: the feed is left untouched
         publish(config, store, background=False)
     return result
+
+
+def reset_like_count(
+    config: SiteConfig, store: CommentStore, post: str, actor: str, background: bool = False
+) -> tuple[int, str | None]:
+    """Set a post's like count back to zero, recorded in the audit log (under the post's
+    key, "likes:KEY"); returns the count it had and why the feed was not rewritten."""
+    with store.transaction() as db:
+        had = reset_likes(db, post, store.clock())
+        if had:
+            db.execute(
+                "INSERT INTO audit (at, actor, action, comment_id, detail) VALUES (?, ?, ?, ?, ?)",
+                (time_text(store.clock()), actor, "reset-likes", f"likes:{post}", f"was {had}"),
+            )
+    if not had:
+        return 0, None
+    return had, publish(config, store, background)

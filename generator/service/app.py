@@ -5,6 +5,9 @@ Routes (the endpoint path comes from comments.endpoint, /api/comments by default
     POST    <endpoint>          a reader's comment (HTML form or JSON)
     GET     <endpoint>/token    {"token": …}: the signed form token salon.js fills in
     GET     <endpoint>/thanks   the thank-you page a form post is sent on to
+    POST    <endpoint>/like     a reader's like (HTML form or JSON)
+    GET     <endpoint>/liked    the thank-you page a like's form post is sent on to
+    GET     <endpoint>/search   the site search without JavaScript (?q=…&page=N)
     GET     /health             {"status": "ok", …}
     GET/POST /moderate…         the moderation page
 
@@ -29,6 +32,7 @@ from generator.core.config import SiteConfig
 from generator.core.errors import CommentError
 from generator.service.actions import open_store
 from generator.service.intake import handle_intake, handle_thanks, handle_token
+from generator.service.like_intake import handle_like, handle_liked
 from generator.service.mail_pages import (
     handle_follow,
     handle_moderator_link,
@@ -36,6 +40,7 @@ from generator.service.mail_pages import (
 )
 from generator.service.moderate_page import Moderation
 from generator.service.outbox_worker import OutboxWorker
+from generator.service.search_page import handle_search
 from generator.service.state import ServiceState
 from generator.service.store_backend import StoreUnavailable
 from generator.service.store_files import RETRY_AFTER_SECONDS, explain, unwritable_reason
@@ -59,6 +64,9 @@ class CommentService:
             endpoint: (frozenset({"POST", "OPTIONS"}), handle_intake),
             endpoint + "/token": (frozenset({"GET", "HEAD", "OPTIONS"}), handle_token),
             endpoint + "/thanks": (frozenset({"GET", "HEAD"}), handle_thanks),
+            endpoint + "/like": (frozenset({"POST", "OPTIONS"}), handle_like),
+            endpoint + "/liked": (frozenset({"GET", "HEAD"}), handle_liked),
+            endpoint + "/search": (frozenset({"GET", "HEAD"}), handle_search),
             endpoint + "/email": (frozenset({"GET", "HEAD", "POST"}), handle_reader_link),
             endpoint + "/follow": (frozenset({"GET", "POST"}), handle_follow),
             "/moderate/mail": (frozenset({"GET", "HEAD", "POST"}), handle_moderator_link),
@@ -180,6 +188,13 @@ def create_app(
         # as configured: the address each trusted proxy saw, counted from the right.
         return ProxyFix(service, x_for=proxies, x_proto=proxies, x_host=proxies)
     return service
+
+
+def finish(app: WSGIApplication) -> None:
+    """Before the process stops: write what is still waiting (like counts to export)."""
+    service = app.app if isinstance(app, ProxyFix) else app
+    if isinstance(service, CommentService):
+        service.state.likes.exporter.flush()
 
 
 def mail_worker(app: WSGIApplication) -> OutboxWorker | None:

@@ -24,6 +24,7 @@ from generator.core.config import SiteConfig, load_config
 from generator.core.errors import CommentError
 from generator.core.models import CommentStatus, StoredComment
 from generator.service import actions as moderation
+from generator.service.cli_likes import cmd_likes
 from generator.service.cli_notify import register_comments as register_notify
 from generator.service.cli_notify import register_followers as register_followers_group
 from generator.service.cli_show import cmd_list, cmd_show
@@ -404,6 +405,13 @@ def register(
 
     mark = action("mark-author", cmd_mark_author, "mark a comment as written by the site's author")
     mark.add_argument("id", metavar="ID", help=ID_HELP)
+
+    likes = action("likes", cmd_likes, "show each essay's like count, or reset one")
+    likes.add_argument("--reset", metavar="KEY", help="set the count of the post KEY to zero")
+    likes.add_argument(
+        "--format", default="table", choices=("table", "json"),
+        help="a table (count, key, title), or JSON {KEY: count}",
+    )  # fmt: skip
 
     move = action(
         "move-store", cmd_move_store, "copy everything in the store to another and verify it"

@@ -98,8 +98,9 @@ def export_feed(config: SiteConfig, store: CommentStore) -> Path:
         )
     with feed_lock(config), store.db.exclusive("salon:feed-export"):
         store.mark_feed_adopted()  # from now on the store alone is the truth
-        changes, lines = store.feed_snapshot()
-        atomic_write(config.feed_path, join_feed_lines(lines).encode("utf-8"), fsync=True)
+        changes, lines, likes = store.feed_snapshot()
+        text = join_feed_lines(lines, likes=likes)
+        atomic_write(config.feed_path, text.encode("utf-8"), fsync=True)
         write_stamp(config, store, changes)
     return config.feed_path
 

@@ -30,6 +30,7 @@ from generator.service.moderate_base import (
     plural,
     templates,
 )
+from generator.service.moderate_likes import LikesPage
 from generator.service.moderate_login import SignIn
 from generator.service.moderate_reply import ReplyPages
 from generator.service.sessions import Flash, Session
@@ -85,6 +86,7 @@ class Moderation(ReplyPages):
         super().__init__(state, templates())
         self.stylesheet = (TEMPLATES / "moderate.css").read_text(encoding="utf-8")
         self.sign_in = SignIn(state, self.env)
+        self.likes = LikesPage(state, self.env)
 
     # -- plumbing ------------------------------------------------------------------
 
@@ -112,9 +114,11 @@ class Moderation(ReplyPages):
             if refusal is not None:
                 return refusal
             handlers = {"/logout": self.sign_in.logout, "/act": self.act, "/undo": self.undo,
-                        "/delete": self.delete}  # fmt: skip
+                        "/delete": self.delete, "/likes/reset": self.likes.reset}  # fmt: skip
             if rest in handlers:
                 return handlers[rest](request, session_id, session)
+        elif rest == "/likes":
+            return self.likes.page(request, session_id, session)
         else:
             for spec in LISTS.values():
                 if rest == spec.path:

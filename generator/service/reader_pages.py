@@ -17,7 +17,14 @@ from typing import Any
 import jinja2
 
 from generator.contract.posts_manifest import PostIndex
-from generator.contract.theme_page import Link, PageMeta, SiteView, Thread, install_filters
+from generator.contract.theme_page import (
+    Link,
+    PageMeta,
+    SiteView,
+    Thread,
+    engagement_view,
+    install_filters,
+)
 from generator.core.config import SiteConfig, follow_endpoint
 from generator.core.errors import SiteError
 from generator.core.themes import make_environment, render_template, theme_chain
@@ -72,8 +79,9 @@ class ReaderPages:
             comments_enabled=config.comments.enabled,
             comments_endpoint=config.comments.endpoint, feeds_atom=config.feeds.atom,
             feeds_rss=config.feeds.rss, nav=tuple(Link(t, u) for t, u in look.nav),
-            css_url=look.css_url, js_url=look.js_url, follow_endpoint=follow_endpoint(config),
-            reply_mail=config.email.enabled and config.email.replies,
+            css_url=look.css_url, js_url=look.js_url, favicon_url=look.favicon_url,
+            follow_endpoint=follow_endpoint(config),
+            reply_mail=config.email.enabled and config.email.replies, **engagement_view(config),
         )  # fmt: skip
 
     def render(self, template: str, title: str, url: str, **context: Any) -> str:

@@ -29,7 +29,7 @@ from generator.core.config import SiteConfig
 from generator.core.errors import CommentError
 from generator.service.actions import open_store
 from generator.service.addresses import truncate_ip
-from generator.service.app import create_app, mail_worker
+from generator.service.app import create_app, finish, mail_worker
 from generator.service.publisher import Publisher
 from generator.service.state import endpoint_path
 
@@ -265,6 +265,7 @@ def serve_forever(config: SiteConfig, host: str, port: int) -> int:
         worker = mail_worker(app)
         if worker is not None:  # the message being sent is finished; the rest waits
             worker.stop()
+        finish(app)  # like counts still waiting wake the publisher once more
         publisher.stop()  # one last round: no saved change stays unexported
     log.info("stopped")
     return 0

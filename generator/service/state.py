@@ -13,6 +13,7 @@ from generator.contract.posts_manifest import PostIndex
 from generator.core.config import SiteConfig
 from generator.core.urls import url_parts
 from generator.service.actions import open_store
+from generator.service.like_desk import LikeDesk
 from generator.service.notify import Notifier
 from generator.service.ratelimit import Limit, RateLimiter
 from generator.service.reader_pages import ReaderPages
@@ -104,6 +105,8 @@ class ServiceState:
     pages: ReaderPages
     endpoint: str
     site_origin: str | None
+    likes: LikeDesk
+    search_limits: RateLimiter
 
     @classmethod
     def create(
@@ -133,6 +136,8 @@ class ServiceState:
             pages=ReaderPages(config, posts),
             endpoint=endpoint_path(config),
             site_origin=normalise_origin(config.base_url),
+            likes=LikeDesk(config, secret, max_age, stores.shared, after_change),
+            search_limits=RateLimiter("search", [Limit(30, 60), Limit(600, 3600)], stores.shared),
         )
 
     def now(self) -> float:

@@ -366,8 +366,9 @@ class CommentStore:
         """Approved comments, public fields only, plus placeholders that approved replies need."""
         return public_comments(self.db, self.secret())
 
-    def feed_snapshot(self) -> tuple[int, list[str]]:
-        """The change counter and the public feed's lines, from one moment (store_public)."""
+    def feed_snapshot(self) -> tuple[int, list[str], dict[str, int]]:
+        """The change counter, the public feed's lines and the like counts, from one
+        moment (store_public)."""
         return feed_snapshot(self.db, self.secret())
 
     def _refresh_lines(self, db: Backend, ids: Sequence[str]) -> None:

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from generator.contract.avatars import avatar_seed
 from generator.contract.feed import feed_line
 from generator.core.models import PublicComment, StoredComment
+from generator.service.likes import like_counts
 from generator.service.store_backend import Backend
 from generator.service.store_schema import COLUMNS, row_to_comment
 
@@ -70,8 +71,9 @@ def refresh_lines(db: Backend, secret: bytes, ids: Sequence[str]) -> None:
         db.execute("UPDATE comments SET feed_line = ? WHERE id = ?", (line, cid))
 
 
-def feed_snapshot(db: Backend, secret: bytes) -> tuple[int, list[str]]:
-    """The change counter and the feed's lines in order, both from the same moment.
+def feed_snapshot(db: Backend, secret: bytes) -> tuple[int, list[str], dict[str, int]]:
+    """The change counter, the feed's lines in order and the like counts by post, all
+    from the same moment.
 
     Comments approved before the store kept lines (schema 2) get theirs written first.
     """
@@ -83,6 +85,7 @@ def feed_snapshot(db: Backend, secret: bytes) -> tuple[int, list[str]]:
                 "SELECT id, post, created, parent, removed, feed_line FROM comments "
                 "WHERE status = 'approved'"
             ).fetchall()
+            likes = like_counts(db)
         missing = [str(r[0]) for r in rows if not r[5]]
         if not missing:
             break
@@ -94,4 +97,4 @@ def feed_snapshot(db: Backend, secret: bytes) -> tuple[int, list[str]]:
     # collation of text may not be Python's.
     ordered = sorted((str(r[1]), str(r[2]), str(r[0]), str(r[5])) for r in rows
                      if str(r[0]) in shown)  # fmt: skip
-    return seq, [line for _, _, _, line in ordered]
+    return seq, [line for _, _, _, line in ordered], likes

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from generator.core.models import CommentStatus, StoredComment
+from generator.service.likes import LIKES_MIGRATION
 from generator.service.store_files import impossible_row
 
 # Each migration takes the schema from version N to N+1. Never edit one that shipped.
@@ -137,6 +138,9 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE TABLE announced (post TEXT PRIMARY KEY, at {real} NOT NULL, mailed INTEGER NOT NULL)
     """,
+    # 5: readers' likes: a count per post, and the day's keyed marks that de-duplicate
+    # them (service/likes.py, which owns these two tables).
+    LIKES_MIGRATION,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 FEED_ADOPTED = "feed_adopted"  # setting: when the existing public feed was taken in

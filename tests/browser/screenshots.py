@@ -4,7 +4,8 @@
 
 Runs `salon serve` on a temporary copy of the sample site (the repository is not touched
 except docs/screenshots/), leaves one comment awaiting moderation, and photographs the
-essay at desktop and phone widths in light and dark schemes, and the moderation queue.
+essay at desktop and phone widths in light and dark schemes, the end of the essay (like,
+share links, related essays), search with and without script, and the moderation queue.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from tests.browser.sample import CHROMIUM, CHROMIUM_ARGS, REPO, SAMPLE_ESSAY
 from tests.browser.server import MODERATOR_PASSWORD, prepare_site, start_server
+from tests.browser.test_engagement import wait_for_search_index
 
 OUT = REPO / "docs" / "screenshots"
 SIZES = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
@@ -55,6 +57,27 @@ def main() -> int:
                     page.evaluate("document.getElementById('comments').scrollIntoView()")
                     shoot(page, f"comments-{size_name}-{scheme}.png")
                     context.close()
+
+            wait_for_search_index(site)
+            for size_name, scheme in (("desktop", "light"), ("phone", "dark")):
+                context = browser.new_context(viewport=SIZES[size_name], color_scheme=scheme)
+                page = context.new_page()
+                page.goto(server.url + SAMPLE_ESSAY)
+                page.evaluate(
+                    "document.querySelector('.like-form').scrollIntoView({block: 'center'})"
+                )
+                shoot(page, f"engagement-{size_name}-{scheme}.png")
+                page.goto(server.url + "/search/?q=silence")
+                page.locator(".search-hits a").first.wait_for()
+                shoot(page, f"search-{size_name}-{scheme}.png")
+                context.close()
+                context = browser.new_context(
+                    viewport=SIZES[size_name], color_scheme=scheme, java_script_enabled=False
+                )
+                page = context.new_page()
+                page.goto(server.url + "/api/comments/search?q=silence")
+                shoot(page, f"search-no-script-{size_name}-{scheme}.png")
+                context.close()
 
             for size_name, scheme in (("desktop", "light"), ("phone", "dark")):
                 context = browser.new_context(viewport=SIZES[size_name], color_scheme=scheme)

@@ -25,6 +25,9 @@ STATIC_PAGES = {
     "archive": "/2026/",
     "archives": "/archives/",
     "about": "/about/",
+    "series": "/series/the-therapeutic-relationship/",
+    "search": "/search/",
+    "search-without-script": "/api/comments/search?q=silence",
     "not-found": "/no-such-page/",
 }
 
@@ -138,6 +141,28 @@ def test_moderation_pages_have_no_axe_violations(
     log_in(page, server)
     assert waiting in page.locator("main").inner_text()
     assert axe_violations(page) == [], "moderation queue"
+
+
+def test_search_results_likes_and_the_likes_page_have_no_axe_violations(
+    page: Page, server: SiteServer, axe_script: object
+) -> None:
+    from tests.browser.test_engagement import wait_for_search_index
+
+    wait_for_search_index(server.site)
+    page.goto(server.url + "/search/?q=silence")
+    page.locator(".search-hits a").first.wait_for()
+    assert axe_violations(page) == [], "search results from the static index"
+    page.goto(server.url + SAMPLE_ESSAY)
+    page.locator(".like-form button").click()
+    page.wait_for_function("document.querySelector('.like-count').textContent !== ''")
+    assert axe_violations(page) == [], "the essay after a like"
+    page.evaluate("document.querySelector('.like-form').submit()")  # as without script
+    page.wait_for_url(re.compile(".*/liked\\?post="))
+    assert axe_violations(page) == [], "the page after a like without script"
+    log_in(page, server)
+    page.goto(server.url + "/moderate/likes")
+    assert page.locator("table.likes").count() == 1
+    assert axe_violations(page) == [], "the moderator's likes page"
 
 
 def contrast(first: str, second: str) -> float:

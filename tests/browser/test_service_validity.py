@@ -67,6 +67,14 @@ def test_service_pages_pass_the_nu_html_checker(server: SiteServer, tmp_path: Pa
     if "Valid markup" not in pages["queue"]:  # the login answered with a redirect page
         pages["queue"] = client.get("/moderate")
     assert "Valid markup, please, even on this page." in pages["queue"]
+    pages["likes"] = client.get("/moderate/likes")
+    status, pages["liked"] = client.post("/api/comments/like", {"post": "the-alliance"})
+    assert status == 200 and "Back to" in pages["liked"]
+    from tests.browser.test_engagement import wait_for_search_index
+
+    wait_for_search_index(server.site)  # made in the background after the first build
+    pages["search"] = client.get("/api/comments/search?q=silence")
+    assert "search-hits" in pages["search"]
 
     files = []
     for name, html in pages.items():

@@ -1,14 +1,78 @@
-// Salon: optional enhancements. Every page works without this script: the comment form
-// posts as plain HTML. With it, replies open under the comment, and the form is sent in
-// the background with the answer shown in place.
+// Salon: optional enhancements. Every page works without this script: forms post as
+// plain HTML. With it, the search box asks the static index, a like is sent in the
+// background, "copy link" appears, replies open under the comment, and the comment
+// form is sent in the background with the answer shown in place.
+(function () {
+  "use strict";
+  document.querySelectorAll(".search-form[data-static]").forEach(function (search) {
+    search.action = search.getAttribute("data-static");
+  });
+  document.querySelectorAll(".copy-link").forEach(function (button) {
+    if (!navigator.clipboard) return;
+    button.parentNode.hidden = false;
+    button.addEventListener("click", function () {
+      navigator.clipboard.writeText(button.getAttribute("data-url")).then(function () {
+        button.textContent = "Link copied";
+      });
+    });
+  });
+  var like = document.querySelector(".like-form");
+  if (!like || !window.fetch) return;
+  var post = like.elements.post.value;
+  var tokenUrl = like.action.replace(/\/like$/, "/token") + "?post=" + encodeURIComponent(post);
+  fetch(tokenUrl, { credentials: "same-origin" })
+    .then(function (r) { return r.ok ? r.json() : null; })
+    .then(function (d) { if (d && d.token) like.elements.token.value = d.token; })
+    .catch(function () {});
+  like.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var count = like.querySelector(".like-count");
+    var button = like.querySelector("button");
+    button.setAttribute("aria-disabled", "true");
+    fetch(like.action, {
+      method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "Accept": "application/json" },
+      body: JSON.stringify({ post: post, token: like.elements.token.value })
+    }).then(function (r) { return r.json(); }).then(function (answer) {
+      if (answer.error) { count.textContent = answer.error; return; }
+      var n = +count.getAttribute("data-count") + (answer.counted ? 1 : 0);
+      count.textContent = (answer.counted ? "Thank you. " : "Already counted today. ") +
+        (n === 1 ? "One reader liked this" : n + " readers liked this");
+    }).catch(function () { like.submit(); });
+  });
+})();
 (function () {
   "use strict";
   var form = document.querySelector(".comment-form");
   if (!form || !window.fetch || !window.FormData) return;
+  var remember = document.getElementById("cf-remember");
+  var KEEP = "salon-commenter";
+  var FIELDS = ["name", "email", "website"];
+  var kept = null;
+  try { kept = JSON.parse(localStorage.getItem(KEEP) || "null"); } catch (e) { remember = null; }
+  if (remember) {
+    remember.closest(".field").hidden = false;
+    if (kept) {
+      remember.checked = true;
+      FIELDS.forEach(function (name) { if (!form.elements[name].value) form.elements[name].value = kept[name] || ""; });
+    }
+  }
+  // Kept only in this browser, only when asked; unticking forgets at once.
+  function keep() {
+    if (!remember) return;
+    try {
+      if (!remember.checked) { localStorage.removeItem(KEEP); return; }
+      var data = {};
+      FIELDS.forEach(function (name) { data[name] = form.elements[name].value; });
+      localStorage.setItem(KEEP, JSON.stringify(data));
+    } catch (e) {}
+  }
+  if (remember) remember.addEventListener("change", function () { if (!remember.checked) keep(); });
   var respond = document.getElementById("respond");
   var title = document.getElementById("respond-title");
   var status = form.querySelector(".form-status");
   var parent = form.querySelector("[name=parent]");
+  var parentField = parent.closest(".field");
   var body = form.querySelector("[name=body]");
   var submit = form.querySelector("[type=submit]");
   var home = respond.parentNode;
@@ -40,6 +104,8 @@
     parent.value = link.getAttribute("data-reply-to");
     title.textContent = "Reply to " + name;
     link.closest("article").after(respond);
+    // Under the comment it answers, the form needs no "In reply to" choice.
+    if (parentField) parentField.hidden = true;
     cancel.hidden = false;
     opener = link;
     body.focus();
@@ -48,6 +114,7 @@
     parent.value = "";
     title.textContent = heading;
     home.insertBefore(respond, homeNext);
+    if (parentField) parentField.hidden = false;
     cancel.hidden = true;
     if (opener) opener.focus();
   });
@@ -120,6 +187,7 @@
     }).then(function (result) {
       done();
       if (result.ok) {
+        keep();
         say("Thank you — your comment is awaiting moderation.");
         body.value = "";
         fetchToken();

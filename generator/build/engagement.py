@@ -1,0 +1,167 @@
+"""The build's reader-engagement steps: related essays (after content) and the search
+indexes (after the write step, over the final tree).
+
+Related essays are cached in .salon/related.json: each source's top words by source
+hash, and the whole answer by a digest of every input, so an unchanged site computes
+nothing and an edit re-reads only the edited essay's words.
+
+Search is the slow one (Pagefind over a 5,000-essay site takes seconds), so it is a
+``SearchWork`` of its own: skipped when no essay or page changed since the last index,
+timed apart from the build, and run in the background by `salon serve`.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from generator.build.related import (
+    RelatedCache,
+    RelatedInput,
+    inputs_digest,
+    parse_cache,
+    related_posts,
+    serialise_cache,
+    top_terms,
+)
+from generator.build.series import SeriesMember, group_series
+from generator.build.site import Entry
+from generator.build.writer import write_private
+from generator.contract.search_index import (
+    SearchRecord,
+    html_text,
+    records_digest,
+    search_index_path,
+    write_fts_index,
+)
+from generator.core.config import SiteConfig
+from generator.core.errors import Problem, SiteError
+from generator.core.models import Document, Kind
+
+RELATED_CACHE = "related.json"
+SEARCH_STATE = "search.json"  # the digest of the records both indexes were last made from
+PAGEFIND_WORK = "pagefind"  # under .salon/: Pagefind writes here, the writer swaps it in
+
+
+def check_series(documents: Sequence[Document]) -> None:
+    """Two parts of one series with the same `series_order` are the author's mistake."""
+    members = [
+        SeriesMember(d.key, d.source, d.series, d.series_order, d.date)
+        for d in documents
+        if d.kind is Kind.POST and d.series
+    ]
+    _, _, problems = group_series(members, {m.key: m.key for m in members})
+    if problems:
+        raise SiteError(problems)
+
+
+def related_essays(
+    config: SiteConfig, documents: Sequence[Document], source_hashes: Mapping[str, str]
+) -> dict[str, tuple[str, ...]]:
+    """Each post's related posts by key (empty when the setting is off). Needs the bodies."""
+    settings = config.engagement.related
+    if not settings.enabled:
+        return {}
+    path = config.private_dir / RELATED_CACHE
+    try:
+        cache = parse_cache(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError):
+        cache = RelatedCache({})
+    posts = [doc for doc in documents if doc.kind is Kind.POST]
+    terms: dict[str, Mapping[str, int]] = {}
+    items = []
+    for doc in posts:
+        source_hash = source_hashes.get(doc.source, "")
+        words = cache.terms.get(source_hash) if source_hash else None
+        if words is None:
+            words = top_terms(f"{doc.title}\n{doc.summary}\n{doc.body}")
+        if source_hash:
+            terms[source_hash] = words
+        items.append(
+            RelatedInput(doc.key, doc.url, doc.date, doc.tags, doc.categories, words, doc.related)
+        )
+    digest = inputs_digest(items, settings.count)
+    if cache.answer is not None and cache.digest == digest:
+        return dict(cache.answer)
+    answer, problems = related_posts(items, settings.count, [doc.source for doc in posts])
+    if problems:
+        raise SiteError([Problem(message, source) for source, message in problems])
+    write_private(path, serialise_cache(RelatedCache(terms, digest, answer)))
+    return answer
+
+
+@dataclass
+class SearchWork:
+    """Making both search indexes from the built site: ``run()`` does it (or nothing,
+    when the records are those of the last index) and returns the seconds it took."""
+
+    config: SiteConfig
+    entries: Sequence[Entry]
+    digest: str
+    pagefind: bool
+    done: bool = False
+    seconds: float = 0.0
+    records: int = 0
+
+    def run(self) -> float:
+        from generator.build.search_pagefind import BUNDLE, make_pagefind_bundle
+        from generator.build.writer import replace_folder
+
+        started = time.perf_counter()
+        records = [search_record(entry) for entry in self.entries]
+        self.records = len(records)
+        state = self.config.state_dir
+        write_fts_index(search_index_path(self.config), records, self.digest)
+        if self.pagefind:
+            folder = make_pagefind_bundle(records, self.config.language, state / PAGEFIND_WORK)
+            replace_folder(self.config.output_dir, BUNDLE, folder)
+        write_private(state / SEARCH_STATE, json.dumps({"digest": self.digest}).encode())
+        self.seconds = time.perf_counter() - started
+        self.done = True
+        return self.seconds
+
+
+def search_record(entry: Entry) -> SearchRecord:
+    date = entry.date.date().isoformat() if entry.date is not None else ""
+    text = html_text(entry.html)
+    return SearchRecord(entry.url, entry.title, entry.kind, date, text)
+
+
+def plan_search(
+    config: SiteConfig, posts: Sequence[Entry], pages: Sequence[Entry],
+    source_hashes: Mapping[str, str],
+) -> SearchWork | None:  # fmt: skip
+    """The search work this build needs, or None when search is off or nothing changed."""
+    from generator.build.code_fingerprint import code_fingerprint
+    from generator.build.search_pagefind import BUNDLE
+
+    settings = config.engagement.search
+    if not settings.enabled:
+        return None
+    entries = [*posts, *pages]
+    # A record is a pure function of its source (and Salon's code): the hashes stand in
+    # for the texts, so deciding to skip reads no rendered HTML.
+    stand_ins = (
+        SearchRecord(e.url, e.title, e.kind, e.date.isoformat() if e.date else "", text)
+        for e in entries
+        for text in (source_hashes.get(e.doc.source) or repr(e.doc),)
+    )
+    digest = records_digest(stand_ins)
+    # Pagefind's index depends on the language it is told, too.
+    digest = f"{digest}:{code_fingerprint()}:{int(settings.pagefind)}:{config.language}"
+    state = _read_state(config.state_dir / SEARCH_STATE)
+    index_ok = search_index_path(config).is_file()
+    bundle_ok = not settings.pagefind or (config.output_dir / BUNDLE / "pagefind.js").is_file()
+    if state == digest and index_ok and bundle_ok:
+        return None
+    return SearchWork(config, entries, digest, settings.pagefind)
+
+
+def _read_state(path: Path) -> str:
+    try:
+        return str(json.loads(path.read_text(encoding="utf-8")).get("digest", ""))
+    except (OSError, ValueError, AttributeError):
+        return ""

@@ -1,0 +1,168 @@
+"""The site's search records, and the private SQLite FTS5 index made from them.
+
+One record per essay and page (listings are left out: they only repeat essays), made
+from the text the build already has (the rendered HTML of each body), so nothing
+re-parses the written pages. The same records feed Pagefind (search_pagefind.py) for
+readers with JavaScript and this FTS5 index for the comment service's /search, which
+answers the same form without JavaScript.
+
+The index is written beside the posts manifest (.salon/search.sqlite3) to a temporary
+file renamed into place, so the service always reads a whole index.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from html import unescape
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from generator.core.config import SiteConfig
+
+INDEX_NAME = "search.sqlite3"
+INDEX_VERSION = 1
+_TAG = re.compile(r"<[^>]+>")
+_BLOCK_END = re.compile(r"</(p|h[1-6]|li|pre|blockquote|td|th|dd|dt|figcaption)>", re.I)
+_NOT_TEXT = re.compile(r"<(script|style|svg)\b.*?</\1>", re.I | re.S)
+
+
+def search_index_path(config: SiteConfig) -> Path:
+    """The index the comment service's /search reads: only the build of output/ itself
+    writes it there; a variant build (`--output`, `serve --drafts`, which may show drafts)
+    keeps its own beside its other state, where the service never looks."""
+    return (config.private_dir if not config.variant else config.state_dir) / INDEX_NAME
+
+
+@dataclass(frozen=True)
+class SearchRecord:
+    url: str  # site-relative
+    title: str
+    kind: str  # "post" or "page"
+    date: str  # ISO date of a post, "" for a page
+    text: str  # the body as plain text
+
+
+def html_text(html: str) -> str:
+    """Plain text of rendered body HTML: tags dropped, blocks kept apart, entities decoded."""
+    html = _NOT_TEXT.sub(" ", html)
+    html = _BLOCK_END.sub("\n", html)
+    text = unescape(_TAG.sub(" ", html))
+    return "\n".join(" ".join(line.split()) for line in text.splitlines() if line.strip())
+
+
+def records_digest(records: Iterable[SearchRecord]) -> str:
+    """Changes exactly when some record does: the search step is skipped otherwise."""
+    digest = hashlib.sha1(f"search {INDEX_VERSION}".encode())
+    for record in records:
+        digest.update(repr(record).encode())
+    return digest.hexdigest()
+
+
+def write_fts_index(path: Path, records: Sequence[SearchRecord], digest: str) -> None:
+    """Write the FTS5 index to a temporary file, then rename it over ``path``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.unlink(missing_ok=True)
+    try:
+        db = sqlite3.connect(tmp)
+        try:
+            db.executescript(
+                """
+                CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+                CREATE VIRTUAL TABLE docs USING fts5(
+                    title, text, url UNINDEXED, kind UNINDEXED, date UNINDEXED,
+                    tokenize = 'unicode61 remove_diacritics 2'
+                );
+                """
+            )
+            db.executemany(
+                "INSERT INTO docs (title, text, url, kind, date) VALUES (?, ?, ?, ?, ?)",
+                [(r.title, r.text, r.url, r.kind, r.date) for r in records],
+            )
+            db.executemany(
+                "INSERT INTO meta (key, value) VALUES (?, ?)",
+                [("version", str(INDEX_VERSION)), ("digest", digest)],
+            )
+            db.execute("INSERT INTO docs (docs) VALUES ('optimize')")
+            db.commit()
+        finally:
+            db.close()
+        with open(tmp, "rb") as handle:
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def index_digest(path: Path) -> str:
+    """The digest recorded in an existing index, "" when there is none or it is unreadable."""
+    if not path.is_file():
+        return ""
+    try:
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            row = db.execute("SELECT value FROM meta WHERE key = 'digest'").fetchone()
+        finally:
+            db.close()
+    except sqlite3.Error:
+        return ""
+    return str(row[0]) if row else ""
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    url: str
+    title: str
+    kind: str
+    date: str
+    snippet_html: str  # escaped text with <mark> around the matched words
+
+
+def fts_query(words: str) -> str:
+    """A reader's words as an FTS5 query: every word must match (a prefix for the last),
+    each quoted so no reader's text is taken as query syntax."""
+    terms = re.findall(r"\w+", words)[:12]
+    if not terms:
+        return ""
+    quoted = ['"' + term.replace('"', "") + '"' for term in terms]
+    quoted[-1] += "*"
+    return " ".join(quoted)
+
+
+def search(path: Path, words: str, limit: int = 20, offset: int = 0) -> tuple[int, list[SearchHit]]:
+    """(how many match, this page of hits), best first. Raises sqlite3.Error when the
+    index is missing or broken, which the service answers with a 503."""
+    query = fts_query(words)
+    if not query:
+        return 0, []
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        (total,) = db.execute("SELECT count(*) FROM docs WHERE docs MATCH ?", (query,)).fetchone()
+        rows = db.execute(
+            # The snippet's markers are control characters no text holds, so the page can
+            # escape everything and then turn only them into <mark>.
+            "SELECT url, title, kind, date, snippet(docs, 1, char(1), char(2), '…', 24) "
+            "FROM docs WHERE docs MATCH ? ORDER BY bm25(docs, 5.0, 1.0) LIMIT ? OFFSET ?",
+            (query, limit, offset),
+        ).fetchall()
+    finally:
+        db.close()
+    hits = [
+        SearchHit(str(url), str(title), str(kind), str(date), _marked(str(snippet)))
+        for url, title, kind, date, snippet in rows
+    ]
+    return int(total), hits
+
+
+def _marked(snippet: str) -> str:
+    from markupsafe import escape
+
+    text = str(escape(snippet.replace("\n", " ")))
+    return text.replace("\x01", "<mark>").replace("\x02", "</mark>")

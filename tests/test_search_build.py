@@ -1,0 +1,203 @@
+"""The build's engagement steps end to end: the search step after the write (Pagefind
+and the FTS5 index; skipped when no essay or page changed; timed apart), related
+essays, series pages and feeds, like counts from the feed."""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+
+import feedparser
+import pytest
+
+from generator.build.pipeline import BuildOptions, build_site
+from generator.contract.search_index import search
+from tests.htmldom import parse_html
+
+OPTIONS = BuildOptions(now=datetime(2026, 11, 30, 12, 0, tzinfo=UTC))  # after the sample's essays
+ESSAY = "output/2026/10/the-alliance/index.html"
+
+
+def page(site: Path, path: str) -> str:
+    return (site / path).read_text(encoding="utf-8")
+
+
+def set_yaml(site: Path, text: str) -> None:
+    (site / "site.yaml").write_text(page(site, "site.yaml") + text, encoding="utf-8")
+
+
+def test_the_search_step_runs_after_the_write_and_only_when_pages_change(
+    sample_site: Path,
+) -> None:
+    first = build_site(sample_site, OPTIONS)
+    assert first.search is not None and first.search.done and first.search.records == 5
+    assert "search" in first.timings and first.timings["search"] > 0
+    assert "; search index of 5 pages made in" in first.summary()
+    bundle = sample_site / "output" / "pagefind"
+    assert (bundle / "pagefind.js").is_file()
+    assert not list(bundle.glob("pagefind-ui*"))  # the theme has its own search page
+    index = sample_site / ".salon" / "search.sqlite3"
+    total, hits = search(index, "textures")  # a word of one essay's body only
+    assert total == 1 and hits[0].url == "/2026/09/silence-in-the-room/"
+    assert search(index, "supervisor")[0] >= 1
+
+    # A comment changes no essay's text: the indexes are kept as they are.
+    feed = json.loads(page(sample_site, "comments.json"))
+    feed["comments"][0]["body"] = "An edited comment, with other words."
+    (sample_site / "comments.json").write_text(json.dumps(feed), encoding="utf-8")
+    stamp = (bundle / "pagefind.js").stat().st_mtime_ns
+    again = build_site(sample_site, OPTIONS)
+    assert again.report.written > 0 and again.search is None
+    assert "search" not in again.timings
+    assert (bundle / "pagefind.js").stat().st_mtime_ns == stamp
+
+    # An essay's new word is found after the next build.
+    essay = sample_site / "content/posts/endings.md"
+    essay.write_text(page(sample_site, "content/posts/endings.md") + "\nMarmalade.\n")
+    edited = build_site(sample_site, OPTIONS)
+    assert edited.search is not None and edited.search.done
+    assert search(index, "marmalade")[0] == 1
+
+
+def test_a_missing_pagefind_is_a_warning_and_the_next_build_tries_again(
+    sample_site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(sample_site / "no-such-pagefind"))
+    result = build_site(sample_site, OPTIONS)
+    assert (sample_site / ESSAY).is_file()  # the site itself is built
+    assert any("Pagefind is not installed" in str(w) for w in result.warnings)
+    monkeypatch.delenv("PAGEFIND_BINARY_PATH")
+    again = build_site(sample_site, OPTIONS)
+    assert again.search is not None and again.search.done
+    assert (sample_site / "output/pagefind/pagefind.js").is_file()
+
+
+def test_search_can_be_turned_off_whole_or_without_pagefind(sample_site: Path) -> None:
+    build_site(sample_site, OPTIONS)
+    set_yaml(sample_site, "search:\n  pagefind: false\n")
+    build_site(sample_site, OPTIONS)
+    assert not (sample_site / "output/pagefind").exists()  # the old bundle is gone
+    assert (sample_site / ".salon/search.sqlite3").is_file()
+    doc = parse_html(page(sample_site, ESSAY))
+    form = doc.one("form", class_="search-form")
+    assert form.get("action") == "/api/comments/search" and form.get("data-static") is None
+    assert "search.js" not in page(sample_site, "output/search/index.html")
+
+    text = page(sample_site, "site.yaml").replace("  pagefind: false\n", "  enabled: false\n")
+    (sample_site / "site.yaml").write_text(text, encoding="utf-8")
+    build_site(sample_site, OPTIONS)
+    assert not (sample_site / "output/search").exists()
+    assert parse_html(page(sample_site, ESSAY)).find("form", class_="search-form") is None
+
+
+def test_related_essays_series_and_their_pages(sample_site: Path) -> None:
+    build_site(sample_site, OPTIONS)
+    doc = parse_html(page(sample_site, ESSAY))
+    related = doc.one("section", class_="related")
+    assert related.one("h2").text == "Related essays"
+    links = [a.get("href") for a in related.find_all("a")]
+    assert len(links) == 3 and "/2026/10/the-alliance/" not in links
+    # "On Silence" shares a tag and the category (3 + 2), the others a tag each.
+    assert links[0] == "/2026/09/silence-in-the-room/"
+    series = doc.one("nav", class_="series-nav")
+    assert series.text.startswith("Part 1 of 2 in The Therapeutic Relationship")
+    listing = parse_html(page(sample_site, "output/series/the-therapeutic-relationship/index.html"))
+    assert [a.text for a in listing.one("ol", class_="series-parts").find_all("a")] == [
+        "Psychology: The Alliance Is the Treatment", "Endings Are Part of the Work"]  # fmt: skip
+    feed = feedparser.parse(
+        page(sample_site, "output/series/the-therapeutic-relationship/feed.xml")
+    )
+    assert not feed.bozo and len(feed.entries) == 2
+
+    # `related:` chooses by hand; a reference to no essay names the file.
+    essay = sample_site / "content/posts/the-alliance.md"
+    text = page(sample_site, "content/posts/the-alliance.md")
+    essay.write_text(text.replace("series_order: 1\n", "series_order: 1\nrelated: [endings]\n"))
+    build_site(sample_site, OPTIONS)
+    related = parse_html(page(sample_site, ESSAY)).one("section", class_="related")
+    assert [a.get("href") for a in related.find_all("a")] == ["/2026/07/endings/"]
+    essay.write_text(text.replace("series_order: 1\n", "series_order: 1\nrelated: [nowhere]\n"))
+    from generator.core.errors import SiteError
+
+    with pytest.raises(SiteError) as caught:
+        build_site(sample_site, OPTIONS)
+    assert str(caught.value.problems[0]) == (
+        'content/posts/the-alliance.md: related: no essay with the key or URL "nowhere"'
+    )
+
+
+def test_related_essays_can_be_turned_off(sample_site: Path) -> None:
+    set_yaml(sample_site, "related:\n  enabled: false\n")
+    build_site(sample_site, OPTIONS)
+    assert parse_html(page(sample_site, ESSAY)).find("section", class_="related") is None
+
+
+def test_like_counts_from_the_feed_reach_the_page_and_listings(sample_site: Path) -> None:
+    feed = json.loads(page(sample_site, "comments.json"))
+    feed["likes"] = {"the-alliance": 12, "endings": 1}
+    (sample_site / "comments.json").write_text(json.dumps(feed), encoding="utf-8")
+    build_site(sample_site, OPTIONS)
+    doc = parse_html(page(sample_site, ESSAY))
+    assert doc.one("span", class_="like-count").text.strip() == "12 readers liked this"
+    assert doc.one("form", class_="like-form").get("action") == "/api/comments/like"
+    home = page(sample_site, "output/index.html")
+    assert "12 readers liked this" in home and "One reader liked this" in home  # on_listings
+    manifest = json.loads(page(sample_site, ".salon/posts.json"))
+    assert all(post["likes"] for post in manifest["posts"].values())
+
+
+def test_likes_and_share_links_can_be_turned_off_per_essay(sample_site: Path) -> None:
+    essay = sample_site / "content/posts/the-alliance.md"
+    text = page(sample_site, "content/posts/the-alliance.md")
+    essay.write_text(
+        text.replace("series_order: 1\n", "series_order: 1\nlikes: false\nshare: false\n")
+    )
+    build_site(sample_site, OPTIONS)
+    doc = parse_html(page(sample_site, ESSAY))
+    assert doc.find("form", class_="like-form") is None
+    assert doc.find("nav", class_="share") is None
+    manifest = json.loads(page(sample_site, ".salon/posts.json"))
+    assert manifest["posts"]["the-alliance"]["likes"] is False
+    other = parse_html(page(sample_site, "output/2026/07/endings/index.html"))
+    assert other.find("form", class_="like-form") is not None
+
+
+def test_the_bundle_is_swapped_whole(sample_site: Path) -> None:
+    build_site(sample_site, OPTIONS)
+    essay = sample_site / "content/posts/endings.md"
+    essay.write_text(page(sample_site, "content/posts/endings.md") + "\nQuince.\n")
+    build_site(sample_site, OPTIONS)
+    output = sample_site / "output"
+    assert not [name for name in os.listdir(output) if name.startswith(".pagefind")]
+    assert not (sample_site / ".salon" / "pagefind").exists()  # moved into place
+
+
+def test_a_deleted_index_is_made_again_by_the_next_build(sample_site: Path) -> None:
+    build_site(sample_site, OPTIONS)
+    (sample_site / ".salon" / "search.sqlite3").unlink()
+    again = build_site(sample_site, OPTIONS)  # nothing else changed
+    assert again.search is not None and again.search.done
+    assert (sample_site / ".salon" / "search.sqlite3").is_file()
+
+
+def test_a_drafts_preview_never_reaches_the_services_search_index(
+    sample_site: Path, tmp_path: Path
+) -> None:
+    build_site(sample_site, OPTIONS)
+    index = sample_site / ".salon" / "search.sqlite3"
+    before = index.read_bytes()
+    draft = sample_site / "content/posts/unsent.md"
+    draft.write_text(
+        "---\ntitle: Unsent\ndate: 2026-11-01\ndraft: true\n---\nA quinceblossom letter.\n",
+        encoding="utf-8",
+    )
+    preview = tmp_path / "preview"
+    result = build_site(sample_site, BuildOptions(now=OPTIONS.now, drafts=True, output=preview))
+    assert result.search is not None and result.search.done and result.search.records == 6
+    assert (preview / "pagefind" / "pagefind.js").is_file()  # the preview's own bundle
+    assert index.read_bytes() == before  # the service's index is the build of output/'s
+    assert search(index, "quinceblossom")[0] == 0
+    (own,) = (sample_site / ".salon" / "builds").glob("*/search.sqlite3")
+    assert search(own, "quinceblossom")[0] == 1

@@ -1,0 +1,90 @@
+"""The FTS5 search index the build writes for the comment service's /search."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from generator.contract.search_index import (
+    SearchRecord,
+    fts_query,
+    html_text,
+    index_digest,
+    search,
+    write_fts_index,
+)
+
+RECORDS = [
+    SearchRecord("/2024/01/silence/", "Silence in the room", "post", "2024-01-05",
+                 "A pause is not empty. The client's silence holds the session together."),
+    SearchRecord("/2024/02/endings/", "Endings", "post", "2024-02-05",
+                 "The last session is a beginning of a kind. Café talk after therapy."),
+    SearchRecord("/about/", "About", "page", "", "I am a therapist in London."),
+]  # fmt: skip
+
+
+@pytest.fixture
+def index(tmp_path: Path) -> Path:
+    path = tmp_path / ".salon" / "search.sqlite3"
+    write_fts_index(path, RECORDS, "digest-1")
+    return path
+
+
+def test_finds_a_word_in_the_body_with_a_marked_snippet(index: Path) -> None:
+    total, hits = search(index, "silence")
+    assert total == 1
+    assert hits[0].url == "/2024/01/silence/"
+    assert "<mark>silence</mark>" in hits[0].snippet_html.lower()
+
+
+def test_every_word_must_match_the_last_as_a_prefix_and_accents_fold(index: Path) -> None:
+    assert search(index, "session beginn")[0] == 1
+    assert search(index, "cafe")[0] == 1  # remove_diacritics
+    assert search(index, "session silence")[0] == 1
+    assert search(index, "zebra")[0] == 0
+
+
+def test_titles_weigh_more_than_bodies(index: Path) -> None:
+    _, hits = search(index, "session")
+    assert hits[0].url in ("/2024/01/silence/", "/2024/02/endings/")
+    _, hits = search(index, "endings")
+    assert hits[0].url == "/2024/02/endings/"
+
+
+def test_reader_text_is_never_query_syntax_and_snippets_are_escaped(tmp_path: Path) -> None:
+    path = tmp_path / "i.sqlite3"
+    write_fts_index(path, [SearchRecord("/x/", "X", "page", "", "a <b>bold</b> & sure")], "d")
+    for words in ('"', "a OR", "NEAR(", "*", "title:x", ")(", "-a", "^"):
+        search(path, words)  # never an sqlite3.OperationalError
+    _, hits = search(path, "bold")
+    assert "<b>" not in hits[0].snippet_html and "&lt;b&gt;" in hits[0].snippet_html
+
+
+@settings(deadline=None)
+@given(st.text(max_size=60))
+def test_any_query_text_is_safe(words: str) -> None:
+    query = fts_query(words)
+    assert query == "" or query.endswith("*")
+
+
+def test_the_digest_is_kept_and_a_missing_index_says_so(index: Path, tmp_path: Path) -> None:
+    assert index_digest(index) == "digest-1"
+    assert index_digest(tmp_path / "none.sqlite3") == ""
+    with pytest.raises(sqlite3.Error):
+        search(tmp_path / "none.sqlite3", "silence")
+
+
+def test_the_index_is_replaced_whole(index: Path) -> None:
+    write_fts_index(index, RECORDS[:1], "digest-2")
+    assert index_digest(index) == "digest-2"
+    assert search(index, "therapist")[0] == 0
+    assert not list(index.parent.glob(".*.tmp"))
+
+
+def test_html_text_keeps_words_apart_and_drops_scripts() -> None:
+    html = "<h2>Title</h2><p>One&amp;two</p><script>evil()</script><ul><li>a</li><li>b</li></ul>"
+    assert html_text(html) == "Title\nOne&two\na\nb"
