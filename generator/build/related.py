@@ -21,6 +21,7 @@ from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import chain
 
 TOP_TERMS = 48
 COMMON_SHARE = 0.05  # a word in more than this share of the essays is too common ...
@@ -115,6 +116,8 @@ def related_posts(
             by_label["t:" + tag].append(index)
         for category in item.categories:
             by_label["c:" + category].append(index)
+    members = {c: frozenset(m) for c, m in by_label.items() if c.startswith("c:")}
+    members = {c.removeprefix("c:"): m for c, m in members.items()}
     by_ref: dict[str, int] = {}
     for index, item in enumerate(items):
         by_ref.setdefault(item.key, index)
@@ -135,18 +138,24 @@ def related_posts(
             problems.extend((sources[index] if sources else item.key, m) for m in messages)
             answer[item.key] = tuple(items[i].key for i in chosen if i != index)
             continue
+        # Shared tags counted in C (whole multiples of the weight: the same floats as
+        # adding it once per tag), then the text's weights added in the same order as ever.
+        shared_tags = Counter(chain.from_iterable(by_label["t:" + tag] for tag in item.tags))
         scores: dict[int, float] = defaultdict(float)
-        for tag in item.tags:
-            for other in by_label["t:" + tag]:
-                scores[other] += TAG_WEIGHT
+        for other, tags_in_common in shared_tags.items():
+            scores[other] = TAG_WEIGHT * tags_in_common
         vector = vectors[index]
         for term, weight in vector.items():
             for other in by_term[term]:
                 scores[other] += weight * vectors[other][term]
         scores.pop(index, None)
         categories = set(item.categories)
-        for other in scores:
-            scores[other] += CATEGORY_WEIGHT * len(categories.intersection(items[other].categories))
+        # Only those sharing a category change (adding 0.0 changes no score).
+        shared_categories = Counter(
+            chain.from_iterable(scores.keys() & members[category] for category in categories)
+        )
+        for other, in_common in shared_categories.items():
+            scores[other] += CATEGORY_WEIGHT * in_common
         best = _best(scores, order, count)
         # An essay sharing only a category scores at most this: when the best found so
         # far all score more, no such essay can be among them, and a big category's
@@ -166,7 +175,15 @@ def related_posts(
 def _best(
     scores: Mapping[int, float], order: Sequence[int], count: int
 ) -> list[tuple[float, int, int]]:
-    """The ``count`` best (-score, place by date, index), best first."""
+    """The ``count`` best (-score, place by date, index), best first.
+
+    Scores are compared rounded to 9 places (so that sums in another order tie). Only
+    scores near the count-th best raw one can be among the best once rounded (rounding
+    moves a score by at most 5e-10), so only those are rounded and ranked.
+    """
+    if len(scores) > 4 * count:
+        floor = min(heapq.nlargest(count, scores.values()), default=0.0) - 2e-9
+        scores = {i: score for i, score in scores.items() if score >= floor}
     return heapq.nsmallest(
         count, ((-round(score, 9), order[i], i) for i, score in scores.items() if score > 1e-9)
     )
