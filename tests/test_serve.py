@@ -245,3 +245,13 @@ def test_serve_drafts_marks_them_and_never_writes_them_to_output(tmp_path: Path)
         text=True, check=False,
     )  # fmt: skip
     assert " 0 files written, " in done.stdout and "held back: 1 draft" in done.stdout
+
+
+def test_the_request_log_names_no_address(served: Served) -> None:
+    assert get(served.url + "/")[0] == 200
+    served.process.terminate()
+    assert served.process.stdout is not None
+    rest = served.process.stdout.read()
+    lines = [line for line in rest.splitlines() if '"GET / HTTP/1.1" 200' in line]
+    assert lines, rest
+    assert not any("127.0.0.1" in line for line in lines), lines

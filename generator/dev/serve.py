@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from werkzeug.security import safe_join
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
 from generator.build.pipeline import (
@@ -315,6 +315,14 @@ def check_port(host: str, port: int) -> None:
         ) from None
 
 
+class RequestLog(WSGIRequestHandler):
+    """The preview server's request lines without the reader's address: no IP in a log
+    line, even a local one (the comment service's own log follows the same rule)."""
+
+    def log(self, type: str, message: str, *args: Any) -> None:
+        sys.stderr.write(f"[{self.log_date_time_string()}] {message % args}\n")
+
+
 def serve(root: Path, host: str, port: int, drafts: bool = False, future: bool = False) -> int:
     # Drafts and scheduled posts are previewed from a folder of their own, so that they
     # can never reach output/ and what `salon deploy` sends.
@@ -331,7 +339,10 @@ def serve(root: Path, host: str, port: int, drafts: bool = False, future: bool =
     comments_app = _comment_service(config)
     watcher = SiteWatcher(config, site.rebuild)
     watcher.start()
-    server = make_server(host, port, DevServer(site, config, comments_app), threaded=True)
+    server = make_server(
+        host, port, DevServer(site, config, comments_app), threaded=True,
+        request_handler=RequestLog,
+    )  # fmt: skip
     url = f"http://{host}:{server.server_port}/"
     print(f"[serve] {url}  (comments: {config.comments.endpoint}, moderation: {url}moderate)")
     print("[serve] watching for changes; Ctrl-C to stop", flush=True)
