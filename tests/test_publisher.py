@@ -72,13 +72,17 @@ def test_the_service_publishes_in_the_background_and_coalesces(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     exports: list[int] = []
+    export_feed = feed_export.export_feed
 
     def slow_export(config: SiteConfig, store: CommentStore) -> Path:
         exports.append(1)
         time.sleep(0.2)  # a big feed: changes pile up meanwhile
-        return feed_export.export_feed(config, store)
+        return export_feed(config, store)
 
+    # Both ways an export happens: the publisher's rounds, and the repair its thread runs
+    # when it opens its store (on a loaded machine, after the first changes were saved).
     monkeypatch.setattr(publisher_module, "export_feed", slow_export)
+    monkeypatch.setattr(feed_export, "export_feed", slow_export)
     config = make_site(tmp_path / "site")
     with store_of(config) as store:
         for n in range(20):
@@ -94,4 +98,4 @@ def test_the_service_publishes_in_the_background_and_coalesces(
             publisher.stop()  # its last round exports whatever is left
     feed = json.loads(config.feed_path.read_text())
     assert len(feed["comments"]) == 20
-    assert 1 <= len(exports) <= 3  # twenty changes, not twenty exports
+    assert 1 <= len(exports) <= 4  # twenty changes, not twenty exports
