@@ -116,8 +116,7 @@ def related_posts(
             by_label["t:" + tag].append(index)
         for category in item.categories:
             by_label["c:" + category].append(index)
-    members = {c: frozenset(m) for c, m in by_label.items() if c.startswith("c:")}
-    members = {c.removeprefix("c:"): m for c, m in members.items()}
+    members = {c[2:]: frozenset(m) for c, m in by_label.items() if c.startswith("c:")}
     by_ref: dict[str, int] = {}
     for index, item in enumerate(items):
         by_ref.setdefault(item.key, index)
