@@ -432,3 +432,34 @@ def test_the_cache_forgets_what_years_of_edits_left_behind(tmp_path: Path) -> No
     assert rows <= 2 * 6 + 500 + 1
     build_site(site, OPTIONS)
     assert b"Edit 699" in (site / "output/2024/03/essay-3/index.html").read_bytes()
+
+
+def test_editing_one_essay_renders_only_the_listing_pages_that_show_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A tag's other pages receive only the tag's count, not its posts: not made again."""
+    from generator.build.execute import PageRenderer
+
+    site = tmp_path / "site"
+    shutil.copytree(SITES / "incremental", site)
+    build_site(site, OPTIONS)
+    rendered: list[str] = []
+    render = PageRenderer.render
+
+    def recording(self: PageRenderer, job: object) -> bytes:
+        rendered.append(job.path)  # type: ignore[attr-defined]
+        return render(self, job)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(PageRenderer, "render", recording)
+    edit(site / POST.format(3), "More words", "Different words")
+    build_site(site, OPTIONS)
+    common = sorted(p for p in rendered if p.startswith("tags/common/") and p.endswith(".html"))
+    pages_of_common = sorted(
+        p.relative_to(site / "output").as_posix()
+        for p in (site / "output" / "tags" / "common").rglob("index.html")
+    )
+    assert len(pages_of_common) == 3  # five posts, two a page
+    assert len(common) == 1, common  # the one page that lists essay 3
+    assert "tags/index.html" not in rendered  # the counts did not change
+    archive_pages = [p for p in rendered if p.startswith("2024/") and "essay" not in p]
+    assert len(archive_pages) <= 2, archive_pages  # its year's page and its month's

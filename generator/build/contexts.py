@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any, ClassVar
 
 from generator.build.context_keys import fields_fingerprint
-from generator.build.listings import Archive, Paginated, Term
+from generator.build.listings import Archive, ArchiveHeading, Paginated, TermHeading
 from generator.build.series import Series, SeriesPlace
 from generator.build.site import Entry
 
@@ -63,12 +63,12 @@ class HomePage(Context):
 class TermsPage(Context):
     taxonomy: str
     label: str
-    terms: tuple[Term[Entry], ...]
+    terms: tuple[TermHeading, ...]
 
 
 @dataclass(frozen=True)
 class TermPage(Context):
-    term: Term[Entry]
+    term: TermHeading
     taxonomy: str
     pager: Paginated[Entry]
 
@@ -81,7 +81,7 @@ class ArchivesPage(Context):
 
 @dataclass(frozen=True)
 class ArchivePage(Context):
-    archive: Archive[Entry]
+    archive: ArchiveHeading
     label: str
     pager: Paginated[Entry]
 

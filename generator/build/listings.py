@@ -53,6 +53,27 @@ class Term(Generic[T]):
     url: str
     items: tuple[T, ...]
 
+    @property
+    def count(self) -> int:
+        return len(self.items)
+
+    def heading(self) -> TermHeading:
+        return TermHeading(self.taxonomy, self.name, self.slug, self.url, len(self.items))
+
+
+@dataclass(frozen=True)
+class TermHeading:
+    """What a term's own page and the list of terms show of it: its posts only counted.
+
+    A page's render key covers everything the page receives; when each page of a tag
+    received all the tag's posts, editing one post made every page of its tags again."""
+
+    taxonomy: str
+    name: str
+    slug: str
+    url: str
+    count: int
+
 
 def group_terms(taxonomy: str, pairs: Sequence[tuple[Sequence[str], T]]) -> list[Term[T]]:
     """Group items by term; names that slug alike ("Grief", "grief") share one page."""
@@ -84,3 +105,20 @@ class Archive(Generic[T]):
     month: int | None
     url: str
     items: tuple[T, ...]
+
+    @property
+    def count(self) -> int:
+        return len(self.items)
+
+    def heading(self) -> ArchiveHeading:
+        return ArchiveHeading(self.year, self.month, self.url, len(self.items))
+
+
+@dataclass(frozen=True)
+class ArchiveHeading:
+    """What a year's or month's own pages show of it (as TermHeading, for the same reason)."""
+
+    year: int
+    month: int | None
+    url: str
+    count: int

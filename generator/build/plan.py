@@ -152,15 +152,17 @@ class Planner:
     ) -> Iterator[PageJob | FileJob]:
         label = "Tags" if taxonomy == "tags" else "Categories"
         meta = PageMeta(label, f"/{taxonomy}/", "terms")
-        yield self.page("terms.html", meta.url, taxonomy, meta, TermsPage(taxonomy, label, terms))
-        for term in terms:
+        headings = tuple(term.heading() for term in terms)
+        listing = TermsPage(taxonomy, label, headings)
+        yield self.page("terms.html", meta.url, taxonomy, meta, listing)
+        for term, heading in zip(terms, headings, strict=True):
             for pager in paginate(term.items, self.config.posts_per_page, term.url):
                 title = term.name if pager.number == 1 else f"{term.name} — page {pager.number}"
                 meta = PageMeta(
                     title, pager.url, "term", f"Essays filed under {term.name}",
                     feed_url=term.url + "feed.xml",
                 )  # fmt: skip
-                context = TermPage(term, taxonomy, pager)
+                context = TermPage(heading, taxonomy, pager)
                 yield self.page("term.html", pager.url, f"{taxonomy} {term.name}", meta, context)
             if self.config.feeds.atom:
                 title = f"{self.config.title}: {term.name}"
@@ -177,9 +179,10 @@ class Planner:
             label = str(archive.year)
             if archive.month is not None:
                 label = datetime(archive.year, archive.month, 1).strftime("%B %Y")
+            heading = archive.heading()
             for pager in paginate(archive.items, self.config.posts_per_page, archive.url):
                 meta = PageMeta(f"Archives: {label}", pager.url, "archive")
-                context = ArchivePage(archive, label, pager)
+                context = ArchivePage(heading, label, pager)
                 yield self.page("archive.html", pager.url, f"archive {label}", meta, context)
 
     def series(self, model: SiteModel) -> Iterator[PageJob | FileJob]:
