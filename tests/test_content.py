@@ -9,11 +9,11 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from generator.build.content import (
-    SourceFile,
     iter_assets,
     iter_sources,
     parse_alias,
     parse_document,
+    source_from_text,
     split_front_matter,
 )
 from generator.core.config import SiteConfig, parse_config
@@ -32,12 +32,14 @@ def config(extra: str = "", root: Path = Path("/site")) -> SiteConfig:
 def post(
     text: str, name: str = "2024-05-01-on-listening", cfg: SiteConfig | None = None
 ) -> Document:
-    source = SourceFile(Kind.POST, f"content/posts/{name}.md", name, text)
+    source = source_from_text(Kind.POST, f"content/posts/{name}.md", name, text)
     return parse_document(source, cfg or config())
 
 
 def page(text: str, name: str = "about") -> Document:
-    return parse_document(SourceFile(Kind.PAGE, f"content/pages/{name}.md", name, text), config())
+    return parse_document(
+        source_from_text(Kind.PAGE, f"content/pages/{name}.md", name, text), config()
+    )
 
 
 def post_problems(text: str, name: str = "x") -> list[str]:

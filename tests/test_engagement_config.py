@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.build.content import SourceFile, parse_document
+from generator.build.content import parse_document, source_from_text
 from generator.core.config import SiteConfig, parse_config
 from generator.core.engagement import SHARE_TARGETS
 from generator.core.errors import SiteError
@@ -66,7 +66,7 @@ def test_mistakes_name_the_line(text: str, expected: str) -> None:
 
 def document(front: str) -> Document:
     text = f"---\ntitle: T\ndate: 2024-01-01\n{front}---\nBody\n"
-    source = SourceFile(Kind.POST, "content/posts/t.md", "t", text)
+    source = source_from_text(Kind.POST, "content/posts/t.md", "t", text)
     return parse_document(source, parse(""))
 
 

@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from generator.build import freshness, pipeline
-from generator.build.content import SourceFile
+from generator.build import content_stage, freshness, source_record
+from generator.build.comment_source import read_feed_text
+from generator.build.content import SourceFile, source_from_text
 from generator.build.pipeline import BuildOptions, build_site
 from generator.core.config import load_config
 
@@ -37,17 +38,22 @@ def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def _reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The sources the next builds read, in order."""
+    """The sources (and the feed) the next builds read, in order."""
     read: list[str] = []
-    original = pipeline.iter_sources
+    original = source_record.read_source
 
-    def counting(config: object) -> object:
-        for source in original(config):  # type: ignore[arg-type]
-            assert isinstance(source, SourceFile)
-            read.append(source.path)
-            yield source
+    def counting(config: object, kind: object, relative: str) -> SourceFile:
+        source = original(config, kind, relative)  # type: ignore[arg-type]
+        read.append(source.path)
+        return source
 
-    monkeypatch.setattr(pipeline, "iter_sources", counting)
+    def feed(config: object) -> str | None:
+        read.append("feed")
+        return read_feed_text(config)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(source_record, "read_source", counting)
+    monkeypatch.setattr(content_stage, "read_source", counting)
+    monkeypatch.setattr(source_record, "read_feed_text", feed)
     return read
 
 
@@ -121,3 +127,47 @@ def test_a_downloaded_feed_is_never_judged_by_status(tmp_path: Path) -> None:
     config = load_config(folder)
     assert config.feed_is_remote
     assert freshness.stat_digest(config, "x", []) is None
+
+
+def test_an_edit_reads_only_the_edited_source(site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The other sources and the feed are known by their status (source_record.py)."""
+    path = site / ESSAY
+    path.write_text(path.read_text("utf-8").replace("More words", "Other words", 1), "utf-8")
+    read = _reads(monkeypatch)
+    result = build_site(site, OPTIONS)
+    assert read == [ESSAY]
+    assert "Other words" in (site / "output/2024/03/essay-3/index.html").read_text("utf-8")
+    assert result.report.written > 0
+
+
+def test_an_unread_source_missing_from_the_cache_is_read_then(
+    site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The record says a file is unchanged, but the cache lost its document: read it."""
+    before = {p: p.read_bytes() for p in sorted((site / "output").rglob("*.html"))}
+    (site / ".salon" / "cache.sqlite3").unlink()
+    (site / "output" / "index.html").unlink()  # something to build
+    read = _reads(monkeypatch)
+    build_site(site, OPTIONS)
+    assert ESSAY in read and "feed" in read
+    assert {p: p.read_bytes() for p in sorted((site / "output").rglob("*.html"))} == before
+
+
+def test_a_source_that_changes_while_the_build_reads_it_is_named(
+    site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Known unchanged by status, but different when read: never parsed under the old hash."""
+    from generator.core.errors import SiteError
+
+    (site / ".salon" / "cache.sqlite3").unlink()
+    (site / "output" / "index.html").unlink()
+    original = content_stage.read_source
+
+    def changed(config: object, kind: object, relative: str) -> SourceFile:
+        source = original(config, kind, relative)  # type: ignore[arg-type]
+        return source_from_text(source.kind, source.path, source.relative, "---\n---\nnew\n")
+
+    monkeypatch.setattr(content_stage, "read_source", changed)
+    with pytest.raises(SiteError) as caught:
+        build_site(site, OPTIONS)
+    assert "changed while this build read it; build again" in str(caught.value)

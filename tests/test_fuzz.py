@@ -26,7 +26,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from werkzeug.test import Client as WsgiClient
 
-from generator.build.content import SourceFile, parse_document
+from generator.build.content import parse_document, source_from_text
 from generator.build.threads import merge_comments
 from generator.contract.comment_html import render_comment_body, safe_website
 from generator.contract.feed import parse_feed
@@ -101,7 +101,9 @@ def site_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @example(front="a: &a [x,x]\nb: &b [*a,*a]\nc: [*b,*b]", body="")
 def test_front_matter_never_crashes(site_root: Path, front: str, body: str) -> None:
     config = load_config(site_root)
-    source = SourceFile(Kind.POST, "content/posts/fuzz.md", "fuzz", f"---\n{front}\n---\n{body}")
+    source = source_from_text(
+        Kind.POST, "content/posts/fuzz.md", "fuzz", f"---\n{front}\n---\n{body}"
+    )
     try:
         parse_document(source, config)
     except SiteError as exc:
@@ -291,7 +293,9 @@ def _message(parser: str, text: str, config: Any) -> str:
     """What the parser named in a fixture says about its input."""
     try:
         if parser == "front matter":
-            parse_document(SourceFile(Kind.POST, "content/posts/fuzz.md", "fuzz", text), config)
+            parse_document(
+                source_from_text(Kind.POST, "content/posts/fuzz.md", "fuzz", text), config
+            )
         elif parser == "site.yaml":
             parse_config(text, "site.yaml", config.root)
         elif parser == "comments.json":

@@ -201,3 +201,27 @@ def test_a_drafts_preview_never_reaches_the_services_search_index(
     assert search(index, "quinceblossom")[0] == 0
     (own,) = (sample_site / ".salon" / "builds").glob("*/search.sqlite3")
     assert search(own, "quinceblossom")[0] == 1
+
+
+def test_an_edit_counts_the_words_of_the_edited_essay_only(
+    sample_site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An essay's words are counted with its document (cached by its source), so an edit
+    counts one essay's words, and a new version of Salon counts them once, not every build."""
+    import generator.build.content as content
+
+    build_site(sample_site, OPTIONS)
+    counted: list[str] = []
+    real = content.top_terms
+
+    def counting(text: str) -> dict[str, int]:
+        counted.append(text)
+        return real(text)
+
+    monkeypatch.setattr(content, "top_terms", counting)
+    essay = sample_site / "content/posts/the-alliance.md"
+    essay.write_text(page(sample_site, "content/posts/the-alliance.md") + "\nOne more line.\n")
+    build_site(sample_site, OPTIONS)
+    assert len(counted) == 1 and counted[0].endswith("One more line.\n")
+    cache = json.loads(page(sample_site, ".salon/related.json"))
+    assert set(cache) == {"version", "digest", "answer"}  # the words live with the documents

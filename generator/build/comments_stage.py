@@ -4,9 +4,8 @@ comment body, by comment id."""
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import marshal
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime
 
@@ -21,6 +20,7 @@ from generator.build.cache import (
     thread_digests,
 )
 from generator.build.pools import run_cached
+from generator.build.source_record import feed_digest
 from generator.build.threads import merge_comments
 from generator.contract.comment_html import plain_comment_html, render_comment_body
 from generator.contract.feed import Feed, parse_feed_document
@@ -32,13 +32,13 @@ _COMMENT_FIELDS = tuple(f.name for f in dataclasses.fields(PublicComment))
 _TIME_FIELDS = ("created",)  # kept as ISO text in the rows; every other field is plain
 
 
-def feed_digest(text: str) -> str:
-    """The hash of the feed's text, which every comment of the build is a function of."""
-    return hashlib.sha1(text.encode()).hexdigest()
-
-
-def parse_feed_cached(cache: BuildCache, text: str, path: str, digest: str | None = None) -> Feed:
+def parse_feed_cached(
+    cache: BuildCache, text: str | Callable[[], str], path: str, digest: str | None = None
+) -> Feed:
     """parse_feed_document(text, path), from the cache when this very text was parsed before.
+
+    ``text`` may be a function that reads it, called only when the cache has no feed under
+    ``digest`` (an unchanged feed is then not even read; source_record.py).
 
     Checking a big feed costs a build with one essay edited more than any other step (a
     third of a second per 10,000 comments); the checked comments are kept as plain rows
@@ -46,7 +46,10 @@ def parse_feed_cached(cache: BuildCache, text: str, path: str, digest: str | Non
     the hash of the feed's text. A feed with a problem is never stored: it is checked, and
     refused, again.
     """
-    key = cache_key("feed", digest or feed_digest(text), repr(_COMMENT_FIELDS))
+    if digest is None:
+        text = text if isinstance(text, str) else text()
+        digest = feed_digest(text)
+    key = cache_key("feed", digest, repr(_COMMENT_FIELDS))
     stored = feed_rows(cache, key)
     if stored is not None:
         try:
@@ -54,7 +57,7 @@ def parse_feed_cached(cache: BuildCache, text: str, path: str, digest: str | Non
             return Feed(_from_rows(rows), {str(post): int(n) for post, n in likes.items()})
         except (ValueError, TypeError, EOFError, AttributeError):  # damaged, or another format
             pass
-    feed = parse_feed_document(text, path)
+    feed = parse_feed_document(text if isinstance(text, str) else text(), path)
     save_feed_rows(cache, key, marshal.dumps((_to_rows(feed.comments), dict(feed.likes))))
     return feed
 

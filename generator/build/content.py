@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 from collections.abc import Iterator
@@ -11,6 +12,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
+from generator.build.related import top_terms
 from generator.core.config import SiteConfig
 from generator.core.errors import Problem, SiteError, decode_utf8, describe
 from generator.core.files import refuse_outside_link
@@ -44,7 +46,14 @@ class SourceFile:
     kind: Kind
     path: str  # relative to the site root, with forward slashes
     relative: str  # relative to content/posts or content/pages, without the suffix
-    text: str
+    text: str | None  # None: unchanged since the last build (source_record.py), not read
+    digest: str  # SHA-1 of the file's bytes: what its parsed document is cached by
+
+
+def source_from_text(kind: Kind, path: str, relative: str, text: str) -> SourceFile:
+    """A source made in memory (an importer's, a test's): its digest is of its UTF-8 bytes,
+    as a file's would be."""
+    return SourceFile(kind, path, relative, text, hashlib.sha1(text.encode()).hexdigest())
 
 
 def split_front_matter(text: str, path: str) -> tuple[str | None, str, int]:
@@ -98,6 +107,8 @@ def is_bundle(relative: str) -> bool:
 
 def parse_document(source: SourceFile, config: SiteConfig) -> Document:
     """Turn a content file's text into a Document; pure, so tests need no disk."""
+    if source.text is None:
+        raise ValueError(f"{source.path} was not read")  # the content stage reads it first
     front, body, body_line = split_front_matter(source.text, source.path)
     if front is None:
         raise SiteError.at(_no_front_matter(source.text), source.path, 1)
@@ -194,6 +205,7 @@ def parse_document(source: SourceFile, config: SiteConfig) -> Document:
         extra=extra,
         warnings=warnings,
         date_from_name=date_from_name,
+        words=top_terms(f"{title}\n{fields.string('summary')}\n{body}") if is_post else {},
     )
     if fields.problems:
         raise SiteError(sorted(fields.problems, key=lambda p: p.line or 0))
@@ -271,11 +283,6 @@ def parse_alias(alias: str) -> str:
     return normalise_url(unquote(alias.split("#", 1)[0]))
 
 
-def _read_text(path: str | Path, shown: str) -> str:
-    with open(path, "rb") as handle:
-        return decode_utf8(handle.read(), shown)
-
-
 def _visible_files(base: Path) -> list[tuple[str, str]]:
     """(path relative to ``base``, suffix) of every file below it, hidden ones left out,
     in the order paths sort: part by part.
@@ -306,8 +313,9 @@ def check_link(config: SiteConfig, path: Path) -> None:
     refuse_outside_link(path, config.root)
 
 
-def iter_sources(config: SiteConfig) -> Iterator[SourceFile]:
-    """Read every post and page under content/, in a stable order (folder by folder)."""
+def source_paths(config: SiteConfig) -> Iterator[tuple[Kind, str]]:
+    """(kind, path under content/posts or content/pages) of every post and page, in a
+    stable order (folder by folder)."""
     for kind, folder in ((Kind.POST, "posts"), (Kind.PAGE, "pages")):
         base = config.content_dir / folder
         if not base.is_dir():
@@ -315,15 +323,28 @@ def iter_sources(config: SiteConfig) -> Iterator[SourceFile]:
         for relative, suffix in _visible_files(base):
             if suffix.lower() in MARKDOWN_SUFFIXES and os.path.isfile(base / relative):
                 check_link(config, base / relative)
-                yield read_source(config, kind, relative)  # (not a broken link)
+                yield kind, relative  # (not a broken link)
+
+
+def iter_sources(config: SiteConfig) -> Iterator[SourceFile]:
+    """Read every post and page under content/, in a stable order (folder by folder)."""
+    for kind, relative in source_paths(config):
+        yield read_source(config, kind, relative)
+
+
+def source_file(config: SiteConfig, kind: Kind, relative: str) -> tuple[str, str]:
+    """(the file on disk, the path shown in messages) of a post or page."""
+    folder = "posts" if kind is Kind.POST else "pages"
+    return os.path.join(config.content_dir, folder, relative), f"content/{folder}/{relative}"
 
 
 def read_source(config: SiteConfig, kind: Kind, relative: str) -> SourceFile:
     """One post or page, by its path under content/posts or content/pages."""
-    folder = "posts" if kind is Kind.POST else "pages"
-    shown = f"content/{folder}/{relative}"
-    text = _read_text(config.content_dir / folder / relative, shown)
-    return SourceFile(kind, shown, relative[: -len(os.path.splitext(relative)[1])], text)
+    path, shown = source_file(config, kind, relative)
+    with open(path, "rb") as handle:
+        data = handle.read()
+    stem = relative[: -len(os.path.splitext(relative)[1])]
+    return SourceFile(kind, shown, stem, decode_utf8(data, shown), hashlib.sha1(data).hexdigest())
 
 
 def iter_assets(config: SiteConfig) -> Iterator[tuple[Path, str]]:

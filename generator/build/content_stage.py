@@ -3,10 +3,11 @@ same text was parsed before, in worker processes when many are new."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 
 from generator.build.cache import BuildCache, cache_key
-from generator.build.content import SourceFile, parse_document
+from generator.build.content import SourceFile, parse_document, read_source
 from generator.build.pools import run_cached
 from generator.core.config import SiteConfig
 from generator.core.errors import Problem, SiteError
@@ -16,14 +17,26 @@ from generator.core.models import Document
 def source_key(source: SourceFile, config: SiteConfig) -> str:
     """The hash of everything a source's Document (and its rendered text) is made from."""
     settings = repr((config.timezone, config.permalink, config.front_matter_keys))
-    return cache_key(settings, source.kind.value, source.path, source.relative, source.text)
+    return cache_key(settings, source.kind.value, source.path, source.relative, source.digest)
 
 
 def _parse(pair: tuple[SourceFile, SiteConfig]) -> Document | tuple[Problem, ...]:
+    source, config = pair
     try:
-        return parse_document(*pair)
+        if source.text is None:  # known unchanged by its status, and not in the cache
+            source = _read_again(source, config)
+        return parse_document(source, config)
     except SiteError as exc:
         return exc.problems
+
+
+def _read_again(source: SourceFile, config: SiteConfig) -> SourceFile:
+    """The text of a source the record says is unchanged; it must be what it hashed to."""
+    suffix = os.path.splitext(source.path)[1]
+    read = read_source(config, source.kind, source.relative + suffix)
+    if read.digest != source.digest:
+        raise SiteError.at("changed while this build read it; build again", source.path)
+    return read
 
 
 def parse_sources(

@@ -25,7 +25,6 @@ from generator.build.related import (
     parse_cache,
     related_posts,
     serialise_cache,
-    top_terms,
 )
 from generator.build.series import SeriesMember, group_series
 from generator.build.site import Entry
@@ -58,10 +57,8 @@ def check_series(documents: Sequence[Document]) -> None:
         raise SiteError(problems)
 
 
-def related_essays(
-    config: SiteConfig, documents: Sequence[Document], source_hashes: Mapping[str, str]
-) -> dict[str, tuple[str, ...]]:
-    """Each post's related posts by key (empty when the setting is off). Needs the bodies."""
+def related_essays(config: SiteConfig, documents: Sequence[Document]) -> dict[str, tuple[str, ...]]:
+    """Each post's related posts by key (empty when the setting is off)."""
     settings = config.engagement.related
     if not settings.enabled:
         return {}
@@ -69,27 +66,19 @@ def related_essays(
     try:
         cache = parse_cache(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError):
-        cache = RelatedCache({})
+        cache = RelatedCache()
     posts = [doc for doc in documents if doc.kind is Kind.POST]
-    terms: dict[str, Mapping[str, int]] = {}
-    items = []
-    for doc in posts:
-        source_hash = source_hashes.get(doc.source, "")
-        words = cache.terms.get(source_hash) if source_hash else None
-        if words is None:
-            words = top_terms(f"{doc.title}\n{doc.summary}\n{doc.body}")
-        if source_hash:
-            terms[source_hash] = words
-        items.append(
-            RelatedInput(doc.key, doc.url, doc.date, doc.tags, doc.categories, words, doc.related)
-        )
+    items = [
+        RelatedInput(doc.key, doc.url, doc.date, doc.tags, doc.categories, doc.words, doc.related)
+        for doc in posts
+    ]
     digest = inputs_digest(items, settings.count)
     if cache.answer is not None and cache.digest == digest:
         return dict(cache.answer)
     answer, problems = related_posts(items, settings.count, [doc.source for doc in posts])
     if problems:
         raise SiteError([Problem(message, source) for source, message in problems])
-    write_private(path, serialise_cache(RelatedCache(terms, digest, answer)))
+    write_private(path, serialise_cache(RelatedCache(digest, answer)))
     return answer
 
 

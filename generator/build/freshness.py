@@ -1,7 +1,7 @@
 """Knowing, cheaply, that nothing changed since the last build.
 
-The digest covers every input of a build: Salon's version, the settings, the text
-of every source, the comments feed, and the theme and asset files (by path, size
+The digest covers every input of a build: Salon's version, the settings, the hash
+of every source and of the comments feed, and the theme and asset files (by path, size
 and modification time). When it equals the last successful build's, the output is
 intact and no deadline has passed (a scheduled post falling due, comments closing
 by age), the build has nothing to do and does nothing.
@@ -63,16 +63,14 @@ def _files_by_stat(folders: Iterable[Path]) -> Iterable[str]:
 def inputs_digest(
     config: SiteConfig,
     sources: Sequence[SourceFile],
-    feed_text: str | None,
+    feed_digest: str,
     options: str,
     theme_dirs: Sequence[Path],
 ) -> str:
     digest = hashlib.sha1(f"{code_fingerprint()}\0{config!r}\0{options}".encode())
     for source in sources:
-        digest.update(f"\0{source.kind.value}\0{source.path}\0".encode())
-        digest.update(source.text.encode())
-    digest.update(b"\0feed\0")
-    digest.update((feed_text or "").encode())  # not concatenated: a big feed is not copied twice
+        digest.update(f"\0{source.kind.value}\0{source.path}\0{source.digest}".encode())
+    digest.update(f"\0feed\0{feed_digest}".encode())
     for line in _files_by_stat(_asset_folders(config, theme_dirs)):
         digest.update(line.encode())
     return digest.hexdigest()

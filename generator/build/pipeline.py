@@ -20,10 +20,6 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from generator.build.comment_source import read_feed_text
-from generator.build.content import (
-    iter_sources,
-)
 from generator.build.freshness import (
     LastBuild,
     deadline,
@@ -39,6 +35,7 @@ from generator.build.pools import fewer_collections, worker_count
 from generator.build.selection import asset_targets, check_unique_urls, select_published
 from generator.build.service_manifest import manifest_posts, next_scheduled
 from generator.build.sitelock import build_lock
+from generator.build.source_record import load_record, read_inputs, save_record
 from generator.build.timing import Timer
 from generator.build.writer import (
     Staging,
@@ -214,9 +211,9 @@ def _build(root: Path, options: BuildOptions | None, memory: BuildMemory | None)
             and still_fresh(last, by_stat, now, manifest, out, by_stat=True)
         )
         if not fresh:
-            sources = list(iter_sources(config))
-            feed_text = read_feed_text(config)
-            digest = inputs_digest(config, sources, feed_text, settings, theme_dirs)
+            sources, feed_input, sources_seen = read_inputs(config, load_record(config))
+            save_record(config, sources_seen)
+            digest = inputs_digest(config, sources, feed_input.digest, settings, theme_dirs)
             fresh = (
                 not wants_memory
                 and not search_missing(config)
@@ -242,7 +239,6 @@ def _build(root: Path, options: BuildOptions | None, memory: BuildMemory | None)
     from generator.build.anchors import ReservedIds
     from generator.build.cache import BuildCache
     from generator.build.comments_stage import (
-        feed_digest,
         merge_threads,
         parse_feed_cached,
         render_comments,
@@ -280,7 +276,7 @@ def _build(root: Path, options: BuildOptions | None, memory: BuildMemory | None)
             check_unique_urls(documents)
             check_series(documents)
         with timer.step("related"):
-            related = related_essays(config, documents, source_hashes)
+            related = related_essays(config, documents)
         with timer.step("images"):  # made safe and responsive, from the cache where it can
             targets = asset_targets(config, documents)
             sizes = theme_images(themes).sizes
@@ -289,13 +285,14 @@ def _build(root: Path, options: BuildOptions | None, memory: BuildMemory | None)
         reserved = ReservedIds.from_names(reserved_ids(themes))
         with start_markdown(cache, documents, options.jobs, reserved) as pending:
             with timer.step("comments"):
-                feed_hash = feed_digest(feed_text) if feed_text is not None else ""
+                feed_hash = feed_input.digest
                 feed = (
-                    parse_feed_cached(cache, feed_text, config.comments.feed, feed_hash)
-                    if feed_text is not None
+                    parse_feed_cached(cache, partial(feed_input.read, config),
+                                      config.comments.feed, feed_hash)
+                    if feed_hash
                     else Feed(())
-                )
-                del feed_text  # tens of megabytes for a big archive, parsed now
+                )  # fmt: skip
+                del feed_input  # tens of megabytes for a big archive, parsed now
                 posts = [doc for doc in documents if doc.kind is Kind.POST]
                 threads, comment_warnings = merge_threads(
                     cache, feed.comments, feed_hash, (doc.key for doc in posts),

@@ -192,16 +192,14 @@ def _timestamp(moment: datetime | None) -> float:
     return moment.timestamp() if moment is not None else 0.0
 
 
-CACHE_VERSION = 1
+CACHE_VERSION = 2  # 1 also kept each source's words, now counted with its document
 
 
 @dataclass(frozen=True)
 class RelatedCache:
-    """What the last build computed: each source's top words (by source hash) and the
-    whole answer (by a digest of every input), so an unchanged site recomputes nothing
-    and an edit re-reads only the edited essay's words."""
+    """The whole answer of the last build, by a digest of every input: an unchanged site,
+    or an edit that changes no essay's top words, tags or dates, recomputes nothing."""
 
-    terms: Mapping[str, Mapping[str, int]]
     digest: str = ""
     answer: Mapping[str, tuple[str, ...]] | None = None
 
@@ -213,11 +211,9 @@ def parse_cache(text: str | None) -> RelatedCache:
     except ValueError:
         data = None
     if not isinstance(data, dict) or data.get("version") != CACHE_VERSION:
-        return RelatedCache({})
-    terms = data.get("terms")
+        return RelatedCache()
     answer = data.get("answer")
     return RelatedCache(
-        terms if isinstance(terms, dict) else {},
         str(data.get("digest", "")),
         {k: tuple(v) for k, v in answer.items()} if isinstance(answer, dict) else None,
     )
@@ -225,8 +221,7 @@ def parse_cache(text: str | None) -> RelatedCache:
 
 def serialise_cache(cache: RelatedCache) -> bytes:
     answer = {k: list(v) for k, v in (cache.answer or {}).items()}
-    data = {"version": CACHE_VERSION, "digest": cache.digest, "terms": cache.terms,
-            "answer": answer}  # fmt: skip
+    data = {"version": CACHE_VERSION, "digest": cache.digest, "answer": answer}
     return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
 
 

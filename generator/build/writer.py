@@ -462,6 +462,7 @@ BUILD_STATE = (
     "cache.sqlite3", "cache.sqlite3-wal", "cache.sqlite3-shm", "output.json",
     "last-build.json", "links.json", "staging", "builds", "images",  # images: renditions
     "related.json", "search.json", "pagefind",  # the search index's record and work folder
+    "sources.json",  # each source's file status and hash (source_record.py)
 )  # fmt: skip
 # Left by clean: posts.json and search.sqlite3, which a running comment service reads.
 

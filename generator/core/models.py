@@ -90,6 +90,9 @@ class Document:
     extra: Mapping[str, Any] = field(default_factory=dict)
     warnings: tuple[Problem, ...] = ()  # unknown front-matter keys, as `path:line: …`
     date_from_name: bool = False  # no `date:`; dated by a Jekyll-style file name
+    # A post's most frequent meaningful words, for related essays: counted where the
+    # text is parsed (in worker processes, cached with the document), not once more.
+    words: Mapping[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

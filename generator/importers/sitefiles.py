@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from generator.build.content import SourceFile, iter_sources, parse_document
+from generator.build.content import SourceFile, iter_sources, parse_document, source_from_text
 from generator.core.config import SiteConfig
 from generator.core.errors import SiteError
 from generator.core.files import atomic_write
@@ -68,7 +68,7 @@ def source_for(path: str, text: str) -> SourceFile:
     parts = path.split("/")
     kind = Kind.POST if parts[1] == "posts" else Kind.PAGE
     relative = "/".join(parts[2:]).rsplit(".", 1)[0]
-    return SourceFile(kind, path, relative, text)
+    return source_from_text(kind, path, relative, text)
 
 
 def check_document(path: str, text: str, config: SiteConfig) -> Document:
