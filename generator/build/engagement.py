@@ -18,12 +18,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator.build.related import (
+from generator.build.related import RelatedInput
+from generator.build.related_update import (
     RelatedCache,
-    RelatedInput,
-    inputs_digest,
     parse_cache,
-    related_posts,
+    related_answer,
     serialise_cache,
 )
 from generator.build.series import SeriesMember, group_series
@@ -64,21 +63,20 @@ def related_essays(config: SiteConfig, documents: Sequence[Document]) -> dict[st
         return {}
     path = config.private_dir / RELATED_CACHE
     try:
-        cache = parse_cache(path.read_text(encoding="utf-8"))
+        last = parse_cache(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError):
-        cache = RelatedCache()
+        last = RelatedCache()
     posts = [doc for doc in documents if doc.kind is Kind.POST]
     items = [
         RelatedInput(doc.key, doc.url, doc.date, doc.tags, doc.categories, doc.words, doc.related)
         for doc in posts
     ]
-    digest = inputs_digest(items, settings.count)
-    if cache.answer is not None and cache.digest == digest:
-        return dict(cache.answer)
-    answer, problems = related_posts(items, settings.count, [doc.source for doc in posts])
+    sources = [doc.source for doc in posts]
+    answer, problems, cache = related_answer(items, settings.count, sources, last)
     if problems:
         raise SiteError([Problem(message, source) for source, message in problems])
-    write_private(path, serialise_cache(RelatedCache(digest, answer)))
+    if cache is not None:
+        write_private(path, serialise_cache(cache))
     return answer
 
 

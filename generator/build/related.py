@@ -12,13 +12,11 @@ without comparing every pair of a big archive.
 
 from __future__ import annotations
 
-import hashlib
 import heapq
-import json
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import chain
@@ -67,12 +65,17 @@ def common_limit(total: int) -> int:
     return max(COMMON_MIN, int(total * COMMON_SHARE))
 
 
-def _vectors(items: Sequence[RelatedInput]) -> list[dict[str, float]]:
-    """Unit TF-IDF vectors over the kept words, those common to many essays left out:
-    they weigh little (a low IDF) and would make every essay a candidate of every other."""
+def document_frequency(items: Sequence[RelatedInput]) -> Counter[str]:
+    """How many essays keep each word among their top words."""
     frequency: Counter[str] = Counter()
     for item in items:
         frequency.update(item.terms.keys())
+    return frequency
+
+
+def _vectors(items: Sequence[RelatedInput], frequency: Mapping[str, int]) -> list[dict[str, float]]:
+    """Unit TF-IDF vectors over the kept words, those common to many essays left out:
+    they weigh little (a low IDF) and would make every essay a candidate of every other."""
     total = len(items)
     limit = common_limit(total)
     vectors = []
@@ -102,78 +105,124 @@ def resolve_chosen(
     return found, problems
 
 
+Ranked = tuple[float, int, int]  # (-score rounded, place by date, index): best first
+
+
+class Scoring:
+    """The indexes every essay's answer is looked up in: its words' vectors, and who has
+    each word, tag and category."""
+
+    def __init__(self, items: Sequence[RelatedInput], frequency: Mapping[str, int]) -> None:
+        self.items = items
+        self.vectors = vectors = _vectors(items, frequency)
+        self.by_term: dict[str, list[int]] = defaultdict(list)
+        self.by_label: dict[str, list[int]] = defaultdict(list)
+        for index, (item, vector) in enumerate(zip(items, vectors, strict=True)):
+            for term in vector:
+                self.by_term[term].append(index)
+            for tag in item.tags:
+                self.by_label["t:" + tag].append(index)
+            for category in item.categories:
+                self.by_label["c:" + category].append(index)
+        self.members = {c[2:]: frozenset(m) for c, m in self.by_label.items() if c.startswith("c:")}
+        self.by_ref: dict[str, int] = {}
+        for index, item in enumerate(items):
+            self.by_ref.setdefault(item.key, index)
+            self.by_ref.setdefault(item.url, index)
+        # Ties go to the newer essay, then the key: one number per essay says both.
+        newest_first = sorted(
+            range(len(items)), key=lambda i: (-_timestamp(items[i].date), items[i].key)
+        )
+        self.order = [0] * len(items)
+        for place, index in enumerate(newest_first):
+            self.order[index] = place
+
+    def _shared(self, index: int) -> dict[int, float]:
+        """Scores of the essays sharing a tag or a top word with this one, categories added
+        for those (categories alone are counted by the caller, only when they can count)."""
+        item, vectors, by_term = self.items[index], self.vectors, self.by_term
+        # Shared tags counted in C (whole multiples of the weight: the same floats as
+        # adding it once per tag), then the text's weights added in the same order as ever.
+        shared_tags = Counter(chain.from_iterable(self.by_label["t:" + tag] for tag in item.tags))
+        scores: dict[int, float] = defaultdict(float)
+        for other, tags_in_common in shared_tags.items():
+            scores[other] = TAG_WEIGHT * tags_in_common
+        for term, weight in vectors[index].items():
+            for other in by_term[term]:
+                scores[other] += weight * vectors[other][term]
+        scores.pop(index, None)
+        # Only those sharing a category change (adding 0.0 changes no score).
+        members = self.members
+        shared_categories = Counter(
+            chain.from_iterable(scores.keys() & members[c] for c in set(item.categories))
+        )
+        for other, in_common in shared_categories.items():
+            scores[other] += CATEGORY_WEIGHT * in_common
+        return scores
+
+    def _category_only(self, index: int, scores: dict[int, float]) -> None:
+        categories = set(self.items[index].categories)
+        for category in categories:
+            for other in self.by_label["c:" + category]:
+                if other != index and other not in scores:
+                    shared = categories.intersection(self.items[other].categories)
+                    scores[other] = CATEGORY_WEIGHT * len(shared)
+
+    def best(self, index: int, count: int) -> list[Ranked]:
+        """The ``count`` essays most like this one, best first (``count`` or fewer)."""
+        scores = self._shared(index)
+        best = _best(scores, self.order, count)
+        # An essay sharing only a category scores at most this: when the best found so
+        # far all score more, no such essay can be among them, and a big category's
+        # hundreds of essays need not be looked at.
+        categories = self.items[index].categories
+        only_category = CATEGORY_WEIGHT * len(set(categories))
+        if categories and (len(best) < count or -best[-1][0] <= only_category):
+            self._category_only(index, scores)
+            best = _best(scores, self.order, count)
+        return best
+
+    def every_score(self, index: int) -> dict[int, float]:
+        """This essay's score with every other it shares anything with."""
+        scores = self._shared(index)
+        self._category_only(index, scores)
+        return scores
+
+
 def related_posts(
     items: Sequence[RelatedInput], count: int, sources: Sequence[str] = ()
 ) -> tuple[dict[str, tuple[str, ...]], list[tuple[str, str]]]:
     """Each post's related posts (by key), and (source, problem) for bad `related:` refs."""
-    vectors = _vectors(items)
-    by_term: dict[str, list[int]] = defaultdict(list)
-    by_label: dict[str, list[int]] = defaultdict(list)
-    for index, (item, vector) in enumerate(zip(items, vectors, strict=True)):
-        for term in vector:
-            by_term[term].append(index)
-        for tag in item.tags:
-            by_label["t:" + tag].append(index)
-        for category in item.categories:
-            by_label["c:" + category].append(index)
-    members = {c[2:]: frozenset(m) for c, m in by_label.items() if c.startswith("c:")}
-    by_ref: dict[str, int] = {}
-    for index, item in enumerate(items):
-        by_ref.setdefault(item.key, index)
-        by_ref.setdefault(item.url, index)
-
-    # Ties go to the newer essay, then the key: one number per essay says both.
-    newest_first = sorted(
-        range(len(items)), key=lambda i: (-_timestamp(items[i].date), items[i].key)
-    )
-    order = [0] * len(items)
-    for place, index in enumerate(newest_first):
-        order[index] = place
-    answer: dict[str, tuple[str, ...]] = {}
-    problems: list[tuple[str, str]] = []
-    for index, item in enumerate(items):
-        if item.chosen:
-            chosen, messages = resolve_chosen(item, by_ref, sources[index] if sources else "")
-            problems.extend((sources[index] if sources else item.key, m) for m in messages)
-            answer[item.key] = tuple(items[i].key for i in chosen if i != index)
-            continue
-        # Shared tags counted in C (whole multiples of the weight: the same floats as
-        # adding it once per tag), then the text's weights added in the same order as ever.
-        shared_tags = Counter(chain.from_iterable(by_label["t:" + tag] for tag in item.tags))
-        scores: dict[int, float] = defaultdict(float)
-        for other, tags_in_common in shared_tags.items():
-            scores[other] = TAG_WEIGHT * tags_in_common
-        vector = vectors[index]
-        for term, weight in vector.items():
-            for other in by_term[term]:
-                scores[other] += weight * vectors[other][term]
-        scores.pop(index, None)
-        categories = set(item.categories)
-        # Only those sharing a category change (adding 0.0 changes no score).
-        shared_categories = Counter(
-            chain.from_iterable(scores.keys() & members[category] for category in categories)
-        )
-        for other, in_common in shared_categories.items():
-            scores[other] += CATEGORY_WEIGHT * in_common
-        best = _best(scores, order, count)
-        # An essay sharing only a category scores at most this: when the best found so
-        # far all score more, no such essay can be among them, and a big category's
-        # hundreds of essays need not be looked at.
-        only_category = CATEGORY_WEIGHT * len(categories)
-        if categories and (len(best) < count or -best[-1][0] <= only_category):
-            for category in categories:
-                for other in by_label["c:" + category]:
-                    if other != index and other not in scores:
-                        shared = categories.intersection(items[other].categories)
-                        scores[other] = CATEGORY_WEIGHT * len(shared)
-            best = _best(scores, order, count)
-        answer[item.key] = tuple(items[i].key for _, _, i in best)
+    scoring = Scoring(items, document_frequency(items))
+    answer, _, problems = answers(scoring, range(len(items)), count, sources)
     return answer, problems
 
 
-def _best(
-    scores: Mapping[int, float], order: Sequence[int], count: int
-) -> list[tuple[float, int, int]]:
+def answers(
+    scoring: Scoring, indexes: Iterable[int], count: int, sources: Sequence[str] = ()
+) -> tuple[dict[str, tuple[str, ...]], dict[str, Ranked | None], list[tuple[str, str]]]:
+    """The answers of these essays, the last of each full answer (the bar a newcomer must
+    beat), and (source, problem) for bad `related:` refs."""
+    items = scoring.items
+    answer: dict[str, tuple[str, ...]] = {}
+    bars: dict[str, Ranked | None] = {}
+    problems: list[tuple[str, str]] = []
+    for index in indexes:
+        item = items[index]
+        if item.chosen:
+            source = sources[index] if sources else ""
+            chosen, messages = resolve_chosen(item, scoring.by_ref, source)
+            problems.extend((source or item.key, m) for m in messages)
+            answer[item.key] = tuple(items[i].key for i in chosen if i != index)
+            bars[item.key] = None
+            continue
+        best = scoring.best(index, count)
+        answer[item.key] = tuple(items[i].key for _, _, i in best)
+        bars[item.key] = best[-1] if len(best) == count else None
+    return answer, bars, problems
+
+
+def _best(scores: Mapping[int, float], order: Sequence[int], count: int) -> list[Ranked]:
     """The ``count`` best (-score, place by date, index), best first.
 
     Scores are compared rounded to 9 places (so that sums in another order tie). Only
@@ -190,45 +239,3 @@ def _best(
 
 def _timestamp(moment: datetime | None) -> float:
     return moment.timestamp() if moment is not None else 0.0
-
-
-CACHE_VERSION = 2  # 1 also kept each source's words, now counted with its document
-
-
-@dataclass(frozen=True)
-class RelatedCache:
-    """The whole answer of the last build, by a digest of every input: an unchanged site,
-    or an edit that changes no essay's top words, tags or dates, recomputes nothing."""
-
-    digest: str = ""
-    answer: Mapping[str, tuple[str, ...]] | None = None
-
-
-def parse_cache(text: str | None) -> RelatedCache:
-    """The cache file's text; anything unreadable is an empty cache (it is only a cache)."""
-    try:
-        data = json.loads(text) if text else None
-    except ValueError:
-        data = None
-    if not isinstance(data, dict) or data.get("version") != CACHE_VERSION:
-        return RelatedCache()
-    answer = data.get("answer")
-    return RelatedCache(
-        str(data.get("digest", "")),
-        {k: tuple(v) for k, v in answer.items()} if isinstance(answer, dict) else None,
-    )
-
-
-def serialise_cache(cache: RelatedCache) -> bytes:
-    answer = {k: list(v) for k, v in (cache.answer or {}).items()}
-    data = {"version": CACHE_VERSION, "digest": cache.digest, "answer": answer}
-    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
-
-
-def inputs_digest(items: Sequence[RelatedInput], count: int) -> str:
-    digest = hashlib.sha1(str(count).encode())
-    for item in items:
-        terms = sorted(item.terms.items())
-        parts = (item.key, item.url, item.date, item.tags, item.categories, item.chosen, terms)
-        digest.update(repr(parts).encode())
-    return digest.hexdigest()

@@ -1,0 +1,166 @@
+"""Related essays from one build to the next: the last answer kept, and updated for what
+changed instead of computed again.
+
+Every essay's answer is a function of every essay's top words (through their document
+frequencies), tags and categories. After an edit most answers cannot have changed:
+
+- an essay whose inputs are the same, and none of whose words changed how many essays
+  keep them, has the same vector, so its score with every unchanged essay is the same;
+- its answer can change only if an essay that changed was among its answer, or now
+  scores at least as well as the last of its answer (the "bar", kept from the last
+  build), or its answer was not full and a changed essay now scores at all.
+
+Those essays, and the changed ones, are answered again in full; the scores of the others
+with the changed essays come from one look at each changed essay (scores are
+symmetric). A score within rounding of a bar counts as beating it, so the update never
+differs from computing everything (tests/test_related.py compares the two). When the
+essays themselves change (one added, removed, renamed or redated) or many changed,
+everything is computed again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import marshal
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from generator.build.related import (
+    Ranked,
+    RelatedInput,
+    Scoring,
+    answers,
+    document_frequency,
+)
+
+CACHE_VERSION = 3  # 1 kept each source's words (now counted with its document); 2 no bars
+MOST_CHANGED = 0.1  # above this share of changed essays, computing everything is cheaper
+TIE = 2e-9  # scores are compared rounded to 9 places: nearer than this may tie
+
+
+@dataclass(frozen=True)
+class RelatedCache:
+    """What the last build computed, and enough of its inputs to update it."""
+
+    digest: str = ""  # of every input: equal, and the answer is the answer
+    answer: Mapping[str, tuple[str, ...]] | None = None
+    shape: str = ""  # of the essays' keys, URLs and dates, in order, and the count
+    items: Mapping[str, str] = field(default_factory=dict)  # each essay's inputs, hashed
+    frequency: Mapping[str, int] = field(default_factory=dict)  # essays keeping each word
+    bars: Mapping[str, tuple[float, int] | None] = field(default_factory=dict)
+
+
+def item_hash(item: RelatedInput) -> str:
+    """A hash of the essay's inputs (marshal: a tenth of repr's time; the words in their
+    order, which is the same for the same words: top_terms ranks them)."""
+    moment = item.date.isoformat() if item.date else ""
+    parts = (item.key, item.url, moment, item.tags, item.categories, item.chosen,
+             tuple(item.terms.items()))  # fmt: skip
+    return hashlib.sha1(marshal.dumps(parts)).hexdigest()
+
+
+def shape_of(items: Sequence[RelatedInput], count: int) -> str:
+    return hashlib.sha1(repr((count, [(i.key, i.url, i.date) for i in items])).encode()).hexdigest()
+
+
+def inputs_digest(hashes: Sequence[str], count: int) -> str:
+    return hashlib.sha1(f"{count}\0{','.join(hashes)}".encode()).hexdigest()
+
+
+def related_answer(
+    items: Sequence[RelatedInput], count: int, sources: Sequence[str], last: RelatedCache
+) -> tuple[dict[str, tuple[str, ...]], list[tuple[str, str]], RelatedCache | None]:
+    """Every essay's related essays, (source, problem) for bad `related:` references, and
+    the cache for the next build (None: the last one still holds)."""
+    hashes = [item_hash(item) for item in items]
+    digest = inputs_digest(hashes, count)
+    if last.answer is not None and last.digest == digest:
+        return dict(last.answer), [], None
+    frequency = document_frequency(items)
+    scoring = Scoring(items, frequency)
+    shape = shape_of(items, count)
+    todo = _to_answer_again(items, hashes, frequency, scoring, shape, last)
+    answer: dict[str, tuple[str, ...]] = {}
+    bars: dict[str, tuple[float, int] | None] = {}
+    if todo is not None:
+        answer, bars = dict(last.answer or {}), dict(last.bars)
+    fresh, fresh_bars, problems = answers(
+        scoring, range(len(items)) if todo is None else sorted(todo), count, sources
+    )
+    answer.update(fresh)
+    bars.update({key: _bar(ranked) for key, ranked in fresh_bars.items()})
+    keys = [item.key for item in items]
+    items_by_key = dict(zip(keys, hashes, strict=True))
+    cache = RelatedCache(digest, answer, shape, items_by_key, dict(frequency), bars)
+    return answer, problems, cache
+
+
+def _bar(ranked: Ranked | None) -> tuple[float, int] | None:
+    """The last of a full answer: its score (negated, rounded) and its place by date."""
+    return (ranked[0], ranked[1]) if ranked is not None else None
+
+
+def _to_answer_again(
+    items: Sequence[RelatedInput], hashes: Sequence[str], frequency: Mapping[str, int],
+    scoring: Scoring, shape: str, last: RelatedCache,
+) -> set[int] | None:  # fmt: skip
+    """The essays whose answer may have changed, or None: answer every essay again."""
+    if last.answer is None or last.shape != shape:
+        return None
+    moved = {w for w in frequency.keys() | last.frequency.keys()
+             if frequency.get(w, 0) != last.frequency.get(w, 0)}  # fmt: skip
+    changed = {
+        index
+        for index, (item, digest) in enumerate(zip(items, hashes, strict=True))
+        if last.items.get(item.key) != digest or not moved.isdisjoint(item.terms)
+    }
+    if len(changed) > MOST_CHANGED * len(items):
+        return None
+    changed_keys = {items[i].key for i in changed}
+    todo = set(changed)
+    for index, item in enumerate(items):
+        if index not in changed and not changed_keys.isdisjoint(last.answer.get(item.key, ())):
+            todo.add(index)
+    for index in changed:
+        for other, score in scoring.every_score(index).items():
+            if other in todo or items[other].chosen:
+                continue
+            bar = last.bars.get(items[other].key)
+            if bar is None:
+                if score > 1e-9:  # its answer was not full: any score gets in
+                    todo.add(other)
+            elif -round(score, 9) <= bar[0] + TIE:  # as good as its last, or nearly
+                todo.add(other)
+    return todo
+
+
+def parse_cache(text: str | None) -> RelatedCache:
+    """The cache file's text; anything unreadable is an empty cache (it is only a cache)."""
+    try:
+        data = json.loads(text) if text else None
+        if not isinstance(data, dict) or data.get("version") != CACHE_VERSION:
+            return RelatedCache()
+        return RelatedCache(
+            str(data["digest"]),
+            {str(k): tuple(str(x) for x in v) for k, v in data["answer"].items()},
+            str(data["shape"]),
+            {str(k): str(v) for k, v in data["items"].items()},
+            {str(k): int(v) for k, v in data["frequency"].items()},
+            {str(k): (float(v[0]), int(v[1])) if v else None for k, v in data["bars"].items()},
+        )
+    except (ValueError, KeyError, TypeError, AttributeError, IndexError):
+        return RelatedCache()
+
+
+def serialise_cache(cache: RelatedCache) -> bytes:
+    data = {
+        "version": CACHE_VERSION,
+        "digest": cache.digest,
+        "answer": {k: list(v) for k, v in (cache.answer or {}).items()},
+        "shape": cache.shape,
+        "items": cache.items,
+        "frequency": cache.frequency,
+        "bars": {k: list(v) if v else None for k, v in cache.bars.items()},
+    }
+    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
