@@ -26,6 +26,12 @@ from pathlib import Path
 from typing import Any
 
 from generator.build.manifest import Manifest, ManifestEntry
+from generator.build.output_listing import (
+    existing_files,
+    forget_folder_times,
+    load_folder_times,
+    save_folder_times,
+)
 from generator.core.errors import SiteError
 from generator.core.files import WRITE_JOURNAL, atomic_write
 
@@ -183,34 +189,6 @@ def _digest(content: bytes | Path) -> str:
     return digest.hexdigest()
 
 
-def _existing_files(
-    root: Path, produced: Mapping[str, object], keep: tuple[str, ...] = ()
-) -> Iterator[str]:
-    """Files in output/, except hidden ones at its top that the build does not make,
-    and the folders in ``keep`` (written whole by their own step: the search bundle).
-
-    output/ is often a checkout of the published branch: its .git (or .hg, .jj …)
-    must survive the build, as a user's own dot-files there must.
-    """
-    top = os.fspath(root)
-    start = len(os.path.join(top, ""))  # a folder's path past this is its path in output/
-    for folder, dirs, files in os.walk(top):
-        if folder == top:
-            dirs[:] = [
-                d for d in dirs
-                if d not in keep and (not d.startswith(".") or _makes_inside(produced, d))
-            ]  # fmt: skip
-            yield from (f for f in files if not f.startswith(".") or f in produced)
-            continue
-        # Text, not Path objects: 13,000 of those cost a big site's write a tenth of a second.
-        prefix = folder[start:].replace(os.sep, "/") + "/"
-        yield from (prefix + name for name in files)
-
-
-def _makes_inside(produced: Mapping[str, object], folder: str) -> bool:
-    return any(path.startswith(folder + "/") for path in produced)
-
-
 JOURNAL = WRITE_JOURNAL  # in .salon/: the write phase under way, until it is done
 
 
@@ -232,7 +210,9 @@ def write_outputs(
     (``finish_interrupted_write``) applies the journal again: each step can be redone.
     """
     _check_writable(out_dir, [out_dir if out_dir.exists() else out_dir.parent])
+    state_dir = manifest.path.parent
     if _move_whole_tree(out_dir, outputs, staging):
+        forget_folder_times(state_dir)
         return _first_manifest(out_dir, outputs, manifest)
     new: dict[str, ManifestEntry] = {}
     moves: list[str] = []
@@ -271,7 +251,10 @@ def write_outputs(
         staging.place(relative, content)
         new[relative] = ManifestEntry(digest, 0, 0, key)
         moves.append(relative)
-    removals = [r for r in _existing_files(out_dir, outputs.files, keep) if r not in outputs.files]
+    listed, folder_times = existing_files(
+        out_dir, outputs.files, keep, manifest.entries, load_folder_times(state_dir)
+    )
+    removals = [r for r in listed if r not in outputs.files]
     folders = {(out_dir / r).parent for r in (*moves, *removals)}
     _check_writable(out_dir, [f for f in folders if f.is_dir()])
     journal = {"output": str(out_dir), "staging": str(staging.folder),
@@ -281,6 +264,7 @@ def write_outputs(
     if moves or removals:  # (with nothing to change in output/, nothing to journal)
         atomic_write(journal_path, json.dumps(journal).encode(), fsync=True)
     _apply_journal(journal, journal_path)
+    save_folder_times(state_dir, folder_times)  # those the write changed no longer match
     return WriteReport(len(moves), unchanged, len(removals))
 
 
@@ -463,6 +447,7 @@ BUILD_STATE = (
     "last-build.json", "links.json", "staging", "builds", "images",  # images: renditions
     "related.json", "search.json", "pagefind",  # the search index's record and work folder
     "sources.json",  # each source's file status and hash (source_record.py)
+    "output-folders.json",  # output/'s folders as the last build saw them (output_listing.py)
 )  # fmt: skip
 # Left by clean: posts.json and search.sqlite3, which a running comment service reads.
 
