@@ -20,6 +20,7 @@ from generator.build.context_keys import COVERED_BY, fields_fingerprint, fingerp
 from generator.build.pipeline import BuildMemory, BuildOptions, build_site
 from generator.build.plan import FileJob, PageJob, Planner, plan_site
 from generator.build.site import Entry, SiteModel
+from generator.contract.page_images import Preview
 
 from .conftest import FIXED_NOW, SITES
 
@@ -112,7 +113,16 @@ def test_the_page_metadata_is_in_the_key(built: tuple[Planner, SiteModel]) -> No
     moved = planner.page(
         job.template, job.url, job.source, dataclasses.replace(job.meta, noindex=True), job.context
     )
-    assert again.key == job.key != moved.key
+    assert again.key != moved.key
+    # A post's metadata is made from its entry (every field of which is in the entry's
+    # fingerprint, tested above), the settings (in every key) and the logo: by those.
+    assert next(planner.post(entry, model)).key == job.key
+    logo = Preview("https://inc.example/logo.png", "Logo", 64, 64, "image/png")
+    fresh = Planner(planner.config, planner.bases)
+    with_logo = next(fresh.post(entry, dataclasses.replace(model, logo=logo)))
+    assert with_logo.meta != job.meta and with_logo.key != job.key
+    other = model.posts[1]
+    assert next(fresh.post(other, model)).key != job.key
 
 
 def test_a_value_that_cannot_be_fingerprinted_is_refused() -> None:
