@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from generator.core.errors import CommentError, SiteError, describe_disk_error
 
@@ -362,3 +364,19 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def run() -> NoReturn:
+    """The `salon` command (and `python -m generator`): main(), then exit.
+
+    After `salon build`, without freeing the site's millions of objects one by one (a
+    third of a second at 5,000 essays, longer than the rest of a one-edit build's
+    write step): every file is written and closed by then, its pools stopped, and
+    nothing else is left to run. Other commands exit as usual.
+    """
+    status = main()
+    if sys.argv[1:2] == ["build"]:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(status)
+    sys.exit(status)

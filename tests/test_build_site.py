@@ -698,3 +698,27 @@ def test_a_theme_reserves_ids_and_a_bad_list_names_its_file_and_line(
     assert str(caught.value) == (
         'themes/quiet/theme.yaml:2: reserved_ids: expected a list of ids, got "main"'
     )
+
+
+def test_the_build_command_exits_at_once_with_everything_written(
+    site_copy: Callable[[str], Path],
+) -> None:
+    """`salon build` ends with os._exit (no teardown of the site's objects): what it
+    prints is still flushed through a pipe, and what it writes is all there."""
+    import subprocess
+    import sys
+
+    site = site_copy("basic")
+    done = subprocess.run(
+        [sys.executable, "-m", "generator", "build", "--site", str(site)],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("Built ") and done.stdout.endswith("\n")
+    assert (site / "output/index.html").is_file()
+    assert (site / ".salon/last-build.json").is_file()  # the record of a good build
+    again = subprocess.run(
+        [sys.executable, "-m", "generator", "build", "--site", str(site)],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert "0 files written" in again.stdout
