@@ -79,13 +79,14 @@ def save_record(config: SiteConfig, record: Record) -> None:
 
 
 def _status(path: str, recent: float) -> Status | None:
-    """The file's status, or None when it was touched too recently to stand for it."""
+    """The file's status, or None when it was touched too recently to stand for it (or
+    cannot be read: reading it says what is wrong). FileNotFoundError: there is none."""
     try:
         stat = os.stat(path)
     except FileNotFoundError:
         raise
     except OSError:
-        return None  # reading it says what is wrong
+        return None
     if max(stat.st_mtime, stat.st_ctime) >= recent:
         return None
     return stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino
