@@ -277,6 +277,7 @@ def _build(root: Path, options: BuildOptions | None, memory: BuildMemory | None)
             check_series(documents)
         with timer.step("related"):
             related = related_essays(config, documents)
+            documents = [replace(doc, words={}) for doc in documents]
         with timer.step("images"):  # made safe and responsive, from the cache where it can
             targets = asset_targets(config, documents)
             sizes = theme_images(themes).sizes

@@ -161,7 +161,10 @@ def parse_feed_document(text: str, path: str) -> Feed:
     problems: list[Problem] = []
     comments: list[PublicComment] = []
     seen: dict[str, int] = {}  # id: how many items had it so far
-    for index, item in enumerate(items):
+    for index in range(len(items)):
+        # Each item is let go once read: the checked comments are copies of its texts,
+        # and a big feed's parsed JSON beside them set the build's peak memory.
+        item, items[index] = items[index], None
         if not isinstance(item, dict):
             problems.append(Problem(f"comments[{index}]: expected an object", path))
             continue
