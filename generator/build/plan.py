@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property, partial
 from html import unescape
 
 from generator.build import json_ld
@@ -42,6 +43,7 @@ from generator.build.listings import Archive, Term, paginate
 from generator.build.site import Entry, SiteModel
 from generator.build.theme_assets import CopyFile
 from generator.build.theme_hash import KeyBases
+from generator.contract.page_images import Preview
 from generator.contract.theme_page import PageMeta
 from generator.core.config import SiteConfig
 from generator.core.urls import output_path
@@ -56,9 +58,17 @@ class PageJob:
     source: str  # who asked for it, for error messages
     template: str
     custom: bool  # the template was named by the source's front matter
-    meta: PageMeta
+    # The page's metadata, or what makes it when the page is rendered: a post's (its
+    # JSON-LD above all) is made only for the posts rendered, in the worker rendering it.
+    meta_made: PageMeta | Callable[[], PageMeta]
     context: PageContext
     key: str
+    noindex: bool = False  # left out of the sitemap (what meta.noindex says)
+
+    @cached_property
+    def meta(self) -> PageMeta:
+        made = self.meta_made
+        return made if isinstance(made, PageMeta) else made()
 
 
 @dataclass(frozen=True)
@@ -82,18 +92,23 @@ class Planner:
 
     def page(
         self, template: str, url: str, source: str, meta: PageMeta, context: PageContext,
-        custom: bool = False, meta_from: str = "",
+        custom: bool = False,
     ) -> PageJob:  # fmt: skip
-        """``meta_from``: a fingerprint of everything ``meta`` was made from, when that is
-        cheaper than fingerprinting it (a post's JSON-LD was 40% of planning its pages)."""
         path = output_path(url)
-        parts = (
-            self.bases.pages,
-            path,
-            template,
-            meta_from or fingerprint_of(meta),
-            context.fingerprint(self.memo),
-        )
+        parts = (self.bases.pages, path, template, fingerprint_of(meta),
+                 context.fingerprint(self.memo))  # fmt: skip
+        key = hashlib.sha1("\0".join(parts).encode()).hexdigest()
+        return PageJob(path, url, source, template, custom, meta, context, key, meta.noindex)
+
+    def page_made_later(
+        self, template: str, url: str, source: str, meta: Callable[[], PageMeta],
+        meta_from: str, context: PageContext, custom: bool = False,
+    ) -> PageJob:  # fmt: skip
+        """A page whose metadata is made only if it is rendered; ``meta_from`` is a
+        fingerprint of everything ``meta()`` is made from, standing for it in the key
+        (a post's JSON-LD was 40% of planning its pages, and of their memory)."""
+        path = output_path(url)
+        parts = (self.bases.pages, path, template, meta_from, context.fingerprint(self.memo))
         key = hashlib.sha1("\0".join(parts).encode()).hexdigest()
         return PageJob(path, url, source, template, custom, meta, context, key)
 
@@ -114,10 +129,6 @@ class Planner:
 
     def post(self, entry: Entry, model: SiteModel) -> Iterator[PageJob | FileJob]:
         newer, older = model.neighbours.get(entry.url, (None, None))
-        meta = PageMeta(
-            entry.title, entry.url, "post", entry.description or plain_text(entry.excerpt_html),
-            json_ld=json_ld.blog_posting(entry, self.config, model.logo), image=entry.image,
-        )  # fmt: skip
         comments_feed = entry.url + "comments.xml"
         context = PostPage(
             entry, newer, older, entry.last_modified, comments_feed,
@@ -127,14 +138,20 @@ class Planner:
         # The metadata is made from the entry, the settings and the logo alone; the
         # settings are in every page's key (bases), the others stand for it here.
         meta_from = f"post meta\0{entry.fingerprint}\0{self._logo(model)}"
-        yield self.page(
-            template, entry.url, entry.doc.source, meta, context, bool(entry.doc.template),
-            meta_from,
+        yield self.page_made_later(
+            template, entry.url, entry.doc.source, partial(self.post_meta, entry, model.logo),
+            meta_from, context, bool(entry.doc.template),
         )  # fmt: skip
         if self.config.comments.enabled:
             title = f"Comments on “{entry.title}”"
             feed = CommentsFeed(title, comments_feed, entry.url, (entry,))
             yield self.feed(comments_feed, entry.doc.source, feed)
+
+    def post_meta(self, entry: Entry, logo: Preview | None) -> PageMeta:
+        return PageMeta(
+            entry.title, entry.url, "post", entry.description or plain_text(entry.excerpt_html),
+            json_ld=json_ld.blog_posting(entry, self.config, logo), image=entry.image,
+        )  # fmt: skip
 
     def standalone(self, entry: Entry) -> PageJob:
         meta = PageMeta(
@@ -294,7 +311,7 @@ def plan_site(
 def sitemap_urls(config: SiteConfig, jobs: Sequence[Job]) -> Iterator[tuple[str, datetime | None]]:
     """Every indexable page, with its last change where its context knows it."""
     for job in jobs:
-        if isinstance(job, PageJob) and not job.meta.noindex:
+        if isinstance(job, PageJob) and not job.noindex:
             modified = (
                 job.context.modified if isinstance(job.context, PostPage | StandalonePage) else None
             )
