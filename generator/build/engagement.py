@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -92,13 +92,25 @@ class SearchWork:
     done: bool = False
     seconds: float = 0.0
     records: int = 0
+    made: list[SearchRecord] | None = None  # the records, once prepare() made them
+    after: Callable[[], None] | None = None  # run once the indexes are made (the build's record)
+
+    def prepare(self) -> None:
+        """Make the records now and let the entries go (and with them, once the build
+        drops it, the site model)."""
+        started = time.perf_counter()
+        self.made = [search_record(entry) for entry in self.entries]
+        self.entries = ()
+        self.seconds = time.perf_counter() - started  # run() adds its own
 
     def run(self) -> float:
         from generator.build.search_pagefind import BUNDLE, make_pagefind_bundle
         from generator.build.writer import replace_folder
 
-        started = time.perf_counter()
-        records = [search_record(entry) for entry in self.entries]
+        if self.made is None:
+            self.prepare()
+        started = time.perf_counter() - self.seconds
+        records, self.made = self.made or [], None
         self.records = len(records)
         state = self.config.state_dir
         write_fts_index(search_index_path(self.config), records, self.digest)

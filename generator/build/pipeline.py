@@ -157,7 +157,7 @@ def build_site(
     """Build the site in ``root`` into ``root/output``, one build at a time."""
     with build_lock(root / ".salon"), fewer_collections():
         try:
-            return _build(root, options, memory)
+            return _search(_build(root, options, memory))
         except Exception as exc:
             import sqlite3
 
@@ -178,12 +178,35 @@ def build_site(
             for path in (cache, cache.with_name(CACHE_FILE + "-wal"),
                          cache.with_name(CACHE_FILE + "-shm")):  # fmt: skip
                 path.unlink(missing_ok=True)
-            result = _build(root, options, memory)
+            result = _search(_build(root, options, memory))
             warning = Problem(
                 f"the build cache was damaged ({exc}); it was deleted and rebuilt",
                 f".salon/{CACHE_FILE}",
             )
             return replace(result, warnings=(warning, *result.warnings))
+
+
+def _search(result: BuildResult) -> BuildResult:
+    """The search step, when the build left it to be run here (not `search_later`)."""
+    search = result.search
+    if search is None or search.after is None:
+        return result
+    import gc
+
+    gc.collect()  # what the model left in reference cycles (the Jinja environment's)
+    started = time.perf_counter()
+    try:
+        search.run()
+    except SiteError as exc:
+        # The site is built and written; only its search index is old. Not recorded
+        # as a good build, so the next build tries the index again.
+        return replace(result, warnings=(*result.warnings, *exc.problems))
+    finally:
+        result.timings["search"] = result.timings.get("search", 0.0) + (
+            time.perf_counter() - started
+        )
+    search.after()
+    return result
 
 
 def _build(root: Path, options: BuildOptions | None, memory: BuildMemory | None) -> BuildResult:
@@ -381,17 +404,14 @@ def _build(root: Path, options: BuildOptions | None, memory: BuildMemory | None)
         memory.reserved_ids = reserved
     seconds = time.perf_counter() - started
     search = plan_search(config, model.posts, model.pages, source_hashes)
-    warnings = list(warnings)
-    if search is not None and not options.search_later:
-        with timer.step("search"):
-            try:
-                search.run()
-            except SiteError as exc:
-                # The site is built and written; only its search index is old. Not
-                # recorded as a good build, so the next build tries the index again.
-                warnings.extend(exc.problems)
-    if search is None or search.done or options.search_later:
+    if search is None or options.search_later:
         save_last_build(config, record)
+    else:
+        # Run by build_site once this frame, and the site model with it, is gone: the
+        # search step needs only its records, not 50,000 comments beside Pagefind.
+        with timer.step("search"):
+            search.prepare()
+        search.after = partial(save_last_build, config, record)
 
     return BuildResult(
         report=report,
