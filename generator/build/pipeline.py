@@ -2,8 +2,9 @@
 
 config → inputs → content → related → images → comments (while Markdown renders)
 → templates → write → links → search (the static and the private search index, timed
-apart; skipped when no essay or page changed; left to the caller by `salon serve`, which
-runs it in the background).
+apart; skipped when no essay or page changed; run by build_site once _build has returned
+and let the site model go, from records _build made; left to the caller by `salon
+serve`, which runs it in the background).
 
 The modules of the later steps (Markdown, Jinja rendering, Pygments, the cache) are
 imported only once the inputs step has found work to do: a build that finds nothing
