@@ -46,6 +46,22 @@ def site_copy(tmp_path: Path) -> Callable[[str], Path]:
 
 
 @pytest.fixture
+def aged_site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """tests/sites/incremental, built once, with core/files.STAT_MARGIN off: every file
+    counts as old however recently written, so the file-status shortcuts are taken."""
+    from generator.build.pipeline import BuildOptions, build_site
+    from generator.core import files as file_times
+
+    monkeypatch.setattr(file_times, "STAT_MARGIN", -1.0)
+    folder = tmp_path / "site"
+    shutil.copytree(
+        SITES / "incremental", folder, ignore=shutil.ignore_patterns("output", ".salon")
+    )
+    build_site(folder, BuildOptions(now=FIXED_NOW, jobs=1))
+    return folder
+
+
+@pytest.fixture
 def sample_site(tmp_path: Path) -> Path:
     return copy_sample_site(tmp_path / "sample")
 

@@ -18,6 +18,7 @@ from generator.build import content_stage, freshness, source_record
 from generator.build.comment_source import read_feed_text
 from generator.build.content import SourceFile, source_from_text
 from generator.build.pipeline import BuildOptions, build_site
+from generator.core import files as file_times
 from generator.core.config import load_config
 
 from .conftest import FIXED_NOW, SITES
@@ -27,14 +28,8 @@ ESSAY = "content/posts/essay-3.md"
 
 
 @pytest.fixture
-def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setattr(freshness, "STAT_MARGIN", -1.0)  # every file counts as old
-    folder = tmp_path / "site"
-    shutil.copytree(
-        SITES / "incremental", folder, ignore=shutil.ignore_patterns("output", ".salon")
-    )
-    build_site(folder, OPTIONS)
-    return folder
+def site(aged_site: Path) -> Path:
+    return aged_site  # every file counts as old
 
 
 def _reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
@@ -109,7 +104,7 @@ def test_the_feed_and_the_theme_are_covered_too(
 def test_files_touched_within_the_margin_are_read(
     site: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(freshness, "STAT_MARGIN", 3600.0)  # everything is "just written"
+    monkeypatch.setattr(file_times, "STAT_MARGIN", 3600.0)  # everything is "just written"
     config = load_config(site)
     assert freshness.stat_digest(config, "x", []) is None
     read = _reads(monkeypatch)

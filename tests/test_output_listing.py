@@ -13,26 +13,23 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generator.build import freshness, output_listing
+from generator.build import output_listing
 from generator.build.pipeline import BuildOptions, build_site
+from generator.core import files as file_times
 
-from .conftest import FIXED_NOW, SITES
+from .conftest import FIXED_NOW
 
 OPTIONS = BuildOptions(now=FIXED_NOW, jobs=1)
 ESSAY = "content/posts/essay-3.md"
 
 
 @pytest.fixture
-def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setattr(freshness, "STAT_MARGIN", -1.0)  # every folder counts as old
-    folder = tmp_path / "site"
-    shutil.copytree(
-        SITES / "incremental", folder, ignore=shutil.ignore_patterns("output", ".salon")
-    )
-    build_site(folder, OPTIONS)  # moves the whole tree in: no folder times yet
-    (folder / "output" / "index.html").unlink()
-    build_site(folder, OPTIONS)  # reads every folder, and records their times
-    return folder
+def site(aged_site: Path) -> Path:
+    """Built twice: the first moved the whole tree in (no folder times yet), the second
+    read every folder and recorded their times. Every folder counts as old."""
+    (aged_site / "output" / "index.html").unlink()
+    build_site(aged_site, OPTIONS)
+    return aged_site
 
 
 def _scanned(monkeypatch: pytest.MonkeyPatch) -> list[str]:
@@ -117,8 +114,8 @@ def test_listing_by_folder_times_finds_what_walking_finds(
 ) -> None:
     """Any tree, listed once to record its folders' times, then changed by adding files
     or folders or removing files anywhere: the listing equals a walk of every folder."""
-    saved = freshness.STAT_MARGIN
-    freshness.STAT_MARGIN = -1.0
+    saved = file_times.STAT_MARGIN
+    file_times.STAT_MARGIN = -1.0
     try:
         with tempfile.TemporaryDirectory() as scratch:
             top = Path(scratch)
@@ -144,4 +141,4 @@ def test_listing_by_folder_times_finds_what_walking_finds(
             again, _ = output_listing.existing_files(top, {}, (), listed, times)
             assert sorted(again) == sorted(_walk(top))
     finally:
-        freshness.STAT_MARGIN = saved
+        file_times.STAT_MARGIN = saved

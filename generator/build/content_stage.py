@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from generator.build.cache import BuildCache, cache_key
 from generator.build.content import SourceFile, parse_document, read_source
 from generator.build.pools import run_cached
+from generator.build.source_record import changed_while_read
 from generator.core.config import SiteConfig
 from generator.core.errors import Problem, SiteError
 from generator.core.models import Document
@@ -35,7 +36,7 @@ def _read_again(source: SourceFile, config: SiteConfig) -> SourceFile:
     suffix = os.path.splitext(source.path)[1]
     read = read_source(config, source.kind, source.relative + suffix)
     if read.digest != source.digest:
-        raise SiteError.at("changed while this build read it; build again", source.path)
+        raise changed_while_read(source.path)
     return read
 
 

@@ -101,7 +101,7 @@ class SearchWork:
         started = time.perf_counter()
         self.made = [search_record(entry) for entry in self.entries]
         self.entries = ()
-        self.seconds = time.perf_counter() - started  # run() adds its own
+        self.seconds += time.perf_counter() - started
 
     def run(self) -> float:
         from generator.build.search_pagefind import BUNDLE, make_pagefind_bundle
@@ -109,7 +109,7 @@ class SearchWork:
 
         if self.made is None:
             self.prepare()
-        started = time.perf_counter() - self.seconds
+        started = time.perf_counter()
         records, self.made = self.made or [], None
         self.records = len(records)
         state = self.config.state_dir
@@ -118,7 +118,7 @@ class SearchWork:
             folder = make_pagefind_bundle(records, self.config.language, state / PAGEFIND_WORK)
             replace_folder(self.config.output_dir, BUNDLE, folder)
         write_private(state / SEARCH_STATE, json.dumps({"digest": self.digest}).encode())
-        self.seconds = time.perf_counter() - started
+        self.seconds += time.perf_counter() - started
         self.done = True
         return self.seconds
 

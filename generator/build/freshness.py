@@ -10,7 +10,7 @@ Reading and hashing every source and the feed is most of such a build's time, so
 second digest, of the same inputs' file status (size, modification and change times,
 inode) answers first: when it equals the one the last build recorded, nothing was
 written since. It stands for the contents only where no file was touched within
-STAT_MARGIN of the moment its status was read (a coarse clock could give a later write
+core/files.STAT_MARGIN of the moment its status was read (a coarse clock could give a later write
 the same times), and never for a downloaded feed; otherwise the build reads everything.
 """
 
@@ -29,11 +29,11 @@ from generator.build.code_fingerprint import code_fingerprint
 from generator.build.content import SourceFile
 from generator.build.manifest import Manifest
 from generator.build.writer import write_private
+from generator.core import files as file_times
 from generator.core.config import SiteConfig
 from generator.core.models import CommentsMode, Document, Kind
 
 RECORD = "last-build.json"
-STAT_MARGIN = 2.0  # seconds: the coarsest file-time step of a common filesystem (FAT's)
 
 
 @dataclass(frozen=True)
@@ -89,7 +89,7 @@ def stat_digest(config: SiteConfig, options: str, theme_dirs: Sequence[Path]) ->
     """
     if config.comments.enabled and config.feed_is_remote:
         return None
-    recent = time.time() - STAT_MARGIN
+    recent = time.time() - file_times.STAT_MARGIN
     digest = hashlib.sha1(f"{code_fingerprint()}\0{config!r}\0{options}".encode())
     feed = [config.feed_path] if config.comments.enabled else []
     for path in feed:

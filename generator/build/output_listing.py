@@ -8,7 +8,7 @@ folders aside), so a folder whose change time is the one recorded at the last bu
 still holds what that build left: no file or folder was added, removed or renamed in it
 since. Only folders whose time differs, or that are not recorded, are read.
 
-A folder's time is recorded only when it is older than freshness.STAT_MARGIN (a coarse
+A folder's time is recorded only when it is older than core/files.STAT_MARGIN (a coarse
 clock could give a later change the same time), so the folders a write has just changed
 are read by the next build, and recorded then. The top folder is always read (hidden
 entries and kept folders are decided there).
@@ -22,6 +22,7 @@ import time
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
+from generator.core import files as file_times
 from generator.core.files import atomic_write
 
 RECORD = "output-folders.json"
@@ -67,55 +68,46 @@ def existing_files(
     """Files in output/ (hidden ones at its top that the build does not make, and the
     folders in ``keep``, left out), and the folders' times that still stand for their
     contents. ``listed``: what the last write left (the manifest's paths)."""
-    from generator.build import freshness  # here: freshness imports writer, which imports this
-
     top = os.fspath(root)
-    recent = time.time() - freshness.STAT_MARGIN
+    recent = time.time() - file_times.STAT_MARGIN
     known_files, known_folders = _known_tree(listed)
     found: list[str] = []
     standing: dict[str, int] = {}
 
     def visit(folder: str) -> None:
-        path = os.path.join(top, folder)
-        try:
-            stat = os.lstat(path)
-        except OSError:
-            return  # gone (or never there): nothing in it to remove
-        # The change time: it moves with every entry added, removed or renamed, and,
-        # unlike the modification time, no one can set it back.
-        if times.get(folder) == stat.st_ctime_ns and stat.st_ctime < recent:
-            standing[folder] = stat.st_ctime_ns
-            found.extend(f"{folder}/{name}" for name in known_files.get(folder, ()))
-            for sub in known_folders.get(folder, ()):
-                visit(sub)
-            return
-        if stat.st_ctime < recent:
-            standing[folder] = stat.st_ctime_ns  # read now: stands until changed
+        path = os.path.join(top, folder) if folder else top
+        if folder:  # output/ itself is always read: hidden entries and kept folders are there
+            try:
+                stat = os.lstat(path)
+            except OSError:
+                return  # gone (or never there): nothing in it to remove
+            # The change time: it moves with every entry added, removed or renamed, and,
+            # unlike the modification time, no one can set it back.
+            if times.get(folder) == stat.st_ctime_ns and stat.st_ctime < recent:
+                standing[folder] = stat.st_ctime_ns
+                found.extend(f"{folder}/{name}" for name in known_files.get(folder, ()))
+                for sub in known_folders.get(folder, ()):
+                    visit(sub)
+                return
+            if stat.st_ctime < recent:
+                standing[folder] = stat.st_ctime_ns  # read now: stands until changed
         with os.scandir(path) as entries:
             for entry in entries:
-                child = f"{folder}/{entry.name}"
+                name = entry.name
+                child = f"{folder}/{name}" if folder else name
                 if entry.is_dir(follow_symlinks=False):
+                    if not folder and (name in keep or _hidden_not_ours(name, produced)):
+                        continue
                     if child in known_folders:
                         visit(child)
                     else:
                         found.extend(_every_file(top, child))  # not ours: all of it goes
-                elif not entry.is_dir():  # (a link to a folder is left, as os.walk does)
+                elif entry.is_dir():
+                    continue  # a link to a folder: left, as os.walk does
+                elif folder or not name.startswith(".") or name in produced:
                     found.append(child)
 
-    with os.scandir(top) as entries:
-        for entry in entries:
-            name = entry.name
-            if entry.is_dir(follow_symlinks=False):
-                if name in keep or (name.startswith(".") and not _makes_inside(produced, name)):
-                    continue
-                if name in known_folders:
-                    visit(name)
-                else:
-                    found.extend(_every_file(top, name))
-            elif entry.is_dir():
-                continue  # a link to a folder: left, as os.walk does
-            elif not name.startswith(".") or name in produced:
-                found.append(name)
+    visit("")
     return found, standing
 
 
@@ -126,5 +118,6 @@ def _every_file(top: str, folder: str) -> Iterator[str]:
         yield from (prefix + name for name in files)
 
 
-def _makes_inside(produced: Mapping[str, object], folder: str) -> bool:
-    return any(path.startswith(folder + "/") for path in produced)
+def _hidden_not_ours(folder: str, produced: Mapping[str, object]) -> bool:
+    """A hidden folder at the top of output/ (.git) the build makes nothing inside."""
+    return folder.startswith(".") and not any(p.startswith(folder + "/") for p in produced)

@@ -94,11 +94,8 @@ class Planner:
         self, template: str, url: str, source: str, meta: PageMeta, context: PageContext,
         custom: bool = False,
     ) -> PageJob:  # fmt: skip
-        path = output_path(url)
-        parts = (self.bases.pages, path, template, fingerprint_of(meta),
-                 context.fingerprint(self.memo))  # fmt: skip
-        key = hashlib.sha1("\0".join(parts).encode()).hexdigest()
-        return PageJob(path, url, source, template, custom, meta, context, key, meta.noindex)
+        return self._job(template, url, source, custom, meta, fingerprint_of(meta), context,
+                         meta.noindex)  # fmt: skip
 
     def page_made_later(
         self, template: str, url: str, source: str, meta: Callable[[], PageMeta],
@@ -107,10 +104,17 @@ class Planner:
         """A page whose metadata is made only if it is rendered; ``meta_from`` is a
         fingerprint of everything ``meta()`` is made from, standing for it in the key
         (a post's JSON-LD was 40% of planning its pages, and of their memory)."""
+        return self._job(template, url, source, custom, meta, meta_from, context, False)
+
+    def _job(
+        self, template: str, url: str, source: str, custom: bool,
+        meta: PageMeta | Callable[[], PageMeta], meta_key: str, context: PageContext,
+        noindex: bool,
+    ) -> PageJob:  # fmt: skip
         path = output_path(url)
-        parts = (self.bases.pages, path, template, meta_from, context.fingerprint(self.memo))
+        parts = (self.bases.pages, path, template, meta_key, context.fingerprint(self.memo))
         key = hashlib.sha1("\0".join(parts).encode()).hexdigest()
-        return PageJob(path, url, source, template, custom, meta, context, key)
+        return PageJob(path, url, source, template, custom, meta, context, key, noindex)
 
     def _logo(self, model: SiteModel) -> str:
         found = self.memo.get(id(model.logo))

@@ -4,7 +4,7 @@ To find the one essay an author edited, a build read and hashed every source and
 comments feed: half a second at 5,000 essays and a 30 MB feed. Each build now records
 every source's status (size, modification and change times, inode) with the hash of its
 bytes, and the feed's with the hash of its text. The next build reads only the files
-whose status differs, or that were touched within freshness.STAT_MARGIN of the moment their status
+whose status differs, or that were touched within core/files.STAT_MARGIN of the moment their status
 was read (a coarse clock could give a later write the same times). An unchanged file's
 text is read later only if what is parsed from it is not in the build cache.
 
@@ -21,10 +21,10 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from generator.build import freshness
 from generator.build.comment_source import read_feed_text
 from generator.build.content import SourceFile, read_source, source_file, source_paths
 from generator.build.writer import write_private
+from generator.core import files as file_times
 from generator.core.config import SiteConfig
 from generator.core.errors import SiteError
 
@@ -49,10 +49,13 @@ class FeedInput:
             return self.text
         text = read_feed_text(config)
         if text is None or feed_digest(text) != self.digest:
-            raise SiteError.at(
-                "changed while this build read it; build again", config.comments.feed
-            )
+            raise changed_while_read(config.comments.feed)
         return text
+
+
+def changed_while_read(path: str) -> SiteError:
+    """A file whose status said it was unchanged, found changed when read at last."""
+    return SiteError.at("changed while this build read it; build again", path)
 
 
 def feed_digest(text: str) -> str:
@@ -96,7 +99,7 @@ def read_inputs(
     config: SiteConfig, known: Mapping[str, tuple[Status, str]]
 ) -> tuple[list[SourceFile], FeedInput, Record]:
     """Every source (read, or known unchanged), the feed, and the record for next time."""
-    recent = time.time() - freshness.STAT_MARGIN
+    recent = time.time() - file_times.STAT_MARGIN
     record: Record = {}
     sources: list[SourceFile] = []
     for kind, relative in source_paths(config):

@@ -13,6 +13,13 @@ from generator.core.errors import SiteError
 WRITE_JOURNAL = "write-journal.json"
 
 
+# Seconds: the coarsest file-time step of a common filesystem (FAT's). A file or folder
+# touched more recently than this is never judged unchanged by its status alone: a
+# coarse clock could give a later change the same times (build/freshness.py,
+# build/source_record.py, build/output_listing.py read it here, at the moment of use).
+STAT_MARGIN = 2.0
+
+
 def atomic_write(path: Path, data: bytes, fsync: bool = False) -> None:
     """Write ``data`` to ``path`` so that a reader sees the old file or the new, never half."""
     path.parent.mkdir(parents=True, exist_ok=True)
