@@ -73,11 +73,17 @@ def test_followers_get_each_new_essay_once(tmp_path: Path, smtp_server: SmtpServ
         assert "https://essays.example/2026/06/third/" in text
         assert essays[0].message["List-Unsubscribe"]
         assert not [m for m in smtp_server.messages if "Archive" in m.message["Subject"]]
-        with store_of(config) as store:
-            # paced: one every half second at 120 a minute
-            dues = sorted(m.due for m in waiting(store.db, include_sent=True)
-                          if m.payload == {} and m.seq > 3)  # fmt: skip
-            assert len(dues) == 3 and dues[1] - dues[0] == 0.5
+        # paced: one every half second at 120 a minute. A message is marked sent (its
+        # payload cleared) just after the SMTP server has it: wait for the store too.
+        deadline = time.monotonic() + 10
+        while True:
+            with store_of(config) as store:
+                dues = sorted(m.due for m in waiting(store.db, include_sent=True)
+                              if m.payload == {} and m.seq > 3)  # fmt: skip
+            if len(dues) >= 3 or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
+        assert len(dues) == 3 and dues[1] - dues[0] == 0.5
 
         # A rebuild, then the essay unpublished and published again: nothing is resent.
         write_manifest(config.root, {**POSTS, "third": NEW, "archive": OLD, "x": POSTS["hello"]})
