@@ -8,6 +8,7 @@ very same Rendered (html, excerpt, contents, word count), byte for byte.
 from __future__ import annotations
 
 import random
+import re
 import shutil
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from generator.build.anchors import NO_RESERVED_IDS, ReservedIds
 from generator.build.content import split_front_matter
 from generator.build.markdown import render, render_reference
 from generator.build.markdown_fast import render_fast
+from generator.build.markdown_survey import quote_by_replacement
 from generator.build.pipeline import BuildOptions, build_site
 
 from .conftest import FIXED_NOW, SITES
@@ -285,3 +287,36 @@ def test_whole_sites_build_the_same_bytes_with_and_without_the_fast_path(
         markdown_fast._engine.cache_clear()
     assert fast.keys() == reference.keys()
     assert [path for path in fast if fast[path] != reference[path]] == []
+
+
+# The pretest for a quote beside a typographer replacement looks around each quote; it
+# must answer exactly as the one regex over the whole text that it replaced.
+_OLD_REPLACED = r"\((?:c|r|tm|p)\)|\+-|\.\.|--|[?!]{2}|,,"
+_OLD_QUOTE_BY_REPLACEMENT = re.compile(
+    f"(?:{_OLD_REPLACED})['\"]|['\"](?:{_OLD_REPLACED})", re.IGNORECASE
+)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("'\"()cCrRtTmMpP+-.?!, x\n")), max_size=40))
+def test_the_quote_pretest_answers_as_the_regex_it_replaced(text: str) -> None:
+    assert quote_by_replacement(text) == bool(_OLD_QUOTE_BY_REPLACEMENT.search(text))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("it's -- fine", False),
+        ("'--", True),
+        ('--"', True),
+        ("(TM)'", True),
+        ("'(tm)", True),
+        ("x(c)' and", True),
+        ("'(t)", False),
+        ("'.", False),
+        ("..", False),
+        ('a ?!" b', True),
+    ],
+)
+def test_the_quote_pretest_examples(text: str, expected: bool) -> None:
+    assert quote_by_replacement(text) is expected

@@ -35,12 +35,12 @@ from generator.build.anchors import ReservedIds, unique_anchor
 from generator.build.links import Link
 from generator.build.markdown_survey import (
     EMPTY_ITEM,
-    QUOTE_BY_REPLACEMENT,
     NotProvable,
     Survey,
     check_single_quotes,
     nested_footnote_def,
     odd_table,
+    quote_by_replacement,
 )
 from generator.core.models import Heading, Rendered
 from generator.core.urls import slugify
@@ -177,7 +177,7 @@ def _html_and_survey(text: str) -> tuple[str, Survey]:
         raise NotProvable("nested footnote")
     if EMPTY_ITEM.search(text):
         raise NotProvable("an empty list item")  # interrupts a paragraph for one engine only
-    if QUOTE_BY_REPLACEMENT.search(text):
+    if quote_by_replacement(text):
         raise NotProvable("a quote beside a typographer replacement")  # engines differ
     if "~~~" in text:
         raise NotProvable("three tildes")  # the engines pair long strikethrough runs apart
