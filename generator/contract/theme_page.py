@@ -18,6 +18,7 @@ from markupsafe import Markup, escape
 
 from generator.contract.avatars import identicon_svg
 from generator.contract.comment_html import render_comment_body, safe_website
+from generator.contract.comment_list import comment_list_html
 from generator.contract.page_images import Preview, picture_html
 from generator.core.config import SiteConfig
 from generator.core.models import PublicComment
@@ -161,7 +162,14 @@ def install_filters(
             )
         return Markup("".join(options))
 
+    def comment_list(entry: Any) -> Markup:
+        """The thread of ``entry`` as the default theme shows it (see comment_list.py)."""
+        return comment_list_html(
+            entry.url, entry.thread.roots, entry.comments_open, body_html, tz, config.base_url
+        )
+
     env.filters["reply_options"] = reply_options
+    env.filters["comment_list"] = comment_list
     env.filters["local"] = lambda moment: moment.astimezone(tz) if moment else moment
     env.filters["json_ld"] = json_ld_markup
     env.filters["comment_html"] = body_html
