@@ -9,12 +9,14 @@ or the essay itself, whose Atom id is the essay's address.
 from __future__ import annotations
 
 from datetime import UTC
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from generator.build.feeds import FeedItem, InReplyTo
 from generator.core.models import PublicComment
 
 
+@lru_cache(maxsize=8)  # one site address per build: asked once for every comment entry
 def tag_authority(base_url: str) -> tuple[str, str]:
     """The host (IDNA, without a port) and the path of the site's address."""
     parts = urlsplit(base_url)

@@ -72,6 +72,8 @@ def absolute_links(html: str, base: str) -> str:
         quote = '"' if match.group(2) is not None else "'"
         return f"{match.group(1)}{quote}{urljoin(base, value)}{quote}"
 
+    if "=" not in html:  # no attribute at all (most comments): nothing to resolve
+        return html
     return _LINK_ATTR.sub(resolve, html)
 
 
@@ -80,7 +82,8 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
 
 def _text(value: str) -> str:
-    value = _NOT_XML.sub("", value)
+    if _NOT_XML.search(value):  # rare: asking first is cheaper than substituting always
+        value = _NOT_XML.sub("", value)
     return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
