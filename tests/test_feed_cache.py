@@ -11,8 +11,8 @@ import pytest
 
 from bench.corpus import comments_for
 from generator.build import comments_stage, threads
-from generator.build.cache import BuildCache, save_feed_rows, save_thread_digests
-from generator.build.comments_stage import parse_feed_cached
+from generator.build.cache import BuildCache, save_feed_rows, save_thread_outline
+from generator.build.comments_stage import Comments, parse_feed_cached
 from generator.build.threads import merge_comments
 from generator.contract.feed import Feed, parse_feed_document
 from generator.core.errors import SiteError
@@ -100,36 +100,43 @@ def test_a_damaged_row_is_parsed_again(cache: BuildCache, monkeypatch: pytest.Mo
     assert parse_feed_cached(cache, text, "comments.json") == parse_feed(text, "comments.json")
 
 
-# -- the threads' fingerprints, kept with the feed they were computed from ------------------
+# -- the threads' outline, kept with the feed it was computed from --------------------------
 
 POSTS = [f"essay-{i}" for i in range(20)]
 
 
-def _merged(cache: BuildCache, text: str, posts: list[str], depth: int = 3) -> object:
-    comments = parse_feed_cached(cache, text, "comments.json").comments
-    return comments_stage.merge_threads(
-        cache, comments, comments_stage.feed_digest(text), posts, depth, "comments.json"
+def _loaded(cache: BuildCache, text: str, posts: list[str], depth: int = 3) -> Comments:
+    return comments_stage.load_comments(
+        cache, lambda: text, comments_stage.feed_digest(text), posts, depth, "comments.json", 1
     )
 
 
-def test_cached_thread_fingerprints_are_the_computed_ones(
+def _threads_of(comments: Comments) -> dict[str, object]:
+    return {post: comments.threads[post] for post in comments.threads}
+
+
+def test_a_kept_outline_gives_the_computed_threads_without_parsing_or_hashing(
     cache: BuildCache, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    text = _feed_text()
-    expected = merge_comments(parse_feed(text, "f").comments, POSTS, 3, "comments.json")
-    assert _merged(cache, text, POSTS) == expected  # the first time: hashed
+    text = _feed_text(likes={"essay-1": 4})
+    expected, warnings = merge_comments(parse_feed(text, "f").comments, POSTS, 3, "comments.json")
+    first = _loaded(cache, text, POSTS)  # the first time: parsed and hashed
+    assert (_threads_of(first), first.warnings, first.likes) == (expected, warnings, {"essay-1": 4})
     monkeypatch.setattr(threads, "_digest", lambda flat: pytest.fail("hashed again"))
-    again = _merged(cache, text, POSTS)
-    assert again == expected  # whole threads, fingerprints included, and the warnings
-    assert all(thread.fingerprint for thread in again[0].values())
+    monkeypatch.setattr(comments_stage, "parse_feed_cached", lambda *a: pytest.fail("parsed"))
+    again = _loaded(cache, text, POSTS)
+    assert again.threads.outline == first.threads.outline
+    assert (again.warnings, again.likes, again.html) == (warnings, {"essay-1": 4}, first.html)
+    assert all(thread.fingerprint for thread in expected.values())
+    assert _threads_of(again) == expected  # each made from its post's rows when asked for
 
 
 @pytest.mark.parametrize("change", ["body", "depth", "posts"])
-def test_thread_fingerprints_follow_the_feed_the_depth_and_the_posts(
+def test_the_outline_follows_the_feed_the_depth_and_the_posts(
     cache: BuildCache, change: str
 ) -> None:
     text, posts, depth = _feed_text(), POSTS, 3
-    _merged(cache, text, posts, depth)
+    _loaded(cache, text, posts, depth)
     if change == "body":
         data = json.loads(text)
         data["comments"][5]["body"] = "A changed body."
@@ -139,17 +146,32 @@ def test_thread_fingerprints_follow_the_feed_the_depth_and_the_posts(
     else:
         posts = POSTS[:10]  # the comments of the others are now warnings
     expected = merge_comments(parse_feed(text, "f").comments, posts, depth, "comments.json")
-    assert _merged(cache, text, posts, depth) == expected
+    for _ in range(2):  # computed, then from the outline
+        loaded = _loaded(cache, text, posts, depth)
+        assert (_threads_of(loaded), loaded.warnings) == expected
 
 
-def test_damaged_thread_fingerprints_are_computed_again(cache: BuildCache) -> None:
+def test_a_damaged_outline_is_computed_again(cache: BuildCache) -> None:
     text = _feed_text()
-    _merged(cache, text, POSTS)
-    key = cache.db.execute("SELECT key FROM thread_digests").fetchone()[0]
-    save_thread_digests(cache, key, b"\x00not marshal")
-    assert _merged(cache, text, POSTS) == merge_comments(
-        parse_feed(text, "f").comments, POSTS, 3, "comments.json"
-    )
+    _loaded(cache, text, POSTS)
+    key = cache.db.execute("SELECT key FROM thread_outlines").fetchone()[0]
+    save_thread_outline(cache, key, b"\x00not marshal", {})
+    loaded = _loaded(cache, text, POSTS)
+    expected = merge_comments(parse_feed(text, "f").comments, POSTS, 3, "comments.json")
+    assert (_threads_of(loaded), loaded.warnings) == expected
+
+
+def test_rows_gone_under_a_build_stop_it_rather_than_show_no_comments(
+    cache: BuildCache,
+) -> None:
+    text = _feed_text()
+    _loaded(cache, text, POSTS)
+    loaded = _loaded(cache, text, POSTS)
+    with cache.db:
+        cache.db.execute("DELETE FROM thread_rows")
+    post = next(iter(loaded.threads))
+    with pytest.raises(SiteError, match="changed while this build read it"):
+        loaded.threads[post]
 
 
 def test_comment_html_is_kept_by_the_feed_it_came_from(

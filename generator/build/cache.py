@@ -29,7 +29,7 @@ class BuildCache:
         self.db.execute("PRAGMA journal_mode = WAL")
         self.db.execute("PRAGMA synchronous = OFF")  # a lost cache only costs time
         # Tables of earlier versions, whose entries cost more memory than they saved time.
-        for table in ("comment_maps", "feeds"):
+        for table in ("comment_maps", "feeds", "thread_digests"):
             self.db.execute(f"DROP TABLE IF EXISTS {table}")
         for table in (
             "documents",
@@ -38,7 +38,8 @@ class BuildCache:
             "comments",
             "comment_html",
             "feed_rows",
-            "thread_digests",
+            "thread_outlines",
+            "thread_rows",
         ):
             self.db.execute(
                 f"CREATE TABLE IF NOT EXISTS {table} (key TEXT PRIMARY KEY, value BLOB)"
@@ -199,16 +200,22 @@ def save_feed_rows(cache: BuildCache, key: str, rows: bytes) -> None:
         cache.db.execute("INSERT INTO feed_rows VALUES (?, ?)", (key, rows))
 
 
-def thread_digests(cache: BuildCache, key: str) -> bytes | None:
-    """The threads' fingerprints stored under ``key`` (comments_stage.merge_threads')."""
-    found = cache.db.execute("SELECT value FROM thread_digests WHERE key = ?", (key,)).fetchone()
+def thread_outline(cache: BuildCache, key: str) -> bytes | None:
+    """The threads' outline stored under ``key`` (comments_stage.load_comments')."""
+    found = cache.db.execute("SELECT value FROM thread_outlines WHERE key = ?", (key,)).fetchone()
     return bytes(found[0]) if found is not None else None
 
 
-def save_thread_digests(cache: BuildCache, key: str, digests: bytes) -> None:
+def save_thread_outline(
+    cache: BuildCache, key: str, outline: bytes, rows: Mapping[str, bytes]
+) -> None:
+    """The outline, and the rows of each post's comments (thread_store.py) beside it."""
     with cache.db:
-        cache.db.execute("DELETE FROM thread_digests")  # only the latest feed's are worth keeping
-        cache.db.execute("INSERT INTO thread_digests VALUES (?, ?)", (key, digests))
+        # Only the latest feed's are worth keeping.
+        cache.db.execute("DELETE FROM thread_outlines")
+        cache.db.execute("DELETE FROM thread_rows")
+        cache.db.execute("INSERT INTO thread_outlines VALUES (?, ?)", (key, outline))
+        cache.db.executemany("INSERT INTO thread_rows VALUES (?, ?)", rows.items())
 
 
 _MAP_DIGEST = "#digest"  # the row holding the hash of the bodies (no comment id has a #)

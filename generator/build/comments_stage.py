@@ -1,13 +1,14 @@
-"""The comments stage: the feed parsed (once per feed), and the safe HTML of every
-comment body, by comment id."""
+"""The comments stage: the feed parsed (once per feed), its threads by post, and the
+safe HTML of every comment body, by comment id."""
 
 from __future__ import annotations
 
-import dataclasses
 import marshal
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from datetime import datetime
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 from generator.build.cache import (
     BuildCache,
@@ -16,20 +17,17 @@ from generator.build.cache import (
     feed_rows,
     save_comment_map,
     save_feed_rows,
-    save_thread_digests,
-    thread_digests,
+    save_thread_outline,
+    thread_outline,
 )
 from generator.build.pools import run_cached
 from generator.build.source_record import feed_digest
-from generator.build.threads import merge_comments
+from generator.build.thread_store import Outline, ThreadStore, from_rows, grouped_rows, to_rows
+from generator.build.threads import COMMENT_FIELDS, merge_comments
 from generator.contract.comment_html import plain_comment_html, render_comment_body
 from generator.contract.feed import Feed, parse_feed_document
-from generator.contract.theme_page import Thread
 from generator.core.errors import Problem
 from generator.core.models import PublicComment
-
-_COMMENT_FIELDS = tuple(f.name for f in dataclasses.fields(PublicComment))
-_TIME_FIELDS = ("created",)  # kept as ISO text in the rows; every other field is plain
 
 
 def parse_feed_cached(
@@ -49,71 +47,83 @@ def parse_feed_cached(
     if digest is None:
         text = text if isinstance(text, str) else text()
         digest = feed_digest(text)
-    key = cache_key("feed", digest, repr(_COMMENT_FIELDS))
+    key = cache_key("feed", digest, repr(COMMENT_FIELDS))
     stored = feed_rows(cache, key)
     if stored is not None:
         try:
             rows, likes = marshal.loads(stored)
-            return Feed(_from_rows(rows), {str(post): int(n) for post, n in likes.items()})
+            return Feed(from_rows(rows), {str(post): int(n) for post, n in likes.items()})
         except (ValueError, TypeError, EOFError, AttributeError):  # damaged, or another format
             pass
     feed = parse_feed_document(text if isinstance(text, str) else text(), path)
-    save_feed_rows(cache, key, marshal.dumps((_to_rows(feed.comments), dict(feed.likes))))
+    save_feed_rows(cache, key, marshal.dumps((to_rows(feed.comments), dict(feed.likes))))
     return feed
 
 
-def _to_rows(comments: Sequence[PublicComment]) -> list[tuple[object, ...]]:
-    times = [_COMMENT_FIELDS.index(name) for name in _TIME_FIELDS]
-    rows = []
-    for comment in comments:
-        row = [getattr(comment, name) for name in _COMMENT_FIELDS]
-        for index in times:
-            row[index] = row[index].isoformat()
-        rows.append(tuple(row))
-    return rows
+@dataclass(frozen=True)
+class Comments:
+    """What the comments stage gives the site model."""
+
+    threads: ThreadStore
+    warnings: list[Problem]
+    likes: dict[str, int]
+    html: dict[str, str]  # safe HTML of each visible comment's body, by comment id
 
 
-def _from_rows(rows: list[tuple[object, ...]]) -> tuple[PublicComment, ...]:
-    times = [_COMMENT_FIELDS.index(name) for name in _TIME_FIELDS]
-    comments = []
-    for row in rows:
-        values = list(row)
-        for index in times:
-            values[index] = datetime.fromisoformat(str(values[index]))
-        comments.append(PublicComment(*values))  # type: ignore[arg-type]
-    return tuple(comments)
-
-
-def merge_threads(
+def load_comments(
     cache: BuildCache,
-    comments: Sequence[PublicComment],
+    read_feed: Callable[[], str],
     digest: str,
-    post_keys: Iterable[str],
+    post_keys: Sequence[str],
     max_depth: int,
     feed_path: str,
-) -> tuple[dict[str, Thread], list[Problem]]:
-    """merge_comments(), each thread's fingerprint from the cache when the feed (``digest``,
-    its text's hash), the posts and the depth are those it was computed for.
+    jobs: int | None,
+    pool: ProcessPoolExecutor | None = None,
+) -> Comments:
+    """The feed whose text hashes to ``digest`` ("" for none) merged into threads.
 
-    Hashing every field of 50,000 comments was half of merging them; the fingerprints
-    change only with the feed, so a build with an essay edited reuses them all.
+    When this very feed was merged for the same posts and depth before, only the outline
+    kept then is read (each thread's count and fingerprint, and the warnings): the threads
+    are made one by one as pages ask for them (thread_store.py). Otherwise the feed is
+    parsed (parse_feed_cached), every thread made and hashed, and the outline kept.
     """
     keys = sorted(post_keys)
-    key = cache_key("threads", digest, str(max_depth), "\0".join(keys), repr(_COMMENT_FIELDS))
-    known: dict[str, str] | None = None
-    stored = thread_digests(cache, key)
-    if stored is not None:
-        try:
-            loaded = marshal.loads(stored)
-        except (ValueError, TypeError, EOFError):  # damaged, or another Python's format
-            loaded = None
-        if isinstance(loaded, dict):
-            known = loaded
-    threads, warnings = merge_comments(comments, keys, max_depth, feed_path, known)
-    if known is None:
-        fresh = {post: thread.fingerprint for post, thread in threads.items()}
-        save_thread_digests(cache, key, marshal.dumps(fresh))
-    return threads, warnings
+    outline_key = cache_key("threads", digest, str(max_depth), "\0".join(keys),
+                            repr(COMMENT_FIELDS))  # fmt: skip
+    if digest:
+        known = _stored_outline(cache, outline_key)
+        html = comment_map(cache, cache_key("comment map", digest)) if known else None
+        if known is not None and html is not None:
+            outline, warnings, likes = known
+            store = ThreadStore(outline, Path(cache.path), digest, max_depth, feed_path)
+            return Comments(store, warnings, likes, html)
+    feed = parse_feed_cached(cache, read_feed, feed_path, digest) if digest else Feed(())
+    threads, warnings = merge_comments(feed.comments, keys, max_depth, feed_path)
+    store = ThreadStore.of(threads)
+    if digest:
+        problems = [(p.message, p.path, p.line) for p in warnings]
+        kept = {"outline": dict(store.outline), "warnings": problems, "likes": dict(feed.likes)}
+        save_thread_outline(cache, outline_key, marshal.dumps(kept),
+                            grouped_rows(digest, feed.comments))  # fmt: skip
+    html = render_comments(cache, feed.comments, digest, jobs, pool)
+    return Comments(store, warnings, dict(feed.likes), html)
+
+
+def _stored_outline(
+    cache: BuildCache, key: str
+) -> tuple[Outline, list[Problem], dict[str, int]] | None:
+    stored = thread_outline(cache, key)
+    if stored is None:
+        return None
+    try:
+        kept = marshal.loads(stored)
+        outline = {str(post): (int(count), str(digest), _newest(newest))
+                   for post, (count, digest, newest) in kept["outline"].items()}  # fmt: skip
+        warnings = [Problem(str(message), path, line) for message, path, line in kept["warnings"]]
+        likes = {str(post): int(n) for post, n in kept["likes"].items()}
+    except (ValueError, TypeError, EOFError, KeyError, AttributeError):  # damaged, or older
+        return None
+    return outline, warnings, likes
 
 
 def render_comments(
@@ -153,3 +163,8 @@ def render_comments(
     cache.prune("comments", keys.values())
     save_comment_map(cache, whole, html)
     return html
+
+
+def _newest(stored: Any) -> tuple[int, str] | None:
+    """A thread's newest comment as kept: (microseconds, id), or None (marshal's types)."""
+    return None if stored is None else (int(stored[0]), str(stored[1]))

@@ -38,6 +38,11 @@ def recent_comments(entries: Sequence[Entry], count: int) -> list[tuple[PublicCo
     return heapq.nlargest(count, pairs, key=lambda pair: (pair[0].created, pair[0].id))
 
 
+def recent_comment_count(config: SiteConfig) -> int:
+    """How many comments a comments feed holds: twice as many as a feed of essays."""
+    return config.feeds.entries * 2
+
+
 @dataclass(frozen=True)
 class FeedMaker:
     config: SiteConfig
@@ -52,7 +57,7 @@ class FeedMaker:
                 items = [self._item(p) for p in posts]
                 return rss_feed(self._info(title, url, home, posts), items)
             case CommentsFeed(title, url, home, entries):
-                recent = recent_comments(entries, self.config.feeds.entries * 2)
+                recent = recent_comments(entries, recent_comment_count(self.config))
                 info = self._info(title, url, home, entries)
                 return atom_feed(info, self._comment_items(recent))
             case SitemapFile(urls):

@@ -47,7 +47,6 @@ from generator.build.writer import (
     write_outputs,
     write_private,
 )
-from generator.contract.feed import Feed
 from generator.contract.posts_manifest import SiteLook, serialise_manifest
 from generator.contract.search_index import search_index_path
 from generator.core.config import PREVIEW_OUTPUT, SiteConfig, load_config, with_overrides
@@ -198,11 +197,7 @@ def _build(root: Path, options: BuildOptions | None, memory: BuildMemory | None)
         forget_last_build(config)  # until this build succeeds
     from generator.build.anchors import ReservedIds
     from generator.build.cache import BuildCache
-    from generator.build.comments_stage import (
-        merge_threads,
-        parse_feed_cached,
-        render_comments,
-    )
+    from generator.build.comments_stage import load_comments
     from generator.build.content_stage import parse_sources
     from generator.build.context_keys import fingerprint_of
     from generator.build.engagement import check_series, plan_search, related_essays
@@ -213,11 +208,12 @@ def _build(root: Path, options: BuildOptions | None, memory: BuildMemory | None)
     from generator.build.plan import Planner, plan_site
     from generator.build.site import assemble
     from generator.build.site_view import make_site_view
+    from generator.build.template_cache import template_cache
     from generator.build.theme_assets import CopyFile, read_theme_assets
     from generator.build.theme_hash import key_bases
     from generator.contract.theme_page import install_filters
 
-    env = make_environment(config, themes)
+    env = make_environment(config, themes, template_cache(config.state_dir))
     cache = BuildCache(config.private_dir / CACHE_FILE)
     try:
         with timer.step("content"):
@@ -246,23 +242,14 @@ def _build(root: Path, options: BuildOptions | None, memory: BuildMemory | None)
         reserved = ReservedIds.from_names(reserved_ids(themes))
         with start_markdown(cache, documents, options.jobs, reserved) as pending:
             with timer.step("comments"):
-                feed_hash = feed_input.digest
-                feed = (
-                    parse_feed_cached(cache, partial(feed_input.read, config),
-                                      config.comments.feed, feed_hash)
-                    if feed_hash
-                    else Feed(())
+                posts = [doc for doc in documents if doc.kind is Kind.POST]
+                comments = load_comments(
+                    cache, partial(feed_input.read, config), feed_input.digest,
+                    [doc.key for doc in posts],
+                    config.comments.max_depth, config.comments.feed, options.jobs, pending.pool,
                 )  # fmt: skip
                 del feed_input  # tens of megabytes for a big archive, parsed now
-                posts = [doc for doc in documents if doc.kind is Kind.POST]
-                threads, comment_warnings = merge_threads(
-                    cache, feed.comments, feed_hash, (doc.key for doc in posts),
-                    config.comments.max_depth, config.comments.feed,
-                )  # fmt: skip
-                warnings = [*key_warnings, *comment_warnings]
-                comment_html = render_comments(
-                    cache, feed.comments, feed_hash, options.jobs, pending.pool
-                )
+                warnings = [*key_warnings, *comments.warnings]
             with timer.step("markdown"):
                 progress = partial(options.progress, "Markdown") if options.progress else None
                 rendered = pending.finish(progress)
@@ -275,8 +262,8 @@ def _build(root: Path, options: BuildOptions | None, memory: BuildMemory | None)
         raise SiteError(warnings)  # --strict: before anything is written
     with timer.step("templates"):
         model = assemble(
-            documents, rendered, rendered.light, threads, config, now, source_hashes,
-            feed.likes, related, images.pages, images.logo,
+            documents, rendered, rendered.light, comments.threads, config, now, source_hashes,
+            comments.likes, related, images.pages, images.logo,
         )  # fmt: skip
         assets = read_theme_assets(themes)
         site = make_site_view(config, model, assets.css_url, assets.js_url, assets.favicon_url)
@@ -288,8 +275,8 @@ def _build(root: Path, options: BuildOptions | None, memory: BuildMemory | None)
             *(CopyFile(path, made, source, key=key) for path, made, source, key in images.outputs),
         ]  # fmt: skip
         jobs = plan_site(config, bases, model, files)
-        install_filters(env, config, comment_html)
-        renderer = PageRenderer(config, env, site, comment_html)
+        install_filters(env, config, comments.html)
+        renderer = PageRenderer(config, env, site, comments.html)
         staging = Staging(config.state_dir / "staging", config.output_dir, manifest)
         try:
             outputs = execute(

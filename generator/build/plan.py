@@ -39,6 +39,7 @@ from generator.build.contexts import (
     TermPage,
     TermsPage,
 )
+from generator.build.feed_map import recent_comment_count
 from generator.build.listings import Archive, Term, paginate
 from generator.build.site import Entry, SiteModel
 from generator.build.theme_assets import CopyFile
@@ -273,8 +274,17 @@ class Planner:
                 "/rss.xml", "site RSS feed", RssFeed(config.title, "/rss.xml", "/", posts)
             )
         if config.comments.enabled:
-            feed = CommentsFeed(f"Comments on {config.title}", "/comments.xml", "/", model.posts)
+            title = f"Comments on {config.title}"
+            feed = CommentsFeed(title, "/comments.xml", "/", _recent_comment_posts(config, model))
             yield self.feed("/comments.xml", "recent comments feed", feed)
+
+
+def _recent_comment_posts(config: SiteConfig, model: SiteModel) -> tuple[Entry, ...]:
+    """The posts the recent comments feed takes its entries from: only those, so that its
+    key (and its threads) covers them and not every post. With no comment yet, all: the
+    newest post dates the empty feed."""
+    keys = set(model.threads.newest_posts(recent_comment_count(config)))
+    return tuple(post for post in model.posts if post.key in keys) if keys else model.posts
 
 
 def plan_entry(planner: Planner, entry: Entry, model: SiteModel) -> PageJob:

@@ -16,6 +16,7 @@ from generator.build.context_keys import covered_by, fields_fingerprint
 from generator.build.listings import Archive, Term, group_terms
 from generator.build.pictures import feed_images, rewrite_images
 from generator.build.series import Series, SeriesMember, SeriesPlace, group_series
+from generator.build.thread_store import ThreadStore
 from generator.contract.page_images import PageImages, Preview, picture_html
 from generator.contract.theme_page import Thread
 from generator.core.config import SiteConfig
@@ -23,6 +24,8 @@ from generator.core.models import CommentsMode, Document, Heading, Kind, Rendere
 from generator.core.urls import taxonomy_url
 
 TOC_MIN_HEADINGS = 3
+_NO_THREAD = Thread.empty()
+_NO_THREADS: Mapping[str, Thread] = {}
 
 
 @dataclass(frozen=True, eq=False)
@@ -36,7 +39,10 @@ class Entry:
     texts: Mapping[str, Rendered] = field(metadata=covered_by("source_hash"))
     # the same without the body's HTML: excerpt, contents, word count
     light: Rendered = field(metadata=covered_by("source_hash"))
-    thread: Thread
+    # the comment threads by post key, each made when asked for (thread_store.py)
+    threads: Mapping[str, Thread] = field(metadata=covered_by("thread_fingerprint"))
+    thread_fingerprint: str  # changes whenever anything shown of this entry's thread does
+    comment_count: int  # visible comments, placeholders of removed ones excluded
     comments_open: bool
     source_hash: str
     taxonomies: tuple[str, ...] = ("tags", "categories")  # those that have pages to link to
@@ -178,8 +184,9 @@ class Entry:
         return self.light.reading_minutes
 
     @property
-    def comment_count(self) -> int:
-        return self.thread.count
+    def thread(self) -> Thread:
+        """This post's comment thread (empty for a page, or a post nobody commented on)."""
+        return self.threads.get(self.doc.key, _NO_THREAD)
 
     @property
     def extra(self) -> Mapping[str, Any]:
@@ -198,6 +205,7 @@ class SiteModel:
     series_places: Mapping[str, SeriesPlace[Entry]] = field(default_factory=dict)  # by key
     related: Mapping[str, tuple[Entry, ...]] = field(default_factory=dict)  # by key
     logo: Preview | None = None  # the publisher's logo in structured data (images.logo)
+    threads: ThreadStore = field(default_factory=lambda: ThreadStore({}))  # by post key
 
 
 def comments_open(doc: Document, config: SiteConfig, now: datetime) -> bool:
@@ -225,9 +233,10 @@ def assemble(
     likes = likes or {}
     images = images or {}
     no_images = PageImages()
+    store = threads if isinstance(threads, ThreadStore) else ThreadStore.of(threads)
     entries = []
     for doc in documents:
-        thread = threads.get(doc.key, Thread.empty()) if doc.kind is Kind.POST else Thread.empty()
+        on_post = doc.kind is Kind.POST
         is_open = doc.kind is Kind.POST and comments_open(doc, config, now)
         source_hash = source_hashes.get(doc.source) or repr(doc)
         count = likes.get(doc.key, 0) if doc.kind is Kind.POST else 0
@@ -236,7 +245,9 @@ def assemble(
                 doc,
                 rendered,
                 light[doc.source],
-                thread,
+                store if on_post else _NO_THREADS,
+                store.fingerprint(doc.key) if on_post else "",
+                store.count(doc.key) if on_post else 0,
                 is_open,
                 source_hash,
                 config.taxonomies,
@@ -287,5 +298,6 @@ def assemble(
         key: tuple(by_key[k] for k in keys if k in by_key) for key, keys in (related or {}).items()
     }
     return SiteModel(
-        tuple(posts), tuple(pages), terms, years, months, neighbours, series, places, chosen, logo
-    )
+        tuple(posts), tuple(pages), terms, years, months, neighbours, series, places, chosen, logo,
+        store,
+    )  # fmt: skip

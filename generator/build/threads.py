@@ -24,8 +24,8 @@ def _in_order(nodes: Iterable[ThreadNode]) -> tuple[ThreadNode, ...]:
 
 
 # Every field of a comment is part of the thread's fingerprint, whatever fields it grows.
-_COMMENT_FIELDS = tuple(item.name for item in dataclasses.fields(PublicComment))
-_FIELDS_OF = attrgetter(*_COMMENT_FIELDS)
+COMMENT_FIELDS = tuple(item.name for item in dataclasses.fields(PublicComment))
+_FIELDS_OF = attrgetter(*COMMENT_FIELDS)
 _IN_TIME = attrgetter("created", "id")
 
 

@@ -448,6 +448,7 @@ BUILD_STATE = (
     "related.json", "search.json", "pagefind",  # the search index's record and work folder
     "sources.json",  # each source's file status and hash (source_record.py)
     "output-folders.json",  # output/'s folders as the last build saw them (output_listing.py)
+    "templates",  # compiled templates (template_cache.py)
 )  # fmt: skip
 # Left by clean: posts.json and search.sqlite3, which a running comment service reads.
 

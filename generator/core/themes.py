@@ -256,7 +256,11 @@ def _isoformat(value: datetime | None) -> str:
     return value.isoformat(timespec="seconds") if value is not None else ""
 
 
-def make_environment(config: SiteConfig, themes: tuple[Theme, ...]) -> jinja2.Environment:
+def make_environment(
+    config: SiteConfig,
+    themes: tuple[Theme, ...],
+    bytecode_cache: jinja2.BytecodeCache | None = None,  # the build's (build/template_cache.py)
+) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(d) for d in template_dirs(config, themes)]),
         autoescape=True,
@@ -264,6 +268,7 @@ def make_environment(config: SiteConfig, themes: tuple[Theme, ...]) -> jinja2.En
         trim_blocks=True,
         lstrip_blocks=True,
         auto_reload=False,
+        bytecode_cache=bytecode_cache,
     )
     base_path = config.base_path
 

@@ -6,6 +6,7 @@ import posixpath
 import re
 import unicodedata
 from datetime import datetime
+from functools import lru_cache
 from urllib.parse import SplitResult, quote, urlsplit, urlunsplit
 
 _DATE_PREFIX = re.compile(r"^\d{4}-\d{2}-\d{2}-")
@@ -90,6 +91,7 @@ def output_path(url: str) -> str:
     return path
 
 
+@lru_cache(maxsize=8192)  # a site has few terms, and listings ask for each again and again
 def taxonomy_url(taxonomy: str, name: str) -> str:
     return f"/{taxonomy}/{slugify(name) or 'untitled'}/"
 
