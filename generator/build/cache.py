@@ -181,6 +181,12 @@ def comment_map(cache: BuildCache, digest: str) -> dict[str, str] | None:
     return dict(rows)
 
 
+def comment_map_kept(cache: BuildCache, digest: str) -> bool:
+    """Whether the map of comment HTML stored is the one of ``digest`` (without reading it)."""
+    stored = cache.db.execute("SELECT value FROM comment_html WHERE key = ?", (_MAP_DIGEST,))
+    return bool(stored.fetchone() == (digest,))
+
+
 def save_comment_map(cache: BuildCache, digest: str, html: Mapping[str, str]) -> None:
     with cache.db:
         cache.db.execute("DELETE FROM comment_html")  # only the latest map is worth keeping

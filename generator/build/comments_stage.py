@@ -14,6 +14,7 @@ from generator.build.cache import (
     BuildCache,
     cache_key,
     comment_map,
+    comment_map_kept,
     feed_rows,
     save_comment_map,
     save_feed_rows,
@@ -26,7 +27,7 @@ from generator.build.thread_store import Outline, ThreadStore, from_rows, groupe
 from generator.build.threads import COMMENT_FIELDS, merge_comments
 from generator.contract.comment_html import plain_comment_html, render_comment_body
 from generator.contract.feed import Feed, parse_feed_document
-from generator.core.errors import Problem
+from generator.core.errors import Problem, SiteError
 from generator.core.models import PublicComment
 
 
@@ -88,8 +89,7 @@ def load_comments(
     parsed (parse_feed_cached), every thread made and hashed, and the outline kept.
     """
     keys = sorted(post_keys)
-    outline_key = cache_key("threads", digest, str(max_depth), "\0".join(keys),
-                            repr(COMMENT_FIELDS))  # fmt: skip
+    outline_key = _outline_key(digest, keys, max_depth)
     if digest:
         known = _stored_outline(cache, outline_key)
         html = comment_map(cache, cache_key("comment map", digest)) if known else None
@@ -107,6 +107,46 @@ def load_comments(
                             grouped_rows(digest, feed.comments))  # fmt: skip
     html = render_comments(cache, feed.comments, digest, jobs, pool)
     return Comments(store, warnings, dict(feed.likes), html)
+
+
+def _outline_key(digest: str, keys: Sequence[str], max_depth: int) -> str:
+    return cache_key("threads", digest, str(max_depth), "\0".join(sorted(keys)),
+                     repr(COMMENT_FIELDS))  # fmt: skip
+
+
+def comments_known(
+    cache: BuildCache, digest: str, post_keys: Sequence[str], max_depth: int
+) -> bool:
+    """Whether load_comments will find this feed's outline and comment HTML kept: without
+    a feed, or when they are missing, it parses the feed."""
+    if not digest or thread_outline(cache, _outline_key(digest, post_keys, max_depth)) is None:
+        return False
+    return comment_map_kept(cache, cache_key("comment map", digest))
+
+
+def prepare_comments(
+    cache_path: str,
+    read_feed: Callable[[], str],
+    digest: str,
+    post_keys: Sequence[str],
+    max_depth: int,
+    feed_path: str,
+) -> tuple[Problem, ...]:
+    """load_comments in a Markdown worker, for the parent to read from the cache.
+
+    A cold build parsed 50,000 comments, threaded and rendered them in the parent, which
+    then held them, with the feed's parsed JSON, at the build's peak of memory; a worker
+    does it now, beside the Markdown, and keeps the outline, each post's rows and the
+    comment HTML in the cache. Returns the problems of a feed that cannot be used.
+    """
+    cache = BuildCache(Path(cache_path))
+    try:
+        load_comments(cache, read_feed, digest, post_keys, max_depth, feed_path, jobs=1)
+    except SiteError as exc:
+        return exc.problems
+    finally:
+        cache.close()
+    return ()
 
 
 def _stored_outline(

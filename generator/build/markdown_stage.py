@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from typing import Any
 
 from generator.build.anchors import NO_RESERVED_IDS, ReservedIds
 from generator.build.cache import BuildCache, RenderedStore, cache_key, light_record, store_rendered
@@ -32,6 +33,7 @@ class PendingMarkdown:
         keys: dict[str, str],
         todo: list[tuple[str, MarkdownInput]],
         jobs: int | None,
+        side: Callable[[], Any] | None = None,
     ) -> None:
         self.cache = cache
         self.keys = keys
@@ -42,9 +44,14 @@ class PendingMarkdown:
         ]
         self.pool: ProcessPoolExecutor | None = None
         self.results: Iterator[int] | None = None
+        self.side: Future[Any] | None = None  # ``side``'s answer, when a worker runs it
         workers = parallel_workers(len(todo), jobs)
         if workers > 1:
-            self.pool = fork_pool(workers)
+            # The workers inherit ``side`` when forked (it is never pickled), and the
+            # first of them to be free runs it before any Markdown.
+            self.pool = fork_pool(workers, _adopt_side, (side,))
+            if side is not None:
+                self.side = self.pool.submit(_run_side)
             self.results = self.pool.map(_render_and_store, self.batches)
 
     def __enter__(self) -> PendingMarkdown:
@@ -97,6 +104,19 @@ def _worker_db(path: str) -> sqlite3.Connection:
     return _WORKER_DB[2]
 
 
+_SIDE: Callable[[], Any] | None = None  # in a worker: the job handed over by the fork
+
+
+def _adopt_side(side: Callable[[], Any] | None) -> None:
+    global _SIDE
+    _SIDE = side
+
+
+def _run_side() -> Any:
+    assert _SIDE is not None, "no side job in this worker"
+    return _SIDE()
+
+
 def _render_and_store(batch: tuple[str, list[tuple[str, MarkdownInput]]]) -> int:
     path, items = batch
     store_rendered(_worker_db(path), {key: render(*value) for key, value in items})
@@ -108,14 +128,17 @@ def start_markdown(
     documents: Sequence[Document],
     jobs: int | None,
     reserved: ReservedIds = NO_RESERVED_IDS,
+    side: Callable[[], Any] | None = None,
 ) -> PendingMarkdown:
     """Start rendering the Markdown of each document not in the cache.
 
     Heading ids give way to the theme's ``reserved`` ids, so those are part of the key.
+    ``side``: a job for one of the workers, if there are any (``PendingMarkdown.side``
+    is then its future; None when there are no workers and the caller must do it).
     """
     ids = reserved.key()
     keys = {doc.source: cache_key(ids, doc.summary, doc.body) for doc in documents}
     present = cache.keys_present("markdown", keys.values())
     todo = list({keys[d.source]: (d.body, d.summary, reserved) for d in documents
                  if keys[d.source] not in present}.items())  # fmt: skip
-    return PendingMarkdown(cache, keys, todo, jobs)
+    return PendingMarkdown(cache, keys, todo, jobs, side)

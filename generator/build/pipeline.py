@@ -197,7 +197,7 @@ def _build(root: Path, options: BuildOptions | None, memory: BuildMemory | None)
         forget_last_build(config)  # until this build succeeds
     from generator.build.anchors import ReservedIds
     from generator.build.cache import BuildCache
-    from generator.build.comments_stage import load_comments
+    from generator.build.comments_stage import comments_known, load_comments, prepare_comments
     from generator.build.content_stage import parse_sources
     from generator.build.context_keys import fingerprint_of
     from generator.build.engagement import check_series, plan_search, related_essays
@@ -240,15 +240,23 @@ def _build(root: Path, options: BuildOptions | None, memory: BuildMemory | None)
             images = process_images(config, documents, targets, options.jobs, sizes)
         # Markdown renders in worker processes while this process does the comments.
         reserved = ReservedIds.from_names(reserved_ids(themes))
-        with start_markdown(cache, documents, options.jobs, reserved) as pending:
+        posts = [doc for doc in documents if doc.kind is Kind.POST]
+        post_keys = [doc.key for doc in posts]
+        read_feed, feed_hash = partial(feed_input.read, config), feed_input.digest
+        depth, feed_path = config.comments.max_depth, config.comments.feed
+        # A feed to parse is parsed by a Markdown worker, if there are any (see
+        # prepare_comments); this process then reads what it kept.
+        side = None
+        if feed_hash and not comments_known(cache, feed_hash, post_keys, depth):
+            side = partial(prepare_comments, str(cache.path), read_feed, feed_hash, post_keys,
+                           depth, feed_path)  # fmt: skip
+        with start_markdown(cache, documents, options.jobs, reserved, side) as pending:
             with timer.step("comments"):
-                posts = [doc for doc in documents if doc.kind is Kind.POST]
-                comments = load_comments(
-                    cache, partial(feed_input.read, config), feed_input.digest,
-                    [doc.key for doc in posts],
-                    config.comments.max_depth, config.comments.feed, options.jobs, pending.pool,
-                )  # fmt: skip
-                del feed_input  # tens of megabytes for a big archive, parsed now
+                if pending.side is not None and (problems := pending.side.result()):
+                    raise SiteError(list(problems))
+                comments = load_comments(cache, read_feed, feed_hash, post_keys, depth, feed_path,
+                                         options.jobs, pending.pool)  # fmt: skip
+                del feed_input, read_feed, side  # the feed's text: tens of megabytes
                 warnings = [*key_warnings, *comments.warnings]
             with timer.step("markdown"):
                 progress = partial(options.progress, "Markdown") if options.progress else None
