@@ -35,7 +35,13 @@ from generator.build.outcome import BuildMemory as BuildMemory
 from generator.build.outcome import BuildOptions as BuildOptions
 from generator.build.outcome import BuildResult as BuildResult
 from generator.build.outcome import count_of
-from generator.build.pools import fewer_collections, worker_count
+from generator.build.pools import (
+    ForkedCall,
+    can_fork,
+    fewer_collections,
+    parallel_workers,
+    worker_count,
+)
 from generator.build.selection import asset_targets, check_unique_urls, select_published
 from generator.build.service_manifest import manifest_posts, next_scheduled
 from generator.build.sitelock import build_lock
@@ -197,7 +203,13 @@ def _build(root: Path, options: BuildOptions | None, memory: BuildMemory | None)
         forget_last_build(config)  # until this build succeeds
     from generator.build.anchors import ReservedIds
     from generator.build.cache import BuildCache
-    from generator.build.comments_stage import comments_known, load_comments, prepare_comments
+    from generator.build.comments_stage import (
+        check_feed,
+        comments_known,
+        feed_checked,
+        load_comments,
+        prepare_comments,
+    )
     from generator.build.content_stage import parse_sources
     from generator.build.context_keys import fingerprint_of
     from generator.build.engagement import check_series, plan_search, related_essays
@@ -215,6 +227,18 @@ def _build(root: Path, options: BuildOptions | None, memory: BuildMemory | None)
 
     env = make_environment(config, themes, template_cache(config.state_dir))
     cache = BuildCache(config.private_dir / CACHE_FILE)
+    feed_check = None
+    if (
+        feed_input.digest
+        and parallel_workers(len(sources), options.jobs) > 1
+        and can_fork()
+        and not feed_checked(cache, feed_input.digest)
+    ):
+        # A feed never checked is checked in a process forked now, while the build is
+        # small, beside the content step (comments_stage.check_feed).
+        feed_check = ForkedCall(partial(check_feed, str(cache.path),
+                                        partial(feed_input.read, config), feed_input.digest,
+                                        config.comments.feed))  # fmt: skip
     try:
         with timer.step("content"):
             every_document, source_hashes = parse_sources(cache, sources, config, options.jobs)
@@ -250,6 +274,8 @@ def _build(root: Path, options: BuildOptions | None, memory: BuildMemory | None)
         if feed_hash and not comments_known(cache, feed_hash, post_keys, depth):
             side = partial(prepare_comments, str(cache.path), read_feed, feed_hash, post_keys,
                            depth, feed_path)  # fmt: skip
+        if feed_check is not None and (problems := feed_check.result()):
+            raise SiteError(list(problems))
         with start_markdown(cache, documents, options.jobs, reserved, side) as pending:
             with timer.step("comments"):
                 if pending.side is not None and (problems := pending.side.result()):
@@ -264,6 +290,8 @@ def _build(root: Path, options: BuildOptions | None, memory: BuildMemory | None)
         # From here on pages show the rendered HTML; the Markdown source is only weight.
         documents = [replace(doc, body="") for doc in documents]
     finally:
+        if feed_check is not None:
+            feed_check.stop()
         cache.close()
     warnings = [*images.warnings, *warnings]
     if options.strict and warnings:

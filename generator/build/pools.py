@@ -109,6 +109,59 @@ def fork_pool(
     return pool
 
 
+class ForkedCall:
+    """``function()`` in a process forked now, its answer read when asked for.
+
+    For a job that needs much memory for a while and little of this process's state
+    (parsing the comments feed): forked early, while this process is small, its size is
+    its own work's plus what it shares. Start it before any pool's threads run (a fork
+    must not copy a lock some thread holds). ``result`` is None when the child died
+    without answering (the caller then does the work itself).
+    """
+
+    def __init__(self, function: Callable[[], T]) -> None:
+        context = multiprocessing.get_context("fork")
+        self._answers, send = context.Pipe(duplex=False)
+        self._process = context.Process(
+            target=_answer, args=(os.getpid(), function, send), daemon=True
+        )
+        self._process.start()
+        send.close()
+
+    def result(self) -> Any:
+        try:
+            succeeded, value = self._answers.recv()
+        except EOFError:  # killed (out of memory?): no answer
+            return None
+        finally:
+            self._answers.close()
+            self._process.join()
+        if not succeeded:
+            raise value
+        return value
+
+    def stop(self) -> None:
+        """End the child if it still runs (the build failed before asking for its answer)."""
+        if self._process.is_alive():
+            self._process.kill()
+        self._process.join()
+        self._answers.close()
+
+
+def _answer(parent: int, function: Callable[[], Any], send: Any) -> None:
+    die_with_parent(parent)
+    try:
+        send.send((True, function()))
+    except BaseException as error:  # handed to the parent, which raises it
+        send.send((False, error))
+    finally:
+        send.close()
+
+
+def can_fork() -> bool:
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
 def release_pool(pool: ProcessPoolExecutor, cancel: bool = False) -> None:
     pool.shutdown(cancel_futures=cancel)
     gc.unfreeze()

@@ -44,6 +44,11 @@ class SiteError(Exception):
     def at(cls, message: str, path: str | None = None, line: int | None = None) -> SiteError:
         return cls(Problem(message, path, line))
 
+    def __reduce__(self) -> tuple[type[SiteError], tuple[tuple[Problem, ...]]]:
+        # Made again from its problems when it crosses to another process (a worker's
+        # error raised by the build), not from the joined message.
+        return (type(self), (self.problems,))
+
 
 class CommentError(Exception):
     """A mistake in a moderation command: unknown id, bad status, missing store."""
