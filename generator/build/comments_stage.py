@@ -119,7 +119,8 @@ def comments_known(
 ) -> bool:
     """Whether load_comments will find this feed's outline and comment HTML kept: without
     a feed, or when they are missing, it parses the feed."""
-    if not digest or thread_outline(cache, _outline_key(digest, post_keys, max_depth)) is None:
+    key = _outline_key(digest, post_keys, max_depth)
+    if not digest or not cache.keys_present("thread_outlines", [key]):
         return False
     return comment_map_kept(cache, cache_key("comment map", digest))
 
@@ -166,8 +167,8 @@ def check_feed(cache_path: str, read_feed: Callable[[], str], digest: str, feed_
 
 
 def feed_checked(cache: BuildCache, digest: str) -> bool:
-    """Whether the cache holds the checked rows of the feed of ``digest``."""
-    return feed_rows(cache, cache_key("feed", digest, repr(COMMENT_FIELDS))) is not None
+    """Whether the cache holds the checked rows of the feed of ``digest`` (not read)."""
+    return bool(cache.keys_present("feed_rows", [cache_key("feed", digest, repr(COMMENT_FIELDS))]))
 
 
 def _stored_outline(

@@ -262,7 +262,7 @@ def _build(root: Path, options: BuildOptions | None, memory: BuildMemory | None)
             targets = asset_targets(config, documents)
             sizes = theme_images(themes).sizes
             images = process_images(config, documents, targets, options.jobs, sizes)
-        # Markdown renders in worker processes while this process does the comments.
+        # Markdown renders in worker processes while the comments are merged (below).
         reserved = ReservedIds.from_names(reserved_ids(themes))
         posts = [doc for doc in documents if doc.kind is Kind.POST]
         post_keys = [doc.key for doc in posts]

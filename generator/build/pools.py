@@ -92,7 +92,7 @@ def fork_pool(
     write to every object it inherited and copy the parent's memory page by page.
     """
     gc.freeze()
-    fork = "fork" in multiprocessing.get_all_start_methods()  # not on Windows
+    fork = can_fork()
     context = multiprocessing.get_context("fork") if fork else None
     pool = ProcessPoolExecutor(
         max_workers=workers, mp_context=context, initializer=_start_worker,
@@ -159,7 +159,7 @@ def _answer(parent: int, function: Callable[[], Any], send: Any) -> None:
 
 
 def can_fork() -> bool:
-    return "fork" in multiprocessing.get_all_start_methods()
+    return "fork" in multiprocessing.get_all_start_methods()  # not on Windows
 
 
 def release_pool(pool: ProcessPoolExecutor, cancel: bool = False) -> None:
