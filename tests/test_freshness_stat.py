@@ -125,12 +125,13 @@ def test_a_downloaded_feed_is_never_judged_by_status(tmp_path: Path) -> None:
 
 
 def test_an_edit_reads_only_the_edited_source(site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The other sources and the feed are known by their status (source_record.py)."""
+    """The other sources and the feed are known by their status (source_record.py); the
+    edited one is read to be hashed, then again to be parsed (its text is not held)."""
     path = site / ESSAY
     path.write_text(path.read_text("utf-8").replace("More words", "Other words", 1), "utf-8")
     read = _reads(monkeypatch)
     result = build_site(site, OPTIONS)
-    assert read == [ESSAY]
+    assert read == [ESSAY, ESSAY]
     assert "Other words" in (site / "output/2024/03/essay-3/index.html").read_text("utf-8")
     assert result.report.written > 0
 
@@ -166,3 +167,18 @@ def test_a_source_that_changes_while_the_build_reads_it_is_named(
     with pytest.raises(SiteError) as caught:
         build_site(site, OPTIONS)
     assert "changed while this build read it; build again" in str(caught.value)
+
+
+def test_the_inputs_step_keeps_hashes_not_texts(site: Path) -> None:
+    """Each text is read again where it is parsed, and a local feed where it is merged:
+    holding them all from this step on set a big site's peak memory."""
+    essay = site / ESSAY
+    essay.write_text(essay.read_text("utf-8") + "\nMore.\n", "utf-8")
+    config = load_config(site)
+    sources, feed, _record = source_record.read_inputs(config, {})
+    assert sources and all(source.text is None for source in sources)
+    assert all(len(source.digest) == 40 for source in sources)
+    assert feed.digest and feed.text is None
+    assert feed.read(config) == read_feed_text(config)
+    assert build_site(site, OPTIONS).report.written > 0
+    assert "More." in (site / "output/2024/03/essay-3/index.html").read_text("utf-8")

@@ -46,7 +46,7 @@ class SourceFile:
     kind: Kind
     path: str  # relative to the site root, with forward slashes
     relative: str  # relative to content/posts or content/pages, without the suffix
-    text: str | None  # None: unchanged since the last build (source_record.py), not read
+    text: str | None  # None: known by its hash only, read where it is parsed (source_record.py)
     digest: str  # SHA-1 of the file's bytes: what its parsed document is cached by
 
 

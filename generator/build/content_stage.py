@@ -24,7 +24,7 @@ def source_key(source: SourceFile, config: SiteConfig) -> str:
 def _parse(pair: tuple[SourceFile, SiteConfig]) -> Document | tuple[Problem, ...]:
     source, config = pair
     try:
-        if source.text is None:  # known unchanged by its status, and not in the cache
+        if source.text is None:  # read_inputs keeps hashes only: the text is read here
             source = _read_again(source, config)
         return parse_document(source, config)
     except SiteError as exc:
@@ -32,7 +32,7 @@ def _parse(pair: tuple[SourceFile, SiteConfig]) -> Document | tuple[Problem, ...
 
 
 def _read_again(source: SourceFile, config: SiteConfig) -> SourceFile:
-    """The text of a source the record says is unchanged; it must be what it hashed to."""
+    """The text of a source known by its hash; it must still be what it hashed to."""
     suffix = os.path.splitext(source.path)[1]
     read = read_source(config, source.kind, source.relative + suffix)
     if read.digest != source.digest:

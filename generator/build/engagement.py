@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from generator.build.record_spool import RecordSpool
 from generator.build.related import RelatedInput
 from generator.build.related_update import (
     RelatedCache,
@@ -92,15 +93,17 @@ class SearchWork:
     done: bool = False
     seconds: float = 0.0
     records: int = 0
-    made: list[SearchRecord] | None = None  # the records, once prepare() made them
+    made: RecordSpool | None = None  # the records, once prepare() made them
     after: Callable[[], None] | None = None  # run once the indexes are made (the build's record)
 
     def prepare(self) -> None:
         """Make the records now and let the entries go (and with them, once the build
         drops it, the site model)."""
         started = time.perf_counter()
-        self.made = [search_record(entry) for entry in self.entries]
-        self.entries = ()
+        spool = RecordSpool(self.config.state_dir)
+        for entry in self.entries:
+            spool.add(search_record(entry))
+        self.made, self.entries = spool, ()
         self.seconds += time.perf_counter() - started
 
     def run(self) -> float:
@@ -109,14 +112,19 @@ class SearchWork:
 
         if self.made is None:
             self.prepare()
+        assert self.made is not None
         started = time.perf_counter()
-        records, self.made = self.made or [], None
+        records, self.made = self.made, None
         self.records = len(records)
         state = self.config.state_dir
-        write_fts_index(search_index_path(self.config), records, self.digest)
-        if self.pagefind:
-            folder = make_pagefind_bundle(records, self.config.language, state / PAGEFIND_WORK)
-            replace_folder(self.config.output_dir, BUNDLE, folder)
+        try:
+            write_fts_index(search_index_path(self.config), records, self.digest)
+            if self.pagefind:
+                folder = make_pagefind_bundle(records, self.config.language,
+                                              state / PAGEFIND_WORK)  # fmt: skip
+                replace_folder(self.config.output_dir, BUNDLE, folder)
+        finally:
+            records.close()
         write_private(state / SEARCH_STATE, json.dumps({"digest": self.digest}).encode())
         self.seconds += time.perf_counter() - started
         self.done = True

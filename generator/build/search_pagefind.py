@@ -10,13 +10,14 @@ and only when some record changed.
 from __future__ import annotations
 
 import base64
+import itertools
 import json
 import logging
 import os
 import re
 import shutil
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -105,14 +106,14 @@ class PagefindProcess:
             self.process.wait()
 
 
-def _index(executable: Path, records: Sequence[SearchRecord], language: str, folder: Path) -> None:
+def _index(executable: Path, records: Iterable[SearchRecord], language: str, folder: Path) -> None:
     service = PagefindProcess(executable)
     try:
         service.send({"type": "NewIndex", "config": {"force_language": language}})
         (created,) = service.answers(1)
         index_id = int(created["index_id"])
-        for start in range(0, len(records), BATCH):
-            batch = records[start : start + BATCH]
+        waiting = iter(records)
+        while batch := list(itertools.islice(waiting, BATCH)):
             for record in batch:
                 meta = {"title": record.title[:TITLE_LIMIT]}
                 if record.date:
@@ -136,7 +137,7 @@ def _index(executable: Path, records: Sequence[SearchRecord], language: str, fol
         service.close()
 
 
-def make_pagefind_bundle(records: Sequence[SearchRecord], language: str, folder: Path) -> Path:
+def make_pagefind_bundle(records: Iterable[SearchRecord], language: str, folder: Path) -> Path:
     """Index ``records`` into ``folder`` (emptied first); returns the folder.
 
     Raises SiteError when Pagefind is missing or fails, saying what to do.

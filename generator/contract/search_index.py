@@ -16,7 +16,7 @@ import hashlib
 import os
 import re
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from html import unescape
 from pathlib import Path
@@ -64,7 +64,7 @@ def records_digest(records: Iterable[SearchRecord]) -> str:
     return digest.hexdigest()
 
 
-def write_fts_index(path: Path, records: Sequence[SearchRecord], digest: str) -> None:
+def write_fts_index(path: Path, records: Iterable[SearchRecord], digest: str) -> None:
     """Write the FTS5 index to a temporary file, then rename it over ``path``."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
@@ -83,7 +83,7 @@ def write_fts_index(path: Path, records: Sequence[SearchRecord], digest: str) ->
             )
             db.executemany(
                 "INSERT INTO docs (title, text, url, kind, date) VALUES (?, ?, ?, ?, ?)",
-                [(r.title, r.text, r.url, r.kind, r.date) for r in records],
+                ((r.title, r.text, r.url, r.kind, r.date) for r in records),
             )
             db.executemany(
                 "INSERT INTO meta (key, value) VALUES (?, ?)",
