@@ -4,6 +4,8 @@ hand-picked with `related:`, cached by inputs."""
 from __future__ import annotations
 
 import random
+import re
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -11,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generator.build.related import RelatedInput, related_posts, top_terms
+from generator.build.related import STOPWORDS, RelatedInput, related_posts, top_terms
 from generator.build.related_update import (
     RelatedCache,
     item_hash,
@@ -19,6 +21,8 @@ from generator.build.related_update import (
     related_answer,
     serialise_cache,
 )
+
+from .conftest import REPO
 
 START = datetime(2024, 1, 1, tzinfo=UTC)
 
@@ -205,3 +209,42 @@ def test_an_edit_answers_again_only_the_essays_it_can_change(
     assert answer == related_posts(items, 3)[0]
     assert saved is not None and saved.answer == answer
     assert 1 <= answered[0] < 40, answered  # of 400
+
+
+# top_terms as it was before its fast paths (an ASCII word pattern for texts without
+# other letters, a URL pattern whose branches start with literals): the reference.
+_REFERENCE_WORD = re.compile(r"[^\W\d_]{3,}")
+_REFERENCE_URL = re.compile(r"\(?https?://\S+|<[^>]*>|`[^`]*`")
+
+
+def reference_top_terms(text: str, limit: int = 48) -> dict[str, int]:
+    words = Counter(_REFERENCE_WORD.findall(_REFERENCE_URL.sub(" ", text).lower()))
+    for word in STOPWORDS & words.keys():
+        del words[word]
+    return dict(sorted(words.items(), key=lambda item: (-item[1], item[0]))[:limit])
+
+
+# Pieces that tell the patterns apart: links with and without "(", tags, code, digits,
+# letters beyond ASCII (one whose lower case is ASCII, one that lowers to two), and
+# characters \w counts that are not letters by \d (superscripts, fractions, numerals).
+_PIECES = st.sampled_from([
+    "word", "Words", "the", "ab", "abc", " ", "\n", "(", ")", "http://x.example/a",
+    "(https://y.example/b)", "https:", "<em>", "<a href='x'>", ">", "`code`", "`", "_",
+    "42", "x2y", "café", "Ångström", "İstanbul", "\u212a", "ß", "²", "½", "Ⅻ", "٣", "…",
+    "’", "“", "—", "naïve", "日本語", "ǅemal",
+])  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.one_of(_PIECES, st.text(max_size=6)), max_size=40).map("".join))
+def test_top_terms_finds_the_words_the_reference_finds(text: str) -> None:
+    assert top_terms(text) == reference_top_terms(text)
+    assert top_terms(text, 5) == reference_top_terms(text, 5)
+
+
+def test_top_terms_matches_the_reference_on_the_sample_essays() -> None:
+    essays = sorted((REPO / "content").rglob("*.md"))
+    assert len(essays) >= 5
+    for path in essays:
+        text = path.read_text(encoding="utf-8")
+        assert top_terms(text) == reference_top_terms(text), path

@@ -27,7 +27,14 @@ COMMON_MIN = 25  # ... unless it is in no more than this many
 TAG_WEIGHT = 3.0
 CATEGORY_WEIGHT = 2.0
 _WORD = re.compile(r"[^\W\d_]{3,}")
-_URL = re.compile(r"\(?https?://\S+|<[^>]*>|`[^`]*`")
+# Within ASCII, _WORD's letters are exactly a-z and A-Z, and re finds those three times
+# faster; so a text with no letter beyond ASCII (curly quotes, dashes and ellipses are
+# not letters) is searched with this instead, for the same words.
+_ASCII_WORD = re.compile(r"[a-zA-Z]{3,}")
+_OTHER_LETTER = re.compile(r"[^\x00-\x7f\W\d_]")
+# Each branch starts with a literal, so re jumps from one candidate to the next (with
+# a leading optional "(" it tried every position: five times slower, same matches).
+_URL = re.compile(r"\(https?://\S+|https?://\S+|<[^>]*>|`[^`]*`")
 # Words too common in English prose to say what an essay is about.
 _STOPWORD_TEXT = """about above after again against all also and any are because been before being
     below between both but can could did does doing down during each few for from further
@@ -53,7 +60,8 @@ class RelatedInput:
 
 def top_terms(text: str, limit: int = TOP_TERMS) -> dict[str, int]:
     """The essay's most frequent meaningful words (Markdown links and code left out)."""
-    words = Counter(_WORD.findall(_URL.sub(" ", text).lower()))
+    text = _URL.sub(" ", text).lower()
+    words = Counter((_WORD if _OTHER_LETTER.search(text) else _ASCII_WORD).findall(text))
     for word in STOPWORDS & words.keys():
         del words[word]
     ranked = sorted(words.items(), key=lambda item: (-item[1], item[0]))[:limit]
