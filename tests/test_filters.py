@@ -111,6 +111,30 @@ def test_identicons_differ_between_people() -> None:
     assert len({identicon_svg(seed) for seed in seeds}) > 190
 
 
+def reference_identicon(seed: str, size: int = 40) -> str:
+    """The identicon as avatars.py first drew it, with loops: the reference of its bytes."""
+    digest = hashlib.sha256(seed.encode()).digest()
+    hue = int.from_bytes(digest[:2], "big") % 360
+    masks = [sum((digest[2 + row * 3 + col] & 1) << row for row in range(5)) for col in range(3)]
+    path = "".join(
+        f"M{x} {y}h1v1h-1z"
+        for x in range(5)
+        for y in range(5)
+        if masks[x if x < 3 else 4 - x] >> y & 1
+    )
+    return (
+        f'<svg class="avatar" width="{size}" height="{size}" viewBox="-0.5 -0.5 6 6" '
+        f'aria-hidden="true" focusable="false"><rect x="-0.5" y="-0.5" width="6" height="6" '
+        f'fill="hsl({hue} 40% 92%)"/><path fill="hsl({hue} 45% 38%)" d="{path}"/></svg>'
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=30), st.sampled_from([24, 40, 64]))
+def test_identicon_bytes_are_those_of_the_reference(seed: str, size: int) -> None:
+    assert str(identicon_svg(seed, size)) == reference_identicon(seed, size)
+
+
 # The comment form's "In reply to" list as the theme wrote it before the reply_options filter.
 REPLY_LOOP = (
     "{% for node in entry.thread.flat if not node.comment.removed %}"

@@ -283,7 +283,7 @@ def parse_alias(alias: str) -> str:
     return normalise_url(unquote(alias.split("#", 1)[0]))
 
 
-def _visible_files(base: Path) -> list[tuple[str, str]]:
+def _visible_files(base: Path | str) -> list[tuple[str, str]]:
     """(path relative to ``base``, suffix) of every file below it, hidden ones left out,
     in the order paths sort: part by part.
 
@@ -317,12 +317,13 @@ def source_paths(config: SiteConfig) -> Iterator[tuple[Kind, str]]:
     """(kind, path under content/posts or content/pages) of every post and page, in a
     stable order (folder by folder)."""
     for kind, folder in ((Kind.POST, "posts"), (Kind.PAGE, "pages")):
-        base = config.content_dir / folder
-        if not base.is_dir():
+        base = os.path.join(config.content_dir, folder)  # strings: see _visible_files
+        if not os.path.isdir(base):
             continue
         for relative, suffix in _visible_files(base):
-            if suffix.lower() in MARKDOWN_SUFFIXES and os.path.isfile(base / relative):
-                check_link(config, base / relative)
+            path = os.path.join(base, relative)
+            if suffix.lower() in MARKDOWN_SUFFIXES and os.path.isfile(path):
+                refuse_outside_link(path, config.root)
                 yield kind, relative  # (not a broken link)
 
 

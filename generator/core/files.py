@@ -42,7 +42,7 @@ def atomic_write(path: Path, data: bytes, fsync: bool = False) -> None:
             os.close(dir_fd)
 
 
-def refuse_outside_link(path: Path, root: Path) -> None:
+def refuse_outside_link(path: Path | str, root: Path) -> None:
     """A SiteError if ``path`` is a symbolic link to something outside ``root``."""
     if not os.path.islink(path):
         return
@@ -50,7 +50,7 @@ def refuse_outside_link(path: Path, root: Path) -> None:
     if real.startswith(os.path.realpath(root) + os.sep):
         return
     try:
-        shown = path.relative_to(root).as_posix()
+        shown = Path(path).relative_to(root).as_posix()
     except ValueError:
         shown = str(path)
     raise SiteError.at(
