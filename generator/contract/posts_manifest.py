@@ -71,7 +71,8 @@ def serialise_manifest(posts: Iterable[PostInfo], look: SiteLook, next_due: str 
     }
     if next_due:
         data["next_due"] = next_due
-    return json.dumps(data, ensure_ascii=False, indent=1).encode()
+    # Compact: with an indent, json encodes in Python (5,000 posts: 0.1 s a build).
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 def parse_next_due(text: str) -> str:
