@@ -57,7 +57,7 @@ from generator.contract.posts_manifest import SiteLook, serialise_manifest
 from generator.contract.search_index import search_index_path
 from generator.core.config import PREVIEW_OUTPUT, SiteConfig, load_config, with_overrides
 from generator.core.errors import Problem, SiteError
-from generator.core.models import Kind
+from generator.core.models import Kind, document_without
 from generator.core.themes import (
     make_environment,
     reserved_ids,
@@ -257,7 +257,7 @@ def _build(root: Path, options: BuildOptions | None, memory: BuildMemory | None)
             check_series(documents)
         with timer.step("related"):
             related = related_essays(config, documents)
-            documents = [replace(doc, words={}) for doc in documents]
+            documents = [document_without(doc, words={}) for doc in documents]
         with timer.step("images"):  # made safe and responsive, from the cache where it can
             targets = asset_targets(config, documents)
             sizes = theme_images(themes).sizes
@@ -288,7 +288,7 @@ def _build(root: Path, options: BuildOptions | None, memory: BuildMemory | None)
                 progress = partial(options.progress, "Markdown") if options.progress else None
                 rendered = pending.finish(progress)
         # From here on pages show the rendered HTML; the Markdown source is only weight.
-        documents = [replace(doc, body="") for doc in documents]
+        documents = [document_without(doc, body="") for doc in documents]
     finally:
         if feed_check is not None:
             feed_check.stop()

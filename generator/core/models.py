@@ -95,6 +95,26 @@ class Document:
     words: Mapping[str, int] = field(default_factory=dict)
 
 
+def document_without(doc: Document, **changes: Any) -> Document:
+    """``dataclasses.replace(doc, **changes)`` at a seventh of its cost: the copy's fields
+    are the original's, with the changes (Document has no __post_init__ to run again).
+
+    A build lets every document's words, then its body, go once their step is done:
+    replace's __init__ over thirty fields was 13 µs a document, twice per build.
+    """
+    unknown = changes.keys() - _DOCUMENT_FIELDS
+    if unknown:
+        raise TypeError(f"Document has no field {', '.join(sorted(unknown))}")
+    copy = object.__new__(Document)
+    copy.__dict__.update(doc.__dict__)
+    copy.__dict__.update(changes)
+    return copy
+
+
+_DOCUMENT_FIELDS = frozenset(Document.__dataclass_fields__)
+assert not hasattr(Document, "__post_init__"), "document_without would skip it"
+
+
 @dataclass(frozen=True)
 class PublicComment:
     """An approved comment as published in the public feed: public fields only."""
