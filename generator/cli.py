@@ -61,8 +61,8 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_clean(args: argparse.Namespace) -> int:
+    from generator.build.clean import clean_site
     from generator.build.sitelock import build_lock
-    from generator.build.writer import clean_site
     from generator.core.config import load_config
 
     config = load_config(_site_dir(args))

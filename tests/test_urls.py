@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from generator.build.writer import check_relative
+from generator.build.output_set import check_relative
 from generator.core.errors import SiteError
 from generator.core.urls import (
     UnsafePath,

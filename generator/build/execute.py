@@ -13,10 +13,11 @@ import jinja2
 
 from generator.build.feed_map import FeedMaker
 from generator.build.manifest import Manifest
+from generator.build.output_set import Keep, OutputSet, Staged
 from generator.build.plan import FileJob, Job, PageJob
 from generator.build.pools import map_inherited
 from generator.build.theme_assets import CopyFile
-from generator.build.writer import Keep, OutputSet, Staged, Staging
+from generator.build.writer import Staging
 from generator.contract.theme_page import SiteView
 from generator.core.config import SiteConfig
 from generator.core.errors import SiteError

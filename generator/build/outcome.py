@@ -9,7 +9,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from generator.build.writer import WriteReport
+from generator.build.output_set import WriteReport
 from generator.core.errors import Problem
 
 if TYPE_CHECKING:

@@ -35,6 +35,7 @@ from generator.build.outcome import BuildMemory as BuildMemory
 from generator.build.outcome import BuildOptions as BuildOptions
 from generator.build.outcome import BuildResult as BuildResult
 from generator.build.outcome import count_of
+from generator.build.output_set import WriteReport
 from generator.build.pools import (
     ForkedCall,
     can_fork,
@@ -47,12 +48,7 @@ from generator.build.service_manifest import manifest_posts, next_scheduled
 from generator.build.sitelock import build_lock
 from generator.build.source_record import load_record, read_inputs, save_record
 from generator.build.timing import Timer
-from generator.build.writer import (
-    Staging,
-    WriteReport,
-    write_outputs,
-    write_private,
-)
+from generator.build.writer import Staging, write_outputs, write_private
 from generator.contract.posts_manifest import SiteLook, serialise_manifest
 from generator.contract.search_index import search_index_path
 from generator.core.config import PREVIEW_OUTPUT, SiteConfig, load_config, with_overrides

@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from generator.build.writer import check_relative
+from generator.build.output_set import check_relative
 from generator.contract.search_index import SearchRecord
 from generator.core.errors import SiteError
 

@@ -21,7 +21,6 @@ import signal
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -32,26 +31,9 @@ from generator.build.output_listing import (
     load_folder_times,
     save_folder_times,
 )
+from generator.build.output_set import Keep, OutputSet, Staged, WriteReport, check_relative
 from generator.core.errors import SiteError
 from generator.core.files import WRITE_JOURNAL, atomic_write
-
-
-@dataclass(frozen=True)
-class Keep:
-    """The file on disk is already right: its inputs have not changed since it was written."""
-
-    key: str
-
-
-@dataclass(frozen=True)
-class Staged:
-    """Rendered bytes already written to the staging folder (or found equal to output/)."""
-
-    digest: str
-    changed: bool  # False: the bytes equal the file already in output/
-
-
-Content = bytes | Path | Keep | Staged  # bytes, a file to copy, keep as is, or staged
 
 
 class Staging:
@@ -108,70 +90,6 @@ def _put_file(path: str, content: bytes | Path) -> None:
             handle.write(content)
     else:
         shutil.copyfile(content, path)
-
-
-def check_relative(path: str) -> str:
-    """Refuse any output path that is absolute or climbs out of the output folder."""
-    parts = [part for part in path.split("/") if part not in ("", ".")]
-    if not parts or path.startswith("/") or ".." in parts or "\\" in path or "\x00" in path:
-        raise SiteError.at(f'refusing to write "{path}": it would leave output/')
-    return "/".join(parts)
-
-
-class OutputSet:
-    """Every file a build will write, by path; two sources for one path is an error."""
-
-    def __init__(self) -> None:
-        self.files: dict[str, Content] = {}
-        self.sources: dict[str, str] = {}
-        self.keys: dict[str, str] = {}
-        self.folders: dict[str, str] = {}  # folder -> a file inside it
-
-    def add(self, path: str, content: Content, source: str, key: str = "") -> None:
-        path = check_relative(path)
-        if path in self.files:
-            raise SiteError.at(
-                f"{self.sources[path]} and {source} both want to write output/{path}; "
-                "give one of them another slug, URL or alias"
-            )
-        # A file where another output needs a folder (slug "feed.xml" beside /feed.xml).
-        parts = path.split("/")
-        folders = ["/".join(parts[:end]) for end in range(len(parts) - 1, 0, -1)]  # nearest first
-        clash = next((f for f in folders if f in self.files), None)
-        if clash is not None:
-            raise SiteError.at(
-                f"{self.sources[clash]} writes output/{clash} and {source} needs it as a "
-                f"folder for output/{path}; give one of them another slug or URL"
-            )
-        if path in self.folders:
-            inner = self.folders[path]
-            raise SiteError.at(
-                f"{source} writes output/{path} and {self.sources[inner]} needs it as a "
-                f"folder for output/{inner}; give one of them another slug or URL"
-            )
-        for folder in folders:
-            self.folders.setdefault(folder, path)
-        self.files[path] = content
-        self.sources[path] = source
-        if key:
-            self.keys[path] = key
-
-    def replace(self, path: str, content: Content) -> None:
-        """A child theme's file standing in for its parent's."""
-        self.files[check_relative(path)] = content
-
-    def __contains__(self, path: str) -> bool:
-        return path in self.files
-
-    def __len__(self) -> int:
-        return len(self.files)
-
-
-@dataclass(frozen=True)
-class WriteReport:
-    written: int
-    unchanged: int
-    removed: int
 
 
 def _save_manifest(path: Path, entries: Mapping[str, ManifestEntry]) -> None:
@@ -438,41 +356,3 @@ def write_private(path: Path, data: bytes) -> None:
     if path.exists() and path.read_bytes() == data:
         return
     atomic_write(path, data, fsync=True)
-
-
-# What `salon clean` removes from .salon/: the build's caches and records, never the comment
-# store, its keys, or posts.json (which the running comment service reads).
-BUILD_STATE = (
-    "cache.sqlite3", "cache.sqlite3-wal", "cache.sqlite3-shm", "output.json",
-    "last-build.json", "links.json", "staging", "builds", "images",  # images: renditions
-    "related.json", "search.json", "pagefind",  # the search index's record and work folder
-    "sources.json",  # each source's file status and hash (source_record.py)
-    "output-folders.json",  # output/'s folders as the last build saw them (output_listing.py)
-    "templates",  # compiled templates (template_cache.py)
-)  # fmt: skip
-# Left by clean: posts.json and search.sqlite3, which a running comment service reads.
-
-
-def clean_site(out_dir: Path, private_dir: Path) -> int:
-    """Remove what builds made: output/ (but for hidden entries at its top that a build did
-    not make, such as .git) and the build state in .salon/. Returns the files removed."""
-    removed = 0
-    if out_dir.is_dir():
-        for entry in sorted(out_dir.iterdir()):
-            if entry.name.startswith("."):
-                continue
-            if entry.is_dir() and not entry.is_symlink():
-                removed += sum(1 for p in entry.rglob("*") if not p.is_dir())
-                shutil.rmtree(entry)
-            else:
-                entry.unlink()
-                removed += 1
-        with contextlib.suppress(OSError):
-            out_dir.rmdir()  # only when nothing hidden is left in it
-    for name in BUILD_STATE:
-        path = private_dir / name
-        if path.is_dir() and not path.is_symlink():
-            shutil.rmtree(path)
-        elif path.exists() or path.is_symlink():
-            path.unlink()
-    return removed
