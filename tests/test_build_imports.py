@@ -1,5 +1,6 @@
 """A build that finds nothing changed, the most common one, loads none of the later
-steps' modules: no Markdown, no Pygments, no planner or page renderer."""
+steps' modules: no Markdown, no Pygments, no planner or page renderer, no Jinja, no
+worker pools, no SQLite (imports were most of such a build's time)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ from .conftest import FIXED_NOW, SITES
 
 HEAVY = ("markdown_it", "mdit_py_plugins", "pygments", "generator.build.plan",
          "generator.build.execute", "generator.build.markdown", "PIL",
-         "generator.build.images")  # fmt: skip
+         "generator.build.images", "jinja2", "multiprocessing", "concurrent.futures",
+         "generator.build.pools", "sqlite3", "difflib")  # fmt: skip
 
 SCRIPT = """
 import json, sys

@@ -30,19 +30,13 @@ from generator.build.freshness import (
     stat_digest,
     still_fresh,
 )
+from generator.build.gc_pace import fewer_collections
 from generator.build.manifest import Manifest
 from generator.build.outcome import BuildMemory as BuildMemory
 from generator.build.outcome import BuildOptions as BuildOptions
 from generator.build.outcome import BuildResult as BuildResult
 from generator.build.outcome import count_of
 from generator.build.output_set import WriteReport
-from generator.build.pools import (
-    ForkedCall,
-    can_fork,
-    fewer_collections,
-    parallel_workers,
-    worker_count,
-)
 from generator.build.selection import asset_targets, check_unique_urls, select_published
 from generator.build.service_manifest import manifest_posts, next_scheduled
 from generator.build.sitelock import build_lock
@@ -214,6 +208,7 @@ def _build(root: Path, options: BuildOptions | None, memory: BuildMemory | None)
     from generator.build.links import PageLinks, check_links
     from generator.build.markdown_stage import start_markdown
     from generator.build.plan import Planner, plan_site
+    from generator.build.pools import ForkedCall, can_fork, parallel_workers, worker_count
     from generator.build.site import assemble
     from generator.build.site_view import make_site_view
     from generator.build.template_cache import template_cache

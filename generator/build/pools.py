@@ -61,24 +61,6 @@ def _start_worker(
         initializer(*initargs)
 
 
-# A build holds millions of small objects at once (comments, thread nodes, entries), nearly
-# none of them in cycles; at the default thresholds the collector walks all of them again
-# every few hundred thousand allocations: a tenth of a build with one essay edited.
-BUILD_GC_THRESHOLDS = (50_000, 20, 100)
-
-
-@contextmanager
-def fewer_collections() -> Iterator[None]:
-    """Collect cycles less often while a build runs; the usual thresholds after it
-    (`salon serve` lives on between builds)."""
-    before = gc.get_threshold()
-    gc.set_threshold(*BUILD_GC_THRESHOLDS)
-    try:
-        yield
-    finally:
-        gc.set_threshold(*before)
-
-
 def fork_pool(
     workers: int, initializer: Callable[..., None] | None = None, initargs: tuple[Any, ...] = ()
 ) -> ProcessPoolExecutor:

@@ -15,7 +15,6 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
 from html import unescape
@@ -66,6 +65,8 @@ def records_digest(records: Iterable[SearchRecord]) -> str:
 
 def write_fts_index(path: Path, records: Iterable[SearchRecord], digest: str) -> None:
     """Write the FTS5 index to a temporary file, then rename it over ``path``."""
+    import sqlite3  # in each function: a no-change build imports this module, not SQLite
+
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.unlink(missing_ok=True)
@@ -103,6 +104,8 @@ def write_fts_index(path: Path, records: Iterable[SearchRecord], digest: str) ->
 
 def index_digest(path: Path) -> str:
     """The digest recorded in an existing index, "" when there is none or it is unreadable."""
+    import sqlite3
+
     if not path.is_file():
         return ""
     try:
@@ -139,6 +142,8 @@ def fts_query(words: str) -> str:
 def search(path: Path, words: str, limit: int = 20, offset: int = 0) -> tuple[int, list[SearchHit]]:
     """(how many match, this page of hits), best first. Raises sqlite3.Error when the
     index is missing or broken, which the service answers with a 503."""
+    import sqlite3
+
     query = fts_query(words)
     if not query:
         return 0, []

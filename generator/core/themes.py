@@ -14,13 +14,14 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
-
-import jinja2
+from typing import TYPE_CHECKING, Any
 
 from generator.core.config import SiteConfig
 from generator.core.errors import SiteError, decode_utf8, describe
 from generator.core.yamltext import parse_yaml
+
+if TYPE_CHECKING:
+    import jinja2  # imported where templates are made: a no-change build needs none
 
 BUILTIN_THEMES = Path(__file__).parent.parent / "themes"
 
@@ -261,6 +262,8 @@ def make_environment(
     themes: tuple[Theme, ...],
     bytecode_cache: jinja2.BytecodeCache | None = None,  # the build's (build/template_cache.py)
 ) -> jinja2.Environment:
+    import jinja2
+
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(d) for d in template_dirs(config, themes)]),
         autoescape=True,
@@ -289,6 +292,8 @@ def make_environment(
 
 def _template_location(exc: BaseException, roots: list[Path]) -> tuple[str | None, int | None]:
     """The template file and line that raised, from Jinja's rewritten traceback."""
+    import jinja2
+
     if isinstance(exc, jinja2.TemplateSyntaxError):
         return exc.filename or exc.name, exc.lineno
     found: tuple[str | None, int | None] = (None, None)
@@ -316,6 +321,8 @@ _QUALIFIED_OBJECT = re.compile(r"'(?:\w+\.)+(\w+) object'")
 
 
 def _error_message(exc: BaseException) -> str:
+    import jinja2
+
     if isinstance(exc, jinja2.TemplateError):
         message = exc.message or type(exc).__name__
         # "'generator.build.site.Entry object' has no attribute 'titel'" -> "'Entry' has …"
@@ -332,6 +339,8 @@ def render_template(
     except SiteError:
         raise
     except Exception as exc:  # a template can raise anything; all of it is the theme's mistake
+        import jinja2
+
         roots = [Path(d) for d in env.loader.searchpath] if env.loader else []  # type: ignore[attr-defined]
         if isinstance(exc, jinja2.TemplateNotFound):
             # Missing as a whole: no line to show. Missing from an include or extends: show it.

@@ -6,7 +6,6 @@ Used by site.yaml and front matter alike, so both say the same thing the same wa
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 from typing import Any
 
@@ -153,6 +152,8 @@ class Fields:
         for key in self.data:
             if key in known_keys:
                 continue
+            import difflib  # here: only a mistake needs it
+
             close = difflib.get_close_matches(str(key), known_keys, n=1, cutoff=0.6)
             hint = f' (did you mean "{close[0]}"?)' if close else ""
             self.fail(str(key), f"unknown key{hint}")
