@@ -248,3 +248,48 @@ def test_top_terms_matches_the_reference_on_the_sample_essays() -> None:
     for path in essays:
         text = path.read_text(encoding="utf-8")
         assert top_terms(text) == reference_top_terms(text), path
+
+
+def _broad_corpus(rng: random.Random, size: int, tags: int, words: int) -> list[RelatedInput]:
+    """Essays with few broad tags and one category each: the shape of a big archive,
+    where the bound of Scoring.best leaves most essays unscored."""
+    names = [f"t{n}" for n in range(tags)]
+    return [
+        item(f"e{n:03d}", " ".join(rng.choices(VOCABULARY[:words], k=rng.randint(0, 30))),
+             tuple(rng.sample(names, rng.randint(1, min(4, tags)))),
+             tuple(rng.sample(["X", "Y", "Z"], rng.choice([0, 1, 1, 1]))),
+             day=rng.randint(0, 30))
+        for n in range(size)
+    ]  # fmt: skip
+
+
+@settings(deadline=None, max_examples=120)
+@given(
+    st.integers(min_value=0, max_value=100_000),
+    st.integers(min_value=2, max_value=160),
+    st.integers(min_value=1, max_value=8),
+    st.sampled_from([20, 80, 300]),
+    st.integers(min_value=1, max_value=5),
+)
+def test_the_bound_gives_the_answer_scoring_everyone_gives(
+    seed: int, size: int, tags: int, words: int, count: int
+) -> None:
+    """Scoring.best leaves out essays that cannot reach the answer; its answer, and the
+    last of it (the bar an edit is measured against), are those of scoring every one."""
+    from generator.build.related import Scoring, document_frequency
+
+    items = _broad_corpus(random.Random(seed), size, tags, words)
+    scoring = Scoring(items, document_frequency(items))
+    for index in range(size):
+        assert scoring.best(index, count) == scoring.best_of_all(index, count)
+
+
+def test_the_bound_is_taken_on_a_broad_archive() -> None:
+    """Not a test that cannot fail: on such an archive most answers come from the bound."""
+    from generator.build.related import Scoring, document_frequency
+
+    items = _broad_corpus(random.Random(7), 400, 6, 300)
+    scoring = Scoring(items, document_frequency(items))
+    bounded = sum(scoring._best_by_bound(i, 3) is not None for i in range(len(items)))
+    assert bounded > len(items) // 2
+    assert related_posts(items, 3)[0] == brute_force(items, 3)

@@ -19,13 +19,15 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from itertools import chain
+from itertools import chain, combinations
 
 TOP_TERMS = 48
 COMMON_SHARE = 0.05  # a word in more than this share of the essays is too common ...
 COMMON_MIN = 25  # ... unless it is in no more than this many
 TAG_WEIGHT = 3.0
 CATEGORY_WEIGHT = 2.0
+# Far above the rounding error of a sum of a few dozen products, far below any weight.
+MARGIN = 1e-6
 _WORD = re.compile(r"[^\W\d_]{3,}")
 # Within ASCII, _WORD's letters are exactly a-z and A-Z, and re finds those three times
 # faster; so a text with no letter beyond ASCII (curly quotes, dashes and ellipses are
@@ -133,6 +135,10 @@ class Scoring:
             for category in item.categories:
                 self.by_label["c:" + category].append(index)
         self.members = {c[2:]: frozenset(m) for c, m in self.by_label.items() if c.startswith("c:")}
+        tag_lists = {t[2:]: m for t, m in self.by_label.items() if t.startswith("t:")}
+        self.tag_sets = {tag: frozenset(m) for tag, m in tag_lists.items()}
+        # The sets stand for the lists only if no essay names a tag twice.
+        self.sets_exact = all(len(self.tag_sets[tag]) == len(m) for tag, m in tag_lists.items())
         self.by_ref: dict[str, int] = {}
         for index, item in enumerate(items):
             self.by_ref.setdefault(item.key, index)
@@ -178,6 +184,79 @@ class Scoring:
 
     def best(self, index: int, count: int) -> list[Ranked]:
         """The ``count`` essays most like this one, best first (``count`` or fewer)."""
+        found = self._best_by_bound(index, count)
+        return found if found is not None else self.best_of_all(index, count)
+
+    def _best_by_bound(self, index: int, count: int) -> list[Ranked] | None:
+        """The answer from the few essays that can still be in it, or None to look at all.
+
+        A score is TAG_WEIGHT a shared tag, CATEGORY_WEIGHT a shared category, plus a text
+        similarity between 0 and 1. Only the essays sharing two tags or more have their
+        shares counted one by one; all others share one tag and the category (or not) or
+        none. Once ``count`` essays are sure of a score, an essay whose shares cannot
+        bring it within 1 of it is not scored at all: with broad tags, on a big archive,
+        that is all but a few of the thousands sharing a tag, where scoring them made the
+        step grow with the square of the archive. The answer is the one scoring every
+        candidate gives (the same sums, in the same order), or None when not sure.
+        """
+        item = self.items[index]
+        tags, categories = item.tags, set(item.categories)
+        if not tags or len(set(tags)) != len(tags) or len(categories) > 1 or not self.sets_exact:
+            return None
+        sets = [self.tag_sets[tag] for tag in tags]
+        in_category = self.members[next(iter(categories))] if categories else frozenset()
+        several: set[int] = set()  # sharing two tags or more
+        for one, another in combinations(sets, 2):
+            several |= one & another
+        several.discard(index)
+        shared = Counter(chain.from_iterable(several & tag_set for tag_set in sets))
+        with_category = several & in_category
+        shares = {
+            other: TAG_WEIGHT * in_common + (CATEGORY_WEIGHT if other in with_category else 0.0)
+            for other, in_common in shared.items()
+        }
+        single_share = TAG_WEIGHT + CATEGORY_WEIGHT  # one tag and the category
+        # Every score is at least its share: the count-th best share is a floor of the answer.
+        floors = sorted(shares.values(), reverse=True)[:count]
+        single: set[int] = set()
+        if len(floors) < count or floors[-1] < single_share + 1.0 + MARGIN:
+            # Those sharing one tag and the category may count: found only then.
+            single = set().union(*(tag_set & in_category for tag_set in sets)) - several
+            single.discard(index)
+            floors = sorted([*floors, *[single_share] * min(count, len(single))], reverse=True)
+        if len(floors) < count:
+            return None  # essays sharing one tag alone could be in it
+        floor = floors[count - 1]
+        chosen = [other for other, share in shares.items() if share + 1.0 + MARGIN >= floor]
+        # The most an essay left out can score, plus 1: one tag and no category, words
+        # and the category, the category alone, one tag and the category (unless chosen),
+        # or a share it was left out for.
+        left = [TAG_WEIGHT, CATEGORY_WEIGHT * len(categories)]
+        left.extend(share for share in shares.values() if share + 1.0 + MARGIN < floor)
+        if single_share + 1.0 + MARGIN >= floor:
+            chosen.extend(single)
+        elif categories:
+            left.append(single_share)
+        ceiling = max(left) + 1.0 + MARGIN
+        vector, vectors = self.vectors[index], self.vectors
+        scores: dict[int, float] = {}
+        for other in chosen:  # summed as _shared sums: tags, then words in order, category
+            score = TAG_WEIGHT * shared.get(other, 1)  # (those of `single` share one)
+            theirs = vectors[other]
+            for term, weight in vector.items():
+                value = theirs.get(term)
+                if value is not None:
+                    score += weight * value
+            if other in in_category:
+                score += CATEGORY_WEIGHT
+            scores[other] = score
+        best = _best(scores, self.order, count)
+        if len(best) < count or -best[-1][0] <= ceiling:
+            return None
+        return best
+
+    def best_of_all(self, index: int, count: int) -> list[Ranked]:
+        """``best`` by scoring every essay sharing anything with this one."""
         scores = self._shared(index)
         best = _best(scores, self.order, count)
         # An essay sharing only a category scores at most this: when the best found so
