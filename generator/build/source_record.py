@@ -11,10 +11,12 @@ text is read later only if what is parsed from it is not in the build cache.
 A downloaded feed is always downloaded. The status is taken before the file is read, so a
 write while the build reads leaves a status the next build does not recognise.
 
-Only hashes are kept: a changed file's text is read again where it is parsed (in a worker,
-for many), and checked against its hash there. Holding every text from this step to the
-parse, and a local feed's from here to the comments step, set a big build's peak memory
-(20,000 essays: 266 MB of texts and a 131 MB feed, beside the parsed documents).
+Only the sources' hashes are kept: a changed file's text is read again where it is parsed
+(in a worker, for many), and checked against its hash there. Holding every text from this
+step to the parse set a big build's peak memory (20,000 essays: 266 MB of texts, beside
+the parsed documents). A feed read here keeps its text: the comment service may replace
+the file at any moment (a moderator approving while the author builds), and a build must
+not stop for that.
 """
 
 from __future__ import annotations
@@ -42,8 +44,8 @@ Record = dict[str, tuple[Status, str]]  # file on disk -> (its status, the hash 
 
 @dataclass(frozen=True)
 class FeedInput:
-    """The comments feed of this build: its hash ("" when there is none), and its text
-    only when it was downloaded (a local feed is read again by whoever parses it)."""
+    """The comments feed of this build: its hash ("" when there is none) and its text,
+    unless its status says it is the one the last build read."""
 
     digest: str
     text: str | None
@@ -147,5 +149,6 @@ def _read_feed(config: SiteConfig, known: Mapping[str, tuple[Status, str]], rece
     digest = feed_digest(text)
     if status is not None:
         record[path] = (status, digest)
-    # A downloaded feed is kept: downloaded again, it could be another one.
-    return FeedInput(digest, text if config.feed_is_remote else None)
+    # Kept: read again later, a feed the moderator changed meanwhile would stop the build
+    # ("changed while this build read it"), and a downloaded one could be another one.
+    return FeedInput(digest, text)
