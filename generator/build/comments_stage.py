@@ -140,14 +140,8 @@ def prepare_comments(
     does it now, beside the Markdown, and keeps the outline, each post's rows and the
     comment HTML in the cache. Returns the problems of a feed that cannot be used.
     """
-    cache = BuildCache(Path(cache_path))
-    try:
-        load_comments(cache, read_feed, digest, post_keys, max_depth, feed_path, jobs=1)
-    except SiteError as exc:
-        return exc.problems
-    finally:
-        cache.close()
-    return ()
+    return _problems_of(cache_path, lambda cache: load_comments(
+        cache, read_feed, digest, post_keys, max_depth, feed_path, jobs=1))  # fmt: skip
 
 
 def check_feed(cache_path: str, read_feed: Callable[[], str], digest: str, feed_path: str) -> (
@@ -156,9 +150,17 @@ def check_feed(cache_path: str, read_feed: Callable[[], str], digest: str, feed_
     """parse_feed_cached in a process of its own (pools.ForkedCall), forked while the build
     is small: the feed's parsed JSON (about three times its text) is the largest thing a
     cold build makes. Leaves the checked rows in the cache; returns the feed's problems."""
+    return _problems_of(
+        cache_path, lambda cache: parse_feed_cached(cache, read_feed, feed_path, digest)
+    )
+
+
+def _problems_of(cache_path: str, work: Callable[[BuildCache], object]) -> tuple[Problem, ...]:
+    """``work`` in another process, on its own connection to the cache: the feed's
+    problems, none when it did its work (what it made stays in the cache)."""
     cache = BuildCache(Path(cache_path))
     try:
-        parse_feed_cached(cache, read_feed, feed_path, digest)
+        work(cache)
     except SiteError as exc:
         return exc.problems
     finally:

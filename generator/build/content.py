@@ -304,7 +304,7 @@ def _visible_files(base: Path | str) -> list[tuple[str, str]]:
     return [(relative, suffix) for _parts, relative, suffix in found]
 
 
-def check_link(config: SiteConfig, path: Path) -> None:
+def check_link(config: SiteConfig, path: Path | str) -> None:
     """Refuse a symbolic link that leads out of the site.
 
     A link to /etc/passwd or ~/.ssh/id_rsa in content/ would otherwise be published.
@@ -323,7 +323,7 @@ def source_paths(config: SiteConfig) -> Iterator[tuple[Kind, str]]:
         for relative, suffix in _visible_files(base):
             path = os.path.join(base, relative)
             if suffix.lower() in MARKDOWN_SUFFIXES and os.path.isfile(path):
-                refuse_outside_link(path, config.root)
+                check_link(config, path)
                 yield kind, relative  # (not a broken link)
 
 
