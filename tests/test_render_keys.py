@@ -10,6 +10,7 @@ import shutil
 from collections import OrderedDict, namedtuple
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from functools import cached_property
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -181,6 +182,33 @@ class Owned:
     ignored: object = None
 
 
+@dataclass(frozen=True)
+class Carried:
+    """Carries a fingerprint made from its fields (as an Entry does)."""
+
+    name: str
+
+    @cached_property
+    def fingerprint(self) -> str:
+        return f"carried {self.name}"
+
+
+@dataclass(frozen=True)
+class Methodical:
+    """A `fingerprint` method (as a page's context has) is not a fingerprint it carries."""
+
+    name: str
+
+    def fingerprint(self) -> str:
+        return "never used"
+
+
+@dataclass(frozen=True, slots=True)
+class Slotted:
+    name: str
+    items: tuple[int, ...] = ()
+
+
 inner = Inner("a", date(2024, 2, 29))
 PINNED_VALUES = [
     None,
@@ -205,6 +233,10 @@ PINNED_VALUES = [
     Outer(inner, (inner, Inner("b")), {"json": {"@type": "X", "n": [1, 2]}}),
     Owned("own-fingerprint", object()),
     Owned(""),
+    {},
+    Carried("x"),
+    (Carried("y"), Methodical("z")),
+    Slotted("s", (1, 2)),
 ]
 PINNED = [
     "NoneType:None",
@@ -229,6 +261,10 @@ PINNED = [
     "2e994635782728a12472e2928ed6283d2d7530be",
     "own-fingerprint",
     "",
+    "{}",
+    "carried x",
+    "[carried y,e7102b942a52569140f7af5dc0409a6993b599d6]",
+    "5ffbec65059b490f866ef4f0898f2a8ef1399138",
 ]
 
 

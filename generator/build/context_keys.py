@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 import hashlib
+import inspect
 from collections.abc import Mapping
 from datetime import date, datetime
 from pathlib import Path
@@ -54,9 +55,13 @@ def _fingerprinted_fields(cls: type) -> tuple[str, ...]:
 
 def fields_fingerprint(obj: Any, memo: dict[int, tuple[Any, str]] | None = None) -> str:
     """A hash of every field of the dataclass ``obj`` (covered fields by their cover)."""
-    parts = [type(obj).__name__]
-    for name in _fingerprinted_fields(type(obj)):
-        value = getattr(obj, name)
+    cls = type(obj)
+    names = _FIELDS_READ.get(cls) or _fingerprinted_fields(cls)
+    # A frozen dataclass keeps its fields in __dict__: read there, a third of getattr's time.
+    values = getattr(obj, "__dict__", None)
+    parts = [cls.__name__]
+    for name in names:
+        value = values[name] if values is not None else getattr(obj, name)
         kind = type(value)
         if kind in _PLAIN:  # spelled here as fingerprint_of spells it: one call fewer
             parts.append(f"{name}={kind.__name__}:{value!r}")
@@ -69,7 +74,7 @@ _PLAIN = frozenset({type(None), bool, int, float, str})
 
 # How each type is fingerprinted, found once per type (the isinstance chain below, ABCs
 # included, cost a planned page more than its hashing). In the order of that chain.
-_SCALAR, _SEQUENCE, _TIME, _ENUM, _PATH, _DATACLASS, _MAPPING, _UNKNOWN = range(8)
+_SCALAR, _SEQUENCE, _TIME, _ENUM, _PATH, _DATACLASS, _OWN, _MAPPING, _UNKNOWN = range(9)
 _KINDS: dict[type, int] = {}
 
 
@@ -83,7 +88,13 @@ def _kind_of(kind: type) -> int:
     elif issubclass(kind, Path):
         found = _PATH
     elif dataclasses.is_dataclass(kind):
-        found = _DATACLASS
+        # A class whose `fingerprint` is a value (a field, a property), not a method:
+        # its objects carry a fingerprint of all they show (an entry, a thread).
+        own = getattr(kind, "fingerprint", None)
+        carried = "fingerprint" in kind.__dataclass_fields__ or not (
+            own is None or inspect.isfunction(own)
+        )
+        found = _OWN if carried else _DATACLASS
     elif issubclass(kind, tuple | list):
         found = _SEQUENCE
     elif issubclass(kind, Mapping):
@@ -108,10 +119,12 @@ def fingerprint_of(value: Any, memo: dict[int, tuple[Any, str]] | None = None) -
     how = _KINDS.get(kind)
     if how is None:
         how = _kind_of(kind)
-    if how == _DATACLASS:
-        own = getattr(value, "fingerprint", None)
+    if how == _OWN:
+        own = value.fingerprint
         if isinstance(own, str):
             return own  # an entry or a thread: a fingerprint of all it shows
+        how = _DATACLASS
+    if how == _DATACLASS:
         if memo is None:
             return fields_fingerprint(value)
         found = memo.get(id(value))
@@ -121,6 +134,8 @@ def fingerprint_of(value: Any, memo: dict[int, tuple[Any, str]] | None = None) -
     if how == _SCALAR:
         return f"{kind.__name__}:{value!r}"
     if how == _MAPPING:
+        if not value:
+            return "{}"
         items = sorted(
             (repr(k), f"{type(v).__name__}:{v!r}" if type(v) in _PLAIN else fingerprint_of(v, memo))
             for k, v in value.items()
