@@ -412,7 +412,8 @@ def test_the_cache_forgets_what_years_of_edits_left_behind(tmp_path: Path) -> No
     import sqlite3
 
     from generator.build.cache import BuildCache
-    from generator.build.content import iter_sources, parse_document
+    from generator.build.content import iter_sources
+    from generator.build.content_stage import parse_sources
     from generator.build.markdown_stage import start_markdown
     from generator.core.config import load_config
 
@@ -423,13 +424,16 @@ def test_the_cache_forgets_what_years_of_edits_left_behind(tmp_path: Path) -> No
     for number in range(700):  # each edit leaves a stale entry behind
         essay.write_text(original.replace("More words", f"Edit {number}"), encoding="utf-8")
         config = load_config(site)
-        docs = [parse_document(s, config) for s in iter_sources(config)]
         cache = BuildCache(config.private_dir / "cache.sqlite3")
-        start_markdown(cache, docs, jobs=1).finish()
+        parsed = parse_sources(cache, list(iter_sources(config)), config, jobs=1)
+        start_markdown(
+            cache, parsed.documents, parsed.source_hashes, parsed.fresh_bodies, jobs=1
+        ).finish()
         cache.close()
     db = sqlite3.connect(site / ".salon" / "cache.sqlite3")
-    (rows,) = db.execute("SELECT count(*) FROM markdown").fetchone()
-    assert rows <= 2 * 6 + 500 + 1
+    for table in ("markdown", "documents", "bodies"):
+        (rows,) = db.execute(f"SELECT count(*) FROM {table}").fetchone()
+        assert rows <= 2 * 6 + 500 + 1, table
     build_site(site, OPTIONS)
     assert b"Edit 699" in (site / "output/2024/03/essay-3/index.html").read_bytes()
 
@@ -463,3 +467,41 @@ def test_editing_one_essay_renders_only_the_listing_pages_that_show_it(
     assert "tags/index.html" not in rendered  # the counts did not change
     archive_pages = [p for p in rendered if p.startswith("2024/") and "essay" not in p]
     assert len(archive_pages) <= 2, archive_pages  # its year's page and its month's
+
+
+@pytest.mark.parametrize("lost", [("markdown", "light"), ("bodies",), ("bodies", "markdown")])
+def test_what_the_cache_lost_is_made_again_from_what_it_kept(
+    tmp_path: Path, lost: tuple[str, ...], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Documents are cached without their bodies, which the table "bodies" keeps beside
+    them: a rendering lost is made again from the kept body (no source is read), a body
+    lost has its document parsed again; either way the site is the same."""
+    import sqlite3
+
+    from generator.build import content_stage
+
+    site = tmp_path / "site"
+    shutil.copytree(SITES / "incremental", site)
+    build_site(site, OPTIONS)
+    before = tree(site / "output")
+    db = sqlite3.connect(site / ".salon" / "cache.sqlite3")
+    with db:
+        for table in lost:
+            db.execute(f"DELETE FROM {table}")
+        stored = [body for (body,) in db.execute("SELECT value FROM documents")]
+    db.close()
+    import pickle
+
+    assert all(pickle.loads(value).body == "" for value in stored)
+    reads: list[str] = []
+    real = content_stage.read_source
+
+    def counting(*args: object, **kwargs: object) -> object:
+        reads.append(str(args[2]))
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(content_stage, "read_source", counting)
+    (site / ".salon" / "last-build.json").unlink()  # build, though no input changed
+    build_site(site, OPTIONS)
+    assert tree(site / "output") == before
+    assert bool(reads) == ("bodies" in lost)

@@ -33,6 +33,7 @@ class BuildCache:
             self.db.execute(f"DROP TABLE IF EXISTS {table}")
         for table in (
             "documents",
+            "bodies",
             "markdown",
             "light",
             "comments",

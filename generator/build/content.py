@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
+from generator.build.image_refs import find_images
 from generator.build.related import top_terms
 from generator.core.config import SiteConfig
 from generator.core.errors import Problem, SiteError, decode_utf8, describe
@@ -206,6 +207,7 @@ def parse_document(source: SourceFile, config: SiteConfig) -> Document:
         warnings=warnings,
         date_from_name=date_from_name,
         words=top_terms(f"{title}\n{fields.string('summary')}\n{body}") if is_post else {},
+        body_images=find_images(body, body_line),
     )
     if fields.problems:
         raise SiteError(sorted(fields.problems, key=lambda p: p.line or 0))

@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from generator.build.cache import BuildCache, cache_key
 from generator.build.content import SourceFile, parse_document, read_source
-from generator.build.pools import run_cached
+from generator.build.pools import run_many
 from generator.build.source_record import changed_while_read
 from generator.core.config import SiteConfig
 from generator.core.errors import Problem, SiteError
-from generator.core.models import Document
+from generator.core.models import Document, document_without
 
 
 def source_key(source: SourceFile, config: SiteConfig) -> str:
@@ -40,28 +41,44 @@ def _read_again(source: SourceFile, config: SiteConfig) -> SourceFile:
     return read
 
 
+@dataclass(frozen=True)
+class Parsed:
+    """Every document, without its body; the bodies this build parsed; each source's hash."""
+
+    documents: list[Document]
+    # Only the bodies parsed now: an unchanged document's body stays in the cache ("bodies")
+    # until its Markdown has to be rendered again, which after an edit it seldom has.
+    fresh_bodies: dict[str, str]  # by source hash
+    source_hashes: dict[str, str]  # source path -> the hash of all its document is made from
+
+
 def parse_sources(
     cache: BuildCache, sources: Sequence[SourceFile], config: SiteConfig, jobs: int | None
-) -> tuple[list[Document], dict[str, str]]:
-    """Every document, parsed or from the cache; all files' problems reported at once.
-
-    Also returns each source's hash, which identifies everything parsed from it.
-    """
+) -> Parsed:
+    """Every document, parsed or from the cache; all files' problems reported at once."""
     keys = [source_key(source, config) for source in sources]
     inputs = {key: (source, config) for key, source in zip(keys, sources, strict=True)}
+    # A document is in the cache without its body (a tenth of the bytes to read back),
+    # which the table "bodies" keeps beside it: both, or it is parsed again.
+    found: dict[str, Document] = cache.get_many("documents", inputs)
+    with_body = cache.keys_present("bodies", found)
+    todo = [(key, value) for key, value in inputs.items() if key not in with_body]
+    fresh = run_many(_parse, todo, jobs)
+    made = {key: result for key, result in fresh.items() if isinstance(result, Document)}
     # Only successes are kept: a broken file is parsed again until it is fixed.
-    parsed = run_cached(
-        cache, "documents", inputs, _parse, jobs, keep=lambda result: isinstance(result, Document)
-    )
+    cache.put_many("documents", {key: document_without(doc, body="") for key, doc in made.items()})
+    cache.put_many("bodies", {key: doc.body for key, doc in made.items()})
     documents: list[Document] = []
     problems: list[Problem] = []
     for key in keys:
-        result = parsed[key]
+        result = fresh[key] if key in fresh else found[key]
         if isinstance(result, Document):
-            documents.append(result)
+            documents.append(document_without(result, body="") if key in made else result)
         else:
             problems.extend(result)
     if problems:
         raise SiteError(problems)
     cache.prune("documents", keys)
-    return documents, {source.path: key for source, key in zip(sources, keys, strict=True)}
+    cache.prune("bodies", keys)
+    hashes = {source.path: key for source, key in zip(sources, keys, strict=True)}
+    return Parsed(documents, {key: doc.body for key, doc in made.items()}, hashes)

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import html
 import re
-from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urljoin, urlsplit
 
-from markdown_it.token import Token
+from generator.core.models import Document, ImageRef
 
-from generator.build.markdown import author_markdown
-from generator.core.models import Document
+if TYPE_CHECKING:
+    from markdown_it.token import Token
 
 _IMG_TAG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
 # Any "<img" whatever its case: a search, where body.lower() copied every essay to look.
@@ -28,17 +28,6 @@ _ATTR = re.compile(
 RASTER_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".avif")
 PASSTHROUGH_SUFFIXES = (".gif", ".svg")
 IMAGE_SUFFIXES = RASTER_SUFFIXES + PASSTHROUGH_SUFFIXES
-
-
-@dataclass(frozen=True)
-class ImageRef:
-    """One use of an image by a document."""
-
-    src: str  # as written in the rendered HTML (unescaped), or the front matter's value
-    alt: str | None  # None: the tag has no alt attribute at all
-    line: int  # line of the source file
-    featured: bool = False  # named by the front matter's `image:`
-    raw_html: bool = False  # an <img> tag of the author's own HTML
 
 
 def tag_attributes(tag: str) -> dict[str, str]:
@@ -88,6 +77,10 @@ def find_images(body: str, body_line: int) -> tuple[ImageRef, ...]:
     """Every image the Markdown ``body`` shows, in order; ``body_line`` is its first line."""
     if "![" not in body and _MAYBE_IMG.search(body) is None:
         return ()  # most essays have none; parsing them again would cost a third of a render
+    # Imported here: the content module uses this one, and a build that finds nothing
+    # changed must not load markdown-it.
+    from generator.build.markdown import author_markdown
+
     refs: list[ImageRef] = []
     for token in author_markdown().parse(body, {}):
         start = body_line + (token.map[0] if token.map else 0)
@@ -106,8 +99,9 @@ def find_images(body: str, body_line: int) -> tuple[ImageRef, ...]:
 
 
 def document_images(doc: Document) -> tuple[ImageRef, ...]:
-    """The front matter's image first (when it names one), then the body's in order."""
-    refs = find_images(doc.body, doc.body_line)
+    """The front matter's image first (when it names one), then the body's in order
+    (``body_images``, found by ``find_images`` when the document was parsed)."""
+    refs = doc.body_images
     if doc.image:
         featured = ImageRef(doc.image, doc.image_alt or None, doc.image_line or 1, featured=True)
         return (featured, *refs)

@@ -30,14 +30,14 @@ from generator.build.image_process import (
     passthrough_info,
     read_info,
 )
-from generator.build.image_refs import ImageRef, document_images, image_kind, is_remote, site_path
+from generator.build.image_refs import document_images, image_kind, is_remote, site_path
 from generator.build.image_strip import strip_metadata
 from generator.build.pictures import picture_of
 from generator.build.pools import forked_workers, worker_count
 from generator.contract.page_images import PageImages, Picture, Preview
 from generator.core.config import SiteConfig
 from generator.core.errors import Problem, SiteError
-from generator.core.models import Document
+from generator.core.models import Document, ImageRef
 
 THEME_ASSETS = "/assets/"  # the theme's own static files, published as they are
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any
 
@@ -13,6 +13,7 @@ from generator.build.anchors import NO_RESERVED_IDS, ReservedIds
 from generator.build.cache import BuildCache, RenderedStore, cache_key, light_record, store_rendered
 from generator.build.markdown import render
 from generator.build.pools import Progress, fork_pool, parallel_workers, release_pool
+from generator.core.errors import SiteError
 from generator.core.models import Document
 
 MarkdownInput = tuple[str, str, ReservedIds]  # render(body, summary, reserved)
@@ -126,19 +127,35 @@ def _render_and_store(batch: tuple[str, list[tuple[str, MarkdownInput]]]) -> int
 def start_markdown(
     cache: BuildCache,
     documents: Sequence[Document],
+    source_hashes: Mapping[str, str],
+    fresh_bodies: Mapping[str, str],
     jobs: int | None,
     reserved: ReservedIds = NO_RESERVED_IDS,
     side: Callable[[], Any] | None = None,
 ) -> PendingMarkdown:
     """Start rendering the Markdown of each document not in the cache.
 
-    Heading ids give way to the theme's ``reserved`` ids, so those are part of the key.
-    ``side``: a job for one of the workers, if there are any (``PendingMarkdown.side``
-    is then its future; None when there are no workers and the caller must do it).
+    A body and its summary are pure functions of the source they were parsed from, so a
+    rendering is keyed by the source's hash (``source_hashes``, by source path) and the
+    theme's ``reserved`` ids, which heading ids give way to. The documents come without
+    their bodies: those to render are ``fresh_bodies`` (by source hash, just parsed) or
+    read from the cache.
     """
     ids = reserved.key()
-    keys = {doc.source: cache_key(ids, doc.summary, doc.body) for doc in documents}
+    by_source = {doc.source: source_hashes[doc.source] for doc in documents}
+    keys = {source: cache_key("markdown", ids, digest) for source, digest in by_source.items()}
     present = cache.keys_present("markdown", keys.values())
-    todo = list({keys[d.source]: (d.body, d.summary, reserved) for d in documents
-                 if keys[d.source] not in present}.items())  # fmt: skip
-    return PendingMarkdown(cache, keys, todo, jobs, side)
+    missing = [doc for doc in documents if keys[doc.source] not in present]
+    stored = cache.get_many(
+        "bodies", [by_source[d.source] for d in missing if by_source[d.source] not in fresh_bodies]
+    )
+    todo: dict[str, MarkdownInput] = {}
+    for doc in missing:
+        digest = by_source[doc.source]
+        body = fresh_bodies.get(digest)
+        if body is None:
+            body = stored.get(digest)
+        if body is None:  # the cache lost it since the content step read its key
+            raise SiteError.at("changed while this build read it; build again", doc.source)
+        todo[keys[doc.source]] = (body, doc.summary, reserved)
+    return PendingMarkdown(cache, keys, list(todo.items()), jobs, side)

@@ -232,8 +232,9 @@ def _build(root: Path, options: BuildOptions | None, memory: BuildMemory | None)
                                         config.comments.feed))  # fmt: skip
     try:
         with timer.step("content"):
-            every_document, source_hashes = parse_sources(cache, sources, config, options.jobs)
-            del sources  # the texts live on in the documents; keep memory for what follows
+            parsed = parse_sources(cache, sources, config, options.jobs)
+            every_document, source_hashes = parsed.documents, parsed.source_hashes
+            del sources
             key_warnings = [warning for doc in every_document for warning in doc.warnings]
             notes = _name_dated_note([doc.source for doc in every_document if doc.date_from_name])
             documents, drafts, future = select_published(
@@ -267,7 +268,11 @@ def _build(root: Path, options: BuildOptions | None, memory: BuildMemory | None)
                            depth, feed_path)  # fmt: skip
         if feed_check is not None and (problems := feed_check.result()):
             raise SiteError(list(problems))
-        with start_markdown(cache, documents, options.jobs, reserved, side) as pending:
+        pending_markdown = start_markdown(
+            cache, documents, source_hashes, parsed.fresh_bodies, options.jobs, reserved, side
+        )
+        del parsed  # the bodies parsed now are in the Markdown jobs
+        with pending_markdown as pending:
             with timer.step("comments"):
                 if pending.side is not None and (problems := pending.side.result()):
                     raise SiteError(list(problems))
@@ -278,8 +283,6 @@ def _build(root: Path, options: BuildOptions | None, memory: BuildMemory | None)
             with timer.step("markdown"):
                 progress = partial(options.progress, "Markdown") if options.progress else None
                 rendered = pending.finish(progress)
-        # From here on pages show the rendered HTML; the Markdown source is only weight.
-        documents = [document_without(doc, body="") for doc in documents]
     finally:
         if feed_check is not None:
             feed_check.stop()

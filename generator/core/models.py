@@ -39,6 +39,17 @@ class Heading:
 
 
 @dataclass(frozen=True)
+class ImageRef:
+    """One use of an image by a document (found by build/image_refs.py)."""
+
+    src: str  # as written in the rendered HTML (unescaped), or the front matter's value
+    alt: str | None  # None: the tag has no alt attribute at all
+    line: int  # line of the source file
+    featured: bool = False  # named by the front matter's `image:`
+    raw_html: bool = False  # an <img> tag of the author's own HTML
+
+
+@dataclass(frozen=True)
 class Rendered:
     """What Markdown rendering returns: plain data, cacheable and picklable."""
 
@@ -93,6 +104,9 @@ class Document:
     # A post's most frequent meaningful words, for related essays: counted where the
     # text is parsed (in worker processes, cached with the document), not once more.
     words: Mapping[str, int] = field(default_factory=dict)
+    # The images the body shows, with their lines: found where the text is parsed too, so
+    # that the images step needs no body (a build keeps bodies only to render them).
+    body_images: tuple[ImageRef, ...] = ()
 
 
 def document_without(doc: Document, **changes: Any) -> Document:
