@@ -14,6 +14,8 @@ from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from generator.build.gc_pace import in_worker
+
 if TYPE_CHECKING:
     from generator.build.cache import BuildCache
 
@@ -57,6 +59,7 @@ def _start_worker(
     parent: int, initializer: Callable[..., None] | None, initargs: tuple[Any, ...]
 ) -> None:
     die_with_parent(parent)
+    in_worker()
     if initializer is not None:
         initializer(*initargs)
 
@@ -132,6 +135,7 @@ class ForkedCall:
 
 def _answer(parent: int, function: Callable[[], Any], send: Any) -> None:
     die_with_parent(parent)
+    in_worker()
     try:
         send.send((True, function()))
     except BaseException as error:  # handed to the parent, which raises it
