@@ -4,7 +4,7 @@ safe HTML of every comment body, by comment id."""
 from __future__ import annotations
 
 import marshal
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,6 +12,7 @@ from typing import Any
 
 from generator.build.cache import (
     BuildCache,
+    CommentHtmlStore,
     cache_key,
     comment_map,
     comment_map_kept,
@@ -68,7 +69,9 @@ class Comments:
     threads: ThreadStore
     warnings: list[Problem]
     likes: dict[str, int]
-    html: dict[str, str]  # safe HTML of each visible comment's body, by comment id
+    # Safe HTML of each visible comment's body, by comment id: read from the cache as pages
+    # ask for it when the feed is the one the cache kept it for (cache.CommentHtmlStore).
+    html: Mapping[str, str]
 
 
 def load_comments(
@@ -92,11 +95,10 @@ def load_comments(
     outline_key = _outline_key(digest, keys, max_depth)
     if digest:
         known = _stored_outline(cache, outline_key)
-        html = comment_map(cache, cache_key("comment map", digest)) if known else None
-        if known is not None and html is not None:
+        if known is not None and comment_map_kept(cache, cache_key("comment map", digest)):
             outline, warnings, likes = known
             store = ThreadStore(outline, Path(cache.path), digest, max_depth, feed_path)
-            return Comments(store, warnings, likes, html)
+            return Comments(store, warnings, likes, CommentHtmlStore(Path(cache.path)))
     feed = parse_feed_cached(cache, read_feed, feed_path, digest) if digest else Feed(())
     threads, warnings = merge_comments(feed.comments, keys, max_depth, feed_path)
     store = ThreadStore.of(threads)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import jinja2
 
+from generator.build.cache import CommentHtmlStore
 from generator.build.feed_map import FeedMaker
 from generator.build.manifest import Manifest
 from generator.build.output_set import Keep, OutputSet, Staged
@@ -111,6 +112,8 @@ def _render_all(
     if total >= PARALLEL_PAGES and workers > 1 and os.name == "posix":
         # Forked workers inherit the jobs, the Jinja environment and the site model; only
         # an index goes to each, and only a small Staged record comes back.
+        if isinstance(renderer.comment_html, CommentHtmlStore):
+            renderer.comment_html.load()  # read once here, shared by the workers
         results = map_inherited(stage, range(total), workers, chunksize=64)
     else:
         results = map(stage, range(total))
