@@ -182,6 +182,29 @@ def test_updating_the_last_answer_equals_computing_it_all(seed: int, size: int, 
         cache = saved or cache
 
 
+@settings(deadline=None, max_examples=60)
+@given(st.integers(min_value=0, max_value=100_000), st.integers(min_value=2, max_value=80))
+def test_hashes_that_change_more_often_than_the_inputs_still_give_the_answer(
+    seed: int, size: int
+) -> None:
+    """A build passes its sources' hashes, which change when a body does though its words
+    do not: such an essay is only answered again, and the answer is still everything's."""
+    rng = random.Random(seed)
+    items = [_random_item(rng, f"e{n:03d}", rng.randint(0, 9), 300) for n in range(size)]
+    hashes = [f"source {n}" for n in range(size)]
+    _, _, cache = related_answer(items, 3, [], RelatedCache(), hashes)
+    assert cache is not None
+    touched = rng.sample(range(size), rng.randint(1, max(1, size // 10)))
+    for index in touched:
+        hashes[index] += " touched"  # the same inputs, another hash
+        if rng.random() < 0.5:
+            items[index] = _edited(rng, items[index], size)
+    answer, problems, saved = related_answer(items, 3, [], cache, hashes)
+    assert problems == [] and saved is not None
+    assert answer == related_posts(items, 3)[0]
+    assert related_answer(items, 3, [], saved, hashes)[2] is None  # the same hashes: kept
+
+
 def test_an_edit_answers_again_only_the_essays_it_can_change(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -65,6 +65,8 @@ def fields_fingerprint(obj: Any, memo: dict[int, tuple[Any, str]] | None = None)
         kind = type(value)
         if kind in _PLAIN:  # spelled here as fingerprint_of spells it: one call fewer
             parts.append(f"{name}={kind.__name__}:{value!r}")
+        elif _KINDS.get(kind) == _OWN and isinstance(own := value.fingerprint, str):
+            parts.append(f"{name}={own}")  # an entry, a thread: likewise
         else:
             parts.append(f"{name}={fingerprint_of(value, memo)}")
     return hashlib.sha1("\x1f".join(parts).encode()).hexdigest()
@@ -105,6 +107,21 @@ def _kind_of(kind: type) -> int:
     return found
 
 
+def _items(value: Any, memo: dict[int, tuple[Any, str]] | None) -> str:
+    """A sequence, its plain items and entries spelled here (a page's listing of ten
+    entries was eleven calls)."""
+    parts = []
+    for item in value:
+        kind = type(item)
+        if kind in _PLAIN:
+            parts.append(f"{kind.__name__}:{item!r}")
+        elif _KINDS.get(kind) == _OWN and isinstance(own := item.fingerprint, str):
+            parts.append(own)
+        else:
+            parts.append(fingerprint_of(item, memo))
+    return "[" + ",".join(parts) + "]"
+
+
 def fingerprint_of(value: Any, memo: dict[int, tuple[Any, str]] | None = None) -> str:
     """A stable text standing for ``value`` and everything reachable from it.
 
@@ -115,7 +132,7 @@ def fingerprint_of(value: Any, memo: dict[int, tuple[Any, str]] | None = None) -
     if kind in _PLAIN:  # most values: told apart before anything else
         return f"{kind.__name__}:{value!r}"
     if kind is tuple or kind is list:
-        return "[" + ",".join([fingerprint_of(item, memo) for item in value]) + "]"
+        return _items(value, memo)
     how = _KINDS.get(kind)
     if how is None:
         how = _kind_of(kind)
@@ -142,7 +159,7 @@ def fingerprint_of(value: Any, memo: dict[int, tuple[Any, str]] | None = None) -
         )
         return "{" + ",".join(f"{k}:{v}" for k, v in items) + "}"
     if how == _SEQUENCE:
-        return "[" + ",".join([fingerprint_of(item, memo) for item in value]) + "]"
+        return _items(value, memo)
     if how == _TIME:
         return f"{kind.__name__}:{value.isoformat()}"
     if how == _ENUM:

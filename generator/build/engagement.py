@@ -57,8 +57,11 @@ def check_series(documents: Sequence[Document]) -> None:
         raise SiteError(problems)
 
 
-def related_essays(config: SiteConfig, documents: Sequence[Document]) -> dict[str, tuple[str, ...]]:
-    """Each post's related posts by key (empty when the setting is off)."""
+def related_essays(
+    config: SiteConfig, documents: Sequence[Document], source_hashes: Mapping[str, str]
+) -> dict[str, tuple[str, ...]]:
+    """Each post's related posts by key (empty when the setting is off). ``source_hashes``:
+    by source path, the hash of all its document is parsed from, so of its inputs here."""
     settings = config.engagement.related
     if not settings.enabled:
         return {}
@@ -73,7 +76,8 @@ def related_essays(config: SiteConfig, documents: Sequence[Document]) -> dict[st
         for doc in posts
     ]
     sources = [doc.source for doc in posts]
-    answer, problems, cache = related_answer(items, settings.count, sources, last)
+    hashes = [source_hashes[source] for source in sources]
+    answer, problems, cache = related_answer(items, settings.count, sources, last, hashes)
     if problems:
         raise SiteError([Problem(message, source) for source, message in problems])
     if cache is not None:

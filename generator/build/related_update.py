@@ -34,7 +34,8 @@ from generator.build.related import (
     document_frequency,
 )
 
-CACHE_VERSION = 3  # 1 kept each source's words (now counted with its document); 2 no bars
+CACHE_VERSION = 4  # 1 kept each source's words (now counted with its document); 2 no bars;
+# 3 item_hash for every essay (a build now passes its sources' hashes)
 MOST_CHANGED = 0.1  # above this share of changed essays, computing everything is cheaper
 TIE = 2e-9  # scores are compared rounded to 9 places: nearer than this may tie
 
@@ -69,11 +70,18 @@ def inputs_digest(hashes: Sequence[str], count: int) -> str:
 
 
 def related_answer(
-    items: Sequence[RelatedInput], count: int, sources: Sequence[str], last: RelatedCache
-) -> tuple[dict[str, tuple[str, ...]], list[tuple[str, str]], RelatedCache | None]:
+    items: Sequence[RelatedInput], count: int, sources: Sequence[str], last: RelatedCache,
+    hashes: Sequence[str] | None = None,
+) -> tuple[dict[str, tuple[str, ...]], list[tuple[str, str]], RelatedCache | None]:  # fmt: skip
     """Every essay's related essays, (source, problem) for bad `related:` references, and
-    the cache for the next build (None: the last one still holds)."""
-    hashes = [item_hash(item) for item in items]
+    the cache for the next build (None: the last one still holds).
+
+    ``hashes``: one per item, changing whenever its inputs do (a build passes the hash of
+    the source each document is parsed from, which it has: hashing every essay's words
+    again was half of this step after an edit); by default, ``item_hash``. A hash that
+    changes while the inputs do not only makes the update answer that essay again."""
+    if hashes is None:
+        hashes = [item_hash(item) for item in items]
     digest = inputs_digest(hashes, count)
     if last.answer is not None and last.digest == digest:
         return dict(last.answer), [], None
