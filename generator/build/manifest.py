@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class ManifestEntry:
-    """What the last build wrote at one path (stored as a JSON list, in this order)."""
+class ManifestEntry(NamedTuple):
+    """What the last build wrote at one path (stored as a JSON list, in this order).
+
+    A named tuple, not a dataclass: a build reads and makes one per output (13,444 at
+    5,000 essays), and a tuple is made in a third of the time."""
 
     digest: str
     size: int
@@ -21,17 +23,17 @@ class ManifestEntry:
     @staticmethod
     def parse(value: object) -> ManifestEntry | None:
         """An entry from its JSON list; None for anything else (the file is then redone)."""
-        if not isinstance(value, list) or len(value) != 4:
+        if type(value) is not list or len(value) != 4:
             return None
         digest, size, mtime_ns, key = value
-        if not (isinstance(digest, str) and isinstance(key, str)):
+        if type(digest) is not str or type(key) is not str:
             return None
         if type(size) is not int or type(mtime_ns) is not int:
             return None
         return ManifestEntry(digest, size, mtime_ns, key)
 
     def as_json(self) -> list[object]:
-        return [self.digest, self.size, self.mtime_ns, self.key]
+        return list(self)
 
 
 class Manifest:
