@@ -316,3 +316,22 @@ def test_the_bound_is_taken_on_a_broad_archive() -> None:
     bounded = sum(scoring._best_by_bound(i, 3) is not None for i in range(len(items)))
     assert bounded > len(items) // 2
     assert related_posts(items, 3)[0] == brute_force(items, 3)
+
+
+def test_only_letters_lower_to_ascii_letters() -> None:
+    """What top_terms' ASCII path relies on, for every character of this Python's Unicode:
+    only the two letters it names lose their letterhood in lower case, and no character
+    that is not a letter lowers to an ASCII letter."""
+    other_letter = re.compile(r"[^\x00-\x7f\W\d_]")
+    differs = []
+    for point in range(0x80, 0x110000):
+        if 0xD800 <= point <= 0xDFFF:
+            continue
+        char = chr(point)
+        lower = char.lower()
+        letter = other_letter.search(char) is not None
+        lost = letter != (other_letter.search(lower) is not None)
+        gained = not letter and any("a" <= c <= "z" for c in lower)
+        if lost or gained:
+            differs.append(char)
+    assert differs == ["\u0130", "\u212a"]
