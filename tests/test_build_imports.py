@@ -41,3 +41,22 @@ def test_a_no_change_build_loads_no_later_step(tmp_path: Path) -> None:
     assert report["written"] == 0
     loaded = [m for m in report["modules"] if m.startswith(HEAVY)]
     assert loaded == []
+
+
+def test_an_edit_loads_no_image_encoder_and_no_worker_pool(tmp_path: Path) -> None:
+    """One essay edited on a site without images: Pillow's modules and the worker pools'
+    are not loaded (there is nothing to encode, and too little to share out)."""
+    site = tmp_path / "site"
+    shutil.copytree(SITES / "incremental", site)
+    build_site(site, BuildOptions(now=FIXED_NOW, jobs=1))
+    essay = site / "content/posts/essay-3.md"
+    essay.write_text(essay.read_text(encoding="utf-8") + "\nOne more line.\n", encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-c", SCRIPT, str(site), FIXED_NOW.isoformat()],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    report = json.loads(done.stdout)
+    assert report["written"] >= 1
+    heavy = ("PIL.Image", "PIL.ImageCms", "defusedxml", "multiprocessing",
+             "concurrent.futures.process")  # fmt: skip
+    assert [m for m in report["modules"] if m.startswith(heavy)] == []

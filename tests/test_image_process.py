@@ -9,8 +9,14 @@ import zlib
 import pytest
 from PIL import Image
 
-from generator.build.image_plan import ImageInfo, plan_image, preview_rendition, target_widths
-from generator.build.image_process import ImageProblem, make_renditions, read_info
+from generator.build.image_plan import (
+    ImageInfo,
+    ImageProblem,
+    plan_image,
+    preview_rendition,
+    target_widths,
+)
+from generator.build.image_process import make_renditions, read_info
 from generator.core.image_settings import ImagesConfig
 from tests.photos import scene, stored_sideways, with_metadata
 

@@ -13,7 +13,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from PIL import Image, ImageSequence, PngImagePlugin
 
-from generator.build.image_process import ImageProblem
+from generator.build.image_plan import ImageProblem
 from generator.build.image_strip import strip_metadata
 
 SECRET = b"GPS 52.3702N 4.8952E"

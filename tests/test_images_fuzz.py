@@ -11,8 +11,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generator.build.image_plan import ImageInfo, plan_image
-from generator.build.image_process import ImageProblem, passthrough_info, read_info
+from generator.build.image_plan import ImageInfo, ImageProblem, plan_image
+from generator.build.image_process import passthrough_info, read_info
 from generator.build.image_refs import find_images, site_path, tag_attributes
 from generator.build.pictures import feed_images, rewrite_images
 from generator.contract.page_images import Picture

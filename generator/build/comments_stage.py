@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import marshal
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from generator.build.cache import (
     BuildCache,
@@ -30,6 +29,9 @@ from generator.contract.comment_html import plain_comment_html, render_comment_b
 from generator.contract.feed import Feed, parse_feed_document
 from generator.core.errors import Problem, SiteError
 from generator.core.models import PublicComment
+
+if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
 
 
 def parse_feed_cached(

@@ -19,8 +19,7 @@ from dataclasses import asdict
 from functools import lru_cache
 from pathlib import Path
 
-from generator.build.image_plan import SUFFIX, ImageInfo, Rendition
-from generator.build.image_process import AVIF_CODEC, PILLOW_VERSION
+from generator.build.image_plan import AVIF_CODEC, PILLOW_VERSION, SUFFIX, ImageInfo, Rendition
 from generator.build.writer import write_private
 
 INDEX = "index.json"

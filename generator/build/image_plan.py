@@ -12,6 +12,8 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
+from PIL import __version__
+
 from generator.core.image_settings import ImagesConfig
 
 MIME = {
@@ -23,6 +25,14 @@ MIME = {
     "svg": "image/svg+xml",
 }
 SUFFIX = {"avif": ".avif", "webp": ".webp", "jpeg": ".jpg", "png": ".png"}
+PILLOW_VERSION = __version__  # PIL's package alone: Pillow's modules load only to encode
+AVIF_CODEC = "aom"
+
+
+class ImageProblem(Exception):
+    """An image Pillow cannot use: corrupt, truncated, too large, or not an image at all."""
+
+
 PILLOW_FORMATS = {"JPEG": "jpeg", "PNG": "png", "WEBP": "webp", "AVIF": "avif", "MPO": "jpeg"}
 
 

@@ -18,14 +18,17 @@ import warnings
 from collections.abc import Iterable
 from typing import Any
 
-import PIL
 from defusedxml.ElementTree import fromstring
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError, features
 
-from generator.build.image_plan import PILLOW_FORMATS, ImageInfo, Rendition
+from generator.build.image_plan import (
+    AVIF_CODEC,
+    PILLOW_FORMATS,
+    ImageInfo,
+    ImageProblem,
+    Rendition,
+)
 
-PILLOW_VERSION = PIL.__version__
-AVIF_CODEC = "aom"
 ORIENTATION = 0x0112
 _TRANSPOSED = (5, 6, 7, 8)  # orientations that swap width and height
 _SRGB = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
@@ -34,10 +37,6 @@ _SRGB = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
 def missing_encoders(formats: tuple[str, ...]) -> list[str]:
     """The formats this Pillow cannot write (a Pillow built without libavif, say)."""
     return [fmt for fmt in formats if not features.check(fmt)]
-
-
-class ImageProblem(Exception):
-    """An image Pillow cannot use: corrupt, truncated, too large, or not an image at all."""
 
 
 def _open(data: bytes) -> Image.Image:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import struct
 
-from generator.build.image_process import ImageProblem
+from generator.build.image_plan import ImageProblem
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 # The PNG chunks that decide what is shown (pixels, palette, transparency, colour, the

@@ -17,18 +17,12 @@ from pathlib import Path
 from generator.build.image_cache import ImageCache, rendition_key
 from generator.build.image_plan import (
     MIME,
+    PILLOW_VERSION,
     ImagePlan,
+    ImageProblem,
     Rendition,
     plan_image,
     preview_rendition,
-)
-from generator.build.image_process import (
-    PILLOW_VERSION,
-    ImageProblem,
-    make_renditions,
-    missing_encoders,
-    passthrough_info,
-    read_info,
 )
 from generator.build.image_refs import document_images, image_kind, is_remote, site_path
 from generator.build.image_strip import strip_metadata
@@ -75,6 +69,8 @@ def _make(job: _Job) -> str | None:
             ((_, kept),) = job.renditions
             made = {kept.spec: strip_metadata(data)}
         else:
+            from generator.build.image_process import make_renditions
+
             made = make_renditions(data, [rendition for _, rendition in job.renditions])
     except ImageProblem as exc:
         return str(exc)
@@ -144,15 +140,20 @@ def process_images(
 ) -> ImageResult:
     """Everything the pages need of the images, and the files to publish (see the module)."""
     settings = config.images
-    unable = missing_encoders(settings.formats) if settings.process else []
-    if unable:
-        raise SiteError.at(
-            f"images.formats: this Pillow ({PILLOW_VERSION}) cannot write "
-            f"{', '.join(unable).upper()}; install Pillow's own wheels (`pip install -U "
-            "pillow`) or leave the format out",
-            "site.yaml",
-        )
     targets = {target: path for target, path in assets if image_kind(target)}
+    if targets and settings.process:
+        # Pillow is loaded only for a site with images: it was a tenth of the imports of
+        # a build with one essay edited.
+        from generator.build.image_process import missing_encoders
+
+        unable = missing_encoders(settings.formats)
+        if unable:
+            raise SiteError.at(
+                f"images.formats: this Pillow ({PILLOW_VERSION}) cannot write "
+                f"{', '.join(unable).upper()}; install Pillow's own wheels (`pip install -U "
+                "pillow`) or leave the format out",
+                "site.yaml",
+            )
     uses, remote, problems, warnings = find_uses(documents, targets)
     if settings.missing_alt == "error":
         problems, warnings = problems + warnings, []
@@ -180,6 +181,8 @@ def process_images(
             content_hash, data = cache.content_hash(path)
             info = cache.info(content_hash)
             if info is None:
+                from generator.build.image_process import passthrough_info, read_info
+
                 data = data if data is not None else path.read_bytes()
                 info = read_info(data) if kind == "raster" else passthrough_info(data, target)
                 cache.remember(content_hash, info)

@@ -6,8 +6,7 @@ from __future__ import annotations
 import os
 import sqlite3
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from generator.build.anchors import NO_RESERVED_IDS, ReservedIds
 from generator.build.cache import BuildCache, RenderedStore, cache_key, light_record, store_rendered
@@ -15,6 +14,9 @@ from generator.build.markdown import render
 from generator.build.pools import Progress, fork_pool, parallel_workers, release_pool
 from generator.core.errors import SiteError
 from generator.core.models import Document
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future, ProcessPoolExecutor
 
 MarkdownInput = tuple[str, str, ReservedIds]  # render(body, summary, reserved)
 

@@ -5,18 +5,18 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import gc
-import multiprocessing
 import os
 import signal
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from generator.build.gc_pace import in_worker
 
 if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
+
     from generator.build.cache import BuildCache
 
 T = TypeVar("T")
@@ -76,6 +76,11 @@ def fork_pool(
     objects that exist now alone (gc.freeze): otherwise its passes in a worker would
     write to every object it inherited and copy the parent's memory page by page.
     """
+    # Imported here: a build with little to do (one essay edited) starts no worker, and
+    # these modules were a twentieth of its imports.
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
     gc.freeze()
     fork = can_fork()
     context = multiprocessing.get_context("fork") if fork else None
@@ -105,6 +110,8 @@ class ForkedCall:
     """
 
     def __init__(self, function: Callable[[], T]) -> None:
+        import multiprocessing
+
         context = multiprocessing.get_context("fork")
         self._answers, send = context.Pipe(duplex=False)
         self._process = context.Process(
@@ -145,6 +152,8 @@ def _answer(parent: int, function: Callable[[], Any], send: Any) -> None:
 
 
 def can_fork() -> bool:
+    import multiprocessing
+
     return "fork" in multiprocessing.get_all_start_methods()  # not on Windows
 
 
