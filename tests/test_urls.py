@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import posixpath
+from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from generator.build.output_set import check_relative
 from generator.core.errors import SiteError
@@ -156,3 +160,29 @@ def test_output_paths_that_would_leave_output_are_refused(path: str) -> None:
 def test_iri_to_uri_percent_encodes_what_a_uri_cannot_carry(iri: str, uri: str) -> None:
     assert iri_to_uri(iri) == uri
     assert iri_to_uri(uri) == uri  # idempotent
+
+
+def reference_output_path(url: str) -> str:
+    """output_path before its fast path for URLs that are already normal."""
+    url = normalise_url(url)
+    path = url.lstrip("/")
+    if url.endswith("/"):
+        path = posixpath.join(path, "index.html")
+    path = posixpath.normpath(path)
+    if path.startswith("..") or posixpath.isabs(path):
+        raise UnsafePath(url)
+    return path
+
+
+def _answer(function: Callable[[str], str], url: str) -> str:
+    try:
+        return function(url)
+    except UnsafePath:
+        return "refused"
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.lists(st.sampled_from(["/", ".", "..", "a", "feed.xml", "é", "\\", "\x00", "-"]),
+                max_size=9).map("".join))  # fmt: skip
+def test_output_path_answers_as_the_general_path_does(url: str) -> None:
+    assert _answer(output_path, url) == _answer(reference_output_path, url)
