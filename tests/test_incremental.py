@@ -426,9 +426,7 @@ def test_the_cache_forgets_what_years_of_edits_left_behind(tmp_path: Path) -> No
         config = load_config(site)
         cache = BuildCache(config.private_dir / "cache.sqlite3")
         parsed = parse_sources(cache, list(iter_sources(config)), config, jobs=1)
-        start_markdown(
-            cache, parsed.documents, parsed.source_hashes, parsed.fresh_bodies, jobs=1
-        ).finish()
+        start_markdown(cache, parsed.documents, parsed.source_hashes, jobs=1).finish()
         cache.close()
     db = sqlite3.connect(site / ".salon" / "cache.sqlite3")
     for table in ("markdown", "documents", "bodies"):
@@ -505,3 +503,34 @@ def test_what_the_cache_lost_is_made_again_from_what_it_kept(
     build_site(site, OPTIONS)
     assert tree(site / "output") == before
     assert bool(reads) == ("bodies" in lost)
+
+
+def test_a_body_the_cache_lost_while_building_is_a_clear_error(tmp_path: Path) -> None:
+    """The Markdown workers read each body from the cache, where the content step put it:
+    one gone meanwhile (a hand deleting the cache) stops the build with a message, never a
+    traceback or an empty page."""
+    import sqlite3
+
+    from generator.build.cache import BuildCache
+    from generator.build.content import iter_sources
+    from generator.build.content_stage import parse_sources
+    from generator.build.markdown_stage import start_markdown
+    from generator.core.config import load_config
+    from generator.core.errors import SiteError
+
+    site = tmp_path / "site"
+    shutil.copytree(SITES / "incremental", site)
+    config = load_config(site)
+    cache = BuildCache(config.private_dir / "cache.sqlite3")
+    parsed = parse_sources(cache, list(iter_sources(config)), config, jobs=1)
+    assert all(doc.body == "" for doc in parsed.documents)  # none held here
+    lost = parsed.documents[0]
+    with sqlite3.connect(cache.path) as db:
+        db.execute("DELETE FROM bodies WHERE key = ?", (parsed.source_hashes[lost.source],))
+    pending = start_markdown(cache, parsed.documents, parsed.source_hashes, jobs=1)
+    with pytest.raises(SiteError) as raised:
+        pending.finish()
+    cache.close()
+    assert [(p.path, p.message) for p in raised.value.problems] == [
+        (lost.source, "changed while this build read it; build again")
+    ]

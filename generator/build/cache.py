@@ -50,18 +50,7 @@ class BuildCache:
         self.db.close()
 
     def get_many(self, table: str, keys: Iterable[str]) -> dict[str, Any]:
-        wanted = list(dict.fromkeys(keys))
-        found: dict[str, Any] = {}
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            rows = self.db.execute(f"SELECT key, value FROM {table} WHERE key IN ({marks})", chunk)
-            for key, value in rows:
-                try:
-                    found[key] = pickle.loads(value)
-                except Exception:  # written by another version of Salon: compute again
-                    continue
-        return found
+        return read_many(self.db, table, keys)
 
     def prune(self, table: str, keep: Iterable[str]) -> None:
         """Forget entries this build did not use, once they outnumber the used ones.
@@ -97,6 +86,23 @@ class BuildCache:
                 f"INSERT OR REPLACE INTO {table} VALUES (?, ?)",
                 ((key, pickle.dumps(value, protocol=5)) for key, value in items.items()),
             )
+
+
+def read_many(db: sqlite3.Connection, table: str, keys: Iterable[str]) -> dict[str, Any]:
+    """The values stored under ``keys`` in ``table`` (those it holds), through ``db``: the
+    build's connection, or a worker's own."""
+    wanted = list(dict.fromkeys(keys))
+    found: dict[str, Any] = {}
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        rows = db.execute(f"SELECT key, value FROM {table} WHERE key IN ({marks})", chunk)
+        for key, value in rows:
+            try:
+                found[key] = pickle.loads(value)
+            except Exception:  # written by another version of Salon: compute again
+                continue
+    return found
 
 
 class RenderedStore(Mapping[str, Rendered]):

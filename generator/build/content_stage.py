@@ -43,12 +43,10 @@ def _read_again(source: SourceFile, config: SiteConfig) -> SourceFile:
 
 @dataclass(frozen=True)
 class Parsed:
-    """Every document, without its body; the bodies this build parsed; each source's hash."""
+    """Every document, without its body (which the cache keeps, in the table "bodies", by
+    the source's hash, for the Markdown workers to read), and each source's hash."""
 
     documents: list[Document]
-    # Only the bodies parsed now: an unchanged document's body stays in the cache ("bodies")
-    # until its Markdown has to be rendered again, which after an edit it seldom has.
-    fresh_bodies: dict[str, str]  # by source hash
     source_hashes: dict[str, str]  # source path -> the hash of all its document is made from
 
 
@@ -64,21 +62,25 @@ def parse_sources(
     with_body = cache.keys_present("bodies", found)
     todo = [(key, value) for key, value in inputs.items() if key not in with_body]
     fresh = run_many(_parse, todo, jobs)
+    failed = {key: result for key, result in fresh.items() if not isinstance(result, Document)}
+    # Only successes are kept: a broken file is parsed again until it is fixed. The bodies
+    # go to the cache at once and out of this process (the workers that render them read
+    # them there): held here, every process forked later held them too.
     made = {key: result for key, result in fresh.items() if isinstance(result, Document)}
-    # Only successes are kept: a broken file is parsed again until it is fixed.
-    cache.put_many("documents", {key: document_without(doc, body="") for key, doc in made.items()})
     cache.put_many("bodies", {key: doc.body for key, doc in made.items()})
+    found.update((key, document_without(doc, body="")) for key, doc in made.items())
+    cache.put_many("documents", {key: found[key] for key in made})
+    del made, fresh
     documents: list[Document] = []
     problems: list[Problem] = []
     for key in keys:
-        result = fresh[key] if key in fresh else found[key]
-        if isinstance(result, Document):
-            documents.append(document_without(result, body="") if key in made else result)
+        if key in failed:
+            problems.extend(failed[key])
         else:
-            problems.extend(result)
+            documents.append(found[key])
     if problems:
         raise SiteError(problems)
     cache.prune("documents", keys)
     cache.prune("bodies", keys)
     hashes = {source.path: key for source, key in zip(sources, keys, strict=True)}
-    return Parsed(documents, {key: doc.body for key, doc in made.items()}, hashes)
+    return Parsed(documents, hashes)

@@ -9,16 +9,25 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from generator.build.anchors import NO_RESERVED_IDS, ReservedIds
-from generator.build.cache import BuildCache, RenderedStore, cache_key, light_record, store_rendered
+from generator.build.cache import (
+    BuildCache,
+    RenderedStore,
+    cache_key,
+    light_record,
+    read_many,
+    store_rendered,
+)
 from generator.build.markdown import render
 from generator.build.pools import Progress, fork_pool, parallel_workers, release_pool
 from generator.core.errors import SiteError
-from generator.core.models import Document
+from generator.core.models import Document, Rendered
 
 if TYPE_CHECKING:
     from concurrent.futures import Future, ProcessPoolExecutor
 
-MarkdownInput = tuple[str, str, ReservedIds]  # render(body, summary, reserved)
+# What a worker renders one body from: its source (for errors), the source's hash (under
+# which the cache keeps the body), its summary and the theme's reserved ids.
+MarkdownInput = tuple[str, str, str, ReservedIds]
 
 
 class PendingMarkdown:
@@ -70,8 +79,7 @@ class PendingMarkdown:
             self.pool = None
 
     def _render_here(self, items: list[tuple[str, MarkdownInput]]) -> int:
-        store_rendered(self.cache.db, {key: render(*value) for key, value in items})
-        return len(items)
+        return _render_batch(self.cache.db, items)
 
     def finish(self, progress: Progress | None = None) -> RenderedStore:
         try:
@@ -122,7 +130,19 @@ def _run_side() -> Any:
 
 def _render_and_store(batch: tuple[str, list[tuple[str, MarkdownInput]]]) -> int:
     path, items = batch
-    store_rendered(_worker_db(path), {key: render(*value) for key, value in items})
+    return _render_batch(_worker_db(path), items)
+
+
+def _render_batch(db: sqlite3.Connection, items: list[tuple[str, MarkdownInput]]) -> int:
+    """Render a batch, each body read from the cache, and store the results there."""
+    bodies = read_many(db, "bodies", [digest for _, (_, digest, _, _) in items])
+    rendered: dict[str, Rendered] = {}
+    for key, (source, digest, summary, reserved) in items:
+        body = bodies.get(digest)
+        if body is None:  # the cache lost it since the content step wrote it
+            raise SiteError.at("changed while this build read it; build again", source)
+        rendered[key] = render(body, summary, reserved)
+    store_rendered(db, rendered)
     return len(items)
 
 
@@ -130,7 +150,6 @@ def start_markdown(
     cache: BuildCache,
     documents: Sequence[Document],
     source_hashes: Mapping[str, str],
-    fresh_bodies: Mapping[str, str],
     jobs: int | None,
     reserved: ReservedIds = NO_RESERVED_IDS,
     side: Callable[[], Any] | None = None,
@@ -140,24 +159,15 @@ def start_markdown(
     A body and its summary are pure functions of the source they were parsed from, so a
     rendering is keyed by the source's hash (``source_hashes``, by source path) and the
     theme's ``reserved`` ids, which heading ids give way to. The documents come without
-    their bodies: those to render are ``fresh_bodies`` (by source hash, just parsed) or
-    read from the cache.
+    their bodies: the workers read those from the cache (the content step put them there),
+    so that neither this process nor the workers it forks hold them all.
     """
     ids = reserved.key()
-    by_source = {doc.source: source_hashes[doc.source] for doc in documents}
-    keys = {source: cache_key("markdown", ids, digest) for source, digest in by_source.items()}
+    keys = {doc.source: cache_key("markdown", ids, source_hashes[doc.source]) for doc in documents}
     present = cache.keys_present("markdown", keys.values())
-    missing = [doc for doc in documents if keys[doc.source] not in present]
-    stored = cache.get_many(
-        "bodies", [by_source[d.source] for d in missing if by_source[d.source] not in fresh_bodies]
-    )
-    todo: dict[str, MarkdownInput] = {}
-    for doc in missing:
-        digest = by_source[doc.source]
-        body = fresh_bodies.get(digest)
-        if body is None:
-            body = stored.get(digest)
-        if body is None:  # the cache lost it since the content step read its key
-            raise SiteError.at("changed while this build read it; build again", doc.source)
-        todo[keys[doc.source]] = (body, doc.summary, reserved)
+    todo = {
+        keys[doc.source]: (doc.source, source_hashes[doc.source], doc.summary, reserved)
+        for doc in documents
+        if keys[doc.source] not in present
+    }
     return PendingMarkdown(cache, keys, list(todo.items()), jobs, side)

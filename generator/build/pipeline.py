@@ -234,7 +234,7 @@ def _build(root: Path, options: BuildOptions | None, memory: BuildMemory | None)
         with timer.step("content"):
             parsed = parse_sources(cache, sources, config, options.jobs)
             every_document, source_hashes = parsed.documents, parsed.source_hashes
-            del sources
+            del sources, parsed
             key_warnings = [warning for doc in every_document for warning in doc.warnings]
             notes = _name_dated_note([doc.source for doc in every_document if doc.date_from_name])
             documents, drafts, future = select_published(
@@ -268,11 +268,8 @@ def _build(root: Path, options: BuildOptions | None, memory: BuildMemory | None)
                            depth, feed_path)  # fmt: skip
         if feed_check is not None and (problems := feed_check.result()):
             raise SiteError(list(problems))
-        pending_markdown = start_markdown(
-            cache, documents, source_hashes, parsed.fresh_bodies, options.jobs, reserved, side
-        )
-        del parsed  # the bodies parsed now are in the Markdown jobs
-        with pending_markdown as pending:
+        with start_markdown(cache, documents, source_hashes, options.jobs, reserved,
+                            side) as pending:  # fmt: skip
             with timer.step("comments"):
                 if pending.side is not None and (problems := pending.side.result()):
                     raise SiteError(list(problems))
