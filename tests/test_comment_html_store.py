@@ -26,7 +26,7 @@ def test_rows_then_everything_give_the_same_answers(
 ) -> None:
     monkeypatch.setattr(CommentHtmlStore, "ROW_READS", 3)
     statements: list[str] = []
-    connection = store._connection()
+    connection = store._reader.connection()[0]
     connection.set_trace_callback(statements.append)
     answers = [store.get(f"c{number}") for number in range(10)]
     assert answers == list(HTML.values())
@@ -48,4 +48,4 @@ def test_an_unknown_comment_is_missing_and_the_digest_row_is_no_comment(
 def test_it_only_reads(store: CommentHtmlStore) -> None:
     store.load()
     with pytest.raises(sqlite3.OperationalError):
-        store._connection().execute("DELETE FROM comment_html")
+        store._reader.connection()[0].execute("DELETE FROM comment_html")

@@ -105,6 +105,24 @@ def read_many(db: sqlite3.Connection, table: str, keys: Iterable[str]) -> dict[s
     return found
 
 
+class ProcessReader:
+    """A read-only connection to the cache, this process's own: a process forked from the
+    one that opened it opens another (it must not share its parent's)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._db: sqlite3.Connection | None = None
+        self._pid = 0
+
+    def connection(self) -> tuple[sqlite3.Connection, bool]:
+        """The connection, and whether it was opened just now."""
+        if self._db is not None and self._pid == os.getpid():
+            return self._db, False
+        self._db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
+        self._pid = os.getpid()
+        return self._db, True
+
+
 class RenderedStore(Mapping[str, Rendered]):
     """Rendered Markdown by source path, read from the cache when a page asks for it.
 
@@ -117,27 +135,18 @@ class RenderedStore(Mapping[str, Rendered]):
         self.path = path
         self._keys = keys
         self.light = light  # by source: everything but the body's HTML, for listings
-        self._db: sqlite3.Connection | None = None
-        self._pid = 0
+        self._reader = ProcessReader(path)
         self._recent: dict[str, Rendered] = {}
 
-    def _connection(self) -> sqlite3.Connection:
-        if self._db is None or self._pid != os.getpid():
-            self._db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
-            self._pid = os.getpid()
-            self._recent = {}
-        return self._db
-
     def __getitem__(self, source: str) -> Rendered:
+        db, opened = self._reader.connection()
+        if opened:
+            self._recent = {}  # a process of its own: its own runs of pages
         found = self._recent.get(source)
         if found is not None:
             return found
         key = self._keys[source]
-        row = (
-            self._connection()
-            .execute("SELECT value FROM markdown WHERE key = ?", (key,))
-            .fetchone()
-        )
+        row = db.execute("SELECT value FROM markdown WHERE key = ?", (key,)).fetchone()
         if row is None:
             raise KeyError(source)
         rendered: Rendered = pickle.loads(row[0])
@@ -166,21 +175,13 @@ class CommentHtmlStore(Mapping[str, str]):
     ROW_READS = 300
 
     def __init__(self, path: Path) -> None:
-        self.path = path
-        self._db: sqlite3.Connection | None = None
-        self._pid = 0
+        self._reader = ProcessReader(path)
         self._asked = 0
         self._all: dict[str, str] | None = None
 
-    def _connection(self) -> sqlite3.Connection:
-        if self._db is None or self._pid != os.getpid():
-            self._db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
-            self._pid = os.getpid()
-        return self._db
-
     def load(self) -> dict[str, str]:
         if self._all is None:
-            rows = self._connection().execute(
+            rows = self._reader.connection()[0].execute(
                 "SELECT key, value FROM comment_html WHERE key != ?", (_MAP_DIGEST,)
             )
             self._all = dict(rows)
@@ -189,11 +190,9 @@ class CommentHtmlStore(Mapping[str, str]):
     def __getitem__(self, comment_id: str) -> str:
         if self._all is None and self._asked < self.ROW_READS and comment_id != _MAP_DIGEST:
             self._asked += 1
-            row = (
-                self._connection()
-                .execute("SELECT value FROM comment_html WHERE key = ?", (comment_id,))
-                .fetchone()
-            )
+            db = self._reader.connection()[0]
+            row = db.execute("SELECT value FROM comment_html WHERE key = ?", (comment_id,))
+            row = row.fetchone()
             if row is None:
                 raise KeyError(comment_id)
             return str(row[0])
