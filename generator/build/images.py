@@ -142,8 +142,8 @@ def process_images(
     settings = config.images
     targets = {target: path for target, path in assets if image_kind(target)}
     if targets and settings.process:
-        # Pillow is loaded only for a site with images: it was a tenth of the imports of
-        # a build with one essay edited.
+        # Pillow is loaded only for a site with image files: it was a twentieth of the
+        # imports of a build with one essay edited.
         from generator.build.image_process import missing_encoders
 
         unable = missing_encoders(settings.formats)

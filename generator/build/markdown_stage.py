@@ -161,6 +161,8 @@ def start_markdown(
     theme's ``reserved`` ids, which heading ids give way to. The documents come without
     their bodies: the workers read those from the cache (the content step put them there),
     so that neither this process nor the workers it forks hold them all.
+    ``side``: a job for one of the workers, if there are any (``PendingMarkdown.side``
+    is then its future; None when there are no workers and the caller must do it).
     """
     ids = reserved.key()
     keys = {doc.source: cache_key("markdown", ids, source_hashes[doc.source]) for doc in documents}
