@@ -361,3 +361,34 @@ def test_a_control_character_in_front_matter_names_its_line() -> None:
         "content/posts/x.md:4: invalid YAML: the control character U+0007 is not allowed here; "
         "remove it"
     ]
+
+
+def test_the_listing_of_content_is_what_os_walk_lists(tmp_path: Path) -> None:
+    """content.py lists folders with os.scandir, and trusts the listing where it says a
+    file is plain (regular, no link); the same files, in the same order, as os.walk's."""
+    import os
+
+    from generator.build.content import _visible_files
+
+    base = tmp_path / "content"
+    for name in ("a.md", "a-b/c.md", "a/b.md", "a/z/deep.md", ".hidden.md", ".git/x.md",
+                 "b/.secret/y.md", "img.jpg"):  # fmt: skip
+        (base / name).parent.mkdir(parents=True, exist_ok=True)
+        (base / name).write_text("x", encoding="utf-8")
+    (base / "link.md").symlink_to(base / "a.md")
+    (base / "broken.md").symlink_to(base / "missing.md")
+    (base / "folder-link").symlink_to(base / "a", target_is_directory=True)
+
+    walked: list[tuple[list[str], str]] = []
+    for top, dirs, files in os.walk(base):
+        dirs[:] = [name for name in dirs if not name.startswith(".")]
+        inside = os.path.relpath(top, base).replace(os.sep, "/")
+        prefix = "" if inside == "." else inside + "/"
+        walked.extend(((prefix + n).split("/"), prefix + n) for n in files if n[0] != ".")
+    expected = [relative for _, relative in sorted(walked)]
+
+    listed = _visible_files(base)
+    assert [relative for relative, _suffix, _plain in listed] == expected
+    plain = {relative for relative, _suffix, is_plain in listed if is_plain}
+    assert plain == {r for r in expected if (base / r).is_file() and not (base / r).is_symlink()}
+    assert "link.md" in expected and "link.md" not in plain and "broken.md" not in plain

@@ -285,25 +285,42 @@ def parse_alias(alias: str) -> str:
     return normalise_url(unquote(alias.split("#", 1)[0]))
 
 
-def _visible_files(base: Path | str) -> list[tuple[str, str]]:
-    """(path relative to ``base``, suffix) of every file below it, hidden ones left out,
-    in the order paths sort: part by part.
+def _visible_files(base: Path | str) -> list[tuple[str, str, bool]]:
+    """(path relative to ``base``, suffix, a plain file?) of every file below it, hidden
+    ones left out, in the order paths sort: part by part. A plain file is a regular file
+    and no symbolic link, as the folder's listing says (no system call to ask); a link to
+    a folder is neither followed nor listed, as os.walk does.
 
-    Strings and os.walk, not pathlib: a big archive's thousands of Path objects cost
+    Strings and os.scandir, not pathlib: a big archive's thousands of Path objects cost
     more than reading the files.
     """
-    found: list[tuple[list[str], str, str]] = []
-    for top, dirs, files in os.walk(base):
-        dirs[:] = [name for name in dirs if not name.startswith(".")]
-        inside = os.path.relpath(top, base).replace(os.sep, "/")
-        prefix = "" if inside == "." else inside + "/"
-        found.extend(
-            ((prefix + name).split("/"), prefix + name, os.path.splitext(name)[1])
-            for name in files
-            if not name.startswith(".")
-        )
+    found: list[tuple[list[str], str, str, bool]] = []
+
+    def visit(folder: str, prefix: str) -> None:
+        try:
+            with os.scandir(folder) as listing:
+                entries = list(listing)
+        except OSError:
+            return  # as os.walk: a folder that cannot be read has nothing to list
+        for entry in entries:
+            name = entry.name
+            if name.startswith("."):
+                continue
+            try:
+                is_folder = entry.is_dir()
+            except OSError:
+                is_folder = False
+            if is_folder:
+                if not entry.is_symlink():
+                    visit(entry.path, prefix + name + "/")
+                continue
+            relative = prefix + name
+            plain = entry.is_file(follow_symlinks=False)
+            found.append((relative.split("/"), relative, os.path.splitext(name)[1], plain))
+
+    visit(os.fspath(base), "")
     found.sort(key=lambda item: item[0])
-    return [(relative, suffix) for _parts, relative, suffix in found]
+    return [(relative, suffix, plain) for _parts, relative, suffix, plain in found]
 
 
 def check_link(config: SiteConfig, path: Path | str) -> None:
@@ -319,14 +336,17 @@ def source_paths(config: SiteConfig) -> Iterator[tuple[Kind, str]]:
     """(kind, path under content/posts or content/pages) of every post and page, in a
     stable order (folder by folder)."""
     for kind, folder in ((Kind.POST, "posts"), (Kind.PAGE, "pages")):
-        base = os.path.join(config.content_dir, folder)  # strings: see _visible_files
+        base = os.path.join(config.root, "content", folder)  # strings: see _visible_files
         if not os.path.isdir(base):
             continue
-        for relative, suffix in _visible_files(base):
+        for relative, suffix, plain in _visible_files(base):
+            if suffix.lower() not in MARKDOWN_SUFFIXES:
+                continue
             path = os.path.join(base, relative)
-            if suffix.lower() in MARKDOWN_SUFFIXES and os.path.isfile(path):
-                check_link(config, path)
-                yield kind, relative  # (not a broken link)
+            if plain or os.path.isfile(path):  # (not a broken link)
+                if not plain:
+                    check_link(config, path)
+                yield kind, relative
 
 
 def iter_sources(config: SiteConfig) -> Iterator[SourceFile]:
@@ -338,7 +358,9 @@ def iter_sources(config: SiteConfig) -> Iterator[SourceFile]:
 def source_file(config: SiteConfig, kind: Kind, relative: str) -> tuple[str, str]:
     """(the file on disk, the path shown in messages) of a post or page."""
     folder = "posts" if kind is Kind.POST else "pages"
-    return os.path.join(config.content_dir, folder, relative), f"content/{folder}/{relative}"
+    # (os.path.join of the root, not config.content_dir: a Path made per source cost more
+    # than the rest of this)
+    return os.path.join(config.root, "content", folder, relative), f"content/{folder}/{relative}"
 
 
 def read_source(config: SiteConfig, kind: Kind, relative: str) -> SourceFile:
@@ -355,8 +377,11 @@ def iter_assets(config: SiteConfig) -> Iterator[tuple[Path, str]]:
     base = config.content_dir
     if not base.is_dir():
         return
-    for relative, suffix in _visible_files(base):
+    for relative, suffix, plain in _visible_files(base):
+        if suffix.lower() in MARKDOWN_SUFFIXES:
+            continue
         path = base / relative
-        if suffix.lower() not in MARKDOWN_SUFFIXES and path.is_file():
-            check_link(config, path)
+        if plain or path.is_file():
+            if not plain:
+                check_link(config, path)
             yield path, relative
