@@ -191,8 +191,8 @@ class CommentHtmlStore(Mapping[str, str]):
         if self._all is None and self._asked < self.ROW_READS and comment_id != _MAP_DIGEST:
             self._asked += 1
             db = self._reader.connection()[0]
-            row = db.execute("SELECT value FROM comment_html WHERE key = ?", (comment_id,))
-            row = row.fetchone()
+            query = "SELECT value FROM comment_html WHERE key = ?"
+            row = db.execute(query, (comment_id,)).fetchone()
             if row is None:
                 raise KeyError(comment_id)
             return str(row[0])

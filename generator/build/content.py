@@ -332,6 +332,17 @@ def check_link(config: SiteConfig, path: Path | str) -> None:
     refuse_outside_link(path, config.root)
 
 
+def _usable(config: SiteConfig, path: Path | str, plain: bool) -> bool:
+    """Whether a listed file is one to publish: a plain file (as the listing said), or a
+    link to a file within the site (a link out of it is refused; a broken one skipped)."""
+    if plain:
+        return True
+    if not os.path.isfile(path):
+        return False
+    check_link(config, path)
+    return True
+
+
 def source_paths(config: SiteConfig) -> Iterator[tuple[Kind, str]]:
     """(kind, path under content/posts or content/pages) of every post and page, in a
     stable order (folder by folder)."""
@@ -342,10 +353,7 @@ def source_paths(config: SiteConfig) -> Iterator[tuple[Kind, str]]:
         for relative, suffix, plain in _visible_files(base):
             if suffix.lower() not in MARKDOWN_SUFFIXES:
                 continue
-            path = os.path.join(base, relative)
-            if plain or os.path.isfile(path):  # (not a broken link)
-                if not plain:
-                    check_link(config, path)
+            if _usable(config, os.path.join(base, relative), plain):
                 yield kind, relative
 
 
@@ -381,7 +389,5 @@ def iter_assets(config: SiteConfig) -> Iterator[tuple[Path, str]]:
         if suffix.lower() in MARKDOWN_SUFFIXES:
             continue
         path = base / relative
-        if plain or path.is_file():
-            if not plain:
-                check_link(config, path)
+        if _usable(config, path, plain):
             yield path, relative

@@ -92,6 +92,11 @@ def output_path(url: str) -> str:
         if url.endswith("/"):
             return url[1:] + "index.html"
         return url[1:] if "." in url.rpartition("/")[2] else url[1:] + "/index.html"
+    return _normalised_output_path(url)
+
+
+def _normalised_output_path(url: str) -> str:
+    """output_path for any URL: normalised first, refused if it would leave output/."""
     url = normalise_url(url)
     path = url.lstrip("/")
     if url.endswith("/"):
