@@ -3,17 +3,28 @@ hand-picked with `related:`, cached by inputs."""
 
 from __future__ import annotations
 
+import os
 import random
 import re
 from collections import Counter
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generator.build.related import STOPWORDS, RelatedInput, related_posts, top_terms
+from generator.build import engagement
+from generator.build.related import (
+    STOPWORDS,
+    RelatedInput,
+    Scoring,
+    answers,
+    document_frequency,
+    related_posts,
+    top_terms,
+)
 from generator.build.related_update import (
     RelatedCache,
     item_hash,
@@ -205,30 +216,24 @@ def test_hashes_that_change_more_often_than_the_inputs_still_give_the_answer(
     assert related_answer(items, 3, [], saved, hashes)[2] is None  # the same hashes: kept
 
 
-def test_an_edit_answers_again_only_the_essays_it_can_change(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    import generator.build.related_update as update
-
+def test_an_edit_answers_again_only_the_essays_it_can_change() -> None:
     rng = random.Random(7)
     items = [_random_item(rng, f"e{n:03d}", n % 50, 300) for n in range(400)]
     _, _, cache = related_answer(items, 3, [], RelatedCache())
     assert cache is not None
     answered: list[int] = []
-    real = update.answers
 
-    def counting(scoring: object, indexes: Any, *args: Any) -> Any:
+    def counting(scoring: Scoring, indexes: Any, *args: Any) -> Any:
         indexes = list(indexes)
         answered.append(len(indexes))
-        return real(scoring, indexes, *args)  # type: ignore[arg-type]
+        return answers(scoring, indexes, *args)
 
-    monkeypatch.setattr(update, "answers", counting)
     index = next(i for i, it in enumerate(items) if i >= 100 and len(it.terms) >= 5)
     edited = items[index]
     more = {word: count + 1 for word, count in edited.terms.items()}  # the same words, more
     items[index] = RelatedInput(edited.key, edited.url, edited.date, edited.tags,
                                 edited.categories, more)  # fmt: skip
-    answer, _, saved = related_answer(items, 3, [], cache)
+    answer, _, saved = related_answer(items, 3, [], cache, answer_many=counting)
     assert answer == related_posts(items, 3)[0]
     assert saved is not None and saved.answer == answer
     assert 1 <= answered[0] < 40, answered  # of 400
@@ -335,3 +340,39 @@ def test_only_letters_lower_to_ascii_letters() -> None:
         if lost or gained:
             differs.append(char)
     assert differs == ["\u0130", "\u212a"]
+
+
+def test_answers_in_workers_are_the_answers_of_one_process_in_its_order(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A cold build answers many essays in forked workers: the same answers, bars (the
+    floats exactly) and problems, in the order one process gives them."""
+    rng = random.Random(7)
+    items = _broad_corpus(rng, 300, 6, 300)
+    for index in (5, 150, 299):  # hand-picked related essays, one reference unknown
+        old = items[index]
+        items[index] = RelatedInput(old.key, old.url, old.date, old.tags, old.categories,
+                                    old.terms, ("e010", "no-such-essay"))  # fmt: skip
+    sources = [f"content/posts/{it.key}.md" for it in items]
+    scoring = Scoring(items, document_frequency(items))
+    expected = answers(scoring, range(len(items)), 4, sources)
+    monkeypatch.setattr(engagement, "PARALLEL_ANSWERS", 50)
+    noted = tmp_path / "answered-in"
+
+    def answers_noting_the_process(*args: Any, **kwargs: Any) -> Any:
+        with noted.open("a") as note:  # a worker's own memory never reaches this process
+            note.write(f"{os.getpid()}\n")
+        return answers(*args, **kwargs)
+
+    monkeypatch.setattr(engagement, "answers", answers_noting_the_process)
+    got = engagement.answers_in_workers(2)(scoring, range(len(items)), 4, sources)
+    assert list(got[0].items()) == list(expected[0].items())
+    assert list(got[1].items()) == list(expected[1].items())
+    assert got[2] == expected[2] and len(got[2]) == 3
+    answered_in = set(noted.read_text().split())
+    assert len(answered_in) >= 1 and str(os.getpid()) not in answered_in  # workers did it
+    # Below the threshold (an edit's few essays), this process answers them itself.
+    monkeypatch.setattr(engagement, "PARALLEL_ANSWERS", 10_000)
+    assert engagement.answers_in_workers(2)(scoring, [1, 2, 3], 4, sources) == answers(
+        scoring, [1, 2, 3], 4, sources
+    )

@@ -16,11 +16,13 @@ import json
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from generator.build.record_spool import RecordSpool
-from generator.build.related import RelatedInput
+from generator.build.related import Answers, Ranked, RelatedInput, Scoring, answers
 from generator.build.related_update import (
+    AnswerMany,
     RelatedCache,
     parse_cache,
     related_answer,
@@ -57,11 +59,44 @@ def check_series(documents: Sequence[Document]) -> None:
         raise SiteError(problems)
 
 
+PARALLEL_ANSWERS = 2000  # essays to answer below which forking workers costs more than it saves
+
+
+def answers_in_workers(jobs: int | None) -> AnswerMany:
+    """`related.answers`, in forked workers for many essays (a cold build answers every
+    one: 7 s of one core at 20,000 essays), each given a run of consecutive indexes, so
+    that the answers, bars and problems come back in the order one process gives."""
+    from generator.build.pools import can_fork, map_inherited, worker_count
+
+    workers = worker_count(jobs)
+
+    def answer_many(
+        scoring: Scoring, indexes: Sequence[int], count: int, sources: Sequence[str]
+    ) -> Answers:
+        if workers < 2 or len(indexes) < PARALLEL_ANSWERS or not can_fork():
+            return answers(scoring, indexes, count, sources)
+        size = -(-len(indexes) // (4 * workers))  # four runs a worker: none waits long
+        runs = [list(indexes[start : start + size]) for start in range(0, len(indexes), size)]
+        answer: dict[str, tuple[str, ...]] = {}
+        bars: dict[str, Ranked | None] = {}
+        problems: list[tuple[str, str]] = []
+        work = partial(answers, scoring, count=count, sources=sources)
+        for run_answer, run_bars, run_problems in map_inherited(work, runs, workers):
+            answer.update(run_answer)
+            bars.update(run_bars)
+            problems.extend(run_problems)
+        return answer, bars, problems
+
+    return answer_many
+
+
 def related_essays(
-    config: SiteConfig, documents: Sequence[Document], source_hashes: Mapping[str, str]
-) -> dict[str, tuple[str, ...]]:
+    config: SiteConfig, documents: Sequence[Document], source_hashes: Mapping[str, str],
+    jobs: int | None = None,
+) -> dict[str, tuple[str, ...]]:  # fmt: skip
     """Each post's related posts by key (empty when the setting is off). ``source_hashes``:
-    by source path, the hash of all its document is parsed from, so of its inputs here."""
+    by source path, the hash of all its document is parsed from, so of its inputs here.
+    ``jobs``: the build's workers, which answer many essays (answers_in_workers)."""
     settings = config.engagement.related
     if not settings.enabled:
         return {}
@@ -77,7 +112,9 @@ def related_essays(
     ]
     sources = [doc.source for doc in posts]
     hashes = [source_hashes[source] for source in sources]
-    answer, problems, cache = related_answer(items, settings.count, sources, last, hashes)
+    answer, problems, cache = related_answer(
+        items, settings.count, sources, last, hashes, answers_in_workers(jobs)
+    )
     if problems:
         raise SiteError([Problem(message, source) for source, message in problems])
     if cache is not None:

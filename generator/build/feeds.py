@@ -12,7 +12,6 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from email.utils import format_datetime
 from urllib.parse import urljoin
 
 from generator.core.times import utc_time
@@ -192,6 +191,8 @@ def _atom_entry(item: FeedItem) -> str:
 
 
 def rss_feed(info: FeedInfo, items: Sequence[FeedItem]) -> bytes:
+    from email.utils import format_datetime  # here: email imports socket, for RSS alone
+
     xml = _Xml()
     namespaces = {"xmlns:atom": ATOM_NS}
     if any(item.author for item in items):

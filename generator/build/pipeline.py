@@ -248,7 +248,7 @@ def _build(root: Path, options: BuildOptions | None, memory: BuildMemory | None)
             check_unique_urls(documents)
             check_series(documents)
         with timer.step("related"):
-            related = related_essays(config, documents, source_hashes)
+            related = related_essays(config, documents, source_hashes, options.jobs)
             documents = [document_without(doc, words={}) for doc in documents]
         with timer.step("images"):  # made safe and responsive, from the cache where it can
             targets = asset_targets(config, documents)

@@ -303,9 +303,13 @@ def related_posts(
     return answer, problems
 
 
+# Each essay's answer by key, the last of each full answer, and (source, problem)s.
+Answers = tuple[dict[str, tuple[str, ...]], dict[str, Ranked | None], list[tuple[str, str]]]
+
+
 def answers(
     scoring: Scoring, indexes: Iterable[int], count: int, sources: Sequence[str] = ()
-) -> tuple[dict[str, tuple[str, ...]], dict[str, Ranked | None], list[tuple[str, str]]]:
+) -> Answers:
     """The answers of these essays, the last of each full answer (the bar a newcomer must
     beat), and (source, problem) for bad `related:` refs."""
     items = scoring.items

@@ -23,16 +23,21 @@ from __future__ import annotations
 import hashlib
 import json
 import marshal
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from generator.build.related import (
+    Answers,
     Ranked,
     RelatedInput,
     Scoring,
     answers,
     document_frequency,
 )
+
+# What answers the essays of some indexes: `related.answers`, or the same in workers
+# (engagement.answers_in_workers), which must give the same answers in the same order.
+AnswerMany = Callable[[Scoring, Sequence[int], int, Sequence[str]], Answers]
 
 CACHE_VERSION = 4  # 1 kept each source's words (now counted with its document); 2 no bars;
 # 3 item_hash for every essay (a build now passes its sources' hashes)
@@ -71,7 +76,7 @@ def inputs_digest(hashes: Sequence[str], count: int) -> str:
 
 def related_answer(
     items: Sequence[RelatedInput], count: int, sources: Sequence[str], last: RelatedCache,
-    hashes: Sequence[str] | None = None,
+    hashes: Sequence[str] | None = None, answer_many: AnswerMany = answers,
 ) -> tuple[dict[str, tuple[str, ...]], list[tuple[str, str]], RelatedCache | None]:  # fmt: skip
     """Every essay's related essays, (source, problem) for bad `related:` references, and
     the cache for the next build (None: the last one still holds).
@@ -79,7 +84,9 @@ def related_answer(
     ``hashes``: one per item, changing whenever its inputs do (a build passes the hash of
     the source each document is parsed from, which it has: hashing every essay's words
     again was half of this step after an edit); by default, ``item_hash``. A hash that
-    changes while the inputs do not only makes the update answer that essay again."""
+    changes while the inputs do not only makes the update answer that essay again.
+    ``answer_many``: how the essays to answer are answered (a build answers many in
+    workers)."""
     if hashes is None:
         hashes = [item_hash(item) for item in items]
     digest = inputs_digest(hashes, count)
@@ -93,9 +100,8 @@ def related_answer(
     bars: dict[str, tuple[float, int] | None] = {}
     if todo is not None:
         answer, bars = dict(last.answer or {}), dict(last.bars)
-    fresh, fresh_bars, problems = answers(
-        scoring, range(len(items)) if todo is None else sorted(todo), count, sources
-    )
+    indexes = range(len(items)) if todo is None else sorted(todo)
+    fresh, fresh_bars, problems = answer_many(scoring, indexes, count, sources)
     answer.update(fresh)
     bars.update({key: _bar(ranked) for key, ranked in fresh_bars.items()})
     keys = [item.key for item in items]
