@@ -3,27 +3,28 @@
 The commands that change comments, and the parser. Every change goes through
 service/actions.py, so the CLI and the /moderate page check, record, export and run
 the hook the same way; list and show are in cli_show.py, readers' text on the
-terminal (escaped, never sent raw) in terminal.py.
+terminal (escaped, never sent raw) in terminal.py, what the moderator types (a body
+file, the editor, a new password) in cli_input.py.
 """
 
 from __future__ import annotations
 
 import argparse
-import getpass
-import os
-import shlex
 import sqlite3
-import subprocess
-import sys
-import tempfile
-import warnings
 from collections.abc import Callable
 from pathlib import Path
 
 from generator.core.config import SiteConfig, load_config
 from generator.core.errors import CommentError
-from generator.core.models import CommentStatus, StoredComment
+from generator.core.models import CommentStatus
 from generator.service import actions as moderation
+from generator.service.cli_input import (
+    edit_in_editor,
+    read_body_file,
+    read_new_password,
+    reply_in_editor,
+    text_option,
+)
 from generator.service.cli_likes import cmd_likes
 from generator.service.cli_notify import register_comments as register_notify
 from generator.service.cli_notify import register_followers as register_followers_group
@@ -35,7 +36,7 @@ from generator.service.cli_site import (
     require_terminal,
     resolve_ids,
 )
-from generator.service.passwords import MIN_LENGTH, PASSWORD_SETTING, hash_password
+from generator.service.passwords import PASSWORD_SETTING, hash_password
 from generator.service.store_files import explain
 from generator.service.terminal import one_line
 
@@ -94,42 +95,6 @@ def confirmed(question: str, yes: bool) -> bool:
     except EOFError:
         return False
     return answer.strip().lower() in ("y", "yes")
-
-
-def text_option(value: str, option: str) -> str:
-    """A command-line value; bytes that are not UTF-8 arrive as lone surrogates."""
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        raise CommentError(f"{option}: not valid UTF-8 text") from None
-    return value
-
-
-def read_body_file(name: str) -> str:
-    if name == "-":
-        return sys.stdin.read()
-    try:
-        return Path(name).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise CommentError(f"{name}: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CommentError(f"{name}: cannot read it ({exc})") from None
-
-
-def edit_in_editor(body: str, comment_id: str, instead: str = "give --body TEXT") -> str:
-    """Open $VISUAL or $EDITOR on the body; returns the text as saved."""
-    require_terminal("opening an editor", instead)
-    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
-    with tempfile.TemporaryDirectory(prefix="salon-edit-") as folder:
-        path = Path(folder) / f"comment-{comment_id}.md"
-        path.write_text(body + "\n", encoding="utf-8")
-        try:
-            status = subprocess.call([*shlex.split(editor), str(path)])
-        except (OSError, ValueError) as exc:
-            raise CommentError(f"cannot start the editor {editor!r}: {exc}") from None
-        if status != 0:
-            raise CommentError(f"the editor exited with status {status}; nothing was changed")
-        return path.read_text(encoding="utf-8")
 
 
 OPTION_OF_FIELD = {"name": "--name", "website": "--website", "body": "--body"}
@@ -205,22 +170,6 @@ def cmd_delete(config: SiteConfig, args: argparse.Namespace) -> int:
     return 0
 
 
-REPLY_CUT = "-- Write your reply above this line; this line and all below it are left out. --"
-
-
-def reply_in_editor(comment: StoredComment) -> str:
-    quoted = "\n".join(f"> {line}" for line in comment.body.splitlines())
-    text = edit_in_editor(
-        f"\n\n{REPLY_CUT}\n{one_line(comment.author)} wrote:\n{quoted}",
-        comment.id,
-        "give the reply as --body TEXT or --body-file FILE",
-    )
-    reply = text.split(REPLY_CUT, 1)[0].strip()
-    if not reply:
-        raise CommentError("the reply is empty; nothing was sent")
-    return reply
-
-
 def cmd_reply(config: SiteConfig, args: argparse.Namespace) -> int:
     if args.body is not None and args.body_file is not None:
         raise CommentError("give the reply with --body or --body-file, not both")
@@ -252,30 +201,6 @@ def cmd_export(config: SiteConfig, args: argparse.Namespace) -> int:
         f"{shown} approved comment{'s' if shown != 1 else ''}."
     )
     return 0
-
-
-def read_new_password(from_stdin: bool) -> str:
-    if from_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-    else:
-        try:
-            with warnings.catch_warnings():
-                # Without a terminal getpass warns, then reads (and echoes) stdin: refuse.
-                warnings.simplefilter("error", getpass.GetPassWarning)
-                password = getpass.getpass("New moderator password: ")
-                if len(password) >= MIN_LENGTH and getpass.getpass("Again: ") != password:
-                    raise CommentError("the two passwords differ; nothing was changed")
-        except (EOFError, getpass.GetPassWarning):  # no terminal to ask on
-            raise CommentError(
-                "no terminal to ask for the password on; give it on standard input with "
-                "--password-stdin (e.g. printf '%s\\n' \"$PASSWORD\" | salon comments "
-                "set-password --password-stdin); nothing was changed"
-            ) from None
-    if len(password) < MIN_LENGTH:
-        raise CommentError(
-            f"the password is too short: use at least {MIN_LENGTH} characters; nothing was changed"
-        )
-    return password
 
 
 def cmd_set_password(config: SiteConfig, args: argparse.Namespace) -> int:
