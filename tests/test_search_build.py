@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -228,3 +229,46 @@ def test_an_edit_counts_the_words_of_the_edited_essay_only(
     from generator.build.related_update import CACHE_VERSION
 
     assert cache["version"] == CACHE_VERSION and cache["answer"]
+
+
+def _files(folder: Path) -> dict[str, os.stat_result]:
+    return {p.relative_to(folder).as_posix(): p.stat() for p in folder.rglob("*") if p.is_file()}
+
+
+def test_an_edit_links_the_bundles_unchanged_files_and_makes_the_same_bundle(
+    sample_site: Path, tmp_path: Path
+) -> None:
+    """After an edit the new bundle links every file whose bytes are the published
+    one's (no bytes written, no new inode, its time kept for `salon deploy`), writes the
+    others, and is byte for byte the bundle Pagefind makes from nothing."""
+    build_site(sample_site, OPTIONS)
+    bundle = sample_site / "output" / "pagefind"
+    before = _files(bundle)
+    # One unchanged file replaced by a link to a copy outside the bundle: never linked to.
+    fragment = next(name for name in before if name.startswith("fragment/"))
+    outside = tmp_path / "outside.pf_fragment"
+    outside.write_bytes((bundle / fragment).read_bytes())
+    (bundle / fragment).unlink()
+    (bundle / fragment).symlink_to(outside)
+    essay = sample_site / "content/posts/endings.md"
+    essay.write_text(page(sample_site, "content/posts/endings.md") + "\nMarmalade quince.\n")
+    edited = build_site(sample_site, OPTIONS)
+    assert edited.search is not None and edited.search.done
+    after = _files(bundle)
+    kept = [n for n in after if n in before and after[n].st_ino == before[n].st_ino]
+    assert len(kept) >= len(after) // 2 and fragment not in kept, (len(kept), len(after))
+    assert all(after[n].st_mtime_ns == before[n].st_mtime_ns for n in kept)
+    assert after[fragment].st_ino != outside.stat().st_ino  # written, not linked outside
+    assert not (bundle / fragment).is_symlink()
+    changed = [n for n in after if n not in kept]
+    assert any(n.startswith("fragment/") for n in changed)  # the edited essay's own
+    linked = {n: (bundle / n).read_bytes() for n in after}
+
+    # The same records indexed from nothing give the same files, byte for byte.
+    fresh = tmp_path / "fresh"
+    shutil.copytree(sample_site, fresh, symlinks=True)
+    shutil.rmtree(fresh / "output" / "pagefind")
+    (fresh / ".salon" / "search.json").unlink()
+    assert build_site(fresh, OPTIONS).search is not None
+    made = fresh / "output" / "pagefind"
+    assert {n: (made / n).read_bytes() for n in _files(made)} == linked

@@ -162,7 +162,8 @@ class SearchWork:
             write_fts_index(search_index_path(self.config), records, self.digest)
             if self.pagefind:
                 folder = make_pagefind_bundle(records, self.config.language,
-                                              state / PAGEFIND_WORK)  # fmt: skip
+                                              state / PAGEFIND_WORK,
+                                              self.config.output_dir / BUNDLE)  # fmt: skip
                 replace_folder(self.config.output_dir, BUNDLE, folder)
         finally:
             records.close()

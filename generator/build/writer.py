@@ -343,10 +343,13 @@ def _keep_times_of_unchanged(old: Path, new: Path) -> None:
     for path in new.rglob("*"):
         before = old / path.relative_to(new)
         try:
-            if path.is_file() and before.is_file() and not before.is_symlink():
-                stat = before.stat()
-                if stat.st_size == path.stat().st_size and before.read_bytes() == path.read_bytes():
-                    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+            if not path.is_file() or not before.is_file() or before.is_symlink():
+                continue
+            now, then = path.stat(), before.stat()
+            if (now.st_dev, now.st_ino) == (then.st_dev, then.st_ino):
+                continue  # a link to it (the search bundle's unchanged files): its time
+            if then.st_size == now.st_size and before.read_bytes() == path.read_bytes():
+                os.utime(path, ns=(then.st_atime_ns, then.st_mtime_ns))
         except OSError:
             continue  # only a cheaper deploy is lost
 
