@@ -272,3 +272,44 @@ def test_an_edit_links_the_bundles_unchanged_files_and_makes_the_same_bundle(
     assert build_site(fresh, OPTIONS).search is not None
     made = fresh / "output" / "pagefind"
     assert {n: (made / n).read_bytes() for n in _files(made)} == linked
+
+
+def _index_rows(site: Path) -> list[tuple[str, ...]]:
+    import sqlite3
+
+    db = sqlite3.connect(site / ".salon" / "search.sqlite3")
+    try:
+        return db.execute("SELECT url, title, kind, date, text FROM docs ORDER BY url").fetchall()
+    finally:
+        db.close()
+
+
+def test_an_edit_makes_the_search_text_of_the_edited_essay_only(
+    sample_site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The records' texts are kept in the build cache by their source: after an edit the
+    edited essay's text alone is made from its HTML, and the index holds what an index
+    made from nothing holds."""
+    import generator.build.engagement as engagement
+
+    build_site(sample_site, OPTIONS)
+    made: list[str] = []
+    real = engagement.html_text
+    monkeypatch.setattr(engagement, "html_text", lambda html: made.append(html) or real(html))
+    essay = sample_site / "content/posts/endings.md"
+    essay.write_text(page(sample_site, "content/posts/endings.md") + "\nMarmalade.\n")
+    edited = build_site(sample_site, OPTIONS)
+    assert edited.search is not None and edited.search.done and edited.search.records == 5
+    assert len(made) == 1 and "Marmalade" in made[0]
+    index = sample_site / ".salon" / "search.sqlite3"
+    assert search(index, "marmalade")[0] == 1
+    assert search(index, "textures")[1][0].url == "/2026/09/silence-in-the-room/"  # kept text
+
+    fresh = tmp_path / "fresh"
+    shutil.copytree(sample_site, fresh, symlinks=True)
+    for name in ("cache.sqlite3", "cache.sqlite3-wal", "cache.sqlite3-shm", "search.json"):
+        (fresh / ".salon" / name).unlink(missing_ok=True)
+    made.clear()
+    assert build_site(fresh, OPTIONS).search is not None
+    assert len(made) == 5  # every text made: no cache
+    assert _index_rows(fresh) == _index_rows(sample_site)

@@ -41,6 +41,7 @@ class BuildCache:
             "feed_rows",
             "thread_outlines",
             "thread_rows",
+            "search_texts",
         ):
             self.db.execute(
                 f"CREATE TABLE IF NOT EXISTS {table} (key TEXT PRIMARY KEY, value BLOB)"

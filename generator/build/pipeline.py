@@ -354,7 +354,8 @@ def _build(root: Path, options: BuildOptions | None, memory: BuildMemory | None)
         memory.rendered_at = now
         memory.reserved_ids = reserved
     seconds = time.perf_counter() - started
-    search = plan_search(config, model.posts, model.pages, source_hashes)
+    search = plan_search(config, model.posts, model.pages, source_hashes,
+                         config.private_dir / CACHE_FILE)  # fmt: skip
     if search is None or options.search_later:
         save_last_build(config, record)
     else:
