@@ -9,6 +9,7 @@ import os
 import shutil
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import feedparser
 import pytest
@@ -244,8 +245,9 @@ def test_an_edit_links_the_bundles_unchanged_files_and_makes_the_same_bundle(
     build_site(sample_site, OPTIONS)
     bundle = sample_site / "output" / "pagefind"
     before = _files(bundle)
-    # One unchanged file replaced by a link to a copy outside the bundle: never linked to.
-    fragment = next(name for name in before if name.startswith("fragment/"))
+    # In the part the edit makes again (its essay's year), an unchanged file replaced by a
+    # link to a copy outside the bundle: never linked to.
+    fragment = next(name for name in before if name.startswith("parts/2026/fragment/"))
     outside = tmp_path / "outside.pf_fragment"
     outside.write_bytes((bundle / fragment).read_bytes())
     (bundle / fragment).unlink()
@@ -261,7 +263,8 @@ def test_an_edit_links_the_bundles_unchanged_files_and_makes_the_same_bundle(
     assert after[fragment].st_ino != outside.stat().st_ino  # written, not linked outside
     assert not (bundle / fragment).is_symlink()
     changed = [n for n in after if n not in kept]
-    assert any(n.startswith("fragment/") for n in changed)  # the edited essay's own
+    assert any(n.startswith("parts/2026/fragment/") for n in changed)  # the edited essay's
+    assert not any(n.startswith("parts/pages/") for n in changed)  # a part left as it was
     linked = {n: (bundle / n).read_bytes() for n in after}
 
     # The same records indexed from nothing give the same files, byte for byte.
@@ -313,3 +316,41 @@ def test_an_edit_makes_the_search_text_of_the_edited_essay_only(
     assert build_site(fresh, OPTIONS).search is not None
     assert len(made) == 5  # every text made: no cache
     assert _index_rows(fresh) == _index_rows(sample_site)
+
+
+def test_an_edit_indexes_again_only_the_part_of_its_essay(
+    sample_site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The bundle is one index a year of essays and one for the pages, merged by the
+    search page (parts.json): an edit sends Pagefind the records of its essay's year."""
+    import generator.build.search_pagefind as pagefind
+
+    build_site(sample_site, OPTIONS)
+    bundle = sample_site / "output" / "pagefind"
+    listed = json.loads((bundle / "parts.json").read_text(encoding="utf-8"))
+    assert listed["merge"] == ["parts/2026/"]  # the pages' part is the top
+    assert set(listed["digests"]) == {"2026", "pages"}
+    assert (bundle / "parts/2026/pagefind-entry.json").is_file()
+    assert (bundle / "pagefind.js").samefile(bundle / "parts/pages/pagefind.js")
+    sent: list[str] = []
+    real = pagefind.PagefindProcess.send
+
+    def noting(self: pagefind.PagefindProcess, payload: dict[str, Any]) -> None:
+        sent.append(str(payload["type"]) + (f" {payload['url']}" if "url" in payload else ""))
+        real(self, payload)
+
+    monkeypatch.setattr(pagefind.PagefindProcess, "send", noting)
+    essay = sample_site / "content/posts/endings.md"
+    essay.write_text(page(sample_site, "content/posts/endings.md") + "\nMarmalade.\n")
+    assert build_site(sample_site, OPTIONS).search is not None
+    added = [s.split(" ", 1)[1] for s in sent if s.startswith("AddRecord")]
+    assert sent.count("NewIndex") == 1 and added and all(u.startswith("/2026/") for u in added)
+    assert search(sample_site / ".salon" / "search.sqlite3", "marmalade")[0] == 1
+    # A page edited: only the pages' part, which is also the top.
+    sent.clear()
+    about = sample_site / "content/pages/about.md"
+    about.write_text(page(sample_site, "content/pages/about.md") + "\nQuince.\n")
+    assert build_site(sample_site, OPTIONS).search is not None
+    added = [s.split(" ", 1)[1] for s in sent if s.startswith("AddRecord")]
+    assert sent.count("NewIndex") == 1 and added and not any(u.startswith("/2026/") for u in added)
+    assert (bundle / "pagefind.js").samefile(bundle / "parts/pages/pagefind.js")

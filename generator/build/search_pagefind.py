@@ -3,14 +3,23 @@
 Pagefind is handed the records the build already made (search_index.SearchRecord:
 essays and pages, as plain text), never the written HTML to re-parse, and writes its
 bundle into a private folder; the writer then swaps that folder in as output/pagefind/
-in one step. Pagefind cannot update part of an index, so the whole index is made again,
-and only when some record changed.
+in one step.
+
+Pagefind cannot update part of an index, and its time grows with the records (1.9 ms
+each here): the bundle is made of parts, one index per year of essays and one for the
+pages (`parts/<name>/`), which the search page merges (Pagefind's `mergeIndex`, listed
+in `parts.json` with each part's digest). A build makes again only the parts whose
+records changed and links the others' files from the published bundle; after an edit,
+one year's essays are indexed instead of all. The first part (the pages, else the newest
+year) is also the bundle's top, whose `pagefind.js` the search page loads: merged
+indexes are searched with its language module.
 """
 
 from __future__ import annotations
 
 import base64
 import errno
+import hashlib
 import itertools
 import json
 import logging
@@ -33,6 +42,39 @@ TITLE_LIMIT = 300
 # published (nothing on the site would load them).
 UNUSED = re.compile(r"^pagefind-(.*-)?ui\.(js|css)$|^pagefind-highlight\.js$")
 BATCH = 64  # records sent before their answers are read: far below any pipe's buffer
+PARTS = "parts"  # under the bundle: one index per part
+PARTS_LIST = "parts.json"  # the parts the search page merges, and each part's digest
+PAGES_PART = "pages"
+
+
+def part_of(record: SearchRecord) -> str:
+    """The part a record is indexed in: an essay's year, or the pages'."""
+    year = record.date[:4]
+    return year if record.kind == "post" and year.isdigit() else PAGES_PART
+
+
+def first_part(parts: Iterable[str]) -> str:
+    """The part the search page loads first (the pages change least; without pages, the
+    newest year). It must hold records: an index without any has no language module."""
+    names = sorted(parts)
+    return PAGES_PART if PAGES_PART in names or not names else names[-1]
+
+
+def part_digests(records: Iterable[SearchRecord]) -> dict[str, str]:
+    """Each part's digest: it changes exactly when one of its records does."""
+    digests: dict[str, Any] = {}
+    for record in records:
+        digests.setdefault(part_of(record), hashlib.sha1()).update(repr(record).encode())
+    return {part: digest.hexdigest() for part, digest in sorted(digests.items())}
+
+
+def published_digests(bundle: Path) -> dict[str, str]:
+    """The digests of the parts a published bundle holds ({} for none, or an older one)."""
+    try:
+        listed = json.loads((bundle / PARTS_LIST).read_text(encoding="utf-8"))
+        return {str(part): str(digest) for part, digest in listed["digests"].items()}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return {}
 
 
 def pagefind_executable() -> Path | None:
@@ -107,44 +149,79 @@ class PagefindProcess:
             self.process.wait()
 
 
-def _index(
+def _index_parts(
     executable: Path, records: Iterable[SearchRecord], language: str, folder: Path,
-    previous: Path | None,
+    parts: set[str], previous: Path | None,
 ) -> None:  # fmt: skip
+    """Index the records of ``parts`` (one index each, in one Pagefind process) into
+    ``folder/parts/<part>/``."""
     service = PagefindProcess(executable)
     try:
-        service.send({"type": "NewIndex", "config": {"force_language": language}})
-        (created,) = service.answers(1)
-        index_id = int(created["index_id"])
-        waiting = iter(records)
+        ids: dict[str, int] = {}
+        for part in sorted(parts):
+            service.send({"type": "NewIndex", "config": {"force_language": language}})
+            (created,) = service.answers(1)
+            ids[part] = int(created["index_id"])
+        waiting = (record for record in records if part_of(record) in ids)
         while batch := list(itertools.islice(waiting, BATCH)):
             for record in batch:
                 meta = {"title": record.title[:TITLE_LIMIT]}
                 if record.date:
                     meta["date"] = record.date
-                service.send({"type": "AddRecord", "index_id": index_id, "url": record.url,
-                              "content": record.text, "language": language, "meta": meta,
-                              "filters": None, "sort": None})  # fmt: skip
+                service.send({"type": "AddRecord", "index_id": ids[part_of(record)],
+                              "url": record.url, "content": record.text, "language": language,
+                              "meta": meta, "filters": None, "sort": None})  # fmt: skip
             service.answers(len(batch))
-        # The files come back in the answer and are written here: Pagefind's own writing
-        # may still be under way when it answers, and it exits as soon as it is told.
-        service.send({"type": "GetFiles", "index_id": index_id})
-        (answer,) = service.answers(1)
-        published = _Published(previous)
-        made: set[Path] = set()
-        for item in answer["files"]:
-            relative = check_relative(str(item["path"]))
-            if UNUSED.match(relative):
-                continue
-            target = folder / relative
-            if target.parent not in made:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                made.add(target.parent)
-            data = base64.b64decode(item["content"])
-            if not published.link(relative, data, target):
-                target.write_bytes(data)
+        for part, index_id in ids.items():
+            # The files come back in the answer and are written here: Pagefind's own
+            # writing may still be under way when it answers, and it exits once told.
+            service.send({"type": "GetFiles", "index_id": index_id})
+            (answer,) = service.answers(1)
+            published = _Published(previous / PARTS / part if previous is not None else None)
+            made: set[Path] = set()
+            for item in answer["files"]:
+                relative = check_relative(str(item["path"]))
+                if UNUSED.match(relative):
+                    continue
+                target = folder / PARTS / part / relative
+                if target.parent not in made:
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    made.add(target.parent)
+                data = base64.b64decode(item["content"])
+                if not published.link(relative, data, target):
+                    target.write_bytes(data)
     finally:
         service.close()
+
+
+def _plain_part(folder: Path) -> bool:
+    """A published part made of folders and regular files only (nothing planted in it
+    that a link would follow), with its entry file: one that can be linked whole."""
+    if folder.is_symlink() or not (folder / "pagefind-entry.json").is_file():
+        return False
+    for base, folders, files in os.walk(folder):
+        for name in (*folders, *files):
+            path = Path(base) / name
+            if path.is_symlink() or not (path.is_dir() or path.is_file()):
+                return False
+    return True
+
+
+def _link_tree(source: Path, target: Path) -> None:
+    """Every regular file under ``source`` linked (else copied) to the same place under
+    ``target``; symbolic links are not followed."""
+    for base, _folders, files in os.walk(source):
+        here = Path(base)
+        destination = target / here.relative_to(source)
+        destination.mkdir(parents=True, exist_ok=True)
+        for name in files:
+            path = here / name
+            if path.is_symlink() or not path.is_file():
+                continue
+            try:
+                os.link(path, destination / name, follow_symlinks=False)
+            except OSError:
+                shutil.copyfile(path, destination / name)
 
 
 class _Published:
@@ -186,8 +263,10 @@ class _Published:
 def make_pagefind_bundle(
     records: Iterable[SearchRecord], language: str, folder: Path, previous: Path | None = None
 ) -> Path:
-    """Index ``records`` into ``folder`` (emptied first); returns the folder. ``previous``:
-    the bundle now published, whose unchanged files are linked rather than written.
+    """Index ``records`` into ``folder`` (emptied first), in parts; returns the folder.
+    ``previous``: the bundle now published, whose parts with the same records are linked
+    rather than made again (and whose unchanged files are linked in the others).
+    ``records`` is read twice: once for the parts' digests, once to index them.
 
     Raises SiteError when Pagefind is missing or fails, saying what to do.
     """
@@ -200,8 +279,25 @@ def make_pagefind_bundle(
         )
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
+    digests = part_digests(records) or {PAGES_PART: ""}  # no record: one empty index
+    kept = published_digests(previous) if previous is not None else {}
+    reused = {
+        part for part, digest in digests.items()
+        if previous is not None and kept.get(part) == digest
+        and _plain_part(previous / PARTS / part)
+    }  # fmt: skip
     try:
-        _index(executable, records, language.split("-")[0] or "en", folder, previous)
+        if reused != digests.keys():
+            _index_parts(executable, records, language.split("-")[0] or "en", folder,
+                         set(digests) - reused, previous)  # fmt: skip
+        for part in sorted(reused):
+            assert previous is not None
+            _link_tree(previous / PARTS / part, folder / PARTS / part)
+        first = first_part(digests)
+        _link_tree(folder / PARTS / first, folder)  # the top: what the search page loads
+        merged = [f"{PARTS}/{part}/" for part in digests if part != first]
+        listed = {"merge": merged, "digests": digests}
+        (folder / PARTS_LIST).write_text(json.dumps(listed, sort_keys=True), encoding="utf-8")
     except (OSError, ValueError, KeyError, SiteError) as exc:
         shutil.rmtree(folder, ignore_errors=True)
         raise SiteError.at(f"search: Pagefind failed: {exc}", "site.yaml") from None

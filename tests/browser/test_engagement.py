@@ -158,6 +158,8 @@ def test_search_with_javascript_finds_a_word_of_the_body(
     hit.wait_for()
     assert page.locator(".search-hits mark").first.inner_text().lower().startswith(BODY_WORD)
     assert any("/pagefind/" in url for url in watch.requests)
+    # The essays' year is a part of its own, merged into the pages' (the bundle's top).
+    assert any("/pagefind/parts/2026/" in url for url in watch.requests)
     assert not any("/search?" in url for url in watch.requests)  # the service was not asked
     snap(page, "e2-search-js", show=hit)
     assert axe_violations(page) == []

@@ -14,8 +14,18 @@
 
   function load() {
     if (!engine) {
+      // The bundle is made of parts (one index a year, and the pages'): its top is the
+      // first, parts.json lists the others, merged into it.
       engine = import(bundle + "pagefind.js").then(function (pagefind) {
-        return pagefind.options({ baseUrl: base }).then(function () { return pagefind; });
+        return pagefind.options({ baseUrl: base }).then(function () {
+          return fetch(bundle + "parts.json").then(function (answer) {
+            return answer.ok ? answer.json() : { merge: [] };
+          }).catch(function () { return { merge: [] }; });
+        }).then(function (parts) {
+          return Promise.all((parts.merge || []).map(function (part) {
+            return pagefind.mergeIndex(bundle + part, { baseUrl: base });
+          }));
+        }).then(function () { return pagefind; });
       });
     }
     return engine;
