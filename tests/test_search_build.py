@@ -354,3 +354,27 @@ def test_an_edit_indexes_again_only_the_part_of_its_essay(
     added = [s.split(" ", 1)[1] for s in sent if s.startswith("AddRecord")]
     assert sent.count("NewIndex") == 1 and added and not any(u.startswith("/2026/") for u in added)
     assert (bundle / "pagefind.js").samefile(bundle / "parts/pages/pagefind.js")
+
+
+def test_another_pagefind_makes_every_part_again(
+    sample_site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A part is kept only if what made it is what would make it now: after an upgrade of
+    Pagefind (or of Salon, or another language) the parts of the old one are not merged
+    with parts of the new."""
+    import generator.build.search_pagefind as pagefind
+
+    build_site(sample_site, OPTIONS)
+    made: list[str] = []
+    real = pagefind._index_parts
+
+    def noting(*args: Any) -> None:
+        made.extend(sorted(args[4]))
+        real(*args)
+
+    monkeypatch.setattr(pagefind, "_index_parts", noting)
+    monkeypatch.setattr(pagefind, "_maker", lambda executable, language: "pagefind 9.9")
+    essay = sample_site / "content/posts/endings.md"
+    essay.write_text(page(sample_site, "content/posts/endings.md") + "\nMarmalade.\n")
+    assert build_site(sample_site, OPTIONS).search is not None
+    assert made == ["2026", "pages"]

@@ -60,12 +60,26 @@ def first_part(parts: Iterable[str]) -> str:
     return PAGES_PART if PAGES_PART in names or not names else names[-1]
 
 
-def part_digests(records: Iterable[SearchRecord]) -> dict[str, str]:
-    """Each part's digest: it changes exactly when one of its records does."""
+def part_digests(records: Iterable[SearchRecord], maker: str = "") -> dict[str, str]:
+    """Each part's digest: it changes when one of its records does, or ``maker`` (what
+    makes the index besides them: Pagefind itself, the language, Salon's code)."""
     digests: dict[str, Any] = {}
     for record in records:
-        digests.setdefault(part_of(record), hashlib.sha1()).update(repr(record).encode())
+        part = part_of(record)
+        if part not in digests:
+            digests[part] = hashlib.sha1(f"{maker}\0{part}".encode())
+        digests[part].update(repr(record).encode())
     return {part: digest.hexdigest() for part, digest in sorted(digests.items())}
+
+
+def _maker(executable: Path, language: str) -> str:
+    """What a part's index is made by besides its records: another Pagefind (an upgrade)
+    could write a format the parts made before cannot be merged with."""
+    from generator.build.code_fingerprint import code_fingerprint
+
+    stat = executable.stat()
+    binary = f"{executable.resolve()}:{stat.st_size}:{stat.st_mtime_ns}"
+    return f"{binary}:{language}:{code_fingerprint()}"
 
 
 def published_digests(bundle: Path) -> dict[str, str]:
@@ -279,7 +293,9 @@ def make_pagefind_bundle(
         )
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
-    digests = part_digests(records) or {PAGES_PART: ""}  # no record: one empty index
+    language = language.split("-")[0] or "en"
+    # No record at all: one empty index, the pages' part.
+    digests = part_digests(records, _maker(executable, language)) or {PAGES_PART: ""}
     kept = published_digests(previous) if previous is not None else {}
     reused = {
         part for part, digest in digests.items()
@@ -288,8 +304,8 @@ def make_pagefind_bundle(
     }  # fmt: skip
     try:
         if reused != digests.keys():
-            _index_parts(executable, records, language.split("-")[0] or "en", folder,
-                         set(digests) - reused, previous)  # fmt: skip
+            _index_parts(executable, records, language, folder, set(digests) - reused,
+                         previous)  # fmt: skip
         for part in sorted(reused):
             assert previous is not None
             _link_tree(previous / PARTS / part, folder / PARTS / part)
