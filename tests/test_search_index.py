@@ -88,3 +88,57 @@ def test_the_index_is_replaced_whole(index: Path) -> None:
 def test_html_text_keeps_words_apart_and_drops_scripts() -> None:
     html = "<h2>Title</h2><p>One&amp;two</p><script>evil()</script><ul><li>a</li><li>b</li></ul>"
     assert html_text(html) == "Title\nOne&two\na\nb"
+
+
+def _rows(path: Path) -> list[tuple[str, ...]]:
+    db = sqlite3.connect(path)
+    try:
+        return db.execute("SELECT url, title, kind, date, text FROM docs ORDER BY url").fetchall()
+    finally:
+        db.close()
+
+
+def test_a_build_updates_the_index_it_finds_to_what_one_made_whole_holds(
+    index: Path, tmp_path: Path
+) -> None:
+    """The next index is the last one copied, with the changed records' rows replaced,
+    the gone ones removed and the new ones added: it holds what an index made whole
+    from the same records holds, and finds what that one finds."""
+    changed = SearchRecord("/2024/02/endings/", "Endings", "post", "2024-02-05",
+                           "The last session, rewritten: marmalade.")  # fmt: skip
+    added = SearchRecord("/2024/03/quince/", "Quince", "post", "2024-03-01", "A quince tree.")
+    newer = [RECORDS[0], changed, added]  # /about/ is gone
+    write_fts_index(index, newer, "digest-2")
+    whole = tmp_path / "whole.sqlite3"
+    write_fts_index(whole, newer, "digest-2")
+    assert _rows(index) == _rows(whole)
+    assert index_digest(index) == "digest-2"
+    assert search(index, "marmalade")[0] == 1 and search(index, "beginning")[0] == 0
+    assert search(index, "therapist")[0] == 0 and search(index, "quince")[0] == 1
+    assert search(index, "silence")[1][0].url == "/2024/01/silence/"  # a row kept as it was
+    db = sqlite3.connect(index)
+    try:
+        kept = db.execute("SELECT url FROM records ORDER BY url").fetchall()
+    finally:
+        db.close()
+    assert [url for (url,) in kept] == sorted(r.url for r in newer)
+
+
+def test_an_index_of_another_version_or_damaged_is_made_whole(tmp_path: Path) -> None:
+    path = tmp_path / "search.sqlite3"
+    db = sqlite3.connect(path)  # the first version's tables: no records table
+    db.executescript(
+        "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+        "INSERT INTO meta VALUES ('version', '1'), ('digest', 'old');"
+        "CREATE VIRTUAL TABLE docs USING fts5(title, text, url UNINDEXED, kind UNINDEXED,"
+        " date UNINDEXED);"
+        "INSERT INTO docs VALUES ('Stale', 'stale words', '/stale/', 'page', '');"
+    )
+    db.commit()
+    db.close()
+    write_fts_index(path, RECORDS, "digest-1")
+    assert search(path, "stale")[0] == 0 and search(path, "silence")[0] == 1
+    path.write_bytes(b"not a database at all")
+    write_fts_index(path, RECORDS, "digest-1")
+    assert _rows(path) == sorted((r.url, r.title, r.kind, r.date, r.text) for r in RECORDS)
+    assert not list(tmp_path.glob(".*.tmp"))  # no copy left behind

@@ -22,10 +22,20 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    import sqlite3
+
     from generator.core.config import SiteConfig
 
 INDEX_NAME = "search.sqlite3"
-INDEX_VERSION = 1
+INDEX_VERSION = 2  # 2: each record's digest kept beside it, so that a build updates the index
+_SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE VIRTUAL TABLE docs USING fts5(
+    title, text, url UNINDEXED, kind UNINDEXED, date UNINDEXED,
+    tokenize = 'unicode61 remove_diacritics 2'
+);
+CREATE TABLE records (url TEXT PRIMARY KEY, digest TEXT NOT NULL, row INTEGER NOT NULL);
+"""
 _TAG = re.compile(r"<[^>]+>")
 _BLOCK_END = re.compile(r"</(p|h[1-6]|li|pre|blockquote|td|th|dd|dt|figcaption)>", re.I)
 _NOT_TEXT = re.compile(r"<(script|style|svg)\b.*?</\1>", re.I | re.S)
@@ -64,33 +74,30 @@ def records_digest(records: Iterable[SearchRecord]) -> str:
 
 
 def write_fts_index(path: Path, records: Iterable[SearchRecord], digest: str) -> None:
-    """Write the FTS5 index to a temporary file, then rename it over ``path``."""
+    """Write the FTS5 index to a temporary file, then rename it over ``path``.
+
+    The temporary file is a copy of the index at ``path`` when that is of this version,
+    with the rows of the records that changed replaced and those of records gone removed
+    (after an edit, one essay's row instead of the whole site's); otherwise it is made
+    whole. Either way it holds exactly these records."""
     import sqlite3  # in each function: a no-change build imports this module, not SQLite
 
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.unlink(missing_ok=True)
     try:
+        known = _copy_of(path, tmp)
         db = sqlite3.connect(tmp)
         try:
-            db.executescript(
-                """
-                CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-                CREATE VIRTUAL TABLE docs USING fts5(
-                    title, text, url UNINDEXED, kind UNINDEXED, date UNINDEXED,
-                    tokenize = 'unicode61 remove_diacritics 2'
-                );
-                """
-            )
+            if known is None:
+                db.executescript(_SCHEMA)
+            _put_records(db, records, known or {})
             db.executemany(
-                "INSERT INTO docs (title, text, url, kind, date) VALUES (?, ?, ?, ?, ?)",
-                ((r.title, r.text, r.url, r.kind, r.date) for r in records),
-            )
-            db.executemany(
-                "INSERT INTO meta (key, value) VALUES (?, ?)",
+                "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
                 [("version", str(INDEX_VERSION)), ("digest", digest)],
             )
-            db.execute("INSERT INTO docs (docs) VALUES ('optimize')")
+            if known is None:  # a whole index in one segment; updates merge their own
+                db.execute("INSERT INTO docs (docs) VALUES ('optimize')")
             db.commit()
         finally:
             db.close()
@@ -100,6 +107,53 @@ def write_fts_index(path: Path, records: Iterable[SearchRecord], digest: str) ->
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def _copy_of(path: Path, tmp: Path) -> dict[str, tuple[str, int]] | None:
+    """Copy the index at ``path`` to ``tmp``; each record's digest and row there, or None
+    (nothing copied) when there is no index of this version to update."""
+    import shutil
+    import sqlite3
+
+    if not path.is_file():
+        return None
+    try:
+        shutil.copyfile(path, tmp)
+        db = sqlite3.connect(tmp)
+        try:
+            (version,) = db.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()
+            if version != str(INDEX_VERSION):
+                raise ValueError(version)
+            rows = db.execute("SELECT url, digest, row FROM records").fetchall()
+        finally:
+            db.close()
+    except (OSError, sqlite3.Error, ValueError, TypeError):
+        tmp.unlink(missing_ok=True)
+        return None
+    return {str(url): (str(digest), int(row)) for url, digest, row in rows}
+
+
+def _put_records(
+    db: sqlite3.Connection, records: Iterable[SearchRecord], known: dict[str, tuple[str, int]]
+) -> None:
+    """Make ``db`` hold exactly ``records``, given the digest and row of each it holds."""
+    seen: set[str] = set()
+    for record in records:
+        seen.add(record.url)
+        digest = hashlib.sha1(repr(record).encode()).hexdigest()
+        before = known.get(record.url)
+        if before is not None and before[0] == digest:
+            continue
+        if before is not None:
+            db.execute("DELETE FROM docs WHERE rowid = ?", (before[1],))
+        row = db.execute(
+            "INSERT INTO docs (title, text, url, kind, date) VALUES (?, ?, ?, ?, ?)",
+            (record.title, record.text, record.url, record.kind, record.date),
+        ).lastrowid
+        db.execute("INSERT OR REPLACE INTO records VALUES (?, ?, ?)", (record.url, digest, row))
+    for url in known.keys() - seen:
+        db.execute("DELETE FROM docs WHERE rowid = ?", (known[url][1],))
+        db.execute("DELETE FROM records WHERE url = ?", (url,))
 
 
 def index_digest(path: Path) -> str:
