@@ -12,13 +12,14 @@ timed apart from the build, and run in the background by `salon serve`.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING
 
 from generator.build.record_spool import RecordSpool
 from generator.build.related import Answers, Ranked, RelatedInput, Scoring, answers
@@ -46,7 +47,6 @@ from generator.core.models import Document, Kind
 if TYPE_CHECKING:
     from generator.build.cache import BuildCache  # imported where used: a no-change build
 
-T = TypeVar("T")
 
 RELATED_CACHE = "related.json"
 SEARCH_STATE = "search.json"  # the digest of the records both indexes were last made from
@@ -149,16 +149,21 @@ class SearchWork:
         drops it, the site model)."""
         started = time.perf_counter()
         spool = RecordSpool(self.config.state_dir)
-        keys = [_text_key(entry) for entry in self.entries]
-        nothing: dict[str, str] = {}
-        texts = _in_cache(self.cache_path, partial(_kept_texts, keys=keys), nothing)
-        fresh: dict[str, str] = {}
-        for entry, key in zip(self.entries, keys, strict=True):
-            text = texts.get(key)
-            if text is None:
-                text = fresh[key] = html_text(entry.html)
-            spool.add(_record(entry, text))
-        _in_cache(self.cache_path, partial(_keep_texts, fresh=fresh, used=keys), None)
+        texts = _KeptTexts(self.cache_path)
+        try:
+            keys = [_text_key(entry) for entry in self.entries]
+            for start in range(0, len(keys), TEXTS_AT_ONCE):  # never every text at once
+                end = start + TEXTS_AT_ONCE
+                kept, fresh = texts.get(keys[start:end]), {}
+                for key, entry in zip(keys[start:end], self.entries[start:end], strict=True):
+                    text = kept.get(key)
+                    if text is None:
+                        text = fresh[key] = html_text(entry.html)
+                    spool.add(_record(entry, text))
+                texts.put(fresh)
+            texts.prune(keys)
+        finally:
+            texts.close()
         self.made, self.entries = spool, ()
         self.seconds += time.perf_counter() - started
 
@@ -203,33 +208,54 @@ def _text_key(entry: Entry) -> str:
     return cache_key("search text", entry.source_hash)
 
 
-def _in_cache(cache_path: Path | None, work: Callable[[BuildCache], T], otherwise: T) -> T:
-    """``work`` on the build cache; ``otherwise`` without one, or when it fails (the texts
-    are only a shortcut: a text not found is made again)."""
-    import sqlite3
+TEXTS_AT_ONCE = 500  # texts read from the cache at a time
 
-    from generator.build.cache import BuildCache
 
-    if cache_path is None:
-        return otherwise
-    try:
-        cache = BuildCache(cache_path)
+class _KeptTexts:
+    """The records' texts in the build cache, by source hash. Only a shortcut: without
+    the cache, or after any SQLite error, it finds nothing and keeps nothing."""
+
+    def __init__(self, cache_path: Path | None) -> None:
+        import sqlite3
+
+        from generator.build.cache import BuildCache
+
+        self.cache: BuildCache | None = None
+        with contextlib.suppress(sqlite3.Error):
+            self.cache = BuildCache(cache_path) if cache_path is not None else None
+
+    def get(self, keys: Sequence[str]) -> dict[str, str]:
+        import sqlite3
+
         try:
-            return work(cache)
-        finally:
-            cache.close()
-    except sqlite3.Error:
-        return otherwise
+            found = self.cache.get_many("search_texts", keys) if self.cache else {}
+        except sqlite3.Error:
+            self.close()
+            return {}
+        return {key: text for key, text in found.items() if isinstance(text, str)}
 
+    def put(self, fresh: dict[str, str]) -> None:
+        import sqlite3
 
-def _kept_texts(cache: BuildCache, keys: Sequence[str]) -> dict[str, str]:
-    found = cache.get_many("search_texts", keys)
-    return {key: text for key, text in found.items() if isinstance(text, str)}
+        try:
+            if self.cache is not None:
+                self.cache.put_many("search_texts", fresh)
+        except sqlite3.Error:
+            self.close()
 
+    def prune(self, used: Sequence[str]) -> None:
+        import sqlite3
 
-def _keep_texts(cache: BuildCache, fresh: dict[str, str], used: Sequence[str]) -> None:
-    cache.put_many("search_texts", fresh)
-    cache.prune("search_texts", used)
+        try:
+            if self.cache is not None:
+                self.cache.prune("search_texts", used)
+        except sqlite3.Error:
+            self.close()
+
+    def close(self) -> None:
+        if self.cache is not None:
+            self.cache.close()
+            self.cache = None
 
 
 def plan_search(

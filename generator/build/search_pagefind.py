@@ -208,34 +208,39 @@ def _index_parts(
         service.close()
 
 
-def _plain_part(folder: Path) -> bool:
-    """A published part made of folders and regular files only (nothing planted in it
-    that a link would follow), with its entry file: one that can be linked whole."""
+def _plain_files(folder: Path) -> list[str] | None:
+    """The files of a part, relative to it, when it holds folders and regular files only
+    (nothing planted in it that a link would follow) and its entry file; None otherwise
+    (a published part is then made again rather than linked)."""
     if folder.is_symlink() or not (folder / "pagefind-entry.json").is_file():
-        return False
+        return None
+    found: list[str] = []
     for base, folders, files in os.walk(folder):
-        for name in (*folders, *files):
-            path = Path(base) / name
-            if path.is_symlink() or not (path.is_dir() or path.is_file()):
-                return False
-    return True
-
-
-def _link_tree(source: Path, target: Path) -> None:
-    """Every regular file under ``source`` linked (else copied) to the same place under
-    ``target``; symbolic links are not followed."""
-    for base, _folders, files in os.walk(source):
         here = Path(base)
-        destination = target / here.relative_to(source)
-        destination.mkdir(parents=True, exist_ok=True)
+        for name in folders:
+            if (here / name).is_symlink():
+                return None
         for name in files:
             path = here / name
             if path.is_symlink() or not path.is_file():
-                continue
-            try:
-                os.link(path, destination / name, follow_symlinks=False)
-            except OSError:
-                shutil.copyfile(path, destination / name)
+                return None
+            found.append(path.relative_to(folder).as_posix())
+    return found
+
+
+def _link_files(source: Path, files: list[str], target: Path) -> None:
+    """``files`` (relative, as _plain_files lists them) linked, else copied, from
+    ``source`` to the same places under ``target``."""
+    made: set[Path] = set()
+    for relative in files:
+        destination = target / relative
+        if destination.parent not in made:
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            made.add(destination.parent)
+        try:
+            os.link(source / relative, destination, follow_symlinks=False)
+        except OSError:
+            shutil.copyfile(source / relative, destination)
 
 
 class _Published:
@@ -297,21 +302,23 @@ def make_pagefind_bundle(
     # No record at all: one empty index, the pages' part.
     digests = part_digests(records, _maker(executable, language)) or {PAGES_PART: ""}
     kept = published_digests(previous) if previous is not None else {}
-    reused = {
-        part for part, digest in digests.items()
-        if previous is not None and kept.get(part) == digest
-        and _plain_part(previous / PARTS / part)
-    }  # fmt: skip
+    reused: dict[str, list[str]] = {}  # a published part kept: its files
+    for part, digest in digests.items():
+        if previous is not None and kept.get(part) == digest:
+            files = _plain_files(previous / PARTS / part)
+            if files is not None:
+                reused[part] = files
     try:
-        if reused != digests.keys():
-            _index_parts(executable, records, language, folder, set(digests) - reused,
+        if reused.keys() != digests.keys():
+            _index_parts(executable, records, language, folder, set(digests) - set(reused),
                          previous)  # fmt: skip
-        for part in sorted(reused):
+        for part, files in reused.items():
             assert previous is not None
-            _link_tree(previous / PARTS / part, folder / PARTS / part)
-        first = first_part(digests)
-        _link_tree(folder / PARTS / first, folder)  # the top: what the search page loads
-        merged = [f"{PARTS}/{part}/" for part in digests if part != first]
+            _link_files(previous / PARTS / part, files, folder / PARTS / part)
+        first = folder / PARTS / first_part(digests)
+        # The top, what the search page loads: the first part's files (just made or linked).
+        _link_files(first, _plain_files(first) or [], folder)
+        merged = [f"{PARTS}/{part}/" for part in digests if part != first.name]
         listed = {"merge": merged, "digests": digests}
         (folder / PARTS_LIST).write_text(json.dumps(listed, sort_keys=True), encoding="utf-8")
     except (OSError, ValueError, KeyError, SiteError) as exc:
