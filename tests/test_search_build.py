@@ -130,6 +130,44 @@ def test_related_essays_series_and_their_pages(sample_site: Path) -> None:
     )
 
 
+def test_an_edit_that_keeps_every_essays_words_reads_none_of_them(
+    sample_site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from generator.build.cache import BuildCache
+
+    build_site(sample_site, OPTIONS)
+    tables: list[str] = []
+    get_many = BuildCache.get_many
+
+    def counted(self: BuildCache, table: str, keys: Any) -> dict[str, Any]:
+        tables.append(table)
+        return get_many(self, table, keys)
+
+    monkeypatch.setattr(BuildCache, "get_many", counted)
+    kept = json.loads(page(sample_site, ".salon/related.json"))
+    answer, stamp = kept["answer"], (sample_site / ".salon/related.json").stat().st_mtime_ns
+    essay = sample_site / "content/posts/endings.md"
+    essay.write_text(essay.read_text(encoding="utf-8") + "\n\n---\n", encoding="utf-8")
+    assert build_site(sample_site, OPTIONS).report.written >= 1  # a rule added: no new word
+    assert "words" not in tables  # and nothing computed: the last answer still holds
+    assert (sample_site / ".salon/related.json").stat().st_mtime_ns == stamp
+    assert json.loads(page(sample_site, ".salon/related.json"))["answer"] == answer
+
+    # New words: read from the cache for the other essays, and the answer is the one a
+    # build from nothing gives.
+    words = " ".join(["silence", "quiet", "pause"] * 40)
+    essay.write_text(essay.read_text(encoding="utf-8") + f"\n{words}\n", encoding="utf-8")
+    build_site(sample_site, OPTIONS)
+    assert "words" in tables
+    fresh = tmp_path / "fresh"
+    shutil.copytree(sample_site, fresh, ignore=shutil.ignore_patterns("output", ".salon"))
+    build_site(fresh, OPTIONS)
+    updated = json.loads(page(sample_site, ".salon/related.json"))
+    assert updated["answer"] == json.loads(page(fresh, ".salon/related.json"))["answer"]
+    assert updated["items"]["endings"] != kept["items"]["endings"]  # its inputs changed
+    assert page(sample_site, ESSAY) == page(fresh, ESSAY)
+
+
 def test_related_essays_can_be_turned_off(sample_site: Path) -> None:
     set_yaml(sample_site, "related:\n  enabled: false\n")
     build_site(sample_site, OPTIONS)

@@ -34,6 +34,7 @@ class BuildCache:
         for table in (
             "documents",
             "bodies",
+            "words",
             "markdown",
             "light",
             "comments",

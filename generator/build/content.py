@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from generator.build.image_refs import find_images
-from generator.build.related import top_terms
+from generator.build.related import top_terms, words_digest
 from generator.core.config import SiteConfig
 from generator.core.errors import Problem, SiteError, decode_utf8, describe
 from generator.core.files import refuse_outside_link
@@ -174,6 +174,7 @@ def parse_document(source: SourceFile, config: SiteConfig) -> Document:
         fields.fail("series_order", "needs `series:`, the name of the series")
     extra = {key: value for key, value in doc.data.items() if key not in KNOWN_KEYS}
     warnings = _check_extra_keys(fields, extra, config.front_matter_keys)
+    words = top_terms(f"{title}\n{fields.string('summary')}\n{body}") if is_post else {}
     document = Document(
         kind=source.kind,
         source=source.path,
@@ -206,7 +207,8 @@ def parse_document(source: SourceFile, config: SiteConfig) -> Document:
         extra=extra,
         warnings=warnings,
         date_from_name=date_from_name,
-        words=top_terms(f"{title}\n{fields.string('summary')}\n{body}") if is_post else {},
+        words=words,
+        words_digest=words_digest(words),
         body_images=find_images(body, body_line),
     )
     if fields.problems:

@@ -44,7 +44,10 @@ def _read_again(source: SourceFile, config: SiteConfig) -> SourceFile:
 @dataclass(frozen=True)
 class Parsed:
     """Every document, without its body (which the cache keeps, in the table "bodies", by
-    the source's hash, for the Markdown workers to read), and each source's hash."""
+    the source's hash, for the Markdown workers to read), and each source's hash. A
+    document from the cache comes without its words too (the table "words" keeps them,
+    for related essays to read if they must: unpickled with every document, they were
+    half of this step after an edit); one parsed now keeps them."""
 
     documents: list[Document]
     source_hashes: dict[str, str]  # source path -> the hash of all its document is made from
@@ -56,11 +59,12 @@ def parse_sources(
     """Every document, parsed or from the cache; all files' problems reported at once."""
     keys = [source_key(source, config) for source in sources]
     inputs = {key: (source, config) for key, source in zip(keys, sources, strict=True)}
-    # A document is in the cache without its body (a tenth of the bytes to read back),
-    # which the table "bodies" keeps beside it: both, or it is parsed again.
+    # A document is in the cache without its body (a tenth of the bytes to read back) or
+    # its words, which the tables "bodies" and "words" keep beside it: all, or it is
+    # parsed again.
     found: dict[str, Document] = cache.get_many("documents", inputs)
-    with_body = cache.keys_present("bodies", found)
-    todo = [(key, value) for key, value in inputs.items() if key not in with_body]
+    whole = cache.keys_present("bodies", found) & cache.keys_present("words", found)
+    todo = [(key, value) for key, value in inputs.items() if key not in whole]
     fresh = run_many(_parse, todo, jobs)
     failed = {key: result for key, result in fresh.items() if not isinstance(result, Document)}
     # Only successes are kept: a broken file is parsed again until it is fixed. The bodies
@@ -68,8 +72,9 @@ def parse_sources(
     # them there): held here, every process forked later held them too.
     made = {key: result for key, result in fresh.items() if isinstance(result, Document)}
     cache.put_many("bodies", {key: doc.body for key, doc in made.items()})
+    cache.put_many("words", {key: doc.words for key, doc in made.items()})
     found.update((key, document_without(doc, body="")) for key, doc in made.items())
-    cache.put_many("documents", {key: found[key] for key in made})
+    cache.put_many("documents", {key: document_without(found[key], words={}) for key in made})
     del made, fresh
     documents: list[Document] = []
     problems: list[Problem] = []
@@ -82,5 +87,6 @@ def parse_sources(
         raise SiteError(problems)
     cache.prune("documents", keys)
     cache.prune("bodies", keys)
+    cache.prune("words", keys)
     hashes = {source.path: key for source, key in zip(sources, keys, strict=True)}
     return Parsed(documents, hashes)

@@ -22,10 +22,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from generator.build.record_spool import RecordSpool
-from generator.build.related import Answers, Ranked, RelatedInput, Scoring, answers
+from generator.build.related import Answers, Ranked, RelatedInput, Scoring, answers, words_digest
 from generator.build.related_update import (
     AnswerMany,
     RelatedCache,
+    input_hash,
+    last_answer,
     parse_cache,
     related_answer,
     serialise_cache,
@@ -96,13 +98,18 @@ def answers_in_workers(jobs: int | None) -> AnswerMany:
     return answer_many
 
 
+WordsOf = Callable[[Sequence[str]], Mapping[str, Mapping[str, int]]]  # by source hash
+
+
 def related_essays(
     config: SiteConfig, documents: Sequence[Document], source_hashes: Mapping[str, str],
-    jobs: int | None = None,
+    jobs: int | None = None, words_of: WordsOf | None = None,
 ) -> dict[str, tuple[str, ...]]:  # fmt: skip
     """Each post's related posts by key (empty when the setting is off). ``source_hashes``:
-    by source path, the hash of all its document is parsed from, so of its inputs here.
-    ``jobs``: the build's workers, which answer many essays (answers_in_workers)."""
+    by source path, the hash of all its document is parsed from. ``jobs``: the build's
+    workers, which answer many essays (answers_in_workers). ``words_of``: the top words
+    of the documents that come without them (from the cache), by source hash; asked only
+    when some essay's inputs changed since the last answer (a typo fixed asks nothing)."""
     settings = config.engagement.related
     if not settings.enabled:
         return {}
@@ -112,12 +119,16 @@ def related_essays(
     except (OSError, UnicodeDecodeError):
         last = RelatedCache()
     posts = [doc for doc in documents if doc.kind is Kind.POST]
+    hashes = [_input_hash(doc) for doc in posts]
+    same = last_answer(last, hashes, settings.count)
+    if same is not None:
+        return same
+    words = _words(posts, source_hashes, words_of)
     items = [
-        RelatedInput(doc.key, doc.url, doc.date, doc.tags, doc.categories, doc.words, doc.related)
-        for doc in posts
+        RelatedInput(doc.key, doc.url, doc.date, doc.tags, doc.categories, words, doc.related)
+        for doc, words in zip(posts, words, strict=True)
     ]
     sources = [doc.source for doc in posts]
-    hashes = [source_hashes[source] for source in sources]
     answer, problems, cache = related_answer(
         items, settings.count, sources, last, hashes, answers_in_workers(jobs)
     )
@@ -126,6 +137,29 @@ def related_essays(
     if cache is not None:
         write_private(path, serialise_cache(cache))
     return answer
+
+
+def _input_hash(doc: Document) -> str:
+    words = doc.words_digest or words_digest(doc.words)
+    return input_hash(doc.key, doc.url, doc.date, doc.tags, doc.categories, doc.related, words)
+
+
+def _words(
+    posts: Sequence[Document], source_hashes: Mapping[str, str], words_of: WordsOf | None
+) -> list[Mapping[str, int]]:
+    """Each post's top words: its own, or the cache's for one that came without them."""
+    empty = words_digest({})
+    wanted = [source_hashes[d.source] for d in posts if not d.words and d.words_digest != empty]
+    found = words_of(wanted) if words_of is not None and wanted else {}
+    words: list[Mapping[str, int]] = []
+    for doc in posts:
+        kept = doc.words or found.get(source_hashes[doc.source])
+        if kept is None:
+            if doc.words_digest not in ("", empty):
+                raise SiteError.at("changed while this build read it; build again", doc.source)
+            kept = {}
+        words.append(kept)
+    return words
 
 
 @dataclass

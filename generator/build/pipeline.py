@@ -248,7 +248,8 @@ def _build(root: Path, options: BuildOptions | None, memory: BuildMemory | None)
             check_unique_urls(documents)
             check_series(documents)
         with timer.step("related"):
-            related = related_essays(config, documents, source_hashes, options.jobs)
+            related = related_essays(config, documents, source_hashes, options.jobs,
+                                     partial(cache.get_many, "words"))  # fmt: skip
             documents = [document_without(doc, words={}) for doc in documents]
         with timer.step("images"):  # made safe and responsive, from the cache where it can
             targets = asset_targets(config, documents)

@@ -12,7 +12,9 @@ without comparing every pair of a big archive.
 
 from __future__ import annotations
 
+import hashlib
 import heapq
+import marshal
 import math
 import re
 from collections import Counter, defaultdict
@@ -86,6 +88,12 @@ def top_terms(text: str, limit: int = TOP_TERMS) -> dict[str, int]:
         del words[word]
     ranked = sorted(words.items(), key=lambda item: (-item[1], item[0]))[:limit]
     return dict(ranked)
+
+
+def words_digest(words: Mapping[str, int]) -> str:
+    """A hash of an essay's top words and their counts, in their order (marshal: a tenth
+    of repr's time; the same words come in the same order, as top_terms ranks them)."""
+    return hashlib.sha1(marshal.dumps(tuple(words.items()))).hexdigest()
 
 
 def common_limit(total: int) -> int:

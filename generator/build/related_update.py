@@ -25,6 +25,7 @@ import json
 import marshal
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from generator.build.related import (
     Answers,
@@ -33,14 +34,15 @@ from generator.build.related import (
     Scoring,
     answers,
     document_frequency,
+    words_digest,
 )
 
 # What answers the essays of some indexes: `related.answers`, or the same in workers
 # (engagement.answers_in_workers), which must give the same answers in the same order.
 AnswerMany = Callable[[Scoring, Sequence[int], int, Sequence[str]], Answers]
 
-CACHE_VERSION = 4  # 1 kept each source's words (now counted with its document); 2 no bars;
-# 3 item_hash for every essay (a build now passes its sources' hashes)
+CACHE_VERSION = 5  # 1 kept each source's words (now counted with its document); 2 no bars;
+# 3 item_hash for every essay; 4 a build passed its sources' hashes; 5 input_hash instead
 MOST_CHANGED = 0.1  # above this share of changed essays, computing everything is cheaper
 TIE = 2e-9  # scores are compared rounded to 9 places: nearer than this may tie
 
@@ -58,12 +60,31 @@ class RelatedCache:
 
 
 def item_hash(item: RelatedInput) -> str:
-    """A hash of the essay's inputs (marshal: a tenth of repr's time; the words in their
-    order, which is the same for the same words: top_terms ranks them)."""
-    moment = item.date.isoformat() if item.date else ""
-    parts = (item.key, item.url, moment, item.tags, item.categories, item.chosen,
-             tuple(item.terms.items()))  # fmt: skip
+    """A hash of the essay's inputs: ``input_hash`` with its words' digest."""
+    return input_hash(item.key, item.url, item.date, item.tags, item.categories, item.chosen,
+                      words_digest(item.terms))  # fmt: skip
+
+
+def input_hash(
+    key: str, url: str, date: datetime | None, tags: tuple[str, ...],
+    categories: tuple[str, ...], chosen: tuple[str, ...], words: str,
+) -> str:  # fmt: skip
+    """A hash of everything an essay gives related essays (``words``: words_digest of its
+    top words), so that a build knows without the words whether an essay's inputs changed
+    (marshal: a tenth of repr's time)."""
+    moment = date.isoformat() if date else ""
+    parts = (key, url, moment, tags, categories, chosen, words)
     return hashlib.sha1(marshal.dumps(parts)).hexdigest()
+
+
+def last_answer(
+    last: RelatedCache, hashes: Sequence[str], count: int
+) -> dict[str, tuple[str, ...]] | None:
+    """The last build's answer, if every input is the same (``hashes``: one per essay,
+    in order, as related_answer takes them); None otherwise."""
+    if last.answer is not None and last.digest == inputs_digest(hashes, count):
+        return dict(last.answer)
+    return None
 
 
 def shape_of(items: Sequence[RelatedInput], count: int) -> str:
@@ -81,17 +102,17 @@ def related_answer(
     """Every essay's related essays, (source, problem) for bad `related:` references, and
     the cache for the next build (None: the last one still holds).
 
-    ``hashes``: one per item, changing whenever its inputs do (a build passes the hash of
-    the source each document is parsed from, which it has: hashing every essay's words
-    again was half of this step after an edit); by default, ``item_hash``. A hash that
-    changes while the inputs do not only makes the update answer that essay again.
+    ``hashes``: one per item, changing whenever its inputs do: ``item_hash`` by default;
+    a build passes ``input_hash`` of each document with its words' digest, which it has
+    without the words. A hash that changes while the inputs do not only makes the update
+    answer that essay again.
     ``answer_many``: how the essays to answer are answered (a build answers many in
     workers)."""
     if hashes is None:
         hashes = [item_hash(item) for item in items]
     digest = inputs_digest(hashes, count)
-    if last.answer is not None and last.digest == digest:
-        return dict(last.answer), [], None
+    if (same := last_answer(last, hashes, count)) is not None:
+        return same, [], None
     frequency = document_frequency(items)
     scoring = Scoring(items, frequency)
     shape = shape_of(items, count)

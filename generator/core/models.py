@@ -104,6 +104,9 @@ class Document:
     # A post's most frequent meaningful words, for related essays: counted where the
     # text is parsed (in worker processes, cached with the document), not once more.
     words: Mapping[str, int] = field(default_factory=dict)
+    # A hash of those words (related.words_digest), which stays when they are let go: the
+    # cache keeps the words apart, and a build reads them only when some essay's changed.
+    words_digest: str = ""
     # The images the body shows, with their lines: found where the text is parsed too, so
     # that the images step needs no body (a build keeps bodies only to render them).
     body_images: tuple[ImageRef, ...] = ()
