@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from generator.build.context_keys import COVERED_BY, fields_fingerprint, fingerprint_of
+from generator.build.context_keys import COVERED_BY, Memo, fields_fingerprint, fingerprint_of
 from generator.build.pipeline import BuildMemory, BuildOptions, build_site
 from generator.build.plan import FileJob, PageJob, Planner, plan_site
 from generator.build.site import Entry, SiteModel
@@ -272,5 +272,5 @@ def test_fingerprints_are_the_pinned_texts() -> None:
     """Keys must not change with how fingerprint_of is written (every page would be
     rendered again after an upgrade), and each kind of value keeps its own spelling."""
     assert [fingerprint_of(value) for value in PINNED_VALUES] == PINNED
-    memo: dict[int, tuple[Any, str]] = {}
+    memo = Memo()
     assert [fingerprint_of(value, memo) for value in PINNED_VALUES] == PINNED

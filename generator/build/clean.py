@@ -15,6 +15,7 @@ BUILD_STATE = (
     "sources.json",  # each source's file status and hash (source_record.py)
     "output-folders.json",  # output/'s folders as the last build saw them (output_listing.py)
     "templates",  # compiled templates (template_cache.py)
+    "plan-index",  # what each page showed, by the last build (plan_index.py)
 )  # fmt: skip
 # Left by clean: posts.json and search.sqlite3, which a running comment service reads.
 

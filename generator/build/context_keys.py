@@ -9,6 +9,10 @@ fingerprint of all they show (an entry, a comment thread) stand for themselves.
 A field whose value is a pure function of another field of the same object (an
 entry's parsed document, of its source's hash) says so with ``covered_by``; a
 covered field must name a field that exists.
+
+A ``Memo`` remembers the fingerprints of dataclasses already seen in one plan, and the
+objects carrying their own fingerprint that a fingerprint met (``met``): the entries a
+page shows, which plan_index.py keeps from one build to the next.
 """
 
 from __future__ import annotations
@@ -17,6 +21,8 @@ import dataclasses
 import enum
 import hashlib
 import inspect
+import io
+import pickle
 from collections.abc import Mapping
 from datetime import date, datetime
 from pathlib import Path
@@ -28,6 +34,18 @@ COVERED_BY = "covered_by"
 def covered_by(other: str) -> dict[str, str]:
     """Field metadata: this field's value is a pure function of field ``other``."""
     return {COVERED_BY: other}
+
+
+class Memo:
+    """Fingerprints of the dataclasses seen so far (by id, with the object, so that its id
+    stays its own), each with the self-fingerprinted objects it met; and ``met``: those
+    met since it was last cleared, in order, repeats included."""
+
+    __slots__ = ("met", "seen")
+
+    def __init__(self) -> None:
+        self.seen: dict[int, tuple[Any, str, tuple[Any, ...]]] = {}
+        self.met: list[Any] = []
 
 
 _FIELDS_READ: dict[type, tuple[str, ...]] = {}
@@ -53,7 +71,7 @@ def _fingerprinted_fields(cls: type) -> tuple[str, ...]:
     return found
 
 
-def fields_fingerprint(obj: Any, memo: dict[int, tuple[Any, str]] | None = None) -> str:
+def fields_fingerprint(obj: Any, memo: Memo | None = None) -> str:
     """A hash of every field of the dataclass ``obj`` (covered fields by their cover)."""
     cls = type(obj)
     names = _FIELDS_READ.get(cls) or _fingerprinted_fields(cls)
@@ -67,6 +85,8 @@ def fields_fingerprint(obj: Any, memo: dict[int, tuple[Any, str]] | None = None)
             parts.append(f"{name}={kind.__name__}:{value!r}")
         elif _KINDS.get(kind) == _OWN and isinstance(own := value.fingerprint, str):
             parts.append(f"{name}={own}")  # an entry, a thread: likewise
+            if memo is not None:
+                memo.met.append(value)
         else:
             parts.append(f"{name}={fingerprint_of(value, memo)}")
     return hashlib.sha1("\x1f".join(parts).encode()).hexdigest()
@@ -107,7 +127,7 @@ def _kind_of(kind: type) -> int:
     return found
 
 
-def _items(value: Any, memo: dict[int, tuple[Any, str]] | None) -> str:
+def _items(value: Any, memo: Memo | None) -> str:
     """A sequence, its plain items and entries spelled here (a page's listing of ten
     entries was eleven calls)."""
     parts = []
@@ -117,12 +137,14 @@ def _items(value: Any, memo: dict[int, tuple[Any, str]] | None) -> str:
             parts.append(f"{kind.__name__}:{item!r}")
         elif _KINDS.get(kind) == _OWN and isinstance(own := item.fingerprint, str):
             parts.append(own)
+            if memo is not None:
+                memo.met.append(item)
         else:
             parts.append(fingerprint_of(item, memo))
     return "[" + ",".join(parts) + "]"
 
 
-def fingerprint_of(value: Any, memo: dict[int, tuple[Any, str]] | None = None) -> str:
+def fingerprint_of(value: Any, memo: Memo | None = None) -> str:
     """A stable text standing for ``value`` and everything reachable from it.
 
     ``memo`` remembers dataclasses already seen (a tag's posts appear on each of its
@@ -139,14 +161,20 @@ def fingerprint_of(value: Any, memo: dict[int, tuple[Any, str]] | None = None) -
     if how == _OWN:
         own = value.fingerprint
         if isinstance(own, str):
+            if memo is not None:
+                memo.met.append(value)
             return own  # an entry or a thread: a fingerprint of all it shows
         how = _DATACLASS
     if how == _DATACLASS:
         if memo is None:
             return fields_fingerprint(value)
-        found = memo.get(id(value))
+        found = memo.seen.get(id(value))
         if found is None:
-            found = memo[id(value)] = (value, fields_fingerprint(value, memo))
+            mark = len(memo.met)
+            made = fields_fingerprint(value, memo)
+            found = memo.seen[id(value)] = (value, made, tuple(memo.met[mark:]))
+        else:
+            memo.met.extend(found[2])
         return found[1]
     if how == _SCALAR:
         return f"{kind.__name__}:{value!r}"
@@ -167,3 +195,68 @@ def fingerprint_of(value: Any, memo: dict[int, tuple[Any, str]] | None = None) -
     if how == _PATH:
         return f"path:{value.as_posix()}"
     raise TypeError(f"cannot fingerprint a {kind.__name__}: teach context_keys.py")
+
+
+# -- the shape of a model -------------------------------------------------------------
+#
+# What stays when every object carrying its own fingerprint stands for what it is (its
+# ``identity``: an entry, its source) instead of what it shows: which entries are where
+# (listings, pages of them, neighbours, related essays), and every other value. Two
+# models of the same shape differ only in what their entries show (plan_index.py).
+# An object may stand for itself with ``shape_digest`` (the comment threads: a digest,
+# not every thread read); one carrying a fingerprint but no identity stands for that.
+#
+# Made by pickling (a walk in Python over the 60,000 values of a 5,000-essay model took
+# 55-75 ms, this a third of that): everything reachable is in it, attributes beyond the
+# fields too, so it can only differ more often than what a page shows, which costs the
+# shortcut, never a wrong key. In "fast" mode, without the memo: with it, the bytes
+# varied with how the model's strings were shared (a cold build's from a warm one's).
+# A set is taken sorted (its order varies from one process to the next).
+
+
+class _ShapePickler(pickle.Pickler):
+    def persistent_id(self, obj: Any) -> Any:
+        kind = type(obj)
+        how = _SHAPE_KINDS.get(kind)
+        if how is None:
+            how = _shape_kind(kind)
+        if how == _AS_IS:
+            return None
+        if how == _IDENTIFIED:
+            return obj.identity
+        if how == _STANDS:
+            return f"{kind.__name__}={obj.shape_digest}"
+        if how == _OWN:
+            return obj.fingerprint
+        return ("set", *sorted(obj, key=repr))
+
+
+_AS_IS, _IDENTIFIED, _STANDS, _SET = range(100, 104)
+_SHAPE_KINDS: dict[type, int] = {}
+
+
+def _shape_kind(kind: type) -> int:
+    if isinstance(getattr(kind, "shape_digest", None), property):
+        found = _STANDS
+    elif issubclass(kind, set | frozenset):
+        found = _SET
+    elif dataclasses.is_dataclass(kind) and (_KINDS.get(kind) or _kind_of(kind)) == _OWN:
+        own = getattr(kind, "fingerprint", None)
+        named = isinstance(getattr(kind, "identity", None), property)
+        found = _IDENTIFIED if named else _OWN if not callable(own) else _AS_IS
+    else:
+        found = _AS_IS
+    _SHAPE_KINDS[kind] = found
+    return found
+
+
+def shape_of(value: Any) -> str:
+    """A digest of ``value``'s shape; "" when it cannot be made (then it matches none)."""
+    out = io.BytesIO()
+    pickler = _ShapePickler(out, protocol=5)
+    pickler.fast = True
+    try:
+        pickler.dump(value)
+    except (pickle.PicklingError, TypeError, AttributeError, RecursionError, ValueError):
+        return ""
+    return hashlib.sha1(out.getbuffer()).hexdigest()

@@ -13,12 +13,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar
 
-from generator.build.context_keys import fields_fingerprint
+from generator.build.context_keys import Memo, fields_fingerprint
 from generator.build.listings import Archive, ArchiveHeading, Paginated, TermHeading
 from generator.build.series import Series, SeriesPlace
 from generator.build.site import Entry
-
-Memo = dict[int, tuple[Any, str]]
 
 
 class Context:

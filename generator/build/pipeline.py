@@ -208,6 +208,13 @@ def _build(root: Path, options: BuildOptions | None, memory: BuildMemory | None)
     from generator.build.links import PageLinks, check_links
     from generator.build.markdown_stage import start_markdown
     from generator.build.plan import Planner, plan_site
+    from generator.build.plan_index import (
+        PLAN_INDEX,
+        KeptKeys,
+        entry_fingerprints,
+        load_last_plan,
+        model_shape,
+    )
     from generator.build.pools import ForkedCall, can_fork, parallel_workers, worker_count
     from generator.build.site import assemble
     from generator.build.site_view import make_site_view
@@ -302,7 +309,10 @@ def _build(root: Path, options: BuildOptions | None, memory: BuildMemory | None)
               for target, path in targets if target not in images.taken),
             *(CopyFile(path, made, source, key=key) for path, made, source, key in images.outputs),
         ]  # fmt: skip
-        jobs = plan_site(config, bases, model, files)
+        # Keys of pages showing no changed entry, from the last build (plan_index.py).
+        kept = KeptKeys(load_last_plan(config.state_dir / PLAN_INDEX), model_shape(bases, model),
+                        entry_fingerprints(model))  # fmt: skip
+        jobs = plan_site(config, bases, model, files, kept)
         install_filters(env, config, comments.html)
         renderer = PageRenderer(config, env, site, comments.html)
         staging = Staging(config.state_dir / "staging", config.output_dir, manifest)
@@ -321,6 +331,7 @@ def _build(root: Path, options: BuildOptions | None, memory: BuildMemory | None)
         except BaseException:
             staging.abandon()
             raise
+        kept.save(config.state_dir / PLAN_INDEX)
         open_keys = {entry.key for entry in model.posts if entry.comments_open}
         nav = tuple((item.title, item.url) for item in site.nav)
         # The comment service serves the site's own build; `serve --drafts` tells it of

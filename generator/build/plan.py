@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property, partial
 from html import unescape
+from typing import TYPE_CHECKING
 
 from generator.build import json_ld
-from generator.build.context_keys import fingerprint_of
+from generator.build.context_keys import Memo, fingerprint_of
 from generator.build.contexts import (
     AliasPage,
     ArchivePage,
@@ -24,7 +25,6 @@ from generator.build.contexts import (
     CommentsFeed,
     FileContext,
     HomePage,
-    Memo,
     NotFoundPage,
     PageContext,
     PostPage,
@@ -48,6 +48,9 @@ from generator.contract.page_images import Preview
 from generator.contract.theme_page import PageMeta
 from generator.core.config import SiteConfig
 from generator.core.urls import output_path
+
+if TYPE_CHECKING:
+    from generator.build.plan_index import KeptKeys
 
 
 @dataclass(frozen=True)
@@ -89,14 +92,14 @@ Job = PageJob | FileJob | CopyFile
 class Planner:
     config: SiteConfig
     bases: KeyBases
-    memo: Memo = field(default_factory=dict)  # fingerprints of shared listings, once each
+    kept: KeptKeys | None = None  # the last build's keys that still hold (plan_index.py)
+    memo: Memo = field(default_factory=Memo)  # fingerprints of shared listings, once each
 
     def page(
         self, template: str, url: str, source: str, meta: PageMeta, context: PageContext,
         custom: bool = False,
     ) -> PageJob:  # fmt: skip
-        return self._job(template, url, source, custom, meta, fingerprint_of(meta), context,
-                         meta.noindex)  # fmt: skip
+        return self._job(template, url, source, custom, meta, None, context, meta.noindex)
 
     def page_made_later(
         self, template: str, url: str, source: str, meta: Callable[[], PageMeta],
@@ -109,23 +112,38 @@ class Planner:
 
     def _job(
         self, template: str, url: str, source: str, custom: bool,
-        meta: PageMeta | Callable[[], PageMeta], meta_key: str, context: PageContext,
+        meta: PageMeta | Callable[[], PageMeta], meta_key: str | None, context: PageContext,
         noindex: bool,
     ) -> PageJob:  # fmt: skip
+        """``meta_key``: None when ``meta`` is a PageMeta, which then stands for itself."""
         path = output_path(url)
-        parts = (self.bases.pages, path, template, meta_key, context.fingerprint(self.memo))
-        key = hashlib.sha1("\0".join(parts).encode()).hexdigest()
+        key = self.kept.kept(path) if self.kept is not None else None
+        if key is None:
+            self.memo.met.clear()
+            if meta_key is None:
+                assert isinstance(meta, PageMeta)
+                meta_key = fingerprint_of(meta)
+            parts = (self.bases.pages, path, template, meta_key, context.fingerprint(self.memo))
+            key = hashlib.sha1("\0".join(parts).encode()).hexdigest()
+            if self.kept is not None:
+                self.kept.record(path, key, self.memo.met)
         return PageJob(path, url, source, template, custom, meta, context, key, noindex)
 
     def _logo(self, model: SiteModel) -> str:
-        found = self.memo.get(id(model.logo))
+        found = self.memo.seen.get(id(model.logo))
         if found is None:
-            found = self.memo[id(model.logo)] = (model.logo, fingerprint_of(model.logo))
+            found = self.memo.seen[id(model.logo)] = (model.logo, fingerprint_of(model.logo), ())
         return found[1]
 
     def file(self, path: str, source: str, context: FileContext) -> FileJob:
-        parts = (self.bases.files, path, context.fingerprint(self.memo))
-        return FileJob(path, source, context, hashlib.sha1("\0".join(parts).encode()).hexdigest())
+        key = self.kept.kept(path) if self.kept is not None else None
+        if key is None:
+            self.memo.met.clear()
+            parts = (self.bases.files, path, context.fingerprint(self.memo))
+            key = hashlib.sha1("\0".join(parts).encode()).hexdigest()
+            if self.kept is not None:
+                self.kept.record(path, key, self.memo.met)
+        return FileJob(path, source, context, key)
 
     def feed(self, url: str, source: str, context: FileContext) -> FileJob:
         return self.file(output_path(url), source, context)
@@ -295,11 +313,13 @@ def plan_entry(planner: Planner, entry: Entry, model: SiteModel) -> PageJob:
 
 
 def plan_site(
-    config: SiteConfig, bases: KeyBases, model: SiteModel, files: Sequence[CopyFile]
-) -> list[Job]:
+    config: SiteConfig, bases: KeyBases, model: SiteModel, files: Sequence[CopyFile],
+    kept: KeptKeys | None = None,
+) -> list[Job]:  # fmt: skip
     """Every file of the site, in the order they are claimed (the first of two claiming
-    one path is named first in the error)."""
-    planner = Planner(config, bases)
+    one path is named first in the error). ``kept``: the last build's keys that still
+    hold, and where this plan's are recorded for the next."""
+    planner = Planner(config, bases, kept)
     jobs: list[Job] = []
     for entry in model.posts:
         jobs.extend(planner.post(entry, model))

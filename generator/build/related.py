@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import heapq
-import marshal
 import math
 import re
 from collections import Counter, defaultdict
@@ -91,9 +90,10 @@ def top_terms(text: str, limit: int = TOP_TERMS) -> dict[str, int]:
 
 
 def words_digest(words: Mapping[str, int]) -> str:
-    """A hash of an essay's top words and their counts, in their order (marshal: a tenth
-    of repr's time; the same words come in the same order, as top_terms ranks them)."""
-    return hashlib.sha1(marshal.dumps(tuple(words.items()))).hexdigest()
+    """A hash of an essay's top words and their counts, in their order (the same words
+    come in the same order, as top_terms ranks them). Made where the essay is parsed,
+    once; repr, not marshal, whose bytes vary with how the values are shared."""
+    return hashlib.sha1(repr(tuple(words.items())).encode()).hexdigest()
 
 
 def common_limit(total: int) -> int:

@@ -55,6 +55,11 @@ class Entry:
         return fields_fingerprint(self)
 
     @property
+    def identity(self) -> str:
+        """What the entry is, as opposed to what it shows: its source (context_keys.shape_of)."""
+        return self.doc.source
+
+    @property
     def rendered(self) -> Rendered:
         return self.texts[self.doc.source]
 

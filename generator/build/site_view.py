@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from generator.build.site import SiteModel
-from generator.contract.theme_page import SiteView, engagement_view
+from generator.contract.theme_page import Link, SiteView, engagement_view
 from generator.core.config import SiteConfig, follow_endpoint
 
 
@@ -23,7 +23,9 @@ def make_site_view(
         comments_endpoint=config.comments.endpoint,
         feeds_atom=config.feeds.atom,
         feeds_rss=config.feeds.rss,
-        nav=tuple(p for p in model.pages if not p.extra.get("hide_from_nav")),
+        # Links, not the pages' entries: every page's key covers the SiteView, and a nav
+        # of entries made every page of the site again when a page's text changed.
+        nav=tuple(Link(p.title, p.url) for p in model.pages if not p.extra.get("hide_from_nav")),
         css_url=css_url,
         js_url=js_url,
         follow_endpoint=follow_endpoint(config),

@@ -15,6 +15,7 @@ cache.RenderedStore does.
 
 from __future__ import annotations
 
+import hashlib
 import heapq
 import marshal
 import os
@@ -107,6 +108,13 @@ class ThreadStore(Mapping[str, Thread]):
         post ranked above it by its newest comment holds one of them too.)"""
         ranked = ((newest, post) for post, (_n, _f, newest) in self.outline.items() if newest)
         return [post for _newest_comment, post in heapq.nlargest(count, ranked)]
+
+    @property
+    def shape_digest(self) -> str:
+        """What stands for the store in a model's shape (context_keys.shape_of): its outline,
+        every thread's count, fingerprint and newest comment, not the threads themselves
+        (repr, not marshal: marshal's bytes vary with how the values are shared)."""
+        return hashlib.sha1(repr(sorted(self.outline.items())).encode()).hexdigest()
 
     def count(self, post: str) -> int:
         return self.outline[post][0] if post in self.outline else 0
