@@ -33,6 +33,18 @@ Content = bytes | Path | Keep | Staged  # bytes, a file to copy, keep as is, or 
 
 def check_relative(path: str) -> str:
     """Refuse any output path that is absolute or climbs out of the output folder."""
+    if (
+        path
+        and path[0] not in "/."
+        and path[-1] != "/"
+        and "//" not in path
+        and "/." not in path
+        and "\\" not in path
+        and "\x00" not in path
+    ):
+        # Already what the rest makes of it (no empty part, none starting with a dot, so
+        # neither "." nor ".."): every planned page's path, at a fifth of the cost.
+        return path
     parts = [part for part in path.split("/") if part not in ("", ".")]
     if not parts or path.startswith("/") or ".." in parts or "\\" in path or "\x00" in path:
         raise SiteError.at(f'refusing to write "{path}": it would leave output/')
@@ -56,14 +68,19 @@ class OutputSet:
                 "give one of them another slug, URL or alias"
             )
         # A file where another output needs a folder (slug "feed.xml" beside /feed.xml).
-        parts = path.split("/")
-        folders = ["/".join(parts[:end]) for end in range(len(parts) - 1, 0, -1)]  # nearest first
-        clash = next((f for f in folders if f in self.files), None)
-        if clash is not None:
-            raise SiteError.at(
-                f"{self.sources[clash]} writes output/{clash} and {source} needs it as a "
-                f"folder for output/{path}; give one of them another slug or URL"
-            )
+        # Folders are recorded with all those above them, and none of those is a file (it
+        # was checked then, and a file is never added where a folder is): the walk up
+        # stops at the first folder already known.
+        folders = []
+        folder = path.rpartition("/")[0]
+        while folder and folder not in self.folders:
+            if folder in self.files:
+                raise SiteError.at(
+                    f"{self.sources[folder]} writes output/{folder} and {source} needs it as "
+                    f"a folder for output/{path}; give one of them another slug or URL"
+                )
+            folders.append(folder)
+            folder = folder.rpartition("/")[0]
         if path in self.folders:
             inner = self.folders[path]
             raise SiteError.at(
@@ -71,7 +88,7 @@ class OutputSet:
                 f"folder for output/{inner}; give one of them another slug or URL"
             )
         for folder in folders:
-            self.folders.setdefault(folder, path)
+            self.folders[folder] = path
         self.files[path] = content
         self.sources[path] = source
         if key:
