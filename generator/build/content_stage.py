@@ -32,6 +32,10 @@ def _parse(pair: tuple[SourceFile, SiteConfig]) -> Document | tuple[Problem, ...
         return exc.problems
 
 
+def _without_words(doc: Document) -> Document:
+    return document_without(doc, words={}) if doc.words else doc
+
+
 def _read_again(source: SourceFile, config: SiteConfig) -> SourceFile:
     """The text of a source known by its hash; it must still be what it hashed to."""
     suffix = os.path.splitext(source.path)[1]
@@ -62,7 +66,7 @@ def parse_sources(
     # A document is in the cache without its body (a tenth of the bytes to read back) or
     # its words, which the tables "bodies" and "words" keep beside it: all, or it is
     # parsed again.
-    found: dict[str, Document] = cache.get_many("documents", inputs)
+    found: dict[str, Document] = cache.get_many("documents", inputs, snapshot=True)
     whole = cache.keys_present("bodies", found) & cache.keys_present("words", found)
     todo = [(key, value) for key, value in inputs.items() if key not in whole]
     fresh = run_many(_parse, todo, jobs)
@@ -74,7 +78,7 @@ def parse_sources(
     cache.put_many("bodies", {key: doc.body for key, doc in made.items()})
     cache.put_many("words", {key: doc.words for key, doc in made.items()})
     found.update((key, document_without(doc, body="")) for key, doc in made.items())
-    cache.put_many("documents", {key: document_without(found[key], words={}) for key in made})
+    cache.put_many("documents", {key: _without_words(found[key]) for key in made})
     del made, fresh
     documents: list[Document] = []
     problems: list[Problem] = []
@@ -85,6 +89,7 @@ def parse_sources(
             documents.append(found[key])
     if problems:
         raise SiteError(problems)
+    cache.keep_snapshot("documents", {key: _without_words(found[key]) for key in keys})
     cache.prune("documents", keys)
     cache.prune("bodies", keys)
     cache.prune("words", keys)
