@@ -154,3 +154,17 @@ def test_the_same_site_has_the_same_shape_in_another_process(tmp_path: Path) -> 
         assert last is not None
         shapes.add(last.shape)
     assert len(shapes) == 1
+
+
+def test_a_kept_page_whose_file_changed_is_made_again(tmp_path: Path) -> None:
+    site = _site(tmp_path)
+    build_site(site, OPTIONS)
+    page = site / "output/2025/03/essay-02/index.html"
+    feed = site / "output/2025/03/essay-02/comments.xml"
+    made = page.read_bytes(), feed.read_bytes()
+    page.write_text("edited by hand")
+    feed.unlink()
+    _replace(site / ESSAY, "More of it.", "More of it!")  # another essay: essay-02's keys hold
+    report = build_site(site, OPTIONS).report
+    assert (page.read_bytes(), feed.read_bytes()) == made
+    assert report.written >= 3  # the edited essay's page, and these two

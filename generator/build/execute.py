@@ -15,7 +15,7 @@ from generator.build.cache import CommentHtmlStore
 from generator.build.feed_map import FeedMaker
 from generator.build.manifest import Manifest
 from generator.build.output_set import Keep, OutputSet, Staged
-from generator.build.plan import FileJob, Job, PageJob
+from generator.build.plan import FileJob, Job, KeptJob, PageJob
 from generator.build.pools import map_inherited
 from generator.build.theme_assets import CopyFile
 from generator.build.writer import Staging
@@ -79,6 +79,11 @@ def execute(
             else:
                 outputs.add(job.path, job.content, job.source)
             continue
+        if isinstance(job, KeptJob):
+            if manifest.can_keep(out_dir, job.path, job.key):
+                outputs.add(job.path, Keep(job.key), job.source, job.key)
+                continue
+            job = job.make()  # its file was changed or removed since: made again
         if isinstance(job, PageJob) and job.custom and job.template not in checked:
             renderer.check_template(job)
             checked.add(job.template)

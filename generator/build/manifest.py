@@ -67,4 +67,15 @@ class Manifest:
         return (stat.st_size, stat.st_mtime_ns) == (entry.size, entry.mtime_ns)
 
     def can_keep(self, out_dir: Path, relative: str, key: str) -> bool:
-        return bool(key) and self.key(relative) == key and self.intact(out_dir, relative)
+        """The file was made from inputs of this ``key`` and is still as it was written.
+
+        ``intact`` spelled out, with one look-up: a build asks this of each of its files
+        (13,440 at 5,000 essays), most of what an edit's execute step did."""
+        entry = self.entries.get(relative)
+        if not key or entry is None or entry.key != key:
+            return False
+        try:
+            stat = os.stat(f"{out_dir}/{relative}")
+        except OSError:
+            return False
+        return stat.st_size == entry.size and stat.st_mtime_ns == entry.mtime_ns

@@ -76,6 +76,20 @@ class PageJob:
 
 
 @dataclass(frozen=True)
+class KeptJob:
+    """A post's page or comments feed whose last key still holds (plan_index.py), planned
+    without its context: ``make`` plans the whole job, should its file not be intact.
+    (Making 10,000 contexts and jobs to learn they were kept was most of planning an edit.)"""
+
+    path: str
+    url: str  # the page's, for the sitemap; "" for a feed
+    source: str
+    key: str
+    modified: datetime | None  # the page's last change, for the sitemap
+    make: Callable[[], PageJob | FileJob]
+
+
+@dataclass(frozen=True)
 class FileJob:
     """A file made without templates: a feed, the sitemap, robots.txt, _redirects."""
 
@@ -85,7 +99,7 @@ class FileJob:
     key: str
 
 
-Job = PageJob | FileJob | CopyFile
+Job = PageJob | FileJob | CopyFile | KeptJob
 
 
 @dataclass
@@ -169,6 +183,24 @@ class Planner:
             title = f"Comments on “{entry.title}”"
             feed = CommentsFeed(title, comments_feed, entry.url, (entry,))
             yield self.feed(comments_feed, entry.doc.source, feed)
+
+    def post_kept(self, entry: Entry, model: SiteModel) -> list[KeptJob] | None:
+        """A post's jobs when the last build's keys hold for all of them; None otherwise."""
+        if self.kept is None:
+            return None
+        page = output_path(entry.url)
+        paths = [page]
+        if self.config.comments.enabled:
+            paths.append(output_path(entry.url + "comments.xml"))
+        keys = [self.kept.kept(path) for path in paths]
+        if None in keys:
+            return None
+        make = partial(_made, self, entry, model)
+        return [
+            KeptJob(path, entry.url if path == page else "", entry.doc.source, key,
+                    entry.last_modified if path == page else None, partial(make, path))
+            for path, key in zip(paths, keys, strict=True) if key is not None
+        ]  # fmt: skip
 
     def post_meta(self, entry: Entry, logo: Preview | None) -> PageMeta:
         return PageMeta(
@@ -305,6 +337,10 @@ def _recent_comment_posts(config: SiteConfig, model: SiteModel) -> tuple[Entry, 
     return tuple(post for post in model.posts if post.key in keys) if keys else model.posts
 
 
+def _made(planner: Planner, entry: Entry, model: SiteModel, path: str) -> PageJob | FileJob:
+    return next(job for job in planner.post(entry, model) if job.path == path)
+
+
 def plan_entry(planner: Planner, entry: Entry, model: SiteModel) -> PageJob:
     """The page of one post or page (what `salon serve` previews after an edit)."""
     if entry.kind == "post":
@@ -322,7 +358,7 @@ def plan_site(
     planner = Planner(config, bases, kept)
     jobs: list[Job] = []
     for entry in model.posts:
-        jobs.extend(planner.post(entry, model))
+        jobs.extend(planner.post_kept(entry, model) or planner.post(entry, model))
     jobs.extend(planner.standalone(entry) for entry in model.pages)
     jobs.extend(planner.home(model))
     for taxonomy, terms in model.terms.items():
@@ -350,6 +386,8 @@ def sitemap_urls(config: SiteConfig, jobs: Sequence[Job]) -> Iterator[tuple[str,
                 job.context.modified if isinstance(job.context, PostPage | StandalonePage) else None
             )
             yield config.base_url + job.url, modified
+        elif isinstance(job, KeptJob) and job.url:
+            yield config.base_url + job.url, job.modified
 
 
 def plain_text(html: str, limit: int = 200) -> str:

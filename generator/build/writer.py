@@ -139,7 +139,7 @@ def write_outputs(
         key = outputs.keys.get(relative, "")
         if isinstance(content, Keep) or (isinstance(content, Staged) and not content.changed):
             entry = manifest.entries[relative]
-            new[relative] = ManifestEntry(entry.digest, entry.size, entry.mtime_ns, key)
+            new[relative] = entry if entry.key == key else entry._replace(key=key)
             unchanged += 1
             continue
         if isinstance(content, Staged):
