@@ -31,6 +31,7 @@ from generator.build.manifest import Manifest
 from generator.build.writer import write_private
 from generator.core import files as file_times
 from generator.core.config import SiteConfig
+from generator.core.files import Stats, stat_of
 from generator.core.models import CommentsMode, Document, Kind
 
 RECORD = "last-build.json"
@@ -48,7 +49,7 @@ class LastBuild:
     stat_digest: str | None = None  # stat_digest() as taken before the build read anything
 
 
-def _files_by_stat(folders: Iterable[Path]) -> Iterable[str]:
+def _files_by_stat(folders: Iterable[Path], stats: Stats | None) -> Iterable[str]:
     for folder in folders:
         if not folder.is_dir():
             continue
@@ -56,7 +57,7 @@ def _files_by_stat(folders: Iterable[Path]) -> Iterable[str]:
             dirs.sort()
             for name in sorted(files):
                 path = os.path.join(base, name)
-                stat = os.stat(path)
+                stat = stat_of(path, stats)
                 yield f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}"
 
 
@@ -66,12 +67,13 @@ def inputs_digest(
     feed_digest: str,
     options: str,
     theme_dirs: Sequence[Path],
+    stats: Stats | None = None,
 ) -> str:
     digest = hashlib.sha1(f"{code_fingerprint()}\0{config!r}\0{options}".encode())
     for source in sources:
         digest.update(f"\0{source.kind.value}\0{source.path}\0{source.digest}".encode())
     digest.update(f"\0feed\0{feed_digest}".encode())
-    for line in _files_by_stat(_asset_folders(config, theme_dirs)):
+    for line in _files_by_stat(_asset_folders(config, theme_dirs), stats):
         digest.update(line.encode())
     return digest.hexdigest()
 
@@ -80,12 +82,14 @@ def _asset_folders(config: SiteConfig, theme_dirs: Sequence[Path]) -> tuple[Path
     return (config.content_dir, config.root / "templates", *theme_dirs)
 
 
-def stat_digest(config: SiteConfig, options: str, theme_dirs: Sequence[Path]) -> str | None:
+def stat_digest(
+    config: SiteConfig, options: str, theme_dirs: Sequence[Path], stats: Stats | None = None
+) -> str | None:
     """A digest of what inputs_digest covers, by file status instead of contents.
 
     Every file under content/ (the sources among them), the feed, templates and themes.
     None where status cannot stand for contents: a downloaded feed, or a file whose
-    times fall within STAT_MARGIN of now.
+    times fall within STAT_MARGIN of now. ``stats``: where each status taken is kept.
     """
     if config.comments.enabled and config.feed_is_remote:
         return None
@@ -115,6 +119,8 @@ def stat_digest(config: SiteConfig, options: str, theme_dirs: Sequence[Path]) ->
                     stat = os.stat(file)
                 except OSError:
                     return None
+                if stats is not None:
+                    stats[file] = stat
                 if max(stat.st_mtime, stat.st_ctime) >= recent:
                     return None
                 digest.update(f"{file}\0{stat.st_size}\0{stat.st_mtime_ns}\0"

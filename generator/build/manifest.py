@@ -46,9 +46,20 @@ class Manifest:
         except (OSError, ValueError):
             data = {}
         self.entries: dict[str, ManifestEntry] = {}
+        parse, make = ManifestEntry.parse, ManifestEntry._make
         for relative, value in data.items() if isinstance(data, dict) else ():
-            entry = ManifestEntry.parse(value)
-            if entry is not None:
+            # ManifestEntry.parse's checks, spelled here for the usual entry (13,444 a
+            # build at 5,000 essays: a call each was half of reading the manifest).
+            if (
+                type(value) is list
+                and len(value) == 4
+                and type(value[0]) is str
+                and type(value[1]) is int
+                and type(value[2]) is int
+                and type(value[3]) is str
+            ):
+                self.entries[relative] = make(value)
+            elif (entry := parse(value)) is not None:
                 self.entries[relative] = entry
 
     def key(self, relative: str) -> str:

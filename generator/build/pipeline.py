@@ -47,6 +47,7 @@ from generator.contract.posts_manifest import SiteLook, serialise_manifest
 from generator.contract.search_index import search_index_path
 from generator.core.config import PREVIEW_OUTPUT, SiteConfig, load_config, with_overrides
 from generator.core.errors import Problem, SiteError
+from generator.core.files import Stats
 from generator.core.models import Kind, document_without
 from generator.core.themes import (
     make_environment,
@@ -158,7 +159,8 @@ def _build(root: Path, options: BuildOptions | None, memory: BuildMemory | None)
         last = load_last_build(config)
         # `salon serve` needs the site in memory once, to preview edits: no shortcut then.
         wants_memory = memory is not None and memory.renderer is None
-        by_stat = stat_digest(config, settings, theme_dirs)  # before anything is read
+        stats: Stats = {}  # each input's status, taken once (core/files.py)
+        by_stat = stat_digest(config, settings, theme_dirs, stats)  # before anything is read
         out = config.output_dir
         fresh = (
             not wants_memory
@@ -166,9 +168,9 @@ def _build(root: Path, options: BuildOptions | None, memory: BuildMemory | None)
             and still_fresh(last, by_stat, now, manifest, out, by_stat=True)
         )
         if not fresh:
-            sources, feed_input, sources_seen = read_inputs(config, load_record(config))
+            sources, feed_input, sources_seen = read_inputs(config, load_record(config), stats)
             save_record(config, sources_seen)
-            digest = inputs_digest(config, sources, feed_input.digest, settings, theme_dirs)
+            digest = inputs_digest(config, sources, feed_input.digest, settings, theme_dirs, stats)
             fresh = (
                 not wants_memory
                 and not search_missing(config)

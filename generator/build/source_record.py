@@ -34,6 +34,7 @@ from generator.build.writer import write_private
 from generator.core import files as file_times
 from generator.core.config import SiteConfig
 from generator.core.errors import SiteError
+from generator.core.files import Stats, stat_of
 
 RECORD = "sources.json"
 VERSION = 1
@@ -88,11 +89,11 @@ def save_record(config: SiteConfig, record: Record) -> None:
     write_private(config.state_dir / RECORD, json.dumps(data, sort_keys=True).encode())
 
 
-def _status(path: str, recent: float) -> Status | None:
+def _status(path: str, recent: float, stats: Stats | None = None) -> Status | None:
     """The file's status, or None when it was touched too recently to stand for it (or
     cannot be read: reading it says what is wrong). FileNotFoundError: there is none."""
     try:
-        stat = os.stat(path)
+        stat = stat_of(path, stats)
     except FileNotFoundError:
         raise
     except OSError:
@@ -103,16 +104,17 @@ def _status(path: str, recent: float) -> Status | None:
 
 
 def read_inputs(
-    config: SiteConfig, known: Mapping[str, tuple[Status, str]]
+    config: SiteConfig, known: Mapping[str, tuple[Status, str]], stats: Stats | None = None
 ) -> tuple[list[SourceFile], FeedInput, Record]:
-    """Every source (read, or known unchanged), the feed, and the record for next time."""
+    """Every source (read, or known unchanged), the feed, and the record for next time.
+    ``stats``: the files' status as freshness.stat_digest took it, moments ago."""
     recent = time.time() - file_times.STAT_MARGIN
     record: Record = {}
     sources: list[SourceFile] = []
     for kind, relative in source_paths(config):
         path, shown = source_file(config, kind, relative)
         try:
-            status = _status(path, recent)
+            status = _status(path, recent, stats)
         except FileNotFoundError:
             status = None  # gone since it was listed: reading it says so
         last = known.get(path)

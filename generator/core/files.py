@@ -20,6 +20,19 @@ WRITE_JOURNAL = "write-journal.json"
 STAT_MARGIN = 2.0
 
 
+# A build's first step stats every input file up to three times (freshness.stat_digest,
+# then, when something changed, read_inputs for each source and inputs_digest for the
+# rest): ``Stats`` taken by the first serve the others, milliseconds later (a file that
+# changes in between has another status at the next build, which reads it then).
+Stats = dict[str, os.stat_result]
+
+
+def stat_of(path: str, stats: Stats | None) -> os.stat_result:
+    """os.stat(path), or what ``stats`` holds of it."""
+    found = stats.get(path) if stats is not None else None
+    return found if found is not None else os.stat(path)
+
+
 def atomic_write(path: Path, data: bytes, fsync: bool = False) -> None:
     """Write ``data`` to ``path`` so that a reader sees the old file or the new, never half."""
     path.parent.mkdir(parents=True, exist_ok=True)
