@@ -139,9 +139,9 @@ def test_an_edit_that_keeps_every_essays_words_reads_none_of_them(
     tables: list[str] = []
     get_many = BuildCache.get_many
 
-    def counted(self: BuildCache, table: str, keys: Any) -> dict[str, Any]:
+    def counted(self: BuildCache, table: str, keys: Any, snapshot: bool = False) -> dict[str, Any]:
         tables.append(table)
-        return get_many(self, table, keys)
+        return get_many(self, table, keys, snapshot)
 
     monkeypatch.setattr(BuildCache, "get_many", counted)
     kept = json.loads(page(sample_site, ".salon/related.json"))
