@@ -217,14 +217,8 @@ def serve_forever(config: SiteConfig, host: str, port: int) -> int:
     with open_store(config) as store:
         publisher.step_feed(store)
     publisher.start()
-    try:
-        app = create_app(config, after_change=publisher.wake)
-        server = make_server(app, host, port)
-    except BaseException:
-        publisher.stop()
-        raise
-
     stop = _Stop()
+    made: list[Any] = []  # the server, once it exists
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
         if stop.requested:
@@ -233,12 +227,24 @@ def serve_forever(config: SiteConfig, host: str, port: int) -> int:
         # Wakes the loop at once (a write to a pipe, no lock); after the loop has ended
         # and closed the pipe there is nothing to wake.
         with contextlib.suppress(OSError):
-            server.pull_trigger()
+            if made:
+                made[0].pull_trigger()
 
+    # Before the socket listens: a signal sent as soon as the port answers must find
+    # this handler, not Python's default one (which ended the process with status -2).
     previous: dict[signal.Signals, Any] = {}
     if threading.current_thread() is threading.main_thread():
         for stop_signal in (signal.SIGINT, signal.SIGTERM):
             previous[stop_signal] = signal.signal(stop_signal, on_signal)
+    try:
+        app = create_app(config, after_change=publisher.wake)
+        server = make_server(app, host, port)
+    except BaseException:
+        for stop_signal, handler in previous.items():
+            signal.signal(stop_signal, handler)
+        publisher.stop()
+        raise
+    made.append(server)
 
     host_shown = str(server.effective_host)
     if ":" in host_shown:
