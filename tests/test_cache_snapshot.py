@@ -19,7 +19,7 @@ def test_a_snapshot_serves_the_values_and_is_remade_only_when_it_drifts(tmp_path
     cache = BuildCache(path)
     cache.put_many("documents", values)
     assert cache.get_many("documents", values, snapshot=True) == values  # from the rows
-    cache.keep_snapshot("documents", values)
+    cache.keep_snapshot("documents", values, lambda: values)
     first = _snapshot_blob(cache)
     assert first is not None
     cache.db.execute("DELETE FROM documents")  # the rows gone: the snapshot alone answers
@@ -33,13 +33,13 @@ def test_a_snapshot_serves_the_values_and_is_remade_only_when_it_drifts(tmp_path
     cache.put_many("documents", fresh)
     wanted = {**values, **fresh}
     assert cache.get_many("documents", wanted, snapshot=True) == wanted
-    cache.keep_snapshot("documents", wanted)
+    cache.keep_snapshot("documents", wanted, lambda: wanted)
     assert _snapshot_blob(cache) == first
     # Many new ones: it is made again, of what this build asked for.
     many = {f"more{n}": {"value": n} for n in range(2 * SNAPSHOT_MIN)}
     cache.put_many("documents", many)
     assert cache.get_many("documents", many, snapshot=True) == many
-    cache.keep_snapshot("documents", many)
+    cache.keep_snapshot("documents", many, lambda: many)
     cache.close()
     cache = BuildCache(path)
     cache.db.execute("DELETE FROM documents")

@@ -12,7 +12,7 @@ import hashlib
 import os
 import pickle
 import sqlite3
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -73,19 +73,22 @@ class BuildCache:
             found.update(read_many(self.db, table, [key for key in wanted if key not in found]))
         return found
 
-    def keep_snapshot(self, table: str, values: Mapping[str, Any]) -> None:
-        """Make ``values`` the table's snapshot, unless the one read by get_many is near enough
-        (a value is a pure function of its key: a snapshot is never stale, only incomplete)."""
+    def keep_snapshot(
+        self, table: str, keys: Collection[str], values: Callable[[], Mapping[str, Any]]
+    ) -> None:
+        """Make ``values()`` (the values of ``keys``) the table's snapshot, unless the one
+        get_many read is near enough: then they are not even made (a value is a pure
+        function of its key: a snapshot is never stale, only incomplete)."""
         before = self._snapshot_keys.get(table, set())
-        drift = len(before.symmetric_difference(values))
-        if drift <= max(SNAPSHOT_MIN, SNAPSHOT_DRIFT * len(values)) and before:
+        drift = len(before.symmetric_difference(keys))
+        if before and drift <= max(SNAPSHOT_MIN, SNAPSHOT_DRIFT * len(keys)):
             return
         with self.db:
             self.db.execute(
                 "INSERT OR REPLACE INTO snapshots VALUES (?, ?)",
-                (table, pickle.dumps(dict(values), protocol=5)),
+                (table, pickle.dumps(dict(values()), protocol=5)),
             )
-        self._snapshot_keys[table] = set(values)
+        self._snapshot_keys[table] = set(keys)
 
     def _snapshot(self, table: str) -> dict[str, Any]:
         row = self.db.execute("SELECT value FROM snapshots WHERE name = ?", (table,)).fetchone()

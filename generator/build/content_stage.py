@@ -89,7 +89,9 @@ def parse_sources(
             documents.append(found[key])
     if problems:
         raise SiteError(problems)
-    cache.keep_snapshot("documents", {key: _without_words(found[key]) for key in keys})
+    cache.keep_snapshot(
+        "documents", keys, lambda: {key: _without_words(found[key]) for key in keys}
+    )
     cache.prune("documents", keys)
     cache.prune("bodies", keys)
     cache.prune("words", keys)

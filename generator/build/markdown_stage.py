@@ -95,7 +95,7 @@ class PendingMarkdown:
         lights = cache.get_many("light", keys.values(), snapshot=True)
         for key in set(keys.values()) - set(lights):  # a cache from before "light" existed
             lights[key] = light_record(cache.get_many("markdown", [key])[key])
-        cache.keep_snapshot("light", lights)
+        cache.keep_snapshot("light", lights.keys(), lambda: lights)
         cache.prune("markdown", keys.values())
         cache.prune("light", keys.values())
         by_source = {source: lights[key] for source, key in keys.items()}

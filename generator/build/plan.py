@@ -131,17 +131,27 @@ class Planner:
     ) -> PageJob:  # fmt: skip
         """``meta_key``: None when ``meta`` is a PageMeta, which then stands for itself."""
         path = output_path(url)
+
+        def parts() -> tuple[str, ...]:
+            made = meta_key
+            if made is None:
+                assert isinstance(meta, PageMeta)
+                made = fingerprint_of(meta)
+            return (self.bases.pages, path, template, made, context.fingerprint(self.memo))
+
+        key = self._key(path, parts)
+        return PageJob(path, url, source, template, custom, meta, context, key, noindex)
+
+    def _key(self, path: str, parts: Callable[[], tuple[str, ...]]) -> str:
+        """The job's key: the last build's, if it still holds; else made of ``parts()``,
+        and recorded with the entries it met for the next build (plan_index.py)."""
         key = self.kept.kept(path) if self.kept is not None else None
         if key is None:
             self.memo.met.clear()
-            if meta_key is None:
-                assert isinstance(meta, PageMeta)
-                meta_key = fingerprint_of(meta)
-            parts = (self.bases.pages, path, template, meta_key, context.fingerprint(self.memo))
-            key = hashlib.sha1("\0".join(parts).encode()).hexdigest()
+            key = hashlib.sha1("\0".join(parts()).encode()).hexdigest()
             if self.kept is not None:
                 self.kept.record(path, key, self.memo.met)
-        return PageJob(path, url, source, template, custom, meta, context, key, noindex)
+        return key
 
     def _logo(self, model: SiteModel) -> str:
         found = self.memo.seen.get(id(model.logo))
@@ -150,13 +160,7 @@ class Planner:
         return found[1]
 
     def file(self, path: str, source: str, context: FileContext) -> FileJob:
-        key = self.kept.kept(path) if self.kept is not None else None
-        if key is None:
-            self.memo.met.clear()
-            parts = (self.bases.files, path, context.fingerprint(self.memo))
-            key = hashlib.sha1("\0".join(parts).encode()).hexdigest()
-            if self.kept is not None:
-                self.kept.record(path, key, self.memo.met)
+        key = self._key(path, lambda: (self.bases.files, path, context.fingerprint(self.memo)))
         return FileJob(path, source, context, key)
 
     def feed(self, url: str, source: str, context: FileContext) -> FileJob:

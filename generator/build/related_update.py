@@ -110,8 +110,8 @@ def related_answer(
     if hashes is None:
         hashes = [item_hash(item) for item in items]
     digest = inputs_digest(hashes, count)
-    if (same := last_answer(last, hashes, count)) is not None:
-        return same, [], None
+    if last.answer is not None and last.digest == digest:
+        return dict(last.answer), [], None
     frequency = document_frequency(items)
     scoring = Scoring(items, frequency)
     shape = shape_of(items, count)
