@@ -50,6 +50,7 @@ class BuildCache:
             "thread_outlines",
             "thread_rows",
             "search_texts",
+            "highlight",  # Pygments' HTML for code fences (highlight.py), as text
         ):
             self.db.execute(
                 f"CREATE TABLE IF NOT EXISTS {table} (key TEXT PRIMARY KEY, value BLOB)"

@@ -10,8 +10,10 @@ would repeat on a listing page, so both are left out.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
-from markdown_it.token import Token
+if TYPE_CHECKING:
+    from markdown_it.token import Token
 
 MORE_MARKER = re.compile(r"^\s*<!--\s*more\s*-->\s*$")
 
@@ -29,6 +31,8 @@ def more_index(tokens: list[Token]) -> int | None:
 
 def balanced(tokens: list[Token]) -> list[Token]:
     """``tokens`` with containers left open at the end emptied out or closed."""
+    from markdown_it.token import Token  # the reference's: imported with it, not before
+
     tokens = list(tokens)
     while tokens and tokens[-1].nesting == 1:  # a container opened just before the cut
         tokens.pop()

@@ -9,62 +9,29 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from markdown_it import MarkdownIt
-from markdown_it.token import Token
-from mdit_py_plugins.deflist import deflist_plugin
-from mdit_py_plugins.footnote import footnote_plugin
-from mdit_py_plugins.tasklists import tasklists_plugin
-from pygments import highlight as pygments_highlight
-from pygments.formatters import HtmlFormatter
-from pygments.lexer import Lexer
-from pygments.lexers import get_lexer_by_name
-from pygments.util import ClassNotFound
-
-from generator.build import excerpt
-from generator.build.anchors import NO_RESERVED_IDS, ReservedIds, assign_heading_ids, inline_text
-from generator.build.excerpt import more_index
-from generator.build.links import collect_links
+from generator.build.anchors import NO_RESERVED_IDS, ReservedIds, inline_text
+from generator.build.highlight import highlight_code as highlight_code
+from generator.build.highlight import pygments_css as pygments_css
 from generator.build.markdown_fast import render_fast
-from generator.contract.link_pretest import fast_linkify_pretest
 from generator.core.models import Heading, Rendered
 from generator.core.urls import slugify
 
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
+    from markdown_it.token import Token
+
+# markdown-it-py, its plugins and the token helpers are imported when the reference first
+# renders: an essay the fast path proves (nearly every one) never needs them, and an
+# edit's build spent tens of milliseconds importing them.
+
 _HAS_WORD = re.compile(r"[^\W_]")
-_FORMATTER = HtmlFormatter(nowrap=True)
-
-
-@lru_cache(maxsize=256)
-def _lexer(name: str) -> Lexer | None:
-    """Pygments' lexer for a language name; finding one by name costs more than using it."""
-    try:
-        return get_lexer_by_name(name)
-    except ClassNotFound:
-        return None
-
-
-def highlight_code(code: str, lang: str, _attrs: Any = None) -> str:
-    """Pygments HTML for a fenced block, or '' to let markdown-it escape it plainly."""
-    return _highlighted(code, lang or "")
-
-
-@lru_cache(maxsize=512)
-def _highlighted(code: str, lang: str) -> str:
-    """Cached: essays repeat snippets, and Pygments costs far more than the lookup."""
-    name = (lang or "").split()[0] if lang else ""
-    if not name:
-        return ""
-    lexer = _lexer(name)
-    if lexer is None:
-        return ""
-    body = str(pygments_highlight(code, lexer, _FORMATTER))
-    # Starting with <pre tells markdown-it to use this as the whole block.
-    return f'<pre class="highlight"><code class="language-{lexer.aliases[0]}">{body}</code></pre>'
 
 
 def heading_anchors(md: MarkdownIt) -> None:
     """Heading ids unique on the page (see anchors.py); pushed last, after the footnotes."""
+    from generator.build.anchors import assign_heading_ids
 
     def rule(state: Any) -> None:
         assign_heading_ids(state.tokens, state.env, slugify)
@@ -88,6 +55,13 @@ FEATURES = (
 
 def build_markdown(without: frozenset[str] = frozenset()) -> MarkdownIt:
     """The author's MarkdownIt: CommonMark plus FEATURES (less ``without``) and anchors."""
+    from markdown_it import MarkdownIt
+    from mdit_py_plugins.deflist import deflist_plugin
+    from mdit_py_plugins.footnote import footnote_plugin
+    from mdit_py_plugins.tasklists import tasklists_plugin
+
+    from generator.contract.link_pretest import fast_linkify_pretest
+
     on = {feature: feature not in without for feature in FEATURES}
     md = MarkdownIt(
         "commonmark", {"typographer": on["typographer"], "linkify": on["linkify"], "html": True}
@@ -154,6 +128,10 @@ def render_reference(
     The excerpt is the text before `<!-- more -->`, else ``summary``, else the first
     paragraph (excerpt.py). Heading ids give way to ``reserved``, the theme's ids.
     """
+    from generator.build import excerpt
+    from generator.build.excerpt import more_index
+    from generator.build.links import collect_links
+
     md = author_markdown()
     env: dict[str, Any] = {"reserved_ids": reserved}
     tokens = md.parse(text, env)
@@ -181,21 +159,3 @@ def render_reference(
         has_more = bool(summary) or len(tokens) != len(excerpt_tokens)
     return Rendered(html=html, excerpt_html=excerpt_html, toc=toc, words=_count_words(tokens),
                     links=collect_links(tokens), has_more=has_more)  # fmt: skip
-
-
-def pygments_css() -> str:
-    """The stylesheet for highlighted code, for light and dark colour schemes.
-
-    xcode and lightbulb keep every token at WCAG AA contrast (4.5:1) on their own
-    background. Pygments' token-name comments and its rules for line numbers (never
-    emitted here) and for every <pre> are dropped: they weigh on every page.
-    """
-    light = HtmlFormatter(style="xcode").get_style_defs(".highlight")  # type: ignore[no-untyped-call]
-    dark = HtmlFormatter(style="lightbulb").get_style_defs(".highlight")  # type: ignore[no-untyped-call]
-    light, dark = _compact_css(light), _compact_css(dark)
-    return f"{light}\n@media (prefers-color-scheme: dark) {{\n{dark}\n}}\n"
-
-
-def _compact_css(css: str) -> str:
-    lines = (re.sub(r"\s*/\*[^*]*\*/$", "", line) for line in css.splitlines())
-    return "\n".join(line for line in lines if line.startswith(".highlight"))

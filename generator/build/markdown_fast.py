@@ -32,6 +32,7 @@ from itertools import filterfalse
 from typing import Any
 
 from generator.build.anchors import ReservedIds, unique_anchor
+from generator.build.highlight import highlight_code
 from generator.build.links import Link
 from generator.build.markdown_survey import (
     EMPTY_ITEM,
@@ -122,7 +123,6 @@ def _heading_ids(
 
 def _highlight(html: str, fences: list[tuple[str, str]]) -> str:
     """Each plain fence in the HTML replaced by what the reference's highlighter gives."""
-    from generator.build.markdown import highlight_code
 
     pieces, cursor = [], 0
     for info, content in fences:

@@ -17,6 +17,7 @@ from generator.build.cache import (
     read_many,
     store_rendered,
 )
+from generator.build.highlight import forget_if_grown, remembering
 from generator.build.markdown import render
 from generator.build.pools import Progress, fork_pool, parallel_workers, release_pool
 from generator.core.errors import SiteError
@@ -98,6 +99,7 @@ class PendingMarkdown:
         cache.keep_snapshot("light", lights.keys(), lambda: lights)
         cache.prune("markdown", keys.values())
         cache.prune("light", keys.values())
+        forget_if_grown(cache.db, len(keys))
         by_source = {source: lights[key] for source, key in keys.items()}
         return RenderedStore(cache.path, keys, by_source)
 
@@ -138,11 +140,12 @@ def _render_batch(db: sqlite3.Connection, items: list[tuple[str, MarkdownInput]]
     """Render a batch, each body read from the cache, and store the results there."""
     bodies = read_many(db, "bodies", [digest for _, (_, digest, _, _) in items])
     rendered: dict[str, Rendered] = {}
-    for key, (source, digest, summary, reserved) in items:
-        body = bodies.get(digest)
-        if body is None:  # the cache lost it since the content step wrote it
-            raise SiteError.at("changed while this build read it; build again", source)
-        rendered[key] = render(body, summary, reserved)
+    with remembering(db):  # code fences highlighted before are not highlighted again
+        for key, (source, digest, summary, reserved) in items:
+            body = bodies.get(digest)
+            if body is None:  # the cache lost it since the content step wrote it
+                raise SiteError.at("changed while this build read it; build again", source)
+            rendered[key] = render(body, summary, reserved)
     store_rendered(db, rendered)
     return len(items)
 

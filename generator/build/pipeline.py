@@ -206,6 +206,7 @@ def _build(root: Path, options: BuildOptions | None, memory: BuildMemory | None)
     from generator.build.context_keys import fingerprint_of
     from generator.build.engagement import check_series, plan_search, related_essays
     from generator.build.execute import PageRenderer, execute
+    from generator.build.highlight import stylesheet
     from generator.build.images import process_images
     from generator.build.links import PageLinks, check_links
     from generator.build.markdown_stage import start_markdown
@@ -290,6 +291,7 @@ def _build(root: Path, options: BuildOptions | None, memory: BuildMemory | None)
             with timer.step("markdown"):
                 progress = partial(options.progress, "Markdown") if options.progress else None
                 rendered = pending.finish(progress)
+            code_css = stylesheet(cache.db)  # Pygments' rules, kept in the cache
     finally:
         if feed_check is not None:
             feed_check.stop()
@@ -302,7 +304,7 @@ def _build(root: Path, options: BuildOptions | None, memory: BuildMemory | None)
             documents, rendered, rendered.light, comments.threads, config, now, source_hashes,
             comments.likes, related, images.pages, images.logo,
         )  # fmt: skip
-        assets = read_theme_assets(themes)
+        assets = read_theme_assets(themes, code_css)
         site = make_site_view(config, model, assets.css_url, assets.js_url, assets.favicon_url)
         bases = key_bases(config, themes, fingerprint_of(site))
         files = [

@@ -14,7 +14,6 @@ from pathlib import Path
 import rcssmin
 import rjsmin
 
-from generator.build.markdown import pygments_css
 from generator.core.files import refuse_outside_link
 from generator.core.themes import Theme
 
@@ -39,8 +38,10 @@ class ThemeAssets:
     favicon_url: str = ""  # the themes' static/favicon.svg (or .png, .ico), if any
 
 
-def read_theme_assets(themes: tuple[Theme, ...]) -> ThemeAssets:
-    css = _stylesheet(themes)
+def read_theme_assets(themes: tuple[Theme, ...], code_css: str) -> ThemeAssets:
+    """The themes' static files, and the stylesheet: the first theme's style.css with
+    ``code_css`` (highlight.stylesheet: Pygments' rules) after it."""
+    css = _stylesheet(themes, code_css)
     files = [CopyFile("assets/style.css", css, "theme stylesheet")]
     for theme in reversed(themes):
         if not theme.static.is_dir():
@@ -80,13 +81,13 @@ def _favicon(paths: set[str]) -> str:
     return next((f"/assets/{name}" for name in FAVICONS if f"assets/{name}" in paths), "")
 
 
-def _stylesheet(themes: tuple[Theme, ...]) -> bytes:
+def _stylesheet(themes: tuple[Theme, ...], code_css: str) -> bytes:
     for theme in themes:
         path = theme.static / "style.css"
         if path.is_file():
-            text = path.read_text(encoding="utf-8", errors="replace") + "\n" + pygments_css()
+            text = path.read_text(encoding="utf-8", errors="replace") + "\n" + code_css
             return _css(text)
-    return _css(pygments_css())
+    return _css(code_css)
 
 
 def _css(text: str) -> bytes:

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import nh3
-from markdown_it import MarkdownIt
+
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
 
 from generator.contract.link_pretest import fast_linkify_pretest, maybe_link
 from generator.core.urls import split_url
@@ -30,6 +33,9 @@ def _link_is_allowed(url: str) -> bool:
 
 @lru_cache(maxsize=1)
 def comment_markdown() -> MarkdownIt:
+    # Imported here: a build whose comments are all rendered already never needs it.
+    from markdown_it import MarkdownIt
+
     md = MarkdownIt(
         "commonmark", {"html": False, "linkify": True, "typographer": True, "breaks": True}
     )

@@ -15,8 +15,10 @@ tests/test_linkify_pretest.py.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
-from markdown_it import MarkdownIt
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
 
 _DOT_WORD = re.compile(r"\.\w")
 _SCHEME = re.compile(r"(?:https?|ftp|mailto):", re.IGNORECASE)
