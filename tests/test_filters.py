@@ -64,6 +64,8 @@ FORMATS = [
     "100% sure, %-d",
     "%Y-%m-%dT%H:%M:%S",
     "%%%-d%%",
+    "",
+    "no code at all",
 ]
 
 
