@@ -10,8 +10,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from generator.build import plan_index
+from generator.build.body_reads import ASPECTS
 from generator.build.pipeline import BuildMemory, BuildOptions, build_site
 from generator.build.plan import FileJob, PageJob, plan_site
 
@@ -38,11 +41,15 @@ def _site(tmp_path: Path) -> Path:
 
 
 def _keys_computed_in_full(site: Path) -> dict[str, str]:
-    """Every page's and feed's key as computing all of them gives (no index)."""
+    """Every page's and feed's key as computing all of them gives: no key taken from the
+    index, only the bodies each page read (which rendering told the build)."""
     memory = BuildMemory()
     build_site(site, OPTIONS, memory)
     assert memory.planner is not None and memory.model is not None
-    jobs = plan_site(memory.planner.config, memory.planner.bases, memory.model, [])
+    last = plan_index.load_last_plan(site / ".salon" / plan_index.PLAN_INDEX)
+    reads_only = plan_index.KeptKeys(last, "", plan_index.model_entries(memory.model))
+    config, bases = memory.planner.config, memory.planner.bases
+    jobs = plan_site(config, bases, memory.model, [], reads_only)
     return {job.path: job.key for job in jobs if isinstance(job, PageJob | FileJob)}
 
 
@@ -168,3 +175,19 @@ def test_a_kept_page_whose_file_changed_is_made_again(tmp_path: Path) -> None:
     report = build_site(site, OPTIONS).report
     assert (page.read_bytes(), feed.read_bytes()) == made
     assert report.written >= 3  # the edited essay's page, and these two
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    held=st.lists(st.text(min_size=1), max_size=6, unique=True),
+    others=st.lists(st.text(min_size=1), max_size=3),
+    aspects=st.lists(st.sampled_from(ASPECTS), min_size=1, max_size=4),
+)
+def test_what_a_page_read_is_packed_and_unpacked_whole(
+    held: list[str], others: list[str], aspects: list[str]
+) -> None:
+    """Sources held or not, with any character (the separators and "%" too)."""
+    sources = held[::2] + others
+    reads = tuple(sorted({(source, aspect) for source in sources for aspect in aspects}))
+    packed = plan_index._pack(reads, tuple(held))
+    assert plan_index._unpack(packed, tuple(held)) == reads

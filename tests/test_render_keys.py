@@ -17,11 +17,18 @@ from typing import Any
 
 import pytest
 
-from generator.build.context_keys import COVERED_BY, Memo, fields_fingerprint, fingerprint_of
+from generator.build.context_keys import (
+    COVERED_BY,
+    READ_APART,
+    Memo,
+    fields_fingerprint,
+    fingerprint_of,
+)
 from generator.build.pipeline import BuildMemory, BuildOptions, build_site
 from generator.build.plan import FileJob, PageJob, Planner, plan_site
 from generator.build.site import Entry, SiteModel
 from generator.contract.page_images import Preview
+from generator.core.models import Document, document_without
 
 from .conftest import FIXED_NOW, SITES
 
@@ -48,6 +55,8 @@ def changed(value: Any, others: tuple[Entry, ...]) -> Any:
         return next(e for e in others if e is not value)
     if isinstance(value, bool):
         return not value
+    if isinstance(value, enum.Enum):
+        return next(other for other in type(value) if other is not value)
     if isinstance(value, int):
         return value + 1
     if isinstance(value, str):
@@ -95,15 +104,40 @@ def test_every_field_of_an_entry_is_in_its_fingerprint(built: tuple[Planner, Sit
     other = next(e for e in model.posts if not e.comment_count)
     names = {item.name for item in dataclasses.fields(Entry)}
     for item in dataclasses.fields(Entry):
+        if not item.init:
+            continue  # made of other fields: light_hash, of the document and light record
         cover = item.metadata.get(COVERED_BY)
         if cover is not None:
             assert cover in names  # a covered field names the field that stands for it
             continue
+        if item.metadata.get(READ_APART):
+            continue  # the rendering: in the keys of the pages that read it (below)
         value = getattr(entry, item.name)
         new = getattr(other, item.name) if item.name == "thread" else changed(value, (other,))
-        assert dataclasses.replace(entry, **{item.name: new}).fingerprint != entry.fingerprint, (
-            item.name
+        moved = dataclasses.replace(entry, **{item.name: new})
+        assert moved.fingerprint != entry.fingerprint, item.name
+    # The document, through meta_hash: every field but those found in the body.
+    for name in Document.__dataclass_fields__:
+        if name in ("body", "words", "words_digest", "body_images", "meta_digest"):
+            continue  # shown through the rendering (body_reads.py) and the pictures
+        doc = document_without(entry.doc, **{name: changed(getattr(entry.doc, name), (other,))})
+        assert dataclasses.replace(entry, doc=doc).fingerprint != entry.fingerprint, name
+    # The rendering: out of the fingerprint; each field in the aspect that shows it, and
+    # the source's hash (which covers the body) in the body's.
+    moved = dataclasses.replace(entry, source_hash=entry.source_hash + "·")
+    assert moved.fingerprint == entry.fingerprint
+    assert moved.aspect("html") != entry.aspect("html")
+    aspects = {"excerpt_html": "excerpt", "toc": "toc", "words": "words", "has_more": "more",
+               "links": "all"}  # fmt: skip
+    entry = dataclasses.replace(entry, doc=document_without(entry.doc, toc=True))  # shown
+    for name, aspect in aspects.items():
+        light = dataclasses.replace(
+            entry._light, digest="", **{name: changed(getattr(entry._light, name), (other,))}
         )
+        moved = dataclasses.replace(entry, _light=light)
+        assert moved.fingerprint == entry.fingerprint, name
+        assert moved.aspect(aspect) != entry.aspect(aspect), name
+        assert moved.aspect("all") != entry.aspect("all"), name
 
 
 def test_the_page_metadata_is_in_the_key(built: tuple[Planner, SiteModel]) -> None:

@@ -17,8 +17,9 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from generator.build.body_reads import body_read
 from generator.build.code_fingerprint import code_fingerprint
-from generator.core.models import Rendered
+from generator.core.models import Rendered, light_digest_of
 
 # A table read whole by every build (the documents, the light records) is also kept as one
 # pickle of all the values the last build asked for: one unpickling of 5,000 documents
@@ -186,6 +187,7 @@ class RenderedStore(Mapping[str, Rendered]):
         self._recent: dict[str, Rendered] = {}
 
     def __getitem__(self, source: str) -> Rendered:
+        body_read(source, "html")  # a page that asks for a body shows it (body_reads.py)
         db, opened = self._reader.connection()
         if opened:
             self._recent = {}  # a process of its own: its own runs of pages
@@ -261,8 +263,10 @@ def cache_key(*parts: str) -> str:
 
 
 def light_record(rendered: Rendered) -> Rendered:
-    """A rendered document without its body's HTML: what listings need."""
-    return replace(rendered, html="")
+    """A rendered document without its body's HTML: what listings need, with a digest
+    of all it holds."""
+    light = replace(rendered, html="", digest="")
+    return replace(light, digest=light_digest_of(light))
 
 
 def store_rendered(db: sqlite3.Connection, fresh: dict[str, Rendered]) -> None:

@@ -17,7 +17,7 @@ from generator.build.related import top_terms, words_digest
 from generator.core.config import SiteConfig
 from generator.core.errors import Problem, SiteError, decode_utf8, describe
 from generator.core.files import refuse_outside_link
-from generator.core.models import CommentsMode, Document, Kind
+from generator.core.models import CommentsMode, Document, Kind, document_without, meta_digest_of
 from generator.core.urls import (
     UnsafePath,
     is_safe_segment,
@@ -213,6 +213,7 @@ def parse_document(source: SourceFile, config: SiteConfig) -> Document:
     )
     if fields.problems:
         raise SiteError(sorted(fields.problems, key=lambda p: p.line or 0))
+    document = document_without(document, meta_digest=meta_digest_of(document))
     return document
 
 

@@ -29,11 +29,18 @@ from pathlib import Path
 from typing import Any
 
 COVERED_BY = "covered_by"
+READ_APART = "read_apart"
 
 
 def covered_by(other: str) -> dict[str, str]:
     """Field metadata: this field's value is a pure function of field ``other``."""
     return {COVERED_BY: other}
+
+
+def read_apart() -> dict[str, bool]:
+    """Field metadata: left out of the fingerprint, for the keys of the pages that read
+    what it stands for to cover (an entry's body: body_reads.py)."""
+    return {READ_APART: True}
 
 
 class Memo:
@@ -63,6 +70,8 @@ def _fingerprinted_fields(cls: type) -> tuple[str, ...]:
     kept = []
     for item in every:
         cover = item.metadata.get(COVERED_BY)
+        if item.metadata.get(READ_APART):
+            continue
         if cover is None:
             kept.append(item.name)
         elif cover not in names:

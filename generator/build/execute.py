@@ -11,11 +11,13 @@ from dataclasses import dataclass
 
 import jinja2
 
+from generator.build import body_reads
 from generator.build.cache import CommentHtmlStore
 from generator.build.feed_map import FeedMaker
 from generator.build.manifest import Manifest
 from generator.build.output_set import Keep, OutputSet, Staged
 from generator.build.plan import FileJob, Job, KeptJob, PageJob
+from generator.build.plan_index import KeptKeys, Reread
 from generator.build.pools import map_inherited
 from generator.build.theme_assets import CopyFile
 from generator.build.writer import Staging
@@ -63,7 +65,10 @@ def execute(
     staging: Staging,
     workers: int,
     progress: Progress | None = None,
+    kept: KeptKeys | None = None,
 ) -> OutputSet:
+    """Every job's file, kept or rendered; ``kept``: the plan index, told which bodies
+    each page read as it was made (a key made with other bodies is made again)."""
     outputs = OutputSet()
     out_dir = renderer.config.output_dir
     checked: set[str] = set()
@@ -94,10 +99,12 @@ def execute(
                 job.path, b"", job.source, job.key
             )  # claims the path: duplicates fail early
             todo.append(job)
-    for job, staged in zip(
-        todo, _render_all(todo, renderer, staging, workers, progress), strict=True
+    for job, (staged, reread) in zip(
+        todo, _render_all(todo, renderer, staging, workers, progress, kept), strict=True
     ):
         outputs.files[job.path] = staged
+        if kept is not None and reread is not None:
+            outputs.keys[job.path] = kept.take(job.path, reread)
     return outputs
 
 
@@ -107,12 +114,19 @@ def _render_all(
     staging: Staging,
     workers: int,
     progress: Progress | None,
-) -> list[Staged]:
+    kept: KeptKeys | None = None,
+) -> list[tuple[Staged, Reread | None]]:
+    """Each job's file staged, with its key made again if its rendering read other
+    aspects of its entries' rendering than its key was made with (body_reads.py)."""
     total = len(todo)
 
-    def stage(index: int) -> Staged:
+    def stage(index: int) -> tuple[Staged, Reread | None]:
         job = todo[index]
-        return staging.put(job.path, renderer.render(job))
+        body_reads.start()
+        data = renderer.render(job)
+        reads = body_reads.taken()
+        reread = kept.reread(job.path, reads) if kept is not None else None
+        return staging.put(job.path, data), reread
 
     if total >= PARALLEL_PAGES and workers > 1 and os.name == "posix":
         # Forked workers inherit the jobs, the Jinja environment and the site model; only
@@ -122,7 +136,7 @@ def _render_all(
         results = map_inherited(stage, range(total), workers, chunksize=64)
     else:
         results = map(stage, range(total))
-    staged: list[Staged] = []
+    staged: list[tuple[Staged, Reread | None]] = []
     for count, result in enumerate(results, 1):
         staged.append(result)
         if progress is not None and (count % 200 == 0 or count == total):

@@ -214,8 +214,8 @@ def _build(root: Path, options: BuildOptions | None, memory: BuildMemory | None)
     from generator.build.plan_index import (
         PLAN_INDEX,
         KeptKeys,
-        entry_fingerprints,
         load_last_plan,
+        model_entries,
         model_shape,
     )
     from generator.build.pools import ForkedCall, can_fork, parallel_workers, worker_count
@@ -315,14 +315,20 @@ def _build(root: Path, options: BuildOptions | None, memory: BuildMemory | None)
         ]  # fmt: skip
         # Keys of pages showing no changed entry, from the last build (plan_index.py).
         kept = KeptKeys(load_last_plan(config.state_dir / PLAN_INDEX), model_shape(bases, model),
-                        entry_fingerprints(model))  # fmt: skip
+                        model_entries(model))  # fmt: skip
         jobs = plan_site(config, bases, model, files, kept)
         install_filters(env, config, comments.html)
         renderer = PageRenderer(config, env, site, comments.html)
         staging = Staging(config.state_dir / "staging", config.output_dir, manifest)
         try:
             outputs = execute(
-                jobs, renderer, manifest, staging, worker_count(options.jobs), options.progress
+                jobs,
+                renderer,
+                manifest,
+                staging,
+                worker_count(options.jobs),
+                options.progress,
+                kept,
             )
         except BaseException:
             staging.abandon()  # nothing of a failed build stays behind, not even staged pages

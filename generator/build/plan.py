@@ -41,6 +41,7 @@ from generator.build.contexts import (
 )
 from generator.build.feed_map import recent_comment_count
 from generator.build.listings import Archive, Term, paginate
+from generator.build.plan_index import key_of
 from generator.build.site import Entry, SiteModel
 from generator.build.theme_assets import CopyFile
 from generator.build.theme_hash import KeyBases
@@ -139,19 +140,35 @@ class Planner:
                 made = fingerprint_of(meta)
             return (self.bases.pages, path, template, made, context.fingerprint(self.memo))
 
-        key = self._key(path, parts)
+        key = self._key(path, parts, source)
         return PageJob(path, url, source, template, custom, meta, context, key, noindex)
 
-    def _key(self, path: str, parts: Callable[[], tuple[str, ...]]) -> str:
-        """The job's key: the last build's, if it still holds; else made of ``parts()``,
-        and recorded with the entries it met for the next build (plan_index.py)."""
-        key = self.kept.kept(path) if self.kept is not None else None
-        if key is None:
-            self.memo.met.clear()
-            key = hashlib.sha1("\0".join(parts()).encode()).hexdigest()
-            if self.kept is not None:
-                self.kept.record(path, key, self.memo.met)
-        return key
+    def _key(self, path: str, parts: Callable[[], tuple[str, ...]], own: str | None) -> str:
+        """The job's key: the last build's, if it still holds; else made of ``parts()``
+        (the context, every entry's body left out) and of the bodies the job reads, and
+        recorded with the entries it met for the next build (plan_index.py).
+
+        The bodies read are those it read when last made; for a job never made, a page's
+        own entry's (``own``, its source) or a feed's every entry's: rendering tells
+        (execute.py), and the key is made again if the guess was wrong. Without an index
+        (a preview), every entry's the context holds."""
+        kept = self.kept
+        key = kept.kept(path) if kept is not None else None
+        if key is not None:
+            return key
+        met = self.memo.met
+        met.clear()
+        base = hashlib.sha1("\0".join(parts()).encode()).hexdigest()
+        reads = kept.reads(path) if kept is not None else None
+        if reads is None:
+            held = {item.identity: item for item in met if isinstance(item, Entry)}
+            guess = own is None or kept is None
+            reads = tuple((s, "all") for s in sorted(held) if guess or s == own)
+            if kept is None:
+                return key_of(base, reads, held)
+        if kept is not None:
+            return kept.record(path, base, met, reads)
+        return key_of(base, reads, {i.identity: i for i in met if isinstance(i, Entry)})
 
     def _logo(self, model: SiteModel) -> str:
         found = self.memo.seen.get(id(model.logo))
@@ -160,8 +177,8 @@ class Planner:
         return found[1]
 
     def file(self, path: str, source: str, context: FileContext) -> FileJob:
-        key = self._key(path, lambda: (self.bases.files, path, context.fingerprint(self.memo)))
-        return FileJob(path, source, context, key)
+        parts = lambda: (self.bases.files, path, context.fingerprint(self.memo))  # noqa: E731
+        return FileJob(path, source, context, self._key(path, parts, None))
 
     def feed(self, url: str, source: str, context: FileContext) -> FileJob:
         return self.file(output_path(url), source, context)

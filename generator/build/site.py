@@ -3,6 +3,7 @@ listings and taxonomies, assembled from the earlier stages. Pure."""
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -12,7 +13,8 @@ from typing import Any
 
 from markupsafe import Markup
 
-from generator.build.context_keys import covered_by, fields_fingerprint
+from generator.build.body_reads import body_read
+from generator.build.context_keys import covered_by, fields_fingerprint, read_apart
 from generator.build.listings import Archive, Term, group_terms
 from generator.build.pictures import feed_images, rewrite_images
 from generator.build.series import Series, SeriesMember, SeriesPlace, group_series
@@ -20,7 +22,15 @@ from generator.build.thread_store import ThreadStore
 from generator.contract.page_images import PageImages, Preview, picture_html
 from generator.contract.theme_page import Thread
 from generator.core.config import SiteConfig
-from generator.core.models import CommentsMode, Document, Heading, Kind, Rendered
+from generator.core.models import (
+    CommentsMode,
+    Document,
+    Heading,
+    Kind,
+    Rendered,
+    light_digest_of,
+    meta_digest_of,
+)
 from generator.core.urls import taxonomy_url
 
 TOC_MIN_HEADINGS = 3
@@ -30,29 +40,60 @@ _NO_THREADS: Mapping[str, Thread] = {}
 
 @dataclass(frozen=True, eq=False)
 class Entry:
-    """A post or page ready for a template."""
+    """A post or page ready for a template.
 
-    # The document and its rendered Markdown are pure functions of the source file and
-    # the settings it is parsed with, whose hash (``source_hash``) stands in for them.
-    doc: Document = field(metadata=covered_by("source_hash"))
+    Its fingerprint covers all a page could show of it but what its Markdown's
+    rendering gives (the body's HTML, the excerpt, the contents, the word count...):
+    a page's key covers each of those only where the page read it (``aspect``,
+    body_reads.py, plan_index.py). ``source_hash``, the hash of the source file and the
+    settings it is parsed with, stands for them; ``meta_hash`` for the rest of the
+    document. The rendering is held in ``_texts`` and ``_light``, private: a template
+    reads it through the properties, which count what they give."""
+
+    # the document, without its body
+    doc: Document = field(metadata=covered_by("meta_hash"))
     # rendered Markdown by source, loaded when asked for
-    texts: Mapping[str, Rendered] = field(metadata=covered_by("source_hash"))
+    _texts: Mapping[str, Rendered] = field(metadata=read_apart())
     # the same without the body's HTML: excerpt, contents, word count
-    light: Rendered = field(metadata=covered_by("source_hash"))
+    _light: Rendered = field(metadata=read_apart())
     # the comment threads by post key, each made when asked for (thread_store.py)
     threads: Mapping[str, Thread] = field(metadata=covered_by("thread_fingerprint"))
     thread_fingerprint: str  # changes whenever anything shown of this entry's thread does
     comment_count: int  # visible comments, placeholders of removed ones excluded
     comments_open: bool
-    source_hash: str
+    source_hash: str = field(metadata=read_apart())  # stands for the rendering
     taxonomies: tuple[str, ...] = ("tags", "categories")  # those that have pages to link to
     likes: int = 0  # readers' likes, as the public feed last counted them
     images: PageImages = field(default_factory=PageImages)  # its pictures and preview image
+    meta_hash: str = field(init=False)  # the document's digest (__post_init__)
+
+    def __post_init__(self) -> None:
+        doc = self.doc
+        object.__setattr__(self, "meta_hash", doc.meta_digest or meta_digest_of(doc))
 
     @cached_property
     def fingerprint(self) -> str:
-        """Changes whenever anything a page could show of this entry changes: every field."""
+        """Changes whenever anything a page could show of this entry changes, but what
+        its Markdown's rendering gives (``aspect``): every other field."""
         return fields_fingerprint(self)
+
+    def aspect(self, name: str) -> str:
+        """A text that changes whenever the aspect ``name`` of its rendering does (the
+        names body_reads.ASPECTS lists)."""
+        light = self._light
+        if name == "html":
+            return self.source_hash
+        if name == "excerpt":
+            return hashlib.sha1(light.excerpt_html.encode("utf-8", "surrogatepass")).hexdigest()
+        if name == "toc":
+            return repr(self.toc_shown)
+        if name == "words":
+            return str(light.words)
+        if name == "minutes":
+            return str(light.reading_minutes)
+        if name == "more":
+            return str(light.has_more)
+        return f"{self.source_hash}:{light.digest or light_digest_of(light)}"  # "all"
 
     @property
     def identity(self) -> str:
@@ -61,7 +102,14 @@ class Entry:
 
     @property
     def rendered(self) -> Rendered:
-        return self.texts[self.doc.source]
+        body_read(self.doc.source, "html")  # (a store counts it too; a plain mapping not)
+        return self._texts[self.doc.source]
+
+    @property
+    def light(self) -> Rendered:
+        """The rendering without the body's HTML (all of it counted as read)."""
+        body_read(self.doc.source, "all")
+        return self._light
 
     @property
     def kind(self) -> str:
@@ -126,8 +174,9 @@ class Entry:
     @property
     def excerpt_html(self) -> str:
         """The excerpt (shown in listings, among others: every image waits for scrolling)."""
+        body_read(self.doc.source, "excerpt")
         images = self.images
-        return rewrite_images(self.light.excerpt_html, self.url, images.pictures,
+        return rewrite_images(self._light.excerpt_html, self.url, images.pictures,
                               images.sizes, first_eager=False)  # fmt: skip
 
     @property
@@ -137,7 +186,8 @@ class Entry:
 
     @property
     def feed_excerpt_html(self) -> str:
-        return feed_images(self.light.excerpt_html, self.url, self.images.pictures)
+        body_read(self.doc.source, "excerpt")
+        return feed_images(self._light.excerpt_html, self.url, self.images.pictures)
 
     @property
     def image(self) -> Preview | None:
@@ -167,12 +217,20 @@ class Entry:
 
     @property
     def toc(self) -> tuple[Heading, ...]:
-        show = self.doc.toc if self.doc.toc is not None else len(self.light.toc) >= TOC_MIN_HEADINGS
-        return self.light.toc if show else ()
+        body_read(self.doc.source, "toc")
+        return self.toc_shown
+
+    @property
+    def toc_shown(self) -> tuple[Heading, ...]:
+        """``toc`` uncounted: the contents shown, or none."""
+        light, chosen = self._light, self.doc.toc
+        show = chosen if chosen is not None else len(light.toc) >= TOC_MIN_HEADINGS
+        return light.toc if show else ()
 
     @property
     def words(self) -> int:
-        return self.light.words
+        body_read(self.doc.source, "words")
+        return self._light.words
 
     @property
     def draft(self) -> bool:
@@ -182,11 +240,13 @@ class Entry:
     @property
     def has_more(self) -> bool:
         """Whether the body holds more than the excerpt: listings link on only then."""
-        return self.light.has_more
+        body_read(self.doc.source, "more")
+        return self._light.has_more
 
     @property
     def reading_minutes(self) -> int:
-        return self.light.reading_minutes
+        body_read(self.doc.source, "minutes")
+        return self._light.reading_minutes
 
     @property
     def thread(self) -> Thread:

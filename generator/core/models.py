@@ -6,8 +6,9 @@ Frozen dataclasses, so that a stage can never change what an earlier one made.
 from __future__ import annotations
 
 import enum
+import hashlib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -60,6 +61,9 @@ class Rendered:
     # Every link and image of the body: (URL as written, line from the body's start, image?).
     links: tuple[tuple[str, int, bool], ...] = ()
     has_more: bool = True  # the body holds more than its excerpt ("Continue reading")
+    # A light record's (cache.light_record): a hash of all it holds, made once, so that
+    # an entry's fingerprint need not read it all at every build.
+    digest: str = ""
 
     @property
     def reading_minutes(self) -> int:
@@ -110,6 +114,24 @@ class Document:
     # The images the body shows, with their lines: found where the text is parsed too, so
     # that the images step needs no body (a build keeps bodies only to render them).
     body_images: tuple[ImageRef, ...] = ()
+    # A hash of every field but those found in the body (``meta_digest_of``), made where
+    # the text is parsed: what an entry's fingerprint reads of its document.
+    meta_digest: str = ""
+
+
+def meta_digest_of(doc: Document) -> str:
+    """A hash of all of ``doc`` but what is found in its body: the body, its words and
+    their digest, its images. Those are shown through the entry's rendering, which a
+    page's key covers where the page read it (build/body_reads.py), and its pictures,
+    which the entry's fingerprint covers."""
+    bare = document_without(doc, body="", words={}, words_digest="", body_images=(), meta_digest="")
+    return hashlib.sha1(repr(bare).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def light_digest_of(light: Rendered) -> str:
+    """A hash of all a light record holds (its HTML is empty)."""
+    bare = replace(light, html="", digest="")
+    return hashlib.sha1(repr(bare).encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def document_without(doc: Document, **changes: Any) -> Document:
@@ -117,7 +139,8 @@ def document_without(doc: Document, **changes: Any) -> Document:
     are the original's, with the changes (Document has no __post_init__ to run again).
 
     A build lets every document's words, then its body, go once their step is done:
-    replace's __init__ over thirty fields was 13 µs a document, twice per build.
+    replace's __init__ over thirty fields was 13 µs a document, twice per build. A change
+    to any other field lets ``meta_digest`` go too (an entry then makes it again).
     """
     unknown = changes.keys() - _DOCUMENT_FIELDS
     if unknown:
@@ -125,10 +148,13 @@ def document_without(doc: Document, **changes: Any) -> Document:
     copy = object.__new__(Document)
     copy.__dict__.update(doc.__dict__)
     copy.__dict__.update(changes)
+    if "meta_digest" not in changes and not changes.keys() <= _OUT_OF_DIGEST:
+        copy.__dict__["meta_digest"] = ""
     return copy
 
 
 _DOCUMENT_FIELDS = frozenset(Document.__dataclass_fields__)
+_OUT_OF_DIGEST = frozenset({"body", "words", "words_digest", "body_images"})
 assert not hasattr(Document, "__post_init__"), "document_without would skip it"
 
 

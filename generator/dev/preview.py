@@ -7,6 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from generator.build.anchors import NO_RESERVED_IDS
+from generator.build.cache import light_record
 from generator.build.content import parse_document, read_source
 from generator.build.content_stage import source_key
 from generator.build.markdown import render
@@ -49,7 +50,7 @@ def preview_edit(root: Path, paths: list[Path], memory: BuildMemory) -> list[str
             continue
         rendered = render(doc.body, doc.summary, memory.reserved_ids or NO_RESERVED_IDS)
         entry = replace(
-            old, doc=doc, texts={doc.source: rendered}, light=rendered,
+            old, doc=doc, _texts={doc.source: rendered}, _light=light_record(rendered),
             source_hash=source_key(source, config),
         )  # fmt: skip
         job = plan_entry(planner, entry, model)
