@@ -200,9 +200,10 @@ class KeptKeys:
 
     def reread(self, path: str, reads: tuple[Read, ...]) -> Reread | None:
         """The job at ``path`` read ``reads`` as it was made: its new key and its reads
-        packed, if its key was made with other reads (None otherwise). Pure: a page
-        worker asks it right after the page (this takes a tenth of a millisecond a page
-        of a cold build), and the build gives the answers to ``take``."""
+        packed, if its key was made with other reads (None otherwise). It records
+        nothing: a page worker asks it right after the page (done in the build's own
+        process, after a cold build's pages, it took 0.4 s at 5,000 essays), and the
+        build gives the answers to ``take``."""
         found = self.shown.get(path)
         if found is None:
             return None
