@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from generator.build.pipeline import BuildOptions, build_site
 
@@ -29,15 +30,21 @@ print(json.dumps({"written": result.report.written, "modules": sorted(sys.module
 """
 
 
-def test_a_no_change_build_loads_no_later_step(tmp_path: Path) -> None:
-    site = tmp_path / "site"
-    shutil.copytree(SITES / "incremental", site)
-    build_site(site, BuildOptions(now=FIXED_NOW, jobs=1))
+def build_in_a_new_process(site: Path) -> dict[str, Any]:
+    """Build ``site`` in a process of its own: the files written, the modules loaded."""
     done = subprocess.run(
         [sys.executable, "-c", SCRIPT, str(site), FIXED_NOW.isoformat()],
         capture_output=True, text=True, check=True,
     )  # fmt: skip
-    report = json.loads(done.stdout)
+    report: dict[str, Any] = json.loads(done.stdout)
+    return report
+
+
+def test_a_no_change_build_loads_no_later_step(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    shutil.copytree(SITES / "incremental", site)
+    build_site(site, BuildOptions(now=FIXED_NOW, jobs=1))
+    report = build_in_a_new_process(site)
     assert report["written"] == 0
     loaded = [m for m in report["modules"] if m.startswith(HEAVY)]
     assert loaded == []
@@ -51,11 +58,7 @@ def test_an_edit_loads_no_image_encoder_and_no_worker_pool(tmp_path: Path) -> No
     build_site(site, BuildOptions(now=FIXED_NOW, jobs=1))
     essay = site / "content/posts/essay-3.md"
     essay.write_text(essay.read_text(encoding="utf-8") + "\nOne more line.\n", encoding="utf-8")
-    done = subprocess.run(
-        [sys.executable, "-c", SCRIPT, str(site), FIXED_NOW.isoformat()],
-        capture_output=True, text=True, check=True,
-    )  # fmt: skip
-    report = json.loads(done.stdout)
+    report = build_in_a_new_process(site)
     assert report["written"] >= 1
     heavy = ("PIL.Image", "PIL.ImageCms", "defusedxml", "multiprocessing",
              "concurrent.futures.process")  # fmt: skip

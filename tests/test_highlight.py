@@ -4,11 +4,8 @@ lexers (nor markdown-it-py, which only the reference engine needs)."""
 
 from __future__ import annotations
 
-import json
 import shutil
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -25,6 +22,7 @@ from generator.build.highlight import (
 from generator.build.pipeline import BuildOptions, build_site
 
 from .conftest import FIXED_NOW, SITES
+from .test_build_imports import build_in_a_new_process
 
 SNIPPETS = [
     ("def f(x):\n    return x + 1\n", "python"),
@@ -107,15 +105,6 @@ def test_the_stylesheet_is_kept_and_is_pygments_css(db: sqlite3.Connection) -> N
     assert stylesheet(db) == ".highlight{}"  # read back, not made again
 
 
-SCRIPT = """
-import json, sys
-from pathlib import Path
-from datetime import datetime
-from generator.build.pipeline import BuildOptions, build_site
-result = build_site(Path(sys.argv[1]), BuildOptions(now=datetime.fromisoformat(sys.argv[2])))
-print(json.dumps({"written": result.report.written, "modules": sorted(sys.modules)}))
-"""
-
 ESSAY = """---
 title: Code in an essay
 date: 2024-03-01
@@ -132,36 +121,38 @@ And after it.
 """
 
 
-def test_an_edit_that_leaves_the_code_alone_imports_no_lexer(tmp_path: Path) -> None:
+def _site_with_code(tmp_path: Path) -> tuple[Path, Path]:
+    """The incremental site with ESSAY, built: the site and the essay's file."""
     site = tmp_path / "site"
     shutil.copytree(SITES / "incremental", site)
     essay = site / "content/posts/code.md"
     essay.write_text(ESSAY, encoding="utf-8")
     build_site(site, BuildOptions(now=FIXED_NOW, jobs=1))
-    page = next((site / "output").glob("**/code/index.html")).read_text("utf-8")
+    return site, essay
+
+
+def _page(site: Path) -> str:
+    return next((site / "output").glob("**/code/index.html")).read_text("utf-8")
+
+
+def test_an_edit_that_leaves_the_code_alone_imports_no_lexer(tmp_path: Path) -> None:
+    site, essay = _site_with_code(tmp_path)
+    page = _page(site)
     essay.write_text(ESSAY.replace("Some prose", "Some words"), encoding="utf-8")
-    done = subprocess.run(
-        [sys.executable, "-c", SCRIPT, str(site), FIXED_NOW.isoformat()],
-        capture_output=True, text=True, check=True,
-    )  # fmt: skip
-    report = json.loads(done.stdout)
+    report = build_in_a_new_process(site)
     assert report["written"] >= 1
     heavy = ("pygments.lexer", "pygments.formatter", "pygments.styles", "markdown_it.",
              "mdit_py_plugins")  # fmt: skip
     assert [m for m in report["modules"] if m.startswith(heavy)] == []
-    again = next((site / "output").glob("**/code/index.html")).read_text("utf-8")
+    again = _page(site)
     assert again == page.replace("Some prose", "Some words")  # the same highlighting
     assert '<span class="k">def</span>' in again
 
 
 def test_a_changed_fence_is_highlighted_anew(tmp_path: Path) -> None:
-    site = tmp_path / "site"
-    shutil.copytree(SITES / "incremental", site)
-    essay = site / "content/posts/code.md"
-    essay.write_text(ESSAY, encoding="utf-8")
-    build_site(site, BuildOptions(now=FIXED_NOW, jobs=1))
+    site, essay = _site_with_code(tmp_path)
     essay.write_text(ESSAY.replace("return f", "yield f"), encoding="utf-8")
     build_site(site, BuildOptions(now=FIXED_NOW, jobs=1))
-    page = next((site / "output").glob("**/code/index.html")).read_text("utf-8")
+    page = _page(site)
     assert '<span class="k">yield</span>' in page
     assert '<span class="k">return</span>' not in page

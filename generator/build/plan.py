@@ -159,16 +159,13 @@ class Planner:
         met = self.memo.met
         met.clear()
         base = hashlib.sha1("\0".join(parts()).encode()).hexdigest()
-        reads = kept.reads(path) if kept is not None else None
+        held = {item.identity: item for item in met if isinstance(item, Entry)}
+        if kept is None:  # a preview: every entry held, read whole
+            return key_of(base, tuple((source, "all") for source in sorted(held)), held)
+        reads = kept.reads(path)
         if reads is None:
-            held = {item.identity: item for item in met if isinstance(item, Entry)}
-            guess = own is None or kept is None
-            reads = tuple((s, "all") for s in sorted(held) if guess or s == own)
-            if kept is None:
-                return key_of(base, reads, held)
-        if kept is not None:
-            return kept.record(path, base, met, reads)
-        return key_of(base, reads, {i.identity: i for i in met if isinstance(i, Entry)})
+            reads = tuple((s, "all") for s in sorted(held) if own is None or s == own)
+        return kept.record(path, base, met, reads)
 
     def _logo(self, model: SiteModel) -> str:
         found = self.memo.seen.get(id(model.logo))
