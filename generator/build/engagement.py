@@ -304,6 +304,7 @@ def plan_search(
     settings = config.engagement.search
     if not settings.enabled:
         return None
+    started = time.perf_counter()  # deciding is part of the step's time
     entries = [*posts, *pages]
     # A record is a pure function of its source (and Salon's code): the hashes stand in
     # for the texts, so deciding to skip reads no rendered HTML.
@@ -320,7 +321,8 @@ def plan_search(
     bundle_ok = not settings.pagefind or (config.output_dir / BUNDLE / "pagefind.js").is_file()
     if state == digest and index_ok and bundle_ok:
         return None
-    return SearchWork(config, entries, digest, settings.pagefind, cache_path=cache_path)
+    return SearchWork(config, entries, digest, settings.pagefind, cache_path=cache_path,
+                      seconds=time.perf_counter() - started)  # fmt: skip
 
 
 def _read_state(path: Path) -> str:

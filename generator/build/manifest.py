@@ -46,6 +46,9 @@ class Manifest:
         except (OSError, ValueError):
             data = {}
         self.entries: dict[str, ManifestEntry] = {}
+        # The files found not as written, when an OutputCheck looked at them all at once
+        # (output_check.py); None: each is looked at when asked about.
+        self.changed: frozenset[str] | None = None
         parse, make = ManifestEntry.parse, ManifestEntry._make
         for relative, value in data.items() if isinstance(data, dict) else ():
             # ManifestEntry.parse's checks, spelled here for the usual entry (13,444 a
@@ -71,6 +74,8 @@ class Manifest:
         entry = self.entries.get(relative)
         if entry is None:
             return False
+        if self.changed is not None:
+            return relative not in self.changed
         try:
             stat = os.stat(os.path.join(out_dir, relative))
         except OSError:
@@ -85,6 +90,8 @@ class Manifest:
         entry = self.entries.get(relative)
         if not key or entry is None or entry.key != key:
             return False
+        if self.changed is not None:
+            return relative not in self.changed
         try:
             stat = os.stat(f"{out_dir}/{relative}")
         except OSError:

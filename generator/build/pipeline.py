@@ -13,6 +13,7 @@ changed, the most common one, never needs them.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -36,6 +37,7 @@ from generator.build.outcome import BuildMemory as BuildMemory
 from generator.build.outcome import BuildOptions as BuildOptions
 from generator.build.outcome import BuildResult as BuildResult
 from generator.build.outcome import count_of
+from generator.build.output_check import OutputCheck
 from generator.build.output_set import WriteReport
 from generator.build.selection import asset_targets, check_unique_urls, select_published
 from generator.build.service_manifest import manifest_posts, next_scheduled
@@ -143,6 +145,14 @@ def _search(result: BuildResult) -> BuildResult:
 
 
 def _build(root: Path, options: BuildOptions | None, memory: BuildMemory | None) -> BuildResult:
+    with contextlib.ExitStack() as beside:  # what runs beside the build ends with it
+        return _build_beside(root, options, memory, beside)
+
+
+def _build_beside(
+    root: Path, options: BuildOptions | None, memory: BuildMemory | None,
+    beside: contextlib.ExitStack,
+) -> BuildResult:  # fmt: skip
     options = options or BuildOptions()
     now = options.now or datetime.now(UTC)
     started = time.perf_counter()
@@ -193,6 +203,9 @@ def _build(root: Path, options: BuildOptions | None, memory: BuildMemory | None)
                 timings=timer.timings,
             )
         forget_last_build(config)  # until this build succeeds
+        keep = ("pagefind",) if config.engagement.search.pagefind else ()
+        # output/ as the last build left it, looked at on the other core meanwhile.
+        check = beside.enter_context(OutputCheck(out, manifest, keep))
     from generator.build.anchors import ReservedIds
     from generator.build.cache import BuildCache
     from generator.build.comments_stage import (
@@ -320,6 +333,7 @@ def _build(root: Path, options: BuildOptions | None, memory: BuildMemory | None)
         install_filters(env, config, comments.html)
         renderer = PageRenderer(config, env, site, comments.html)
         staging = Staging(config.state_dir / "staging", config.output_dir, manifest)
+        manifest.changed = check.changed()
         try:
             outputs = execute(
                 jobs,
@@ -335,9 +349,9 @@ def _build(root: Path, options: BuildOptions | None, memory: BuildMemory | None)
             raise
         del jobs
     with timer.step("write"):
-        keep = ("pagefind",) if config.engagement.search.pagefind else ()
         try:
-            report = write_outputs(config.output_dir, outputs, manifest, staging, keep)
+            report = write_outputs(config.output_dir, outputs, manifest, staging, keep,
+                                   check.listing)  # fmt: skip
         except BaseException:
             staging.abandon()
             raise
@@ -376,8 +390,9 @@ def _build(root: Path, options: BuildOptions | None, memory: BuildMemory | None)
         memory.rendered_at = now
         memory.reserved_ids = reserved
     seconds = time.perf_counter() - started
-    search = plan_search(config, model.posts, model.pages, source_hashes,
-                         config.private_dir / CACHE_FILE)  # fmt: skip
+    with timer.step("search"):  # deciding whether the indexes need making is that step's
+        search = plan_search(config, model.posts, model.pages, source_hashes,
+                             config.private_dir / CACHE_FILE)  # fmt: skip
     if search is None or options.search_later:
         save_last_build(config, record)
     else:

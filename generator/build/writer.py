@@ -19,7 +19,7 @@ import os
 import shutil
 import signal
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -107,15 +107,19 @@ def _digest(content: bytes | Path) -> str:
     return digest.hexdigest()
 
 
+# The files now in output/ and the folders' times that stand, for a build making these.
+Listing = Callable[[Mapping[str, object]], tuple[list[str], dict[str, int]]]
+
 JOURNAL = WRITE_JOURNAL  # in .salon/: the write phase under way, until it is done
 
 
 def write_outputs(
     out_dir: Path, outputs: OutputSet, manifest: Manifest, staging: Staging,
-    keep: tuple[str, ...] = (),
+    keep: tuple[str, ...] = (), listing: Listing | None = None,
 ) -> WriteReport:  # fmt: skip
     """Make ``out_dir`` hold exactly ``outputs`` (and the top folders in ``keep``, left as
-    they are), touching only files that changed.
+    they are), touching only files that changed. ``listing``: what output_listing's
+    existing_files gives for these outputs, already found (output_check.py).
 
     Three phases, so that a build killed at any moment never leaves output/ half old and
     half new for longer than it takes the next command to start:
@@ -169,19 +173,28 @@ def write_outputs(
         staging.place(relative, content)
         new[relative] = ManifestEntry(digest, 0, 0, key)
         moves.append(relative)
-    listed, folder_times = existing_files(
-        out_dir, outputs.files, keep, manifest.entries, load_folder_times(state_dir)
-    )
+    if listing is not None:
+        listed, folder_times = listing(outputs.files)
+    else:
+        listed, folder_times = existing_files(
+            out_dir, outputs.files, keep, manifest.entries, load_folder_times(state_dir)
+        )
     removals = [r for r in listed if r not in outputs.files]
     folders = {(out_dir / r).parent for r in (*moves, *removals)}
     _check_writable(out_dir, [f for f in folders if f.is_dir()])
+    # The manifest's changes only, not all of it: the one on disk stays the old one until
+    # the journal is applied, and applying the changes again gives the same (writing and
+    # syncing the whole manifest twice was a quarter of an edit's write step).
+    last = manifest.entries
+    changes = {r: e.as_json() for r, e in new.items() if last.get(r) != e}
+    dropped = [r for r in last if r not in new]
     journal = {"output": str(out_dir), "staging": str(staging.folder),
                "manifest_path": str(manifest.path), "moves": moves, "removals": removals,
-               "manifest": {r: e.as_json() for r, e in new.items()}}  # fmt: skip
+               "changes": changes, "dropped": dropped}  # fmt: skip
     journal_path = manifest.path.parent / JOURNAL
     if moves or removals:  # (with nothing to change in output/, nothing to journal)
         atomic_write(journal_path, json.dumps(journal).encode(), fsync=True)
-    _apply_journal(journal, journal_path)
+    _apply_journal(journal, journal_path, new)
     save_folder_times(state_dir, folder_times)  # those the write changed no longer match
     return WriteReport(len(moves), unchanged, len(removals))
 
@@ -200,11 +213,15 @@ def _check_writable(out_dir: Path, folders: list[Path]) -> None:
             )
 
 
-def _apply_journal(journal: dict[str, Any], journal_path: Path) -> None:
-    """Do what the journal says; safe to run again after any step (kill -9 included)."""
+def _apply_journal(
+    journal: dict[str, Any], journal_path: Path, entries: dict[str, ManifestEntry] | None = None
+) -> None:
+    """Do what the journal says; safe to run again after any step (kill -9 included).
+    ``entries``: the new manifest, when the build that wrote the journal applies it."""
     out_dir = Path(journal["output"])
     staging = Path(journal["staging"])
-    new: dict[str, list[Any]] = journal["manifest"]
+    manifest_path = Path(journal["manifest_path"])
+    new = entries if entries is not None else _manifest_after(journal, manifest_path)
     # Ctrl-C waits until output/ is whole again: a few renames, then it takes effect.
     with _sigint_deferred():
         made: set[Path] = set()
@@ -217,7 +234,7 @@ def _apply_journal(journal: dict[str, Any], journal_path: Path) -> None:
                     shutil.rmtree(target)  # a folder that the site now makes a file
                 os.replace(source, target)
             done = target.stat()
-            new[relative] = [new[relative][0], done.st_size, done.st_mtime_ns, new[relative][3]]
+            new[relative] = new[relative]._replace(size=done.st_size, mtime_ns=done.st_mtime_ns)
         for relative in journal["removals"]:
             with contextlib.suppress(FileNotFoundError, NotADirectoryError):
                 (out_dir / relative).unlink()
@@ -227,9 +244,25 @@ def _apply_journal(journal: dict[str, Any], journal_path: Path) -> None:
                 if Path(folder) != out_dir and not os.listdir(folder):
                     with contextlib.suppress(OSError):
                         Path(folder).rmdir()
-        atomic_write(Path(journal["manifest_path"]), json.dumps(new, sort_keys=True).encode())
+        _save_manifest(manifest_path, new)
         journal_path.unlink(missing_ok=True)
     shutil.rmtree(staging, ignore_errors=True)
+
+
+def _manifest_after(journal: dict[str, Any], manifest_path: Path) -> dict[str, ManifestEntry]:
+    """The manifest a journal leads to: the one on disk (the old one, or already the new
+    one if the write was killed after saving it) with the journal's changes."""
+    if isinstance(journal.get("manifest"), dict):  # a journal of Salon before 2026-12-02
+        listed = journal["manifest"].items()
+        return {r: e for r, value in listed if (e := ManifestEntry.parse(value)) is not None}
+    entries = dict(Manifest(manifest_path).entries)
+    for relative in journal["dropped"]:
+        entries.pop(relative, None)
+    for relative, value in journal["changes"].items():
+        entry = ManifestEntry.parse(value)
+        if entry is not None:
+            entries[relative] = entry
+    return entries
 
 
 def finish_interrupted_write(private_dir: Path) -> bool:
