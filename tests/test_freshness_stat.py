@@ -112,6 +112,33 @@ def test_files_touched_within_the_margin_are_read(
     assert read != []  # found fresh by contents instead
 
 
+def test_an_input_just_written_still_leaves_every_status_taken_once(
+    site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The answer is None from the first file within the margin, but the build that
+    follows reads every input's status: each is taken here, once, and served after."""
+    essay = site / "content/posts/essay-1.md"  # among the first files walked
+    essay.write_text(essay.read_text("utf-8") + "\nEdited.\n", "utf-8")
+    monkeypatch.setattr(file_times, "STAT_MARGIN", 2.0)
+    old = os.stat(essay).st_mtime - 10
+    for path in (site / "content").rglob("*"):
+        if path.is_file() and path != essay:
+            os.utime(path, (old, old))
+    config = load_config(site)
+    stats: file_times.Stats = {}
+    assert freshness.stat_digest(config, "x", [], stats) is None
+    walked = {str(p) for p in (site / "content").rglob("*") if p.is_file()}
+    assert walked <= set(stats)
+
+    taken: list[str] = []
+    real = os.stat
+    monkeypatch.setattr(file_times.os, "stat", lambda path, *a, **k: (
+        taken.append(str(path)), real(path, *a, **k))[1])  # fmt: skip
+    source_record.read_inputs(config, {}, stats)
+    freshness.inputs_digest(config, [], "", "x", [], stats)
+    assert not walked & set(taken)
+
+
 def test_a_downloaded_feed_is_never_judged_by_status(tmp_path: Path) -> None:
     folder = tmp_path / "remote"
     shutil.copytree(

@@ -88,7 +88,7 @@ def execute(
             if manifest.can_keep(out_dir, job.path, job.key):
                 outputs.add(job.path, Keep(job.key), job.source, job.key)
                 continue
-            job = job.make()  # its file was changed or removed since: made again
+            job = job.make(job.path)  # its file was changed or removed since: made again
         if isinstance(job, PageJob) and job.custom and job.template not in checked:
             renderer.check_template(job)
             checked.add(job.template)

@@ -96,6 +96,7 @@ def stat_digest(
     recent = time.time() - file_times.STAT_MARGIN
     digest = hashlib.sha1(f"{code_fingerprint()}\0{config!r}\0{options}".encode())
     feed = [config.feed_path] if config.comments.enabled else []
+    standing = True  # until a file says its status cannot stand for its contents
     for path in feed:
         try:
             stat = os.stat(path)
@@ -105,7 +106,8 @@ def stat_digest(
         except OSError:
             return None  # the full read says what is wrong with it
         if max(stat.st_mtime, stat.st_ctime) >= recent:
-            return None
+            standing = False  # (the other files' status is still taken, for the build)
+            continue
         digest.update(f"\0feed\0{path}\0{stat.st_size}\0{stat.st_mtime_ns}\0"
                       f"{stat.st_ctime_ns}\0{stat.st_ino}".encode())  # fmt: skip
     for folder in _asset_folders(config, theme_dirs):
@@ -114,18 +116,23 @@ def stat_digest(
         for base, dirs, files in os.walk(folder):
             dirs.sort()
             for name in sorted(files):
+                if stats is None and not standing:
+                    return None
                 file = os.path.join(base, name)
                 try:
                     stat = os.stat(file)
                 except OSError:
                     return None
                 if stats is not None:
+                    # Every file's, even once the answer is None: the build that follows
+                    # reads them all (an essay just edited is usually one of them).
                     stats[file] = stat
-                if max(stat.st_mtime, stat.st_ctime) >= recent:
-                    return None
+                if not standing or max(stat.st_mtime, stat.st_ctime) >= recent:
+                    standing = False
+                    continue
                 digest.update(f"{file}\0{stat.st_size}\0{stat.st_mtime_ns}\0"
                               f"{stat.st_ctime_ns}\0{stat.st_ino}\1".encode())  # fmt: skip
-    return digest.hexdigest()
+    return digest.hexdigest() if standing else None
 
 
 def deadline(documents: Sequence[Document], config: SiteConfig, now: datetime) -> datetime | None:

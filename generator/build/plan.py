@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property, partial
 from html import unescape
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from generator.build import json_ld
 from generator.build.context_keys import Memo, fingerprint_of
@@ -76,18 +76,18 @@ class PageJob:
         return made if isinstance(made, PageMeta) else made()
 
 
-@dataclass(frozen=True)
-class KeptJob:
+class KeptJob(NamedTuple):
     """A post's page or comments feed whose last key still holds (plan_index.py), planned
-    without its context: ``make`` plans the whole job, should its file not be intact.
-    (Making 10,000 contexts and jobs to learn they were kept was most of planning an edit.)"""
+    without its context: ``make(path)`` plans the whole job, should its file not be intact.
+    (Making 10,000 contexts and jobs to learn they were kept was most of planning an edit;
+    a named tuple, as it is made for nearly every file of an edit's plan.)"""
 
     path: str
     url: str  # the page's, for the sitemap; "" for a feed
     source: str
     key: str
     modified: datetime | None  # the page's last change, for the sitemap
-    make: Callable[[], PageJob | FileJob]
+    make: Callable[[str], PageJob | FileJob]
 
 
 @dataclass(frozen=True)
@@ -204,21 +204,23 @@ class Planner:
 
     def post_kept(self, entry: Entry, model: SiteModel) -> list[KeptJob] | None:
         """A post's jobs when the last build's keys hold for all of them; None otherwise."""
-        if self.kept is None:
+        kept = self.kept
+        if kept is None:
             return None
-        page = output_path(entry.url)
-        paths = [page]
-        if self.config.comments.enabled:
-            paths.append(output_path(entry.url + "comments.xml"))
-        keys = [self.kept.kept(path) for path in paths]
-        if None in keys:
+        url, source = entry.url, entry.doc.source
+        page = output_path(url)
+        page_key = kept.kept(page)
+        if page_key is None:
             return None
         make = partial(_made, self, entry, model)
-        return [
-            KeptJob(path, entry.url if path == page else "", entry.doc.source, key,
-                    entry.last_modified if path == page else None, partial(make, path))
-            for path, key in zip(paths, keys, strict=True) if key is not None
-        ]  # fmt: skip
+        jobs = [KeptJob(page, url, source, page_key, entry.last_modified, make)]
+        if self.config.comments.enabled:
+            feed = output_path(url + "comments.xml")
+            feed_key = kept.kept(feed)
+            if feed_key is None:
+                return None
+            jobs.append(KeptJob(feed, "", source, feed_key, None, make))
+        return jobs
 
     def post_meta(self, entry: Entry, logo: Preview | None) -> PageMeta:
         return PageMeta(

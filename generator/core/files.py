@@ -28,9 +28,13 @@ Stats = dict[str, os.stat_result]
 
 
 def stat_of(path: str, stats: Stats | None) -> os.stat_result:
-    """os.stat(path), or what ``stats`` holds of it."""
-    found = stats.get(path) if stats is not None else None
-    return found if found is not None else os.stat(path)
+    """os.stat(path), or what ``stats`` holds of it (where it is kept, once taken)."""
+    if stats is None:
+        return os.stat(path)
+    found = stats.get(path)
+    if found is None:
+        found = stats[path] = os.stat(path)
+    return found
 
 
 def atomic_write(path: Path, data: bytes, fsync: bool = False) -> None:
