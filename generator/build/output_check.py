@@ -15,6 +15,7 @@ changed by hand while the build runs is, as before, found changed by the next bu
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,7 +69,10 @@ class OutputCheck:
         self._times = load_folder_times(manifest.path.parent)
         self._findings: Findings | None = None
         self._child: ForkedCall | None = None
-        if len(manifest.entries) >= CHECKED_APART and out_dir.is_dir() and can_fork():
+        # Not from a process running other threads (`salon serve`): a fork copies the
+        # locks they hold, and the child could wait on one forever.
+        alone = threading.active_count() == 1
+        if len(manifest.entries) >= CHECKED_APART and out_dir.is_dir() and alone and can_fork():
             entries, times = manifest.entries, self._times
             self._child = ForkedCall(lambda: examine(out_dir, entries, keep, times))
         self.forked = self._child is not None
