@@ -37,7 +37,6 @@ from generator.build.outcome import BuildMemory as BuildMemory
 from generator.build.outcome import BuildOptions as BuildOptions
 from generator.build.outcome import BuildResult as BuildResult
 from generator.build.outcome import count_of
-from generator.build.output_check import OutputCheck
 from generator.build.output_set import WriteReport
 from generator.build.selection import asset_targets, check_unique_urls, select_published
 from generator.build.service_manifest import manifest_posts, next_scheduled
@@ -205,6 +204,8 @@ def _build_beside(
         forget_last_build(config)  # until this build succeeds
         keep = ("pagefind",) if config.engagement.search.pagefind else ()
         # output/ as the last build left it, looked at on the other core meanwhile.
+        from generator.build.output_check import OutputCheck  # (a later step's module)
+
         check = beside.enter_context(OutputCheck(out, manifest, keep))
     from generator.build.anchors import ReservedIds
     from generator.build.cache import BuildCache
@@ -390,9 +391,8 @@ def _build_beside(
         memory.rendered_at = now
         memory.reserved_ids = reserved
     seconds = time.perf_counter() - started
-    with timer.step("search"):  # deciding whether the indexes need making is that step's
-        search = plan_search(config, model.posts, model.pages, source_hashes,
-                             config.private_dir / CACHE_FILE)  # fmt: skip
+    search = plan_search(config, model.posts, model.pages, source_hashes,
+                         config.private_dir / CACHE_FILE)  # fmt: skip
     if search is None or options.search_later:
         save_last_build(config, record)
     else:
