@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import threading
 from pathlib import Path
 
 import pytest
@@ -41,7 +42,7 @@ def _tamper(out: Path) -> dict[str, str]:
 def _as_if_alone(monkeypatch: pytest.MonkeyPatch) -> None:
     """The test run may hold threads of earlier tests (a server's): none of them takes
     a lock the checking child needs, so it may fork as `salon build` does."""
-    monkeypatch.setattr(output_check.threading, "active_count", lambda: 1)
+    monkeypatch.setattr(threading, "active_count", lambda: 1)
 
 
 @pytest.mark.parametrize("apart", [0, 10**9], ids=["forked", "here"])
