@@ -26,8 +26,7 @@ class Timer:
     def step(self, name: str) -> Iterator[None]:
         start = time.perf_counter()
         yield
-        # (A step may come back: its times add up.)
-        self.timings[name] = self.timings.get(name, 0.0) + time.perf_counter() - start
+        self.timings[name] = time.perf_counter() - start
         # Each step frees much of what it built; glibc keeps freed memory unless asked
         # to give it back, and a big archive's build would otherwise only ever grow.
         if _MALLOC_TRIM is not None:
