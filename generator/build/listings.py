@@ -79,12 +79,16 @@ def group_terms(taxonomy: str, pairs: Sequence[tuple[Sequence[str], T]]) -> list
     """Group items by term; names that slug alike ("Grief", "grief") share one page."""
     groups: dict[str, list[T]] = defaultdict(list)
     names: dict[str, str] = {}
+    slugs: dict[str, str] = {}  # by name: 50 tags on 5,000 essays are 50 slugs to make
     for terms, item in pairs:
         # Two names of one item may share a slug ("Grief", "grief"): list the item once.
         # A slug's page is named by the first name seen with it.
         first: dict[str, str] = {}
         for name in terms:
-            first.setdefault(slugify(name) or "untitled", name)
+            slug = slugs.get(name)
+            if slug is None:
+                slug = slugs[name] = slugify(name) or "untitled"
+            first.setdefault(slug, name)
         for slug, name in first.items():
             names.setdefault(slug, name)
             groups[slug].append(item)
