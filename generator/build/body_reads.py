@@ -35,3 +35,23 @@ def taken() -> tuple[Read, ...]:
     found = tuple(sorted(_READ))
     _READ.clear()
     return found
+
+
+def set_apart() -> set[Read]:
+    """What was read so far, set aside: the reads from now to ``rejoin`` are counted
+    alone (a partial kept for other pages: partial_cache.py)."""
+    outer = set(_READ)
+    _READ.clear()
+    return outer
+
+
+def rejoin(outer: set[Read]) -> tuple[Read, ...]:
+    """The reads since ``set_apart``; the count goes on with those set aside."""
+    own = tuple(sorted(_READ))
+    _READ.update(outer)
+    return own
+
+
+def replay(reads: tuple[Read, ...]) -> None:
+    """Count reads made for another page, of what this page shows too."""
+    _READ.update(reads)

@@ -16,6 +16,7 @@ from generator.build.cache import CommentHtmlStore
 from generator.build.feed_map import FeedMaker
 from generator.build.manifest import Manifest
 from generator.build.output_set import Keep, OutputSet, Staged
+from generator.build.partial_cache import clear_partials
 from generator.build.plan import FileJob, Job, KeptJob, PageJob
 from generator.build.plan_index import KeptKeys, Reread
 from generator.build.pools import map_inherited
@@ -71,6 +72,7 @@ def execute(
     each page read as it was made (a key made with other bodies is made again)."""
     outputs = OutputSet()
     out_dir = renderer.config.output_dir
+    clear_partials(renderer.env)
     checked: set[str] = set()
     todo: list[PageJob | FileJob] = []
     for job in jobs:

@@ -224,6 +224,7 @@ def _build_beside(
     from generator.build.images import process_images
     from generator.build.links import PageLinks, check_links
     from generator.build.markdown_stage import start_markdown
+    from generator.build.partial_cache import install_partial_cache
     from generator.build.plan import Planner, plan_site
     from generator.build.plan_index import (
         PLAN_INDEX,
@@ -332,6 +333,7 @@ def _build_beside(
                         model_entries(model))  # fmt: skip
         jobs = plan_site(config, bases, model, files, kept)
         install_filters(env, config, comments.html)
+        install_partial_cache(env)
         renderer = PageRenderer(config, env, site, comments.html)
         staging = Staging(config.state_dir / "staging", config.output_dir, manifest)
         manifest.changed = check.changed()
