@@ -143,6 +143,24 @@ def test_kept_by_identity_and_value_and_forgotten_when_cleared() -> None:
     assert not cache.made
 
 
+def test_values_are_told_apart_by_type() -> None:
+    env, cache = _env({"part": "{{ mark }}", "page": "{{ partial_cached('part', mark=m) }}"})
+    page = env.get_template("page")
+    assert [page.render(m=m) for m in (1, True, 1.0, "1")] == ["1", "True", "1.0", "1"]
+    assert len(cache.made) == 4
+
+
+def test_reads_before_a_failing_partial_are_still_counted() -> None:
+    env, _ = _env({
+        "part": "{{ item.excerpt }}{{ 1 // 0 }}",
+        "page": "{{ one.excerpt }}{{ partial_cached('part', item=two) }}",
+    })  # fmt: skip
+    body_reads.start()
+    with pytest.raises(ZeroDivisionError):
+        env.get_template("page").render(one=Item("one"), two=Item("two"))
+    assert body_reads.taken() == (("one", "excerpt"), ("two", "excerpt"))
+
+
 def test_a_partial_reading_what_it_was_not_given_sees_the_page() -> None:
     env, cache = _env({
         "part": "{{ title }}/{{ item.name }}",

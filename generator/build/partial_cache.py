@@ -48,7 +48,8 @@ class PartialCache:
     def __call__(self, context: jinja2.runtime.Context, name: str, **variables: Any) -> Markup:
         if name in self.uncached:
             return self._whole(context, name, variables)
-        key = (name, *sorted((k, v if isinstance(v, _PLAIN) else id(v))
+        # By type and value (1 and True print apart), or by identity.
+        key = (name, *sorted((k, type(v).__name__, v if isinstance(v, _PLAIN) else id(v))
                              for k, v in variables.items()))  # fmt: skip
         found = self.made.get(key)
         if found is not None:
@@ -56,14 +57,18 @@ class PartialCache:
             return found[0]
         template = self.env.get_template(name)
         own = {"site": context.get("site"), **variables}
+        html: Markup | None = None
         outer = body_reads.set_apart()
         try:
             html = Markup(template.render(own))
         except jinja2.UndefinedError:
-            body_reads.rejoin(outer)
+            pass  # it reads what it was not given
+        finally:
+            reads = body_reads.rejoin(outer)  # whatever happened: the page's reads go on
+        if html is None:
             self.uncached.add(name)
             return self._whole(context, name, variables)
-        self.made[key] = (html, body_reads.rejoin(outer), variables)
+        self.made[key] = (html, reads, variables)
         return html
 
     def _whole(
