@@ -41,24 +41,22 @@ def _shown(site: Path, relative: str) -> str:
     return (site / "output" / relative).read_text(encoding="utf-8")
 
 
-def _as_included(site: Path) -> None:
+def _as_included() -> dict[str, str]:
     """The default theme's listings as they were, with `include` (no kept summaries)."""
     default = Path(__file__).parent.parent / "generator/themes/default/templates"
+    cached = '{{ partial_cached("partials/summary.html", entry=entry, listing=true) -}}\n'
+    templates = {}
     for name in ("index.html", "term.html", "archive.html"):
         text = (default / name).read_text(encoding="utf-8")
-        cached = '{{ partial_cached("partials/summary.html", entry=entry, listing=true) -}}\n'
         assert cached in text
-        (site / "templates").mkdir(exist_ok=True)
-        (site / "templates" / name).write_text(
-            text.replace(cached, '{% include "partials/summary.html" %}\n'), encoding="utf-8"
-        )
+        templates[name] = text.replace(cached, '{% include "partials/summary.html" %}\n')
+    return templates
 
 
 def test_kept_summaries_are_the_bytes_include_gives(tmp_path: Path) -> None:
     kept = _site(tmp_path / "kept")
     build_site(kept, OPTIONS)
-    included = _site(tmp_path / "included")
-    _as_included(included)
+    included = _site(tmp_path / "included", _as_included())
     build_site(included, OPTIONS)
     for listing in LISTINGS | {"index.html"}:
         assert _shown(kept, listing) == _shown(included, listing), listing
