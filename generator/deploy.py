@@ -15,7 +15,7 @@ import sys
 from dataclasses import dataclass
 
 from generator.build.freshness import load_last_build
-from generator.build.manifest import Manifest
+from generator.build.manifest import MANIFEST, Manifest
 from generator.core.config import SiteConfig
 from generator.core.errors import SiteError
 
@@ -73,7 +73,7 @@ def is_remote(target: str) -> bool:
 
 def check_finished_build(config: SiteConfig) -> int:
     """The number of files in output/, if it is exactly what the last good build wrote."""
-    manifest = Manifest(config.state_dir / "output.json")
+    manifest = Manifest(config.state_dir / MANIFEST)
     if load_last_build(config) is None or not manifest.entries:
         raise SiteError.at(
             "output/ is not from a finished build (one is running, or the last one failed); "

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from generator.build.manifest import MANIFEST, Manifest
 from generator.build.pipeline import BuildOptions, BuildResult, build_site
 from generator.cli import main
 from generator.core.config import load_config
@@ -501,7 +502,7 @@ def test_first_build_moves_the_staged_tree_and_records_every_file(site_copy: Sit
     site = site_copy("basic")
     result = build(site)
     output = site / "output"
-    manifest = json.loads((site / ".salon/output.json").read_text(encoding="utf-8"))
+    manifest = Manifest(site / ".salon" / MANIFEST).entries
     on_disk = set(snapshot(output))
     assert set(manifest) == on_disk
     assert result.report.written == len(on_disk)
@@ -509,6 +510,32 @@ def test_first_build_moves_the_staged_tree_and_records_every_file(site_copy: Sit
     again = build(site)
     assert again.report.written == 0
     assert again.report.unchanged == len(on_disk)
+
+
+def test_a_manifest_of_an_earlier_version_is_read_once_and_a_damaged_one_costs_a_rewrite(
+    site_copy: SiteCopy,
+) -> None:
+    site = site_copy("basic")
+    build(site)
+    state = site / ".salon"
+    entries = Manifest(state / MANIFEST).entries
+    # As the JSON manifest of earlier versions: the files it lists are kept as they are.
+    legacy = {path: list(entry) for path, entry in entries.items()}
+    (state / "output.json").write_text(json.dumps(legacy), encoding="utf-8")
+    (state / MANIFEST).unlink()
+    assert Manifest(state / MANIFEST).entries == entries
+    essay = site / "content/posts/2024-11-03-first-light.md"
+    essay.write_text(essay.read_text(encoding="utf-8") + "\nOne more line.\n", encoding="utf-8")
+    again = build(site)
+    assert 0 < again.report.written < len(entries)  # not every file: the old manifest held
+    assert not (state / "output.json").exists() and (state / MANIFEST).is_file()
+    # A damaged manifest: every file is looked at again, and the output stays whole.
+    before = {path: data for path, (data, _mtime) in snapshot(site / "output").items()}
+    (state / MANIFEST).write_bytes(b"\xff not marshal")
+    assert Manifest(state / MANIFEST).entries == {}
+    build(site)
+    assert {path: data for path, (data, _mtime) in snapshot(site / "output").items()} == before
+    assert Manifest(state / MANIFEST).entries.keys() == entries.keys()
 
 
 def test_output_that_is_a_link_to_an_empty_folder_stays_a_link(

@@ -55,3 +55,12 @@ def test_an_unreadable_snapshot_is_as_none(tmp_path: Path) -> None:
         with cache.db:
             cache.db.execute("INSERT OR REPLACE INTO snapshots VALUES ('documents', ?)", (garbage,))
         assert cache.get_many("documents", values, snapshot=True) == values
+
+
+def test_keys_after_hashes_the_shared_parts_once_and_gives_cache_keys() -> None:
+    from generator.build.cache import cache_key, keys_after
+
+    key = keys_after("settings", "")
+    rows = [("post", "content/posts/a.md", "a", "1" * 40), ("page", "x", "", "")]
+    assert [key(*row) for row in rows] == [cache_key("settings", "", *row) for row in rows]
+    assert key("a") != key("b") and keys_after()("a", "b") == cache_key("a", "b")

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from generator.build import output_check, writer
-from generator.build.manifest import Manifest
+from generator.build.manifest import MANIFEST, Manifest
 from generator.build.output_check import OutputCheck
 from generator.build.output_listing import existing_files, load_folder_times
 from generator.build.pipeline import BuildOptions, build_site
@@ -52,7 +52,7 @@ def test_it_finds_what_looking_at_each_file_finds(
     build_site(aged_site, OPTIONS)  # the folders' times recorded
     out = aged_site / "output"
     done = _tamper(out)
-    manifest = Manifest(aged_site / ".salon" / "output.json")
+    manifest = Manifest(aged_site / ".salon" / MANIFEST)
     monkeypatch.setattr(output_check, "CHECKED_APART", apart)
     _as_if_alone(monkeypatch)
 
@@ -90,7 +90,7 @@ def test_a_build_checking_apart_restores_and_removes_what_a_hand_changed(
     after = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
     assert after == {**before, out / ".nojekyll": b""}  # hidden, not ours: left be
     assert report.written == len(done) and report.removed == 2
-    manifest = Manifest(aged_site / ".salon" / "output.json")
+    manifest = Manifest(aged_site / ".salon" / MANIFEST)
     assert not [p for p in manifest.entries if not manifest.intact(out, p)]
 
 
@@ -113,13 +113,22 @@ def test_a_write_killed_before_its_moves_is_finished_from_the_journal(
     assert "manifest" not in journal and journal["changes"] and journal["dropped"]
 
     assert writer.finish_interrupted_write(aged_site / ".salon")
-    first = (aged_site / ".salon/output.json").read_bytes()
+    first = (aged_site / ".salon" / MANIFEST).read_bytes()
     journal_path.write_text(json.dumps(journal), "utf-8")  # as if killed after saving it
     assert writer.finish_interrupted_write(aged_site / ".salon")
-    assert (aged_site / ".salon/output.json").read_bytes() == first
+    assert (aged_site / ".salon" / MANIFEST).read_bytes() == first
+    # The journal of a version that kept the manifest as JSON, in output.json, finished by
+    # this one: the same manifest, kept the new way.
+    state = aged_site / ".salon"
+    entries = Manifest(state / MANIFEST).entries
+    (state / "output.json").write_text(json.dumps({r: list(e) for r, e in entries.items()}))
+    (state / MANIFEST).unlink()
+    journal_path.write_text(json.dumps({**journal, "manifest_path": str(state / "output.json")}))
+    assert writer.finish_interrupted_write(state)
+    assert Manifest(state / MANIFEST).entries == entries and not (state / "output.json").exists()
 
     out = aged_site / "output"
-    manifest = Manifest(aged_site / ".salon" / "output.json")
+    manifest = Manifest(aged_site / ".salon" / MANIFEST)
     on_disk = {str(p.relative_to(out)) for p in out.rglob("*") if p.is_file()}
     assert set(manifest.entries) == {p for p in on_disk if not p.startswith("pagefind/")}
     for relative, entry in manifest.entries.items():

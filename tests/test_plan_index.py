@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from generator.build import plan_index
 from generator.build.body_reads import ASPECTS
+from generator.build.manifest import MANIFEST, Manifest
 from generator.build.pipeline import BuildMemory, BuildOptions, build_site
 from generator.build.plan import FileJob, PageJob, plan_site
 
@@ -112,7 +113,7 @@ def test_the_keys_taken_from_the_last_build_are_those_computing_all_gives(
     monkeypatch.setattr(plan_index.KeptKeys, "kept", counted)
     EDITS[edit](site)
     build_site(site, OPTIONS)
-    manifest = json.loads((site / ".salon/output.json").read_text(encoding="utf-8"))
+    manifest = Manifest(site / ".salon" / MANIFEST).entries
     written = {path: entry[3] for path, entry in manifest.items()}
     monkeypatch.setattr(plan_index.KeptKeys, "kept", kept)
     full = _keys_computed_in_full(site)
@@ -141,7 +142,7 @@ def test_an_unreadable_index_only_costs_the_shortcut(tmp_path: Path) -> None:
     _append(site / ESSAY, "\nA third sentence.\n")
     build_site(site, OPTIONS)
     full = _keys_computed_in_full(site)
-    manifest = json.loads((site / ".salon/output.json").read_text(encoding="utf-8"))
+    manifest = Manifest(site / ".salon" / MANIFEST).entries
     assert {path: manifest[path][3] for path in full} == full
 
 

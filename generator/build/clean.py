@@ -9,7 +9,8 @@ from pathlib import Path
 # What `salon clean` removes from .salon/: the build's caches and records, never the comment
 # store, its keys, or posts.json (which the running comment service reads).
 BUILD_STATE = (
-    "cache.sqlite3", "cache.sqlite3-wal", "cache.sqlite3-shm", "output.json",
+    "cache.sqlite3", "cache.sqlite3-wal", "cache.sqlite3-shm", "output-manifest",
+    "output.json",  # the manifest as an earlier version kept it
     "last-build.json", "links.json", "staging", "builds", "images",  # images: renditions
     "related.json", "search.json", "pagefind",  # the search index's record and work folder
     "sources.json",  # each source's file status and hash (source_record.py)

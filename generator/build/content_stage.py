@@ -7,7 +7,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from generator.build.cache import BuildCache, cache_key
+from generator.build.cache import BuildCache, keys_after
 from generator.build.content import SourceFile, parse_document, read_source
 from generator.build.pools import run_many
 from generator.build.source_record import changed_while_read
@@ -18,8 +18,13 @@ from generator.core.models import Document, document_without
 
 def source_key(source: SourceFile, config: SiteConfig) -> str:
     """The hash of everything a source's Document (and its rendered text) is made from."""
-    settings = repr((config.timezone, config.permalink, config.front_matter_keys))
-    return cache_key(settings, source.kind.value, source.path, source.relative, source.digest)
+    return source_keys([source], config)[0]
+
+
+def source_keys(sources: Sequence[SourceFile], config: SiteConfig) -> list[str]:
+    """``source_key`` of each source."""
+    key = keys_after(repr((config.timezone, config.permalink, config.front_matter_keys)))
+    return [key(s.kind.value, s.path, s.relative, s.digest) for s in sources]
 
 
 def _parse(pair: tuple[SourceFile, SiteConfig]) -> Document | tuple[Problem, ...]:
@@ -61,7 +66,7 @@ def parse_sources(
     cache: BuildCache, sources: Sequence[SourceFile], config: SiteConfig, jobs: int | None
 ) -> Parsed:
     """Every document, parsed or from the cache; all files' problems reported at once."""
-    keys = [source_key(source, config) for source in sources]
+    keys = source_keys(sources, config)
     inputs = {key: (source, config) for key, source in zip(keys, sources, strict=True)}
     # A document is in the cache without its body (a tenth of the bytes to read back) or
     # its words, which the tables "bodies" and "words" keep beside it: all, or it is

@@ -5,7 +5,7 @@ previous output/ as it was. Each file goes to a temp file and is renamed into pl
 A file whose bytes did not change is not touched (its mtime is kept), so rsync and
 CDNs upload only what changed. Files no longer produced are removed.
 
-The manifest (.salon/output.json) remembers, for each file written, its digest,
+The manifest (.salon/output-manifest) remembers, for each file written, its digest,
 size, mtime and the render key of the inputs it was made from. A later build whose
 inputs give the same key may skip rendering and `keep` the file as it is on disk.
 """
@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import marshal
 import os
 import shutil
 import signal
@@ -24,7 +25,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from generator.build.manifest import Manifest, ManifestEntry
+from generator.build.manifest import LEGACY_MANIFEST, MANIFEST, Manifest, ManifestEntry
 from generator.build.output_listing import (
     existing_files,
     forget_folder_times,
@@ -93,8 +94,9 @@ def _put_file(path: str, content: bytes | Path) -> None:
 
 
 def _save_manifest(path: Path, entries: Mapping[str, ManifestEntry]) -> None:
-    data = {relative: entry.as_json() for relative, entry in entries.items()}
-    atomic_write(path, json.dumps(data, sort_keys=True).encode())
+    data = {relative: entry.stored() for relative, entry in entries.items()}
+    atomic_write(path, marshal.dumps(data))
+    (path.parent / LEGACY_MANIFEST).unlink(missing_ok=True)  # an earlier version's
 
 
 def _digest(content: bytes | Path) -> str:
@@ -186,7 +188,7 @@ def write_outputs(
     # the journal is applied, and applying the changes again gives the same (writing and
     # syncing the whole manifest twice was a quarter of an edit's write step).
     last = manifest.entries
-    changes = {r: e.as_json() for r, e in new.items() if last.get(r) != e}
+    changes = {r: list(e) for r, e in new.items() if last.get(r) != e}  # (JSON lists)
     dropped = [r for r in last if r not in new]
     journal = {"output": str(out_dir), "staging": str(staging.folder),
                "manifest_path": str(manifest.path), "moves": moves, "removals": removals,
@@ -244,7 +246,7 @@ def _apply_journal(
                 if Path(folder) != out_dir and not os.listdir(folder):
                     with contextlib.suppress(OSError):
                         Path(folder).rmdir()
-        _save_manifest(manifest_path, new)
+        _save_manifest(manifest_path.with_name(MANIFEST), new)  # (an old journal: output.json)
         journal_path.unlink(missing_ok=True)
     shutil.rmtree(staging, ignore_errors=True)
 

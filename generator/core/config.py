@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 from generator.core.email_config import EmailConfig, parse_email
 from generator.core.engagement import ENGAGEMENT_KEYS, EngagementConfig, parse_engagement
 from generator.core.errors import SiteError, decode_utf8
+from generator.core.files import OUTPUT_MANIFESTS
 from generator.core.image_settings import ImagesConfig, parse_images
 from generator.core.validate import Fields
 from generator.core.yamltext import parse_yaml
@@ -396,7 +397,8 @@ def with_overrides(
     changes["variant"] = hashlib.sha256(label.encode()).hexdigest()[:16]
     changed = replace(config, **changes)
     out = changed.output_dir
-    if out.is_dir() and any(out.iterdir()) and not (changed.state_dir / "output.json").is_file():
+    built = any((changed.state_dir / name).is_file() for name in OUTPUT_MANIFESTS)
+    if out.is_dir() and any(out.iterdir()) and not built:
         # A build removes what it did not make from its output: never from a folder of yours.
         raise SiteError.at(
             "--output: this folder has files salon build did not write; choose a new or empty one",

@@ -11,6 +11,11 @@ from generator.core.errors import SiteError
 # In .salon/: a build's write phase under way (build/writer.py), until it is done. Named
 # here so that any command can look for it without loading the build.
 WRITE_JOURNAL = "write-journal.json"
+# In .salon/: what the last build wrote (build/manifest.py), and its name before 2026-12-03;
+# named here for the check that an --output folder is one a build wrote (core/config.py).
+OUTPUT_MANIFEST = "output-manifest"
+LEGACY_OUTPUT_MANIFEST = "output.json"
+OUTPUT_MANIFESTS = (OUTPUT_MANIFEST, LEGACY_OUTPUT_MANIFEST)
 
 
 # Seconds: the coarsest file-time step of a common filesystem (FAT's). A file or folder
