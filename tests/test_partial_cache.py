@@ -11,9 +11,9 @@ import jinja2
 import pytest
 
 from generator.build import body_reads, execute
+from generator.build.jobs import FileJob, PageJob
 from generator.build.partial_cache import PartialCache, clear_partials, install_partial_cache
 from generator.build.pipeline import BuildOptions, build_site
-from generator.build.plan import FileJob, PageJob
 
 from .conftest import FIXED_NOW, SITES
 

@@ -13,11 +13,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generator.build import plan_index
+from generator.build import plan, plan_index
 from generator.build.body_reads import ASPECTS
+from generator.build.jobs import FileJob, PageJob
 from generator.build.manifest import MANIFEST, Manifest
 from generator.build.pipeline import BuildMemory, BuildOptions, build_site
-from generator.build.plan import FileJob, PageJob, plan_site
+from generator.build.plan import plan_site
 
 from .conftest import copy_sample_site
 
@@ -176,6 +177,36 @@ def test_a_kept_page_whose_file_changed_is_made_again(tmp_path: Path) -> None:
     report = build_site(site, OPTIONS).report
     assert (page.read_bytes(), feed.read_bytes()) == made
     assert report.written >= 3  # the edited essay's page, and these two
+
+
+def test_kept_listings_whose_files_changed_are_planned_whole_and_made_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A listing's pages and feeds are kept without their contexts (plan.Planner._kept);
+    one found changed on disk is planned whole and made again, as it was."""
+    site = _site(tmp_path)
+    build_site(site, OPTIONS)
+    out = site / "output"
+    tag = sorted((out / "tags").glob("*/index.html"))[0].parent
+    files = [out / "index.html", out / "page/2/index.html", out / "archives/index.html",
+             out / "2025/index.html", out / "tags/index.html", tag / "index.html",
+             tag / "feed.xml"]  # fmt: skip
+    made = {path: path.read_bytes() for path in files}
+    for path in files[::2]:
+        path.write_text("edited by hand")
+    for path in files[1::2]:
+        path.unlink()
+    picked: list[str] = []
+    real = plan._pick
+    monkeypatch.setattr(
+        plan, "_pick", lambda remake, path: picked.append(path) or real(remake, path)
+    )
+    report = build_site(site, OPTIONS).report
+    assert {path: path.read_bytes() for path in files} == made
+    # All but the list of tags, which shows no essay: its key is always computed.
+    kept = sorted(str(path.relative_to(out)) for path in files if path.parent != out / "tags")
+    assert sorted(picked) == kept
+    assert report.written == len(files)
 
 
 @settings(max_examples=200, deadline=None)

@@ -24,8 +24,9 @@ from generator.build.context_keys import (
     fields_fingerprint,
     fingerprint_of,
 )
+from generator.build.jobs import FileJob, PageJob
 from generator.build.pipeline import BuildMemory, BuildOptions, build_site
-from generator.build.plan import FileJob, PageJob, Planner, plan_site
+from generator.build.plan import Planner, plan_site
 from generator.build.site import Entry, SiteModel
 from generator.contract.page_images import Preview
 from generator.core.models import Document, document_without

@@ -14,10 +14,10 @@ import jinja2
 from generator.build import body_reads
 from generator.build.cache import CommentHtmlStore
 from generator.build.feed_map import FeedMaker
+from generator.build.jobs import FileJob, Job, KeptJob, PageJob
 from generator.build.manifest import Manifest
 from generator.build.output_set import Keep, OutputSet, Staged
 from generator.build.partial_cache import clear_partials
-from generator.build.plan import FileJob, Job, KeptJob, PageJob
 from generator.build.plan_index import KeptKeys, Reread
 from generator.build.pools import map_inherited
 from generator.build.theme_assets import CopyFile

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cached_property, partial
+from functools import partial
 from html import unescape
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 from generator.build import json_ld
 from generator.build.context_keys import Memo, fingerprint_of
@@ -40,6 +40,7 @@ from generator.build.contexts import (
     TermsPage,
 )
 from generator.build.feed_map import recent_comment_count
+from generator.build.jobs import FileJob, Job, KeptJob, PageJob
 from generator.build.listings import Archive, Term, paginate
 from generator.build.plan_index import key_of
 from generator.build.site import Entry, SiteModel
@@ -52,55 +53,6 @@ from generator.core.urls import output_path
 
 if TYPE_CHECKING:
     from generator.build.plan_index import KeptKeys
-
-
-@dataclass(frozen=True)
-class PageJob:
-    """A page made through a template."""
-
-    path: str
-    url: str
-    source: str  # who asked for it, for error messages
-    template: str
-    custom: bool  # the template was named by the source's front matter
-    # The page's metadata, or what makes it when the page is rendered: a post's (its
-    # JSON-LD above all) is made only for the posts rendered, in the worker rendering it.
-    meta_made: PageMeta | Callable[[], PageMeta]
-    context: PageContext
-    key: str
-    noindex: bool = False  # left out of the sitemap (what meta.noindex says)
-
-    @cached_property
-    def meta(self) -> PageMeta:
-        made = self.meta_made
-        return made if isinstance(made, PageMeta) else made()
-
-
-class KeptJob(NamedTuple):
-    """A post's page or comments feed whose last key still holds (plan_index.py), planned
-    without its context: ``make(path)`` plans the whole job, should its file not be intact.
-    (Making 10,000 contexts and jobs to learn they were kept was most of planning an edit;
-    a named tuple, as it is made for nearly every file of an edit's plan.)"""
-
-    path: str
-    url: str  # the page's, for the sitemap; "" for a feed
-    source: str
-    key: str
-    modified: datetime | None  # the page's last change, for the sitemap
-    make: Callable[[str], PageJob | FileJob]
-
-
-@dataclass(frozen=True)
-class FileJob:
-    """A file made without templates: a feed, the sitemap, robots.txt, _redirects."""
-
-    path: str
-    source: str
-    context: FileContext
-    key: str
-
-
-Job = PageJob | FileJob | CopyFile | KeptJob
 
 
 @dataclass
@@ -222,6 +174,19 @@ class Planner:
             jobs.append(KeptJob(feed, "", source, feed_key, None, make))
         return jobs
 
+    def _kept(self, url: str, source: str, remake: Callable[[], Iterable[Job]],
+              page: bool = True) -> KeptJob | None:  # fmt: skip
+        """A listing's page (or, not ``page``, its feed) when the last build's key holds
+        for it: planned without its context, as post_kept plans a post's jobs; ``remake()``
+        plans the listing whole. None: plan it now."""
+        if self.kept is None:
+            return None
+        path = output_path(url)
+        key = self.kept.kept(path)
+        if key is None:
+            return None
+        return KeptJob(path, url if page else "", source, key, None, partial(_pick, remake))
+
     def post_meta(self, entry: Entry, logo: Preview | None) -> PageMeta:
         return PageMeta(
             entry.title, entry.url, "post", entry.description or plain_text(entry.excerpt_html),
@@ -241,9 +206,16 @@ class Planner:
 
     # -- listings --------------------------------------------------------------------
 
-    def home(self, model: SiteModel) -> Iterator[PageJob]:
+    # -- listings: each page (and feed) kept as post_kept keeps a post's, but when planned
+    # ``whole`` (a kept file found changed on disk: KeptJob.make) -----------------------
+
+    def home(self, model: SiteModel, whole: bool = False) -> Iterator[PageJob | KeptJob]:
         config = self.config
+        remake = partial(self.home, model, True)
         for pager in paginate(model.posts, config.posts_per_page, "/"):
+            if not whole and (kept := self._kept(pager.url, "home page", remake)):
+                yield kept
+                continue
             title = config.title if pager.number == 1 else f"{config.title} — page {pager.number}"
             meta = PageMeta(
                 title, pager.url, "home", config.description, feed_url="/feed.xml",
@@ -252,42 +224,64 @@ class Planner:
             yield self.page("index.html", pager.url, "home page", meta, HomePage(pager))
 
     def taxonomy(
-        self, taxonomy: str, terms: tuple[Term[Entry], ...]
-    ) -> Iterator[PageJob | FileJob]:
+        self, taxonomy: str, terms: tuple[Term[Entry], ...], whole: bool = False
+    ) -> Iterator[PageJob | FileJob | KeptJob]:
         label = "Tags" if taxonomy == "tags" else "Categories"
-        meta = PageMeta(label, f"/{taxonomy}/", "terms")
-        headings = tuple(term.heading() for term in terms)
-        listing = TermsPage(taxonomy, label, headings)
-        yield self.page("terms.html", meta.url, taxonomy, meta, listing)
-        for term, heading in zip(terms, headings, strict=True):
+        remake = partial(self.taxonomy, taxonomy, terms, True)
+        url = f"/{taxonomy}/"
+        if not whole and (kept := self._kept(url, taxonomy, remake)):
+            yield kept
+        else:
+            meta = PageMeta(label, url, "terms")
+            headings = tuple(term.heading() for term in terms)
+            yield self.page("terms.html", url, taxonomy, meta, TermsPage(taxonomy, label, headings))
+        for term in terms:
+            heading = None
             for pager in paginate(term.items, self.config.posts_per_page, term.url):
+                source = f"{taxonomy} {term.name}"
+                if not whole and (kept := self._kept(pager.url, source, remake)):
+                    yield kept
+                    continue
+                heading = heading or term.heading()
                 title = term.name if pager.number == 1 else f"{term.name} — page {pager.number}"
                 meta = PageMeta(
                     title, pager.url, "term", f"Essays filed under {term.name}",
                     feed_url=term.url + "feed.xml",
                 )  # fmt: skip
                 context = TermPage(heading, taxonomy, pager)
-                yield self.page("term.html", pager.url, f"{taxonomy} {term.name}", meta, context)
+                yield self.page("term.html", pager.url, source, meta, context)
             if self.config.feeds.atom:
+                source, url = f"{taxonomy} {term.name}", term.url + "feed.xml"
+                if not whole and (kept := self._kept(url, source, remake, page=False)):
+                    yield kept
+                    continue
                 title = f"{self.config.title}: {term.name}"
                 items = term.items[: self.config.feeds.entries]
-                feed = PostsFeed(title, term.url + "feed.xml", term.url, items)
-                yield self.feed(feed.url, f"{taxonomy} {term.name}", feed)
+                yield self.feed(url, source, PostsFeed(title, url, term.url, items))
 
-    def archives(self, model: SiteModel) -> Iterator[PageJob]:
-        meta = PageMeta("Archives", "/archives/", "archives")
-        listing = ArchivesPage(model.years, model.months)
-        yield self.page("archives.html", "/archives/", "archives", meta, listing)
+    def archives(self, model: SiteModel, whole: bool = False) -> Iterator[PageJob | KeptJob]:
+        remake = partial(self.archives, model, True)
+        if not whole and (kept := self._kept("/archives/", "archives", remake)):
+            yield kept
+        else:
+            meta = PageMeta("Archives", "/archives/", "archives")
+            listing = ArchivesPage(model.years, model.months)
+            yield self.page("archives.html", "/archives/", "archives", meta, listing)
         archive: Archive[Entry]
         for archive in (*model.years, *model.months):
             label = str(archive.year)
             if archive.month is not None:
                 label = datetime(archive.year, archive.month, 1).strftime("%B %Y")
-            heading = archive.heading()
+            heading = None
             for pager in paginate(archive.items, self.config.posts_per_page, archive.url):
+                source = f"archive {label}"
+                if not whole and (kept := self._kept(pager.url, source, remake)):
+                    yield kept
+                    continue
+                heading = heading or archive.heading()
                 meta = PageMeta(f"Archives: {label}", pager.url, "archive")
                 context = ArchivePage(heading, label, pager)
-                yield self.page("archive.html", pager.url, f"archive {label}", meta, context)
+                yield self.page("archive.html", pager.url, source, meta, context)
 
     def series(self, model: SiteModel) -> Iterator[PageJob | FileJob]:
         for series in model.series:
@@ -359,6 +353,13 @@ def _recent_comment_posts(config: SiteConfig, model: SiteModel) -> tuple[Entry, 
 
 def _made(planner: Planner, entry: Entry, model: SiteModel, path: str) -> PageJob | FileJob:
     return next(job for job in planner.post(entry, model) if job.path == path)
+
+
+def _pick(remake: Callable[[], Iterable[Job]], path: str) -> PageJob | FileJob:
+    """The job at ``path`` of a listing planned whole."""
+    job = next(job for job in remake() if job.path == path)
+    assert isinstance(job, PageJob | FileJob)
+    return job
 
 
 def plan_entry(planner: Planner, entry: Entry, model: SiteModel) -> PageJob:
