@@ -12,6 +12,7 @@ import hashlib
 import os
 import pickle
 import sqlite3
+import threading
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import replace
 from pathlib import Path
@@ -154,20 +155,24 @@ def read_many(db: sqlite3.Connection, table: str, keys: Iterable[str]) -> dict[s
 
 
 class ProcessReader:
-    """A read-only connection to the cache, this process's own: a process forked from the
-    one that opened it opens another (it must not share its parent's)."""
+    """A read-only connection to the cache, this process's and this thread's own: a
+    process forked from the one that opened it opens another (it must not share its
+    parent's), and so does another thread (SQLite's objects refuse to serve two: `salon
+    serve` builds in one and previews an edit in the watcher's)."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self._db: sqlite3.Connection | None = None
-        self._pid = 0
+        self._owner = (0, 0)  # the process and thread that opened it
 
     def connection(self) -> tuple[sqlite3.Connection, bool]:
         """The connection, and whether it was opened just now."""
-        if self._db is not None and self._pid == os.getpid():
+        owner = (os.getpid(), threading.get_ident())
+        if self._db is not None and self._owner == owner:
             return self._db, False
+        # (Another thread's is left to it, not closed here: SQLite would refuse that too.)
         self._db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
-        self._pid = os.getpid()
+        self._owner = owner
         return self._db, True
 
 

@@ -18,13 +18,11 @@ from __future__ import annotations
 import hashlib
 import heapq
 import marshal
-import os
-import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from generator.build.cache import cache_key
+from generator.build.cache import ProcessReader, cache_key
 from generator.build.threads import COMMENT_FIELDS, merge_comments
 from generator.contract.theme_page import Thread
 from generator.core.errors import SiteError
@@ -85,13 +83,11 @@ class ThreadStore(Mapping[str, Thread]):
         made: Mapping[str, Thread] | None = None,
     ) -> None:
         self.outline = outline
-        self._path = cache_path
         self._feed_digest = feed_digest
         self._max_depth = max_depth
         self._feed_path = feed_path
         self._made: dict[str, Thread] = dict(made or {})
-        self._db: sqlite3.Connection | None = None
-        self._pid = 0
+        self._reader = ProcessReader(cache_path) if cache_path is not None else None
 
     @staticmethod
     def of(threads: Mapping[str, Thread]) -> ThreadStore:
@@ -133,12 +129,10 @@ class ThreadStore(Mapping[str, Thread]):
 
     def _load(self, post: str) -> Thread:
         row = None
-        if self._path is not None:
-            if self._db is None or self._pid != os.getpid():
-                self._db = sqlite3.connect(f"file:{self._path}?mode=ro", uri=True)
-                self._pid = os.getpid()
+        if self._reader is not None:
+            db = self._reader.connection()[0]
             key = rows_key(self._feed_digest, post)
-            row = self._db.execute("SELECT value FROM thread_rows WHERE key = ?", (key,)).fetchone()
+            row = db.execute("SELECT value FROM thread_rows WHERE key = ?", (key,)).fetchone()
         try:
             comments = from_rows(marshal.loads(row[0])) if row is not None else None
         except (ValueError, TypeError, EOFError):

@@ -93,7 +93,13 @@ class DevSite:
         from generator.dev.preview import preview_edit  # with Markdown: after the first build
 
         started = time.perf_counter()
-        written = preview_edit(self.root, sorted(paths), self.memory)
+        try:
+            written = preview_edit(self.root, sorted(paths), self.memory)
+        except Exception as exc:  # only a shortcut: the full rebuild follows, and reports
+            problem = str(exc) if isinstance(exc, SiteError) else f"{type(exc).__name__}: {exc}"
+            print(f"[serve] preview failed ({problem}); building in full", file=sys.stderr,
+                  flush=True)  # fmt: skip
+            return
         if written:
             took = (time.perf_counter() - started) * 1000
             print(f"[serve] preview: {', '.join(written)} ({took:.0f} ms)", flush=True)
