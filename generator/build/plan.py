@@ -204,10 +204,8 @@ class Planner:
             template, entry.url, entry.doc.source, meta, context, bool(entry.doc.template)
         )
 
-    # -- listings --------------------------------------------------------------------
-
-    # -- listings: each page (and feed) kept as post_kept keeps a post's, but when planned
-    # ``whole`` (a kept file found changed on disk: KeptJob.make) -----------------------
+    # -- listings: each page and feed kept as post_kept keeps a post's (Planner._kept),
+    # but when planned ``whole`` (a kept file found changed on disk: KeptJob.make) ------
 
     def home(self, model: SiteModel, whole: bool = False) -> Iterator[PageJob | KeptJob]:
         config = self.config
