@@ -163,6 +163,34 @@ def test_an_edit_reads_only_the_edited_source(site: Path, monkeypatch: pytest.Mo
     assert result.report.written > 0
 
 
+def test_a_damaged_or_older_record_costs_a_read_of_every_source_and_nothing_else(
+    site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The record (.salon/source-record) is only a shortcut: damaged, or replaced by the
+    JSON one of an earlier version, every source is read and hashed once, the output is
+    the same, and the next build has the shortcut again."""
+    state = site / ".salon"
+    sources = sorted(str(p.relative_to(site)) for p in (site / "content").rglob("*.md"))
+    before = {p: p.read_bytes() for p in sorted((site / "output").rglob("*.html"))}
+    (site / ESSAY).write_text((site / ESSAY).read_text("utf-8") + "\nA line.\n", "utf-8")
+    for damage in (b"\xff\x00 not marshal", None):
+        if damage is None:  # an earlier version's record, and none of this one's
+            (state / source_record.RECORD).unlink()
+            (state / source_record.LEGACY_RECORD).write_text('{"version": 1, "files": {}}')
+        else:
+            (state / source_record.RECORD).write_bytes(damage)
+        read = _reads(monkeypatch)
+        build_site(site, OPTIONS)
+        assert sorted(set(read) - {"feed"}) == sources
+        assert not (state / source_record.LEGACY_RECORD).exists()
+        (site / ESSAY).write_text((site / ESSAY).read_text("utf-8") + "\nAnother.\n", "utf-8")
+    read = _reads(monkeypatch)
+    build_site(site, OPTIONS)
+    assert read == [ESSAY, ESSAY]  # the record is whole again: only the edited essay read
+    after = {p: p.read_bytes() for p in sorted((site / "output").rglob("*.html"))}
+    assert after.keys() == before.keys()
+
+
 def test_an_unread_source_missing_from_the_cache_is_read_then(
     site: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

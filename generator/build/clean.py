@@ -13,7 +13,7 @@ BUILD_STATE = (
     "output.json",  # the manifest as an earlier version kept it
     "last-build.json", "links.json", "staging", "builds", "images",  # images: renditions
     "related.json", "search.json", "pagefind",  # the search index's record and work folder
-    "sources.json",  # each source's file status and hash (source_record.py)
+    "source-record", "sources.json",  # each source's status and hash (source_record.py)
     "output-folders.json",  # output/'s folders as the last build saw them (output_listing.py)
     "templates",  # compiled templates (template_cache.py)
     "plan-index",  # what each page showed, by the last build (plan_index.py)
