@@ -156,36 +156,30 @@ class Planner:
 
     def post_kept(self, entry: Entry, model: SiteModel) -> list[KeptJob] | None:
         """A post's jobs when the last build's keys hold for all of them; None otherwise."""
-        kept = self.kept
-        if kept is None:
+        if self.kept is None:
             return None
         url, source = entry.url, entry.doc.source
-        page = output_path(url)
-        page_key = kept.kept(page)
-        if page_key is None:
+        make = partial(_pick, partial(self.post, entry, model))
+        page = self._kept(url, source, make, modified=entry.last_modified)
+        if page is None:
             return None
-        make = partial(_made, self, entry, model)
-        jobs = [KeptJob(page, url, source, page_key, entry.last_modified, make)]
-        if self.config.comments.enabled:
-            feed = output_path(url + "comments.xml")
-            feed_key = kept.kept(feed)
-            if feed_key is None:
-                return None
-            jobs.append(KeptJob(feed, "", source, feed_key, None, make))
-        return jobs
+        if not self.config.comments.enabled:
+            return [page]
+        feed = self._kept(url + "comments.xml", source, make, page=False)
+        return [page, feed] if feed is not None else None
 
-    def _kept(self, url: str, source: str, remake: Callable[[], Iterable[Job]],
-              page: bool = True) -> KeptJob | None:  # fmt: skip
-        """A listing's page (or, not ``page``, its feed) when the last build's key holds
-        for it: planned without its context, as post_kept plans a post's jobs; ``remake()``
-        plans the listing whole. None: plan it now."""
+    def _kept(self, url: str, source: str, make: Callable[[str], PageJob | FileJob],
+              page: bool = True, modified: datetime | None = None) -> KeptJob | None:  # fmt: skip
+        """The page (or, not ``page``, the feed) at ``url`` when the last build's key holds
+        for it, planned without its context; ``make(path)`` plans it whole (``_pick``).
+        None: plan it now."""
         if self.kept is None:
             return None
         path = output_path(url)
         key = self.kept.kept(path)
         if key is None:
             return None
-        return KeptJob(path, url if page else "", source, key, None, partial(_pick, remake))
+        return KeptJob(path, url if page else "", source, key, modified, make)
 
     def post_meta(self, entry: Entry, logo: Preview | None) -> PageMeta:
         return PageMeta(
@@ -209,9 +203,9 @@ class Planner:
 
     def home(self, model: SiteModel, whole: bool = False) -> Iterator[PageJob | KeptJob]:
         config = self.config
-        remake = partial(self.home, model, True)
+        make = partial(_pick, partial(self.home, model, True))
         for pager in paginate(model.posts, config.posts_per_page, "/"):
-            if not whole and (kept := self._kept(pager.url, "home page", remake)):
+            if not whole and (kept := self._kept(pager.url, "home page", make)):
                 yield kept
                 continue
             title = config.title if pager.number == 1 else f"{config.title} — page {pager.number}"
@@ -225,9 +219,9 @@ class Planner:
         self, taxonomy: str, terms: tuple[Term[Entry], ...], whole: bool = False
     ) -> Iterator[PageJob | FileJob | KeptJob]:
         label = "Tags" if taxonomy == "tags" else "Categories"
-        remake = partial(self.taxonomy, taxonomy, terms, True)
+        make = partial(_pick, partial(self.taxonomy, taxonomy, terms, True))
         url = f"/{taxonomy}/"
-        if not whole and (kept := self._kept(url, taxonomy, remake)):
+        if not whole and (kept := self._kept(url, taxonomy, make)):
             yield kept
         else:
             meta = PageMeta(label, url, "terms")
@@ -237,7 +231,7 @@ class Planner:
             heading = None
             for pager in paginate(term.items, self.config.posts_per_page, term.url):
                 source = f"{taxonomy} {term.name}"
-                if not whole and (kept := self._kept(pager.url, source, remake)):
+                if not whole and (kept := self._kept(pager.url, source, make)):
                     yield kept
                     continue
                 heading = heading or term.heading()
@@ -250,7 +244,7 @@ class Planner:
                 yield self.page("term.html", pager.url, source, meta, context)
             if self.config.feeds.atom:
                 source, url = f"{taxonomy} {term.name}", term.url + "feed.xml"
-                if not whole and (kept := self._kept(url, source, remake, page=False)):
+                if not whole and (kept := self._kept(url, source, make, page=False)):
                     yield kept
                     continue
                 title = f"{self.config.title}: {term.name}"
@@ -258,8 +252,8 @@ class Planner:
                 yield self.feed(url, source, PostsFeed(title, url, term.url, items))
 
     def archives(self, model: SiteModel, whole: bool = False) -> Iterator[PageJob | KeptJob]:
-        remake = partial(self.archives, model, True)
-        if not whole and (kept := self._kept("/archives/", "archives", remake)):
+        make = partial(_pick, partial(self.archives, model, True))
+        if not whole and (kept := self._kept("/archives/", "archives", make)):
             yield kept
         else:
             meta = PageMeta("Archives", "/archives/", "archives")
@@ -273,7 +267,7 @@ class Planner:
             heading = None
             for pager in paginate(archive.items, self.config.posts_per_page, archive.url):
                 source = f"archive {label}"
-                if not whole and (kept := self._kept(pager.url, source, remake)):
+                if not whole and (kept := self._kept(pager.url, source, make)):
                     yield kept
                     continue
                 heading = heading or archive.heading()
@@ -349,12 +343,8 @@ def _recent_comment_posts(config: SiteConfig, model: SiteModel) -> tuple[Entry, 
     return tuple(post for post in model.posts if post.key in keys) if keys else model.posts
 
 
-def _made(planner: Planner, entry: Entry, model: SiteModel, path: str) -> PageJob | FileJob:
-    return next(job for job in planner.post(entry, model) if job.path == path)
-
-
 def _pick(remake: Callable[[], Iterable[Job]], path: str) -> PageJob | FileJob:
-    """The job at ``path`` of a listing planned whole."""
+    """The job at ``path`` of a post or a listing planned whole."""
     job = next(job for job in remake() if job.path == path)
     assert isinstance(job, PageJob | FileJob)
     return job
