@@ -134,18 +134,31 @@ class Fields:
         return value
 
     def string_list(self, key: str) -> tuple[str, ...]:
-        """A list of strings; a single string is accepted as a list of one."""
+        """A list of strings; a single string is accepted as a list of one.
+
+        An empty item is refused, not kept: it names nothing (a tag of no name was a
+        link without text on every page showing it; an empty blocked word matches every
+        comment)."""
         value = self.data.get(key)
         if value is None:
             return ()
         if isinstance(value, str):
-            return (value,)
-        if not isinstance(value, list) or not all(
+            value = [value]
+        elif not isinstance(value, list) or not all(
             isinstance(item, (str, int, float)) and not isinstance(item, bool) for item in value
         ):
             self.expected(key, "a list of text", value)
             return ()
-        return tuple(str(item) for item in value)
+        items = tuple(str(item) for item in value)
+        for index, item in enumerate(items):
+            if not item.strip():
+                line = self.doc.line(*self.prefix, key, str(index), default=self.default_line)
+                where = f"item {index + 1}" if len(items) > 1 else "the text"
+                self.problems.append(Problem(
+                    f"{self.name(key)}: {where} is empty; remove it or write a name",
+                    self.path, line,
+                ))  # fmt: skip
+        return tuple(item for item in items if item.strip())
 
     def check_unknown(self, known: Iterable[str]) -> None:
         known_keys = list(known)
