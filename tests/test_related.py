@@ -21,6 +21,7 @@ from generator.build.related import (
     RelatedInput,
     Scoring,
     answers,
+    common_limit,
     document_frequency,
     related_posts,
     top_terms,
@@ -237,6 +238,72 @@ def test_an_edit_answers_again_only_the_essays_it_can_change() -> None:
     assert answer == related_posts(items, 3)[0]
     assert saved is not None and saved.answer == answer
     assert 1 <= answered[0] < 40, answered  # of 400
+
+
+COMMON = ["river", "garden", "letter", "winter", "doubt", "repair", "voice", "trust"]
+
+
+def _common_item(rng: random.Random, key: str, day: int) -> RelatedInput:
+    """An essay of a few common words (kept by more essays than common_limit allows)
+    and a few rare ones."""
+    text = " ".join(rng.choices(COMMON, k=rng.randint(0, 10)) + rng.choices(VOCABULARY, k=3))
+    return item(key, text, tuple(rng.sample(["a", "b", "c", "d"], rng.randint(0, 2))),
+                tuple(rng.sample(["X", "Y"], rng.randint(0, 1))), day=day)  # fmt: skip
+
+
+def test_a_common_word_kept_by_one_essay_more_answers_no_other_essay_again() -> None:
+    """The word "river" is kept by far more essays than the limit, before the edit and
+    after: it is in no vector either way, so only the edited essay, and those it can
+    reach, are answered again (they were all answered again: every essay keeping
+    "river" counted as changed)."""
+    rng = random.Random(11)
+    items = [_common_item(rng, f"e{n:03d}", n % 50) for n in range(400)]
+    keeping = sum("river" in it.terms for it in items)
+    assert keeping > common_limit(len(items)) + 1
+    _, _, cache = related_answer(items, 3, [], RelatedCache())
+    answered: list[int] = []
+
+    def counting(scoring: Scoring, indexes: Any, *args: Any) -> Any:
+        indexes = list(indexes)
+        answered.append(len(indexes))
+        return answers(scoring, indexes, *args)
+
+    index = next(i for i, it in enumerate(items) if "river" not in it.terms and it.terms)
+    edited = items[index]
+    terms = {**edited.terms, "river": 1}
+    items[index] = RelatedInput(edited.key, edited.url, edited.date, edited.tags,
+                                edited.categories, terms)  # fmt: skip
+    answer, _, saved = related_answer(items, 3, [], cache, answer_many=counting)
+    assert answer == related_posts(items, 3)[0]
+    assert saved is not None and saved.frequency["river"] == keeping + 1
+    assert 1 <= answered[0] < 40, answered  # of 400
+
+
+@settings(deadline=None, max_examples=60)
+@given(
+    st.integers(min_value=0, max_value=100_000),
+    st.integers(min_value=30, max_value=200),
+    st.integers(min_value=1, max_value=3),
+)
+def test_updating_with_common_words_equals_computing_it_all(
+    seed: int, size: int, edits: int
+) -> None:
+    """As above, where many words are common (kept by more essays than the limit) and
+    edits move them across it, or not."""
+    rng = random.Random(seed)
+    items = [_common_item(rng, f"e{n:03d}", rng.randint(0, 9)) for n in range(size)]
+    _, _, cache = related_answer(items, 3, [], RelatedCache())
+    for _ in range(edits):
+        assert cache is not None
+        for index in rng.sample(range(size), rng.randint(1, max(1, size // 20))):
+            old = items[index]
+            new = _common_item(rng, old.key, 0)
+            items[index] = RelatedInput(old.key, old.url, old.date, old.tags, old.categories,
+                                        new.terms)  # fmt: skip
+        answer, problems, saved = related_answer(items, 3, [], cache)
+        assert problems == []
+        assert answer == related_posts(items, 3)[0]
+        cache = saved or cache
 
 
 # top_terms as it was before its fast paths (an ASCII word pattern for texts without

@@ -32,6 +32,7 @@ from generator.build.related import (
     RelatedInput,
     Scoring,
     answers,
+    common_limit,
     document_frequency,
     words_digest,
 )
@@ -142,8 +143,14 @@ def _to_answer_again(
     """The essays whose answer may have changed, or None: answer every essay again."""
     if last.answer is None or last.shape != shape:
         return None
+    # A word whose document frequency changed moves the vector of every essay keeping it,
+    # unless it was too common to be in any vector before and still is (the same essays,
+    # so the same limit: the shape is the same); an essay's words changing often changes
+    # how many essays keep a common word, which made every essay keeping it "changed".
+    limit = common_limit(len(items))
     moved = {w for w in frequency.keys() | last.frequency.keys()
-             if frequency.get(w, 0) != last.frequency.get(w, 0)}  # fmt: skip
+             if (now := frequency.get(w, 0)) != (then := last.frequency.get(w, 0))
+             and min(now, then) <= limit}  # fmt: skip
     changed = {
         index
         for index, (item, digest) in enumerate(zip(items, hashes, strict=True))
