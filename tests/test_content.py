@@ -173,7 +173,6 @@ def test_a_single_tag_may_be_written_as_text_and_categories_as_a_list() -> None:
     assert doc.categories == ("One", "Two")
 
 
-
 def test_an_empty_tag_or_category_is_refused_at_its_line() -> None:
     # Kept, a tag of no name was a link without text on every page showing it.
     text = '---\ntitle: A\ndate: 2024-05-01\ntags:\n  - grief\n  - " "\ncategories: ""\n---\n'
@@ -181,6 +180,7 @@ def test_an_empty_tag_or_category_is_refused_at_its_line() -> None:
         "content/posts/x.md:6: tags: item 2 is empty; remove it or write a name",
         "content/posts/x.md:7: categories: the text is empty; remove it or write a name",
     ]
+
 
 def test_drafts_are_marked() -> None:
     assert post("---\ntitle: A\ndate: 2024-05-01\ndraft: true\n---\n").draft is True
