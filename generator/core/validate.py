@@ -137,12 +137,12 @@ class Fields:
         """A list of strings; a single string is accepted as a list of one.
 
         An empty item is refused, not kept: it names nothing (a tag of no name was a
-        link without text on every page showing it; an empty blocked word matches every
-        comment)."""
+        link without text on every page showing it)."""
         value = self.data.get(key)
         if value is None:
             return ()
-        if isinstance(value, str):
+        single = isinstance(value, str)
+        if single:
             value = [value]
         elif not isinstance(value, list) or not all(
             isinstance(item, (str, int, float)) and not isinstance(item, bool) for item in value
@@ -153,7 +153,7 @@ class Fields:
         for index, item in enumerate(items):
             if not item.strip():
                 line = self.doc.line(*self.prefix, key, str(index), default=self.default_line)
-                where = f"item {index + 1}" if len(items) > 1 else "the text"
+                where = "the text" if single else f"item {index + 1}"
                 self.problems.append(Problem(
                     f"{self.name(key)}: {where} is empty; remove it or write a name",
                     self.path, line,
