@@ -151,10 +151,10 @@ def create_content(site: Path, kind: str, title: str) -> Path:
     """`salon new post "Title"`: content/posts/<slug>.md dated today in the site's timezone,
     a draft; `salon new page "Title"`: content/pages/<slug>.md. Never overwrites."""
     from generator.core.config import load_config
-    from generator.core.urls import slugify
+    from generator.core.urls import slug_of_title
 
     config = load_config(site)
-    slug = slugify(title)
+    slug = slug_of_title(title)
     if not title.strip() or not slug:
         raise SiteError.at(
             f'salon new {kind}: the title must have a letter or a digit, got "{title}"'

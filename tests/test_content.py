@@ -9,13 +9,12 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from generator.build.content import (
-    iter_assets,
-    iter_sources,
     parse_alias,
     parse_document,
     source_from_text,
     split_front_matter,
 )
+from generator.build.content_files import iter_assets, iter_sources
 from generator.core.config import SiteConfig, parse_config
 from generator.core.errors import SiteError
 from generator.core.models import CommentsMode, Document, Kind
@@ -180,6 +179,29 @@ def test_an_empty_tag_or_category_is_refused_at_its_line() -> None:
         "content/posts/x.md:6: tags: item 2 is empty; remove it or write a name",
         "content/posts/x.md:7: categories: the text is empty; remove it or write a name",
     ]
+
+
+def test_names_too_long_for_a_file_are_refused_at_their_lines() -> None:
+    # Each became a folder of output/: the build ended in OSError's traceback.
+    long = "t" * 300
+    text = (
+        f"---\ntitle: A\ndate: 2024-05-01\nslug: {long}\ntags: [fine, {long}]\n"
+        f"category: {long}\nseries: {long}\naliases: [/old/{long}/]\n---\n"
+    )
+    problems = post_problems(text)
+    assert [p.split(": ")[0:2] for p in problems] == [
+        ["content/posts/x.md:4", "slug"],
+        ["content/posts/x.md:5", "tags"],
+        ["content/posts/x.md:6", "category"],
+        ["content/posts/x.md:7", "series"],
+        ["content/posts/x.md:8", "aliases"],
+    ]
+    assert problems[1] == (
+        'content/posts/x.md:5: tags: "' + "t" * 39 + '…" is 300 bytes in the address it '
+        "makes, longer than a file name can be (255); shorten it"
+    )
+    # 255 bytes fit, counted as UTF-8 (ü is two).
+    assert post("---\ntitle: A\ndate: 2024-05-01\ntags: [" + "ü" * 127 + "]\n---\n").tags
 
 
 def test_drafts_are_marked() -> None:
@@ -377,7 +399,7 @@ def test_the_listing_of_content_is_what_os_walk_lists(tmp_path: Path) -> None:
     file is plain (regular, no link); the same files, in the same order, as os.walk's."""
     import os
 
-    from generator.build.content import _visible_files
+    from generator.build.content_files import _visible_files
 
     base = tmp_path / "content"
     for name in ("a.md", "a-b/c.md", "a/b.md", "a/z/deep.md", ".hidden.md", ".git/x.md",

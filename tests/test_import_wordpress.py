@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.build.content import iter_sources, parse_document
+from generator.build.content import parse_document
+from generator.build.content_files import iter_sources
 from generator.build.pipeline import BuildOptions, BuildResult, build_site
 from generator.cli import main
 from generator.core.config import load_config

@@ -412,7 +412,7 @@ def test_the_cache_forgets_what_years_of_edits_left_behind(tmp_path: Path) -> No
     import sqlite3
 
     from generator.build.cache import BuildCache
-    from generator.build.content import iter_sources
+    from generator.build.content_files import iter_sources
     from generator.build.content_stage import parse_sources
     from generator.build.markdown_stage import start_markdown
     from generator.core.config import load_config
@@ -514,7 +514,7 @@ def test_a_body_the_cache_lost_while_building_is_a_clear_error(tmp_path: Path) -
     import sqlite3
 
     from generator.build.cache import BuildCache
-    from generator.build.content import iter_sources
+    from generator.build.content_files import iter_sources
     from generator.build.content_stage import parse_sources
     from generator.build.markdown_stage import start_markdown
     from generator.core.config import load_config

@@ -53,6 +53,17 @@ def test_new_page_and_refusing_to_overwrite(
     )
 
 
+def test_a_long_title_makes_a_slug_cut_at_a_word(
+    site: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The slug was the whole title: past 252 bytes, OSError "File name too long".
+    title = "On " + "listening " * 40
+    assert main(["new", "post", title, "--site", str(site)]) == 0
+    slug = "on" + "-listening" * 7  # 72 characters: one word more would pass 80
+    assert capsys.readouterr().out == f"Created content/posts/{slug}.md (a draft)\n"
+    assert (site / f"content/posts/{slug}.md").read_text().startswith(f'---\ntitle: "{title}"')
+
+
 def test_post_without_a_title_explains_the_rule(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -79,3 +79,16 @@ def test_output_set_refuses_what_the_plain_rules_refuse(paths: list[str]) -> Non
         assert str(caught.value).startswith(expected)
         return  # a build stops at its first error
     assert made.folders == reference.folders and made.sources == reference.sources
+
+
+def test_a_name_longer_than_a_file_system_allows_is_refused_not_a_crash() -> None:
+    # 255 bytes is the longest name ext4, XFS, Btrfs, tmpfs and APFS store: writing one
+    # longer ended a build with OSError's traceback.
+    made = OutputSet()
+    made.add("a/" + "é" * 127 + "/index.html", b"", "fits")  # 254 bytes
+    with pytest.raises(SiteError) as caught:
+        made.add("img/" + "x" * 250 + "-1280.webp", b"", "content/posts/x/photo.jpg")
+    message = str(caught.value)
+    assert message.startswith("content/posts/x/photo.jpg wants to write output/img/xxx")
+    assert "is longer than a file name can be (255 bytes)" in message
+    assert len(message) < 300  # the name is shortened in the message

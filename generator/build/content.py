@@ -3,27 +3,28 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import re
-from collections.abc import Iterator
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
 from generator.build.image_refs import find_images
 from generator.build.related import top_terms, words_digest
 from generator.core.config import SiteConfig
-from generator.core.errors import Problem, SiteError, decode_utf8, describe
-from generator.core.files import refuse_outside_link
+from generator.core.errors import Problem, SiteError, describe
 from generator.core.models import CommentsMode, Document, Kind, document_without, meta_digest_of
 from generator.core.urls import (
+    NAME_MAX_BYTES,
     UnsafePath,
     is_safe_segment,
+    long_segment,
     normalise_url,
     permalink,
     slug_from_filename,
+    slugify,
+    taxonomy_url,
 )
 from generator.core.validate import Fields, near_miss
 from generator.core.yamltext import YamlDocument, parse_yaml
@@ -106,6 +107,26 @@ def is_bundle(relative: str) -> bool:
     return relative.endswith("/index")
 
 
+def _check_name_lengths(
+    fields: Fields, url: str, tags: Sequence[str], categories: Sequence[str], series: str,
+    aliases: Sequence[str],
+) -> None:  # fmt: skip
+    """Each part of the addresses this document makes (its own, its aliases', those of
+    its tags', categories' and series' pages) must fit a file's name in output/."""
+    made = [("slug", url), *(("aliases", alias) for alias in aliases)]
+    made += [("tags", taxonomy_url("tags", tag)) for tag in tags]
+    made += [("categories" if fields.has("categories") else "category",
+              taxonomy_url("categories", name)) for name in categories]  # fmt: skip
+    if series:
+        made.append(("series", f"/series/{slugify(series)}/"))
+    for key, address in made:
+        if long := long_segment(address):
+            shown = long if len(long) <= 40 else long[:39] + "…"
+            fields.fail(key, f'"{shown}" is {len(long.encode())} bytes in the address '
+                             f"{'it makes' if key != 'slug' else 'of this page'}, longer "
+                             f"than a file name can be ({NAME_MAX_BYTES}); shorten it")  # fmt: skip
+
+
 def parse_document(source: SourceFile, config: SiteConfig) -> Document:
     """Turn a content file's text into a Document; pure, so tests need no disk."""
     if source.text is None:
@@ -172,6 +193,9 @@ def parse_document(source: SourceFile, config: SiteConfig) -> Document:
     )
     if series_order is not None and not fields.has("series"):
         fields.fail("series_order", "needs `series:`, the name of the series")
+    tags = fields.string_list("tags")
+    series = fields.string("series")
+    _check_name_lengths(fields, url, tags, categories, series, aliases)
     extra = {key: value for key, value in doc.data.items() if key not in KNOWN_KEYS}
     warnings = _check_extra_keys(fields, extra, config.front_matter_keys)
     words = top_terms(f"{title}\n{fields.string('summary')}\n{body}") if is_post else {}
@@ -186,7 +210,7 @@ def parse_document(source: SourceFile, config: SiteConfig) -> Document:
         body_line=body_line,
         date=moment,
         updated=updated,
-        tags=fields.string_list("tags"),
+        tags=tags,
         categories=categories,
         summary=fields.string("summary"),
         description=fields.string("description"),
@@ -199,7 +223,7 @@ def parse_document(source: SourceFile, config: SiteConfig) -> Document:
         image=fields.string("image").strip(),
         image_alt=fields.string("image_alt").strip(),
         image_line=fields.line("image"),
-        series=fields.string("series"),
+        series=series,
         series_order=series_order or None,
         related=fields.string_list("related"),
         likes=fields.boolean("likes", True),
@@ -286,111 +310,3 @@ def parse_alias(alias: str) -> str:
         normalise_url(alias.split("?", 1)[0])  # still refuse `..`
         return alias
     return normalise_url(unquote(alias.split("#", 1)[0]))
-
-
-def _visible_files(base: Path | str) -> list[tuple[str, str, bool]]:
-    """(path relative to ``base``, suffix, a plain file?) of every file below it, hidden
-    ones left out, in the order paths sort: part by part. A plain file is a regular file
-    and no symbolic link, as the folder's listing says (no system call to ask); a link to
-    a folder is neither followed nor listed, as os.walk does.
-
-    Strings and os.scandir, not pathlib: a big archive's thousands of Path objects cost
-    more than reading the files.
-    """
-    found: list[tuple[list[str], str, str, bool]] = []
-
-    def visit(folder: str, prefix: str) -> None:
-        try:
-            with os.scandir(folder) as listing:
-                entries = list(listing)
-        except OSError:
-            return  # as os.walk: a folder that cannot be read has nothing to list
-        for entry in entries:
-            name = entry.name
-            if name.startswith("."):
-                continue
-            try:
-                is_folder = entry.is_dir()
-            except OSError:
-                is_folder = False
-            if is_folder:
-                if not entry.is_symlink():
-                    visit(entry.path, prefix + name + "/")
-                continue
-            relative = prefix + name
-            plain = entry.is_file(follow_symlinks=False)
-            found.append((relative.split("/"), relative, os.path.splitext(name)[1], plain))
-
-    visit(os.fspath(base), "")
-    found.sort(key=lambda item: item[0])
-    return [(relative, suffix, plain) for _parts, relative, suffix, plain in found]
-
-
-def check_link(config: SiteConfig, path: Path | str) -> None:
-    """Refuse a symbolic link that leads out of the site.
-
-    A link to /etc/passwd or ~/.ssh/id_rsa in content/ would otherwise be published.
-    Links within the site (a shared image linked into two bundles) are fine.
-    """
-    refuse_outside_link(path, config.root)
-
-
-def _usable(config: SiteConfig, path: Path | str, plain: bool) -> bool:
-    """Whether a listed file is one to publish: a plain file (as the listing said), or a
-    link to a file within the site (a link out of it is refused; a broken one skipped)."""
-    if plain:
-        return True
-    if not os.path.isfile(path):
-        return False
-    check_link(config, path)
-    return True
-
-
-def source_paths(config: SiteConfig) -> Iterator[tuple[Kind, str]]:
-    """(kind, path under content/posts or content/pages) of every post and page, in a
-    stable order (folder by folder)."""
-    for kind, folder in ((Kind.POST, "posts"), (Kind.PAGE, "pages")):
-        base = os.path.join(config.root, "content", folder)  # strings: see _visible_files
-        if not os.path.isdir(base):
-            continue
-        for relative, suffix, plain in _visible_files(base):
-            if suffix.lower() not in MARKDOWN_SUFFIXES:
-                continue
-            if _usable(config, os.path.join(base, relative), plain):
-                yield kind, relative
-
-
-def iter_sources(config: SiteConfig) -> Iterator[SourceFile]:
-    """Read every post and page under content/, in a stable order (folder by folder)."""
-    for kind, relative in source_paths(config):
-        yield read_source(config, kind, relative)
-
-
-def source_file(config: SiteConfig, kind: Kind, relative: str) -> tuple[str, str]:
-    """(the file on disk, the path shown in messages) of a post or page."""
-    folder = "posts" if kind is Kind.POST else "pages"
-    # (os.path.join of the root, not config.content_dir: a Path made per source cost more
-    # than the rest of this)
-    return os.path.join(config.root, "content", folder, relative), f"content/{folder}/{relative}"
-
-
-def read_source(config: SiteConfig, kind: Kind, relative: str) -> SourceFile:
-    """One post or page, by its path under content/posts or content/pages."""
-    path, shown = source_file(config, kind, relative)
-    with open(path, "rb") as handle:
-        data = handle.read()
-    stem = relative[: -len(os.path.splitext(relative)[1])]
-    return SourceFile(kind, shown, stem, decode_utf8(data, shown), hashlib.sha1(data).hexdigest())
-
-
-def iter_assets(config: SiteConfig) -> Iterator[tuple[Path, str]]:
-    """Every other file under content/: (file on disk, path relative to content/)."""
-    base = config.content_dir
-    if not base.is_dir():
-        return
-    for relative, suffix, plain in _visible_files(base):
-        if suffix.lower() in MARKDOWN_SUFFIXES:
-            continue
-        path = base / relative
-        if _usable(config, path, plain):
-            yield path, relative

@@ -8,7 +8,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from generator.build.cache import BuildCache, keys_after
-from generator.build.content import SourceFile, parse_document, read_source
+from generator.build.content import SourceFile, parse_document
+from generator.build.content_files import read_source
 from generator.build.pools import run_many
 from generator.build.source_record import changed_while_read
 from generator.core.config import SiteConfig

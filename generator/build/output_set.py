@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from generator.core.errors import SiteError
+from generator.core.urls import NAME_MAX_BYTES, long_segment
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,10 @@ def check_relative(path: str) -> str:
     return "/".join(parts)
 
 
+def _shortened(text: str, most: int = 60) -> str:
+    return text if len(text) <= most else text[: most - 1] + "…"
+
+
 class OutputSet:
     """Every file a build will write, by path; two sources for one path is an error."""
 
@@ -62,6 +67,12 @@ class OutputSet:
 
     def add(self, path: str, content: Content, source: str, key: str = "") -> None:
         path = check_relative(path)
+        if long := long_segment(path):  # (the content step names most of them, with a line)
+            raise SiteError.at(
+                f"{source} wants to write output/{_shortened(path)}, whose part "
+                f'"{_shortened(long)}" is longer than a file name can be ({NAME_MAX_BYTES} '
+                "bytes); shorten the name it is made from"
+            )
         if path in self.files:
             raise SiteError.at(
                 f"{self.sources[path]} and {source} both want to write output/{path}; "

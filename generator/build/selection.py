@@ -6,7 +6,8 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from generator.build.content import is_bundle, iter_assets
+from generator.build.content import is_bundle
+from generator.build.content_files import iter_assets
 from generator.core.config import SiteConfig
 from generator.core.errors import Problem, SiteError
 from generator.core.models import Document, Kind

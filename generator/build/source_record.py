@@ -29,7 +29,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from generator.build.comment_source import read_feed_text
-from generator.build.content import SourceFile, read_source, source_file, source_paths
+from generator.build.content import SourceFile
+from generator.build.content_files import read_source, source_file, source_paths
 from generator.build.writer import write_private
 from generator.core import files as file_times
 from generator.core.config import SiteConfig

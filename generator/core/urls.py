@@ -40,6 +40,30 @@ def slugify(text: str) -> str:
     return _SEPARATORS.sub("-", text).strip("-")
 
 
+# The longest name of a file or folder that file systems store: 255 bytes on Linux's
+# (ext4, XFS, Btrfs, tmpfs) and macOS's; each part of an output path becomes one.
+NAME_MAX_BYTES = 255
+TITLE_SLUG_CHARS = 80  # a slug made from a title (`salon new`) is cut to this, at a hyphen
+
+
+def long_segment(url: str) -> str:
+    """The first part of ``url`` (or an output path) too long to be a file's or a
+    folder's name; "" when there is none."""
+    if len(url) <= NAME_MAX_BYTES // 4:  # no part of so short a text can be too long
+        return ""
+    return next((p for p in url.split("/") if len(p.encode("utf-8", "surrogatepass"))
+                 > NAME_MAX_BYTES), "")  # fmt: skip
+
+
+def slug_of_title(title: str) -> str:
+    """``slugify(title)``, cut at a hyphen to TITLE_SLUG_CHARS characters at most."""
+    slug = slugify(title)
+    if len(slug) <= TITLE_SLUG_CHARS:
+        return slug
+    cut = slug[: TITLE_SLUG_CHARS + 1].rpartition("-")[0]
+    return cut or slug[:TITLE_SLUG_CHARS]
+
+
 def slug_from_filename(stem: str) -> str:
     """`2024-05-01-on-listening` gives `on-listening`."""
     return slugify(_DATE_PREFIX.sub("", stem))

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from generator.build.content import iter_sources, parse_document
+from generator.build.content import parse_document
+from generator.build.content_files import iter_sources
 from generator.build.links import collect_links
 from generator.build.markdown import author_markdown
 from generator.core.config import SiteConfig

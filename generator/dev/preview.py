@@ -8,7 +8,8 @@ from pathlib import Path
 
 from generator.build.anchors import NO_RESERVED_IDS
 from generator.build.cache import light_record
-from generator.build.content import parse_document, read_source
+from generator.build.content import parse_document
+from generator.build.content_files import read_source
 from generator.build.content_stage import source_key
 from generator.build.markdown import render
 from generator.build.pipeline import BuildMemory

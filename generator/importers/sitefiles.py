@@ -13,7 +13,8 @@ from typing import Any
 
 import yaml
 
-from generator.build.content import SourceFile, iter_sources, parse_document, source_from_text
+from generator.build.content import SourceFile, parse_document, source_from_text
+from generator.build.content_files import iter_sources
 from generator.core.config import SiteConfig
 from generator.core.errors import SiteError
 from generator.core.files import atomic_write
