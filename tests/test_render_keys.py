@@ -27,8 +27,8 @@ from generator.build.context_keys import (
 from generator.build.jobs import FileJob, PageJob
 from generator.build.pipeline import BuildMemory, BuildOptions, build_site
 from generator.build.plan import Planner, plan_site
-from generator.build.site import Entry, SiteModel
-from generator.contract.page_images import Preview
+from generator.build.site import NO_IMAGES, Entry, SiteModel
+from generator.contract.page_images import PageImages, Preview
 from generator.core.models import Document, document_without
 
 from .conftest import FIXED_NOW, SITES
@@ -117,6 +117,14 @@ def test_every_field_of_an_entry_is_in_its_fingerprint(built: tuple[Planner, Sit
         new = getattr(other, item.name) if item.name == "thread" else changed(value, (other,))
         moved = dataclasses.replace(entry, **{item.name: new})
         assert moved.fingerprint != entry.fingerprint, item.name
+    # The images, through images_fingerprint: made again for new ones, and made once for
+    # all the entries without any (one object they share).
+    moved = dataclasses.replace(entry, images=PageImages(sizes="(min-width: 40em) 50vw"))
+    assert moved.fingerprint != entry.fingerprint
+    assert moved.images_fingerprint == fingerprint_of(moved.images)
+    bare = [e for e in model.posts if not e.images.pictures and e.images.preview is None]
+    assert bare and all(e.images is NO_IMAGES for e in bare)
+    assert entry.images_fingerprint == fingerprint_of(PageImages())
     # The document, through meta_hash: every field but those found in the body.
     for name in Document.__dataclass_fields__:
         if name in ("body", "words", "words_digest", "body_images", "meta_digest"):
