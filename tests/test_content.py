@@ -197,8 +197,8 @@ def test_names_too_long_for_a_file_are_refused_at_their_lines() -> None:
         ["content/posts/x.md:8", "aliases"],
     ]
     assert problems[1] == (
-        'content/posts/x.md:5: tags: "' + "t" * 39 + '…" is 300 bytes in the address it '
-        "makes, longer than a file name can be (255); shorten it"
+        'content/posts/x.md:5: tags: "' + "t" * 39 + '…" is 300 bytes in an address, longer '
+        "than a file name can be (255); shorten it"
     )
     # 255 bytes fit, counted as UTF-8 (ü is two).
     assert post("---\ntitle: A\ndate: 2024-05-01\ntags: [" + "ü" * 127 + "]\n---\n").tags

@@ -12,6 +12,7 @@ from urllib.parse import unquote
 
 from generator.build.image_refs import find_images
 from generator.build.related import top_terms, words_digest
+from generator.build.series import series_url
 from generator.core.config import SiteConfig
 from generator.core.errors import Problem, SiteError, describe
 from generator.core.models import CommentsMode, Document, Kind, document_without, meta_digest_of
@@ -23,7 +24,6 @@ from generator.core.urls import (
     normalise_url,
     permalink,
     slug_from_filename,
-    slugify,
     taxonomy_url,
 )
 from generator.core.validate import Fields, near_miss
@@ -118,12 +118,11 @@ def _check_name_lengths(
     made += [("categories" if fields.has("categories") else "category",
               taxonomy_url("categories", name)) for name in categories]  # fmt: skip
     if series:
-        made.append(("series", f"/series/{slugify(series)}/"))
+        made.append(("series", series_url(series)))
     for key, address in made:
         if long := long_segment(address):
             shown = long if len(long) <= 40 else long[:39] + "…"
-            fields.fail(key, f'"{shown}" is {len(long.encode())} bytes in the address '
-                             f"{'it makes' if key != 'slug' else 'of this page'}, longer "
+            fields.fail(key, f'"{shown}" is {len(long.encode())} bytes in an address, longer '
                              f"than a file name can be ({NAME_MAX_BYTES}); shorten it")  # fmt: skip
 
 
