@@ -11,6 +11,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,7 +55,12 @@ def wait_until(predicate: object, timeout: float = 20) -> None:
 
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[Served]:
-    site = copy_sample_site(tmp_path / "site")
+    with serving(copy_sample_site(tmp_path / "site")) as running:
+        yield running
+
+
+@contextmanager
+def serving(site: Path) -> Iterator[Served]:
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "generator", "serve", "--site", str(site), "--port", str(port)],
@@ -100,6 +106,32 @@ def test_a_folder_without_slash_redirects(served: Served) -> None:
 class NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *args: object, **kwargs: object) -> None:
         return None
+
+
+def test_a_site_under_a_sub_path_is_served_under_it(tmp_path: Path) -> None:
+    # Its pages link to /blog/...: served at the root, every link of the preview missed.
+    site = copy_sample_site(tmp_path / "site")
+    config = site / "site.yaml"
+    text = config.read_text(encoding="utf-8")
+    base = "base_url: https://consultingroom.example"
+    assert base + "\n" in text
+    config.write_text(text.replace(base + "\n", base + "/blog/\n"), encoding="utf-8")
+    with serving(site) as served:
+        assert any(f"{served.url}/blog/  (comments:" in line for line in served.log)
+        status, _, body = get(served.url + "/blog/")
+        assert status == 200 and b'href="/blog/about/"' in body
+        assert get(served.url + "/blog/about/")[0] == 200
+        assert get(served.url + "/blog/feed.xml")[0] == 200
+        assert get(served.url + "/about/")[0] == 404  # not outside its path
+        opener = urllib.request.build_opener(NoRedirect)
+        for asked, sent in (("/", "/blog/"), ("/blog/about", "/blog/about/")):
+            with pytest.raises(urllib.error.HTTPError) as caught:
+                opener.open(served.url + asked, timeout=10)
+            assert caught.value.headers["Location"] == sent, asked
+        # The comment service, where the pages' forms post: under the path too.
+        assert get(served.url + "/blog/health")[0] == 200
+        form = get(served.url + "/blog/2026/10/the-alliance/")[2]
+        assert b'action="/blog/api/comments"' in form
 
 
 def test_a_miss_gets_the_sites_404_page(served: Served) -> None:

@@ -197,12 +197,25 @@ class DevServer:
         self, environ: dict[str, Any], start_response: Callable[..., Any]
     ) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "/")
+        # A site under a sub-path (base_url https://example.org/blog/) is served under it,
+        # as its pages link to it: /blog/... is the site (and the comment service, whose
+        # endpoint its forms name with the sub-path); "/" leads there.
+        base, under = self.config.base_path, False
+        if base and (path == base or path.startswith(base + "/")):
+            path, under = path[len(base) :] or "/", True
+            script = environ.get("SCRIPT_NAME", "") + base
+            environ = {**environ, "PATH_INFO": path, "SCRIPT_NAME": script}
         if self.comments_app is not None and any(
             path == prefix or path.startswith(prefix + "/") for prefix in self.service_prefixes
         ):
             return self.comments_app(environ, start_response)
         request = Request(environ)
-        if path == EVENTS_PATH:
+        if base and not under and path not in (EVENTS_PATH, SCRIPT_PATH):
+            if path == "/":
+                response = Response(status=302, headers={"Location": base + "/"})
+            else:
+                response = self.not_found()
+        elif path == EVENTS_PATH:
             response = self.events(request)
         elif path == SCRIPT_PATH:
             response = Response(LIVE_SCRIPT, content_type="text/javascript; charset=utf-8")
@@ -247,7 +260,8 @@ class DevServer:
         file = Path(target)
         if file.is_dir():
             if not path.endswith("/"):
-                return Response(status=301, headers={"Location": path + "/"})
+                location = self.config.base_path + path + "/"
+                return Response(status=301, headers={"Location": location})
             file = file / "index.html"
         if not file.is_file():
             return self.not_found()
@@ -349,7 +363,7 @@ def serve(root: Path, host: str, port: int, drafts: bool = False, future: bool =
         host, port, DevServer(site, config, comments_app), threaded=True,
         request_handler=RequestLog,
     )  # fmt: skip
-    url = f"http://{host}:{server.server_port}/"
+    url = f"http://{host}:{server.server_port}{config.base_path}/"
     print(f"[serve] {url}  (comments: {config.comments.endpoint}, moderation: {url}moderate)")
     print("[serve] watching for changes; Ctrl-C to stop", flush=True)
     try:
