@@ -74,6 +74,14 @@ class CommentService:
         }
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        # A site under a sub-path (base_url https://example.org/blog/) names its endpoint
+        # with the path (/blog/api/comments), and a proxy may pass it on as it is: the
+        # routes answer there too, the path as the script's root, which the addresses
+        # the service answers with keep.
+        base, path = self.state.config.base_path, environ.get("PATH_INFO", "")
+        if base and (path == base or path.startswith(base + "/")) and not self._answers(path):
+            script = environ.get("SCRIPT_NAME", "") + base
+            environ = {**environ, "PATH_INFO": path[len(base) :] or "/", "SCRIPT_NAME": script}
         request = Request(environ)
         try:
             response = self.dispatch(request)
@@ -113,6 +121,11 @@ class CommentService:
         if wants_json(request):
             return json_response({"error": message}, 503, headers)
         return text_response(message, 503, headers)
+
+    def _answers(self, path: str) -> bool:
+        """Whether ``path`` is one of the routes as it is (a base path of /api, say, is not
+        taken off /api/comments a second time)."""
+        return path in self.routes or path == "/moderate" or path.startswith("/moderate/")
 
     def dispatch(self, request: Request) -> Response:
         path = request.path
