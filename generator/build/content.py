@@ -21,8 +21,10 @@ from generator.core.urls import (
     UnsafePath,
     is_safe_segment,
     long_segment,
+    name_bytes,
     normalise_url,
     permalink,
+    shortened,
     slug_from_filename,
     taxonomy_url,
 )
@@ -121,9 +123,9 @@ def _check_name_lengths(
         made.append(("series", series_url(series)))
     for key, address in made:
         if long := long_segment(address):
-            shown = long if len(long) <= 40 else long[:39] + "…"
-            fields.fail(key, f'"{shown}" is {len(long.encode())} bytes in an address, longer '
-                             f"than a file name can be ({NAME_MAX_BYTES}); shorten it")  # fmt: skip
+            fields.fail(key, f'"{shortened(long, 40)}" is {name_bytes(long)} bytes in an '
+                             f"address, longer than a file name can be ({NAME_MAX_BYTES}); "
+                             "shorten it")  # fmt: skip
 
 
 def parse_document(source: SourceFile, config: SiteConfig) -> Document:

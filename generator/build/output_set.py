@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from generator.core.errors import SiteError
-from generator.core.urls import NAME_MAX_BYTES, long_segment
+from generator.core.urls import NAME_MAX_BYTES, long_segment, shortened
 
 
 @dataclass(frozen=True)
@@ -52,10 +52,6 @@ def check_relative(path: str) -> str:
     return "/".join(parts)
 
 
-def _shortened(text: str, most: int = 60) -> str:
-    return text if len(text) <= most else text[: most - 1] + "…"
-
-
 class OutputSet:
     """Every file a build will write, by path; two sources for one path is an error."""
 
@@ -69,8 +65,8 @@ class OutputSet:
         path = check_relative(path)
         if long := long_segment(path):  # (the content step names most of them, with a line)
             raise SiteError.at(
-                f"{source} wants to write output/{_shortened(path)}, whose part "
-                f'"{_shortened(long)}" is longer than a file name can be ({NAME_MAX_BYTES} '
+                f"{source} wants to write output/{shortened(path, 60)}, whose part "
+                f'"{shortened(long, 60)}" is longer than a file name can be ({NAME_MAX_BYTES} '
                 "bytes); shorten the name it is made from"
             )
         if path in self.files:

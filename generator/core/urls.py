@@ -51,8 +51,17 @@ def long_segment(url: str) -> str:
     folder's name; "" when there is none."""
     if len(url) <= NAME_MAX_BYTES // 4:  # no part of so short a text can be too long
         return ""
-    return next((p for p in url.split("/") if len(p.encode("utf-8", "surrogatepass"))
-                 > NAME_MAX_BYTES), "")  # fmt: skip
+    return next((p for p in url.split("/") if name_bytes(p) > NAME_MAX_BYTES), "")
+
+
+def name_bytes(name: str) -> int:
+    """The length of ``name`` as a file system counts it: in UTF-8 bytes."""
+    return len(name.encode("utf-8", "surrogatepass"))
+
+
+def shortened(text: str, most: int) -> str:
+    """``text`` cut to ``most`` characters with an ellipsis, for a message naming it."""
+    return text if len(text) <= most else text[: most - 1] + "…"
 
 
 def slug_of_title(title: str) -> str:

@@ -198,13 +198,12 @@ class DevServer:
     ) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "/")
         # A site under a sub-path (base_url https://example.org/blog/) is served under it,
-        # as its pages link to it: /blog/... is the site (and the comment service, whose
-        # endpoint its forms name with the sub-path); "/" leads there.
-        base, under = self.config.base_path, False
-        if base and (path == base or path.startswith(base + "/")):
-            path, under = path[len(base) :] or "/", True
-            script = environ.get("SCRIPT_NAME", "") + base
-            environ = {**environ, "PATH_INFO": path, "SCRIPT_NAME": script}
+        # as its pages link to it: /blog/... is the site, "/" leads there. (The comment
+        # service, whose endpoint the forms name with the sub-path, takes it off itself.)
+        base = self.config.base_path
+        under = bool(base) and (path == base or path.startswith(base + "/"))
+        if under:
+            path = path[len(base) :] or "/"
         if self.comments_app is not None and any(
             path == prefix or path.startswith(prefix + "/") for prefix in self.service_prefixes
         ):
