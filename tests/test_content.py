@@ -172,6 +172,21 @@ def test_a_single_tag_may_be_written_as_text_and_categories_as_a_list() -> None:
     assert doc.categories == ("One", "Two")
 
 
+def test_names_with_a_comma_written_as_text_are_one_name_and_a_warning() -> None:
+    # A Pelican or WordPress author writes `tags: therapy, grief` meaning two tags.
+    doc = post("---\ntitle: A\ndate: 2024-05-01\ntags: therapy, grief\ncategory: a,b\n---\n")
+    assert doc.tags == ("therapy, grief",)
+    assert [str(w) for w in doc.warnings] == [
+        'content/posts/2024-05-01-on-listening.md:4: tags: "therapy, grief" is one name; '
+        "for several, write a list: [therapy, grief]",
+        'content/posts/2024-05-01-on-listening.md:5: category: "a,b" is one name; '
+        "for several, write a list: [a, b]",
+    ]
+    listed = post('---\ntitle: A\ndate: 2024-05-01\ntags: [therapy, "grief, loss"]\n---\n')
+    assert listed.tags == ("therapy", "grief, loss")
+    assert listed.warnings == ()
+
+
 def test_an_empty_tag_or_category_is_refused_at_its_line() -> None:
     # Kept, a tag of no name was a link without text on every page showing it.
     text = '---\ntitle: A\ndate: 2024-05-01\ntags:\n  - grief\n  - " "\ncategories: ""\n---\n'

@@ -13,6 +13,7 @@ from urllib.parse import unquote
 from generator.build.image_refs import find_images
 from generator.build.related import top_terms, words_digest
 from generator.build.series import series_url
+from generator.build.third_party import third_party_requests
 from generator.core.config import SiteConfig
 from generator.core.errors import Problem, SiteError, describe
 from generator.core.models import CommentsMode, Document, Kind, document_without, meta_digest_of
@@ -198,8 +199,15 @@ def parse_document(source: SourceFile, config: SiteConfig) -> Document:
     series = fields.string("series")
     _check_name_lengths(fields, url, tags, categories, series, aliases)
     extra = {key: value for key, value in doc.data.items() if key not in KNOWN_KEYS}
-    warnings = _check_extra_keys(fields, extra, config.front_matter_keys)
+    warnings = _check_extra_keys(fields, extra, config.front_matter_keys) + _lone_lists(fields)
     words = top_terms(f"{title}\n{fields.string('summary')}\n{body}") if is_post else {}
+    body_images = find_images(body, body_line)
+    if config.third_party != "allow":
+        requests = third_party_requests(body, body_line, body_images, fields.path)
+        if config.third_party == "error":
+            fields.problems.extend(requests)
+        else:
+            warnings = (*warnings, *requests)
     document = Document(
         kind=source.kind,
         source=source.path,
@@ -234,7 +242,7 @@ def parse_document(source: SourceFile, config: SiteConfig) -> Document:
         date_from_name=date_from_name,
         words=words,
         words_digest=words_digest(words),
-        body_images=find_images(body, body_line),
+        body_images=body_images,
     )
     if fields.problems:
         raise SiteError(sorted(fields.problems, key=lambda p: p.line or 0))
@@ -271,6 +279,19 @@ def _no_front_matter(text: str) -> str:
         "no front matter: the file must start with a line ---, then its settings "
         f"(title:, and date: for a post), then another ---{hint}"
     )
+
+
+def _lone_lists(fields: Fields) -> tuple[Problem, ...]:
+    """`tags: therapy, grief` is one tag named "therapy, grief" (YAML's text), though a
+    Pelican or WordPress author means two: said, at its line."""
+    found: list[Problem] = []
+    for key in ("tags", "categories", "category"):
+        value = fields.data.get(key)
+        if isinstance(value, str) and "," in value:
+            names = ", ".join(name.strip() for name in value.split(",") if name.strip())
+            message = f'{key}: "{value}" is one name; for several, write a list: [{names}]'
+            found.append(Problem(message, fields.path, fields.line(key)))
+    return tuple(found)
 
 
 def _check_extra_keys(

@@ -24,7 +24,9 @@ def source_key(source: SourceFile, config: SiteConfig) -> str:
 
 def source_keys(sources: Sequence[SourceFile], config: SiteConfig) -> list[str]:
     """``source_key`` of each source."""
-    key = keys_after(repr((config.timezone, config.permalink, config.front_matter_keys)))
+    key = keys_after(
+        repr((config.timezone, config.permalink, config.front_matter_keys, config.third_party))
+    )
     return [key(s.kind.value, s.path, s.relative, s.digest) for s in sources]
 
 

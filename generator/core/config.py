@@ -98,6 +98,8 @@ class SiteConfig:
     favicon: str = ""  # a path in the site (/images/icon.png); "" for the theme's
     # Front-matter keys of the site's own (and, added at build time, its themes'): no warning.
     front_matter_keys: tuple[str, ...] = ()
+    # An essay's image or embed from another site (build/third_party.py): warn, allow, error.
+    third_party: str = "warn"
     # `build --output DIR`, `serve --drafts`: another folder than output/, with its own
     # record of what was written there (``variant`` names it; "" for output/ itself).
     output_override: Path | None = None
@@ -170,7 +172,7 @@ def follow_endpoint(config: SiteConfig) -> str:
 TOP_KEYS = (
     "title", "description", "base_url", "language", "timezone", "author", "permalink",
     "posts_per_page", "theme", "feeds", "taxonomies", "comments", "email", "params",
-    "front_matter_keys", "deploy", "favicon", "images", *ENGAGEMENT_KEYS,
+    "front_matter_keys", "deploy", "favicon", "images", "third_party", *ENGAGEMENT_KEYS,
 )  # fmt: skip
 
 
@@ -268,6 +270,7 @@ def parse_config(text: str, path: str, root: Path) -> SiteConfig:
     posts_per_page = top.integer("posts_per_page", 10, minimum=1)
     theme = top.string("theme", "default")
     front_matter_keys = top.string_list("front_matter_keys")
+    third_party = top.choice("third_party", ("warn", "allow", "error"), "warn")
     favicon = top.string("favicon")
     if favicon and not (favicon.startswith("/") and not favicon.startswith("//")):
         top.expected("favicon", "a path in the site such as /images/icon.png", favicon)
@@ -299,6 +302,7 @@ def parse_config(text: str, path: str, root: Path) -> SiteConfig:
         email=email,
         params=dict(params or {}),
         front_matter_keys=front_matter_keys,
+        third_party=third_party,
         deploy=deploy,
         favicon=favicon,
         engagement=engagement,
