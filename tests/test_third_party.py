@@ -74,6 +74,16 @@ def test_the_message_names_the_file_the_address_and_what_to_do() -> None:
     )
 
 
+def test_css_urls_in_raw_html_are_requests() -> None:
+    body = (
+        "<div style=\"background: url('https://paper.example/t.png')\">x</div>\n\n"
+        "<style>\n@import url(https://fonts.example/f.css);\n"
+        ".a { background: url( /images/local.png ) }\n</style>\n\n"
+        '`<div style="background:url(https://in-code.example/a.png)">`\n'
+    )
+    assert requests(body, 1) == [(1, "paper.example"), (4, "fonts.example")]
+
+
 def test_links_code_and_local_files_are_not_requests() -> None:
     body = (
         "[a link](https://elsewhere.example/) and <https://auto.example/>\n\n"

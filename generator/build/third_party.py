@@ -27,7 +27,9 @@ if TYPE_CHECKING:
 _FETCHING = ("iframe", "script", "video", "audio", "source", "track", "embed", "object",
              "img", "link", "input")  # fmt: skip
 _TAG = re.compile(r"<(" + "|".join(_FETCHING) + r")\b[^>]*>", re.IGNORECASE)
-_MAYBE_TAG = re.compile(r"<(?:" + "|".join(_FETCHING) + r")\b", re.IGNORECASE)
+_MAYBE_TAG = re.compile(r"<(?:" + "|".join(_FETCHING) + r")\b|url\(", re.IGNORECASE)
+# CSS in a style attribute or a <style> element: url(…) is fetched too.
+_CSS_URL = re.compile(r"""url\(\s*(?:"([^"]*)"|'([^']*)'|([^)'"\s]*))""", re.IGNORECASE)
 _URL_ATTRIBUTES = ("src", "data", "poster", "href")
 _FETCHED_LINKS = frozenset({"stylesheet", "icon", "preload", "modulepreload", "prefetch"})
 
@@ -65,6 +67,10 @@ def _html_requests(html: str, start_line: int) -> list[tuple[int, str, str]]:
     for match in _TAG.finditer(html):
         line = start_line + html.count("\n", 0, match.start())
         found.extend((line, name, url) for name, url in _fetched_urls(match.group(0)))
+    if "url(" in html.lower():
+        for match in _CSS_URL.finditer(html):
+            url = next((group for group in match.groups() if group is not None), "")
+            found.append((start_line + html.count("\n", 0, match.start()), "style", url))
     return found
 
 
@@ -102,7 +108,9 @@ def third_party_requests(
     for line, name, url in sorted(requests, key=lambda request: request[0]):
         host = other_host(url)
         if host:
-            what = "the image" if name in ("image", "img") else f"the <{name}>"
+            what = {"image": "the image", "img": "the image", "style": "the CSS url()"}.get(
+                name, f"the <{name}>"
+            )
             problems.append(
                 Problem(
                     f"{what} {url} is fetched from {host} by every reader's browser, which "
