@@ -116,6 +116,8 @@ def test_genuine_export_files_parse_and_keep_statuses(genuine: Imported) -> None
     assert not scheduled.draft and scheduled.date is not None and scheduled.date.year == 2030
     assert posts["template-comments-disabled"].comments.value == "closed"
     assert posts["template-comments"].comments.value == "open"
+    # WordPress's one sticky post is pinned to the home page; no other is.
+    assert {k for k, d in posts.items() if d.pinned} == {"template-sticky"}
     for key, doc in posts.items():
         assert doc.source.endswith(f"-{key}.md")
     standard = posts["post-format-standard"]
@@ -186,6 +188,10 @@ def test_genuine_export_builds_and_old_addresses_redirect(genuine: Imported) -> 
     assert all(" by every reader's browser, " in w.message for w in result.warnings)
     assert any("wpthemetestdata.files.wordpress.com" in w.message for w in result.warnings)
     output = genuine.site / "output"
+    # The sticky post of 2012, pinned, is the home page's first, before newer posts.
+    home = parse_html((output / "index.html").read_text())
+    assert home.find_all("article")[0].one("h2").text == "Template: Sticky"
+    assert home.one("p", class_="pinned-note").text == "Pinned"
     alias = parse_html((output / "2010/10/05/post-format-standard/index.html").read_text())
     target = "https://example.org/2010/10/post-format-standard/"
     assert alias.one("meta", http_equiv="refresh").get("content") == f"0; url={target}"

@@ -36,7 +36,7 @@ MARKDOWN_SUFFIXES = (".md", ".markdown")
 KNOWN_KEYS = (
     "title", "date", "updated", "slug", "id", "tags", "category", "categories", "summary",
     "description", "draft", "author", "comments", "aliases", "template", "toc", "extra",
-    "image", "image_alt", "series", "series_order", "related", "likes", "share",
+    "image", "image_alt", "series", "series_order", "related", "likes", "share", "pinned",
 )  # fmt: skip
 # Keys Salon itself writes but the build does not read yet (the WordPress import's featured
 # image): never a warning, kept for templates in entry.extra.
@@ -237,6 +237,7 @@ def parse_document(source: SourceFile, config: SiteConfig) -> Document:
         related=fields.string_list("related"),
         likes=fields.boolean("likes", True),
         share=fields.boolean("share", True),
+        pinned=_pinned(fields, is_post),
         extra=extra,
         warnings=warnings,
         date_from_name=date_from_name,
@@ -279,6 +280,13 @@ def _no_front_matter(text: str) -> str:
         "no front matter: the file must start with a line ---, then its settings "
         f"(title:, and date: for a post), then another ---{hint}"
     )
+
+
+def _pinned(fields: Fields, is_post: bool) -> bool:
+    pinned = fields.boolean("pinned", False)
+    if pinned and not is_post:
+        fields.fail("pinned", "only a post can be pinned to the home page; remove it")
+    return pinned
 
 
 def _lone_lists(fields: Fields) -> tuple[Problem, ...]:

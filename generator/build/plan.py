@@ -204,7 +204,7 @@ class Planner:
     def home(self, model: SiteModel, whole: bool = False) -> Iterator[PageJob | KeptJob]:
         config = self.config
         make = partial(_pick, partial(self.home, model, True))
-        for pager in paginate(model.posts, config.posts_per_page, "/"):
+        for pager in paginate(model.home_posts, config.posts_per_page, "/"):
             if not whole and (kept := self._kept(pager.url, "home page", make)):
                 yield kept
                 continue

@@ -247,6 +247,11 @@ class Entry:
         return self._light.words
 
     @property
+    def pinned(self) -> bool:
+        """Listed first on the home page (front matter `pinned: true`)."""
+        return self.doc.pinned
+
+    @property
     def draft(self) -> bool:
         """Only ever true in a build with drafts (`salon serve --drafts`), never in output/."""
         return self.doc.draft
@@ -285,6 +290,13 @@ class SiteModel:
     related: Mapping[str, tuple[Entry, ...]] = field(default_factory=dict)  # by key
     logo: Preview | None = None  # the publisher's logo in structured data (images.logo)
     threads: ThreadStore = field(default_factory=lambda: ThreadStore({}))  # by post key
+    # The home page's order: pinned posts first (newest first among them), then the rest.
+    # Empty when none is pinned: the home page lists ``posts`` (see ``home_posts``).
+    pinned_first: tuple[Entry, ...] = ()
+
+    @property
+    def home_posts(self) -> tuple[Entry, ...]:
+        return self.pinned_first or self.posts
 
 
 def comments_open(doc: Document, config: SiteConfig, now: datetime) -> bool:
@@ -375,7 +387,9 @@ def assemble(
     chosen = {
         key: tuple(by_key[k] for k in keys if k in by_key) for key, keys in (related or {}).items()
     }
+    pinned = [post for post in posts if post.doc.pinned]
+    pinned_first = (*pinned, *(post for post in posts if not post.doc.pinned)) if pinned else ()
     return SiteModel(
         tuple(posts), tuple(pages), terms, years, months, neighbours, series, places, chosen, logo,
-        store,
+        store, pinned_first,
     )  # fmt: skip

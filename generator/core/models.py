@@ -108,6 +108,7 @@ class Document:
     related: tuple[str, ...] = ()  # keys or URLs of essays chosen by hand
     likes: bool = True  # false: no like button on this essay
     share: bool = True  # false: no share links on this essay
+    pinned: bool = False  # first on the home page, before the newer essays (WordPress's sticky)
     extra: Mapping[str, Any] = field(default_factory=dict)
     warnings: tuple[Problem, ...] = ()  # unknown front-matter keys, as `path:line: …`
     date_from_name: bool = False  # no `date:`; dated by a Jekyll-style file name

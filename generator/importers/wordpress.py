@@ -313,6 +313,8 @@ class _Planner:
             fields.append(("summary", summary))
         if entry.draft_reason:
             fields.append(("draft", True))
+        if entry.kind is Kind.POST and item.sticky:
+            fields.append(("pinned", True))  # WordPress's "stick to the front page"
         if entry.kind is Kind.POST and item.comment_status == "closed":
             fields.append(("comments", "closed"))
         if aliases:
@@ -333,8 +335,6 @@ class _Planner:
             self.report.scheduled.append(f"{label}: {entry.date:%Y-%m-%d %H:%M}")
         else:
             self.report.posts_published += 1
-        if entry.item.sticky:
-            self.report.note(f"{entry.path}: was sticky in WordPress; Salon lists posts by date")
 
     # -- the whole plan ----------------------------------------------------------------
 
