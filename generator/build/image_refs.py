@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urljoin, urlsplit
 
@@ -73,28 +74,36 @@ def _html_images(text: str, start_line: int) -> list[ImageRef]:
     return refs
 
 
-def find_images(body: str, body_line: int) -> tuple[ImageRef, ...]:
-    """Every image the Markdown ``body`` shows, in order; ``body_line`` is its first line."""
-    if "![" not in body and _MAYBE_IMG.search(body) is None:
-        return ()  # most essays have none; parsing them again would cost a third of a render
+def html_and_images(body: str, body_line: int) -> Iterator[tuple[Token, int]]:
+    """Each piece of raw HTML (an `html_block`, an `html_inline`) and each Markdown image
+    of ``body``, in order, with the line of the source it starts on (``body_line`` is the
+    body's first): what markdown-it-py, the reference, finds, so that code stays text."""
     # Imported here: the content module uses this one, and a build that finds nothing
     # changed must not load markdown-it.
     from generator.build.markdown import author_markdown
 
-    refs: list[ImageRef] = []
     for token in author_markdown().parse(body, {}):
         start = body_line + (token.map[0] if token.map else 0)
         if token.type == "html_block":
-            refs.extend(_html_images(token.content, start))
+            yield token, start
         elif token.type == "inline":
             for child in token.children or []:
                 if child.type == "image":
-                    src = str(child.attrGet("src") or "")
-                    refs.append(ImageRef(src, _inline_alt(child), _line_of(src, token.content,
-                                                                              start)))  # fmt: skip
+                    yield child, _line_of(str(child.attrGet("src") or ""), token.content, start)
                 elif child.type == "html_inline":
-                    line = _line_of(child.content, token.content, start)
-                    refs.extend(_html_images(child.content, line))
+                    yield child, _line_of(child.content, token.content, start)
+
+
+def find_images(body: str, body_line: int) -> tuple[ImageRef, ...]:
+    """Every image the Markdown ``body`` shows, in order; ``body_line`` is its first line."""
+    if "![" not in body and _MAYBE_IMG.search(body) is None:
+        return ()  # most essays have none; parsing them again would cost a third of a render
+    refs: list[ImageRef] = []
+    for token, line in html_and_images(body, body_line):
+        if token.type == "image":
+            refs.append(ImageRef(str(token.attrGet("src") or ""), _inline_alt(token), line))
+        else:
+            refs.extend(_html_images(token.content, line))
     return tuple(refs)
 
 

@@ -6,22 +6,18 @@ set cookies). Salon's own pages request nothing from a third party, so the build
 where an essay does, at its line; `third_party: allow` in site.yaml quiets it and
 `third_party: error` refuses it (docs/images.md).
 
-Tags are found in markdown-it's HTML tokens, as image_refs does for `<img>`, so an
-example inside a code block is text, not a request.
+Tags are found in markdown-it's HTML tokens (image_refs.html_and_images, which finds
+the `<img>` tags too), so an example inside a code block is text, not a request.
 """
 
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from generator.build.image_refs import tag_attributes
+from generator.build.image_refs import html_and_images, tag_attributes
 from generator.core.errors import Problem
 from generator.core.models import ImageRef
-
-if TYPE_CHECKING:
-    from markdown_it.token import Token
 
 # Tags whose attributes a browser fetches as the page loads (a link only with these rels).
 _FETCHING = ("iframe", "script", "video", "audio", "source", "track", "embed", "object",
@@ -77,21 +73,10 @@ def _html_requests(html: str, start_line: int) -> list[tuple[int, str, str]]:
 def _raw_html_requests(body: str, body_line: int) -> list[tuple[int, str, str]]:
     if _MAYBE_TAG.search(body) is None:
         return []  # most essays have no such tag: no parse
-    from generator.build.markdown import author_markdown  # (as image_refs: loaded on need)
-
     found: list[tuple[int, str, str]] = []
-    tokens: list[Token] = author_markdown().parse(body, {})
-    for token in tokens:
-        start = body_line + (token.map[0] if token.map else 0)
-        if token.type == "html_block":
-            found.extend(_html_requests(token.content, start))
-        elif token.type == "inline":
-            for child in token.children or []:
-                if child.type == "html_inline":
-                    at = max(token.content.find(child.content), 0)
-                    found.extend(
-                        _html_requests(child.content, start + token.content.count("\n", 0, at))
-                    )
+    for token, line in html_and_images(body, body_line):
+        if token.type != "image":  # (Markdown images come as ImageRefs, found already)
+            found.extend(_html_requests(token.content, line))
     return found
 
 

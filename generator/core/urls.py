@@ -73,6 +73,12 @@ def slug_of_title(title: str) -> str:
     return cut or slug[:TITLE_SLUG_CHARS]
 
 
+def is_under(path: str, prefix: str) -> bool:
+    """Whether the URL path ``path`` is ``prefix`` or within it (`/blog/x` is under
+    `/blog`; `/blogroll` is not)."""
+    return path == prefix or path.startswith(prefix + "/")
+
+
 def slug_from_filename(stem: str) -> str:
     """`2024-05-01-on-listening` gives `on-listening`."""
     return slugify(_DATE_PREFIX.sub("", stem))

@@ -34,7 +34,7 @@ from generator.build.pipeline import (
 )
 from generator.core.config import PREVIEW_OUTPUT, SiteConfig, load_config, with_overrides
 from generator.core.errors import SiteError, describe_disk_error
-from generator.core.urls import url_parts
+from generator.core.urls import is_under, url_parts
 from generator.dev.watch import ChangeKind, SiteWatcher
 
 if TYPE_CHECKING:
@@ -201,11 +201,11 @@ class DevServer:
         # as its pages link to it: /blog/... is the site, "/" leads there. (The comment
         # service, whose endpoint the forms name with the sub-path, takes it off itself.)
         base = self.config.base_path
-        under = bool(base) and (path == base or path.startswith(base + "/"))
+        under = bool(base) and is_under(path, base)
         if under:
             path = path[len(base) :] or "/"
         if self.comments_app is not None and any(
-            path == prefix or path.startswith(prefix + "/") for prefix in self.service_prefixes
+            is_under(path, prefix) for prefix in self.service_prefixes
         ):
             return self.comments_app(environ, start_response)
         request = Request(environ)

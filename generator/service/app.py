@@ -30,6 +30,7 @@ from werkzeug.wrappers import Request, Response
 from generator.contract.posts_manifest import ManifestError
 from generator.core.config import SiteConfig
 from generator.core.errors import CommentError
+from generator.core.urls import is_under
 from generator.service.actions import open_store
 from generator.service.intake import handle_intake, handle_thanks, handle_token
 from generator.service.like_intake import handle_like, handle_liked
@@ -79,7 +80,7 @@ class CommentService:
         # routes answer there too, the path as the script's root, which the addresses
         # the service answers with keep.
         base, path = self.state.config.base_path, environ.get("PATH_INFO", "")
-        if base and (path == base or path.startswith(base + "/")) and not self._answers(path):
+        if base and is_under(path, base) and not self._answers(path):
             script = environ.get("SCRIPT_NAME", "") + base
             environ = {**environ, "PATH_INFO": path[len(base) :] or "/", "SCRIPT_NAME": script}
         request = Request(environ)
@@ -125,11 +126,11 @@ class CommentService:
     def _answers(self, path: str) -> bool:
         """Whether ``path`` is one of the routes as it is (a base path of /api, say, is not
         taken off /api/comments a second time)."""
-        return path in self.routes or path == "/moderate" or path.startswith("/moderate/")
+        return path in self.routes or is_under(path, "/moderate")
 
     def dispatch(self, request: Request) -> Response:
         path = request.path
-        if (path == "/moderate" or path.startswith("/moderate/")) and path != "/moderate/mail":
+        if is_under(path, "/moderate") and path != "/moderate/mail":
             return self.moderation.handle(request, path[len("/moderate") :])
         route = self.routes.get(path.rstrip("/") or "/")
         if route is None:
