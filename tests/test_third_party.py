@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from generator.build.image_refs import find_images
+from generator.build import third_party
+from generator.build.image_refs import find_images, html_and_images
 from generator.build.pipeline import BuildOptions, build_site
 from generator.build.third_party import other_host, third_party_requests
 from generator.core.errors import SiteError
@@ -115,6 +116,29 @@ def test_other_host(url: str, host: str) -> None:
 def test_any_text_gives_problems_and_never_an_exception(body: str) -> None:
     found = third_party_requests(body, 1, find_images(body, 1), "x.md")
     assert all(problem.line is not None and problem.line >= 1 for problem in found)
+
+
+@given(
+    st.lists(
+        st.sampled_from([
+            "Prose “quoted”. ", "a < b ", "<!-- more -->", "<https://auto.example/>",
+            '<IFRAME SRC="https://v.example/">', '<div style="background: URL(//c.example/x)">',
+            "<style>p { background: url('https://s.example/y') }</style>", "\n\n", "x<y",
+        ]),
+        max_size=8,
+    )
+)
+def test_the_quick_check_for_tags_never_hides_a_request(parts: list[str]) -> None:
+    """The scan from `<` to `<` that spares most essays the parse finds whatever the
+    parse would: the walk over every HTML token, without it, gives the same requests."""
+    body = "".join(parts)
+    walked = [
+        request
+        for token, line in html_and_images(body, 1)
+        if token.type != "image"
+        for request in third_party._html_requests(token.content, line)
+    ]
+    assert third_party._raw_html_requests(body, 1) == walked
 
 
 def _site(tmp_path: Path, setting: str) -> Path:
