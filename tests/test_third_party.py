@@ -120,11 +120,19 @@ def test_any_text_gives_problems_and_never_an_exception(body: str) -> None:
 
 @given(
     st.lists(
-        st.sampled_from([
-            "Prose “quoted”. ", "a < b ", "<!-- more -->", "<https://auto.example/>",
-            '<IFRAME SRC="https://v.example/">', '<div style="background: URL(//c.example/x)">',
-            "<style>p { background: url('https://s.example/y') }</style>", "\n\n", "x<y",
-        ]),
+        st.sampled_from(
+            [
+                "Prose “quoted”. ",
+                "a < b ",
+                "<!-- more -->",
+                "<https://auto.example/>",
+                '<IFRAME SRC="https://v.example/">',
+                '<div style="background: URL(//c.example/x)">',
+                "<style>p { background: url('https://s.example/y') }</style>",
+                "\n\n",
+                "x<y",
+            ]
+        ),
         max_size=8,
     )
 )
