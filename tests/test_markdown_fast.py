@@ -22,7 +22,7 @@ from generator.build.anchors import NO_RESERVED_IDS, ReservedIds
 from generator.build.content import split_front_matter
 from generator.build.markdown import render, render_reference
 from generator.build.markdown_fast import render_fast
-from generator.build.markdown_survey import quote_by_replacement
+from generator.build.markdown_survey import empty_list_item, quote_by_replacement
 from generator.build.pipeline import BuildOptions, build_site
 
 from .conftest import FIXED_NOW, SITES
@@ -301,6 +301,31 @@ _OLD_QUOTE_BY_REPLACEMENT = re.compile(
 @given(st.text(alphabet=st.sampled_from(list("'\"()cCrRtTmMpP+-.?!, x\n")), max_size=40))
 def test_the_quote_pretest_answers_as_the_regex_it_replaced(text: str) -> None:
     assert quote_by_replacement(text) == bool(_OLD_QUOTE_BY_REPLACEMENT.search(text))
+
+
+# The pretest for an empty list item looks from each line break; it must answer exactly
+# as the one regex anchored at every line start that it replaced.
+_OLD_EMPTY_ITEM = re.compile(r"^[ \t>]*(?:[-+*]|\d{1,9}[.)])[ \t]*$", re.MULTILINE)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list(" \t>-+*12.)x\n\r")), max_size=30))
+def test_the_empty_item_pretest_answers_as_the_regex_it_replaced(text: str) -> None:
+    assert empty_list_item(text) == bool(_OLD_EMPTY_ITEM.search(text))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("-", True),
+        ("a\n  > 3.  \nb", True),
+        ("- x\n+", True),
+        ("a-\n", False),
+        ("1234567890.", False),
+    ],
+)
+def test_the_empty_item_pretest_examples(text: str, expected: bool) -> None:
+    assert empty_list_item(text) is expected
 
 
 @pytest.mark.parametrize(

@@ -178,13 +178,16 @@ def _atom_entry(item: FeedItem) -> str:
     if item.content_html.strip():
         body = _text(absolute_links(item.content_html, item.url))
         content = f'    <content type="html">{body}</content>\n'
+    published = utc_time(item.published)
+    # A comment is published and updated at once: one formatting for both.
+    updated = published if item.updated == item.published else utc_time(item.updated)
     return (
         "  <entry>\n"
         f"    <title>{_text(item.title)}</title>\n"
         f'    <link rel="alternate" type="text/html" href="{_attr(url)}" />\n'
         f"    <id>{_text(iri_to_uri(item.id) if item.id else url)}</id>\n"
-        f"    <published>{utc_time(item.published)}</published>\n"
-        f"    <updated>{utc_time(item.updated)}</updated>\n"
+        f"    <published>{published}</published>\n"
+        f"    <updated>{updated}</updated>\n"
         f"{author if item.author else ''}{categories}{reply}{content}"
         "  </entry>\n"
     )

@@ -35,10 +35,10 @@ from generator.build.anchors import ReservedIds, unique_anchor
 from generator.build.highlight import highlight_code
 from generator.build.links import Link
 from generator.build.markdown_survey import (
-    EMPTY_ITEM,
     NotProvable,
     Survey,
     check_single_quotes,
+    empty_list_item,
     nested_footnote_def,
     odd_table,
     quote_by_replacement,
@@ -175,7 +175,7 @@ def _html_and_survey(text: str) -> tuple[str, Survey]:
     survey = Survey(text)
     if nested_footnote_def(text):
         raise NotProvable("nested footnote")
-    if EMPTY_ITEM.search(text):
+    if empty_list_item(text):
         raise NotProvable("an empty list item")  # interrupts a paragraph for one engine only
     if quote_by_replacement(text):
         raise NotProvable("a quote beside a typographer replacement")  # engines differ
