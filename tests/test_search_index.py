@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from generator.contract.search_index import (
     fts_query,
     html_text,
     index_digest,
+    record_fingerprint,
     search,
     write_fts_index,
 )
@@ -142,3 +144,15 @@ def test_an_index_of_another_version_or_damaged_is_made_whole(tmp_path: Path) ->
     write_fts_index(path, RECORDS, "digest-1")
     assert _rows(path) == sorted((r.url, r.title, r.kind, r.date, r.text) for r in RECORDS)
     assert not list(tmp_path.glob(".*.tmp"))  # no copy left behind
+
+
+def test_a_records_fingerprint_follows_its_text_key_when_it_has_one() -> None:
+    """A build gives each record its text's key (the source's hash): the digests are made
+    from that, never from the text, which is a function of it; without a key, the text."""
+    keyed = SearchRecord("/a/", "A", "post", "2024-01-01", "first words", "k1")
+    assert record_fingerprint(keyed) == record_fingerprint(replace(keyed, text="other words"))
+    assert record_fingerprint(keyed) != record_fingerprint(replace(keyed, text_key="k2"))
+    assert record_fingerprint(keyed) != record_fingerprint(replace(keyed, title="B"))
+    plain = replace(keyed, text_key="")
+    assert record_fingerprint(plain) != record_fingerprint(replace(plain, text="other words"))
+    assert record_fingerprint(plain) != record_fingerprint(keyed)

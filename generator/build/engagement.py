@@ -193,7 +193,7 @@ class SearchWork:
                     text = kept.get(key)
                     if text is None:
                         text = fresh[key] = html_text(entry.html)
-                    spool.add(_record(entry, text))
+                    spool.add(_record(entry, text, key))
                 texts.put(fresh)
             texts.prune(keys)
         finally:
@@ -227,9 +227,9 @@ class SearchWork:
         return self.seconds
 
 
-def _record(entry: Entry, text: str) -> SearchRecord:
+def _record(entry: Entry, text: str, text_key: str) -> SearchRecord:
     date = entry.date.date().isoformat() if entry.date is not None else ""
-    return SearchRecord(entry.url, entry.title, entry.kind, date, text)
+    return SearchRecord(entry.url, entry.title, entry.kind, date, text, text_key)
 
 
 # A record's text is the body's, which is a pure function of the source (as plan_search

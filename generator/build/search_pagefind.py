@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.build.output_set import check_relative
-from generator.contract.search_index import SearchRecord
+from generator.contract.search_index import SearchRecord, record_fingerprint
 from generator.core.errors import SiteError
 
 log = logging.getLogger("salon.search")
@@ -68,7 +68,7 @@ def part_digests(records: Iterable[SearchRecord], maker: str = "") -> dict[str, 
         part = part_of(record)
         if part not in digests:
             digests[part] = hashlib.sha1(f"{maker}\0{part}".encode())
-        digests[part].update(repr(record).encode())
+        digests[part].update(record_fingerprint(record))
     return {part: digest.hexdigest() for part, digest in sorted(digests.items())}
 
 

@@ -55,6 +55,19 @@ class SearchRecord:
     kind: str  # "post" or "page"
     date: str  # ISO date of a post, "" for a page
     text: str  # the body as plain text
+    # What the text is a pure function of (the build's key for it), when known: the
+    # record's digests are made from it instead (record_fingerprint).
+    text_key: str = ""
+
+
+def record_fingerprint(record: SearchRecord) -> bytes:
+    """What a record's digests are made from. Its text's key stands in for the text
+    when there is one: after an edit at 5,000 essays, hashing every text to find the one
+    that changed was a third of the search step."""
+    if record.text_key:
+        fields = (record.url, record.title, record.kind, record.date, record.text_key)
+        return repr(("keyed", *fields)).encode()
+    return repr(record).encode()
 
 
 def html_text(html: str) -> str:
@@ -69,7 +82,7 @@ def records_digest(records: Iterable[SearchRecord]) -> str:
     """Changes exactly when some record does: the search step is skipped otherwise."""
     digest = hashlib.sha1(f"search {INDEX_VERSION}".encode())
     for record in records:
-        digest.update(repr(record).encode())
+        digest.update(record_fingerprint(record))
     return digest.hexdigest()
 
 
@@ -140,7 +153,7 @@ def _put_records(
     seen: set[str] = set()
     for record in records:
         seen.add(record.url)
-        digest = hashlib.sha1(repr(record).encode()).hexdigest()
+        digest = hashlib.sha1(record_fingerprint(record)).hexdigest()
         before = known.get(record.url)
         if before is not None and before[0] == digest:
             continue
