@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -416,3 +417,61 @@ def test_another_pagefind_makes_every_part_again(
     essay.write_text(page(sample_site, "content/posts/endings.md") + "\nMarmalade.\n")
     assert build_site(sample_site, OPTIONS).search is not None
     assert made == ["2026", "pages"]
+
+
+def test_an_edit_reads_back_only_the_texts_it_indexes_again(
+    sample_site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Texts the build cache keeps are spooled without them (record_spool.py): after an
+    essay is edited, the search step reads back the texts of the other essays of its year,
+    which Pagefind indexes again, and no other; the FTS5 index needs none of them."""
+    import generator.build.engagement as engagement
+
+    build_site(sample_site, OPTIONS)
+    asked: list[str] = []
+    real = engagement._texts_kept
+
+    def noting(path: Path | None, keys: Any) -> dict[str, str]:
+        asked.extend(keys)
+        return real(path, keys)
+
+    monkeypatch.setattr(engagement, "_texts_kept", noting)
+    essay = sample_site / "content/posts/endings.md"
+    essay.write_text(page(sample_site, "content/posts/endings.md") + "\nMarmalade.\n")
+    assert build_site(sample_site, OPTIONS).search is not None
+    assert len(asked) == len(set(asked)) == 3  # the year's three other essays, for Pagefind
+    index = sample_site / ".salon" / "search.sqlite3"
+    assert search(index, "marmalade")[0] == 1
+    assert search(index, "textures")[1][0].url == "/2026/09/silence-in-the-room/"  # kept text
+
+    set_yaml(sample_site, "search:\n  pagefind: false\n")
+    build_site(sample_site, OPTIONS)
+    asked.clear()
+    essay.write_text(page(sample_site, "content/posts/endings.md") + "\nQuince.\n")
+    assert build_site(sample_site, OPTIONS).search is not None
+    assert asked == []  # the FTS5 index alone: only the edited essay's row, made fresh
+    assert search(index, "quince")[0] == 1 and search(index, "textures")[0] == 1
+
+
+def test_a_text_the_cache_lost_is_a_warning_and_the_next_build_makes_it(
+    sample_site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A text held back that the cache no longer has when an index needs it: the search
+    step says so and is not recorded as done, and the next build makes the text again."""
+    import generator.build.engagement as engagement
+
+    build_site(sample_site, OPTIONS)
+    monkeypatch.setattr(engagement, "_texts_kept", lambda path, keys: {})
+    essay = sample_site / "content/posts/endings.md"
+    essay.write_text(page(sample_site, "content/posts/endings.md") + "\nMarmalade.\n")
+    result = build_site(sample_site, OPTIONS)
+    assert any("build cache lost the text of" in str(w) for w in result.warnings)
+    monkeypatch.undo()
+    db = sqlite3.connect(sample_site / ".salon" / "cache.sqlite3")
+    db.execute("DELETE FROM search_texts")
+    db.commit()
+    db.close()
+    again = build_site(sample_site, OPTIONS)
+    assert again.search is not None and again.search.done
+    assert not any("lost the text" in str(w) for w in again.warnings)
+    assert search(sample_site / ".salon" / "search.sqlite3", "marmalade")[0] == 1

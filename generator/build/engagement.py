@@ -182,18 +182,19 @@ class SearchWork:
         """Make the records now and let the entries go (and with them, once the build
         drops it, the site model)."""
         started = time.perf_counter()
-        spool = RecordSpool(self.config.state_dir)
+        spool = RecordSpool(self.config.state_dir, partial(_texts_kept, self.cache_path))
         texts = _KeptTexts(self.cache_path)
         try:
             keys = [_text_key(entry) for entry in self.entries]
-            for start in range(0, len(keys), TEXTS_AT_ONCE):  # never every text at once
+            for start in range(0, len(keys), TEXTS_AT_ONCE):
                 end = start + TEXTS_AT_ONCE
-                kept, fresh = texts.get(keys[start:end]), {}
+                kept, fresh = texts.present(keys[start:end]), {}
                 for key, entry in zip(keys[start:end], self.entries[start:end], strict=True):
-                    text = kept.get(key)
-                    if text is None:
-                        text = fresh[key] = html_text(entry.html)
-                    spool.add(_record(entry, text, key))
+                    if key in kept:  # read only if an index is made again with it
+                        spool.add(_record(entry, "", key), text_kept=True)
+                    else:
+                        fresh[key] = text = html_text(entry.html)
+                        spool.add(_record(entry, text, key))
                 texts.put(fresh)
             texts.prune(keys)
         finally:
@@ -258,6 +259,15 @@ class _KeptTexts:
         with contextlib.suppress(sqlite3.Error):
             self.cache = BuildCache(cache_path) if cache_path is not None else None
 
+    def present(self, keys: Sequence[str]) -> set[str]:
+        import sqlite3
+
+        try:
+            return self.cache.keys_present("search_texts", keys) if self.cache else set()
+        except sqlite3.Error:
+            self.close()
+            return set()
+
     def get(self, keys: Sequence[str]) -> dict[str, str]:
         import sqlite3
 
@@ -290,6 +300,15 @@ class _KeptTexts:
         if self.cache is not None:
             self.cache.close()
             self.cache = None
+
+
+def _texts_kept(cache_path: Path | None, keys: Sequence[str]) -> dict[str, str]:
+    """The records' texts the spool held back, read when an index needs them."""
+    texts = _KeptTexts(cache_path)
+    try:
+        return texts.get(keys)
+    finally:
+        texts.close()
 
 
 def plan_search(

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.build.output_set import check_relative
-from generator.contract.search_index import SearchRecord, record_fingerprint
+from generator.contract.search_index import SearchRecord, light, record_fingerprint, with_texts
 from generator.core.errors import SiteError
 
 log = logging.getLogger("salon.search")
@@ -176,7 +176,11 @@ def _index_parts(
             service.send({"type": "NewIndex", "config": {"force_language": language}})
             (created,) = service.answers(1)
             ids[part] = int(created["index_id"])
-        waiting = (record for record in records if part_of(record) in ids)
+
+        def wanted(record: SearchRecord) -> bool:
+            return part_of(record) in ids
+
+        waiting = (record for record in with_texts(records, wanted) if wanted(record))
         while batch := list(itertools.islice(waiting, BATCH)):
             for record in batch:
                 meta = {"title": record.title[:TITLE_LIMIT]}
@@ -285,7 +289,8 @@ def make_pagefind_bundle(
     """Index ``records`` into ``folder`` (emptied first), in parts; returns the folder.
     ``previous``: the bundle now published, whose parts with the same records are linked
     rather than made again (and whose unchanged files are linked in the others).
-    ``records`` is read twice: once for the parts' digests, once to index them.
+    ``records`` is read twice: once for the parts' digests (without texts), once to
+    index the parts to make (with theirs).
 
     Raises SiteError when Pagefind is missing or fails, saying what to do.
     """
@@ -300,7 +305,7 @@ def make_pagefind_bundle(
     folder.mkdir(parents=True)
     language = language.split("-")[0] or "en"
     # No record at all: one empty index, the pages' part.
-    digests = part_digests(records, _maker(executable, language)) or {PAGES_PART: ""}
+    digests = part_digests(light(records), _maker(executable, language)) or {PAGES_PART: ""}
     kept = published_digests(previous) if previous is not None else {}
     reused: dict[str, list[str]] = {}  # a published part kept: its files
     for part, digest in digests.items():

@@ -15,11 +15,11 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from html import unescape
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
     import sqlite3
@@ -68,6 +68,30 @@ def record_fingerprint(record: SearchRecord) -> bytes:
         fields = (record.url, record.title, record.kind, record.date, record.text_key)
         return repr(("keyed", *fields)).encode()
     return repr(record).encode()
+
+
+@runtime_checkable
+class HeldTexts(Protocol):
+    """Records some of whose texts are held back until asked for (the build's spool,
+    which reads them from the build cache): an edit's search step needs few of them."""
+
+    def light(self) -> Iterator[SearchRecord]:
+        """Every record, in order, some without their text: enough for fingerprints."""
+        ...
+
+    def filled(self, wanted: Callable[[SearchRecord], bool]) -> Iterator[SearchRecord]:
+        """Every record, in order, with its text wherever ``wanted`` says."""
+        ...
+
+
+def light(records: Iterable[SearchRecord]) -> Iterator[SearchRecord]:
+    return records.light() if isinstance(records, HeldTexts) else iter(records)
+
+
+def with_texts(
+    records: Iterable[SearchRecord], wanted: Callable[[SearchRecord], bool]
+) -> Iterator[SearchRecord]:
+    return records.filled(wanted) if isinstance(records, HeldTexts) else iter(records)
 
 
 def html_text(html: str) -> str:
@@ -150,10 +174,18 @@ def _put_records(
     db: sqlite3.Connection, records: Iterable[SearchRecord], known: dict[str, tuple[str, int]]
 ) -> None:
     """Make ``db`` hold exactly ``records``, given the digest and row of each it holds."""
+
+    def digest_of(record: SearchRecord) -> str:
+        return hashlib.sha1(record_fingerprint(record)).hexdigest()
+
+    def changed(record: SearchRecord) -> bool:
+        before = known.get(record.url)
+        return before is None or before[0] != digest_of(record)
+
     seen: set[str] = set()
-    for record in records:
+    for record in with_texts(records, changed):  # the unchanged ones' texts left unread
         seen.add(record.url)
-        digest = hashlib.sha1(record_fingerprint(record)).hexdigest()
+        digest = digest_of(record)
         before = known.get(record.url)
         if before is not None and before[0] == digest:
             continue
