@@ -23,6 +23,7 @@ import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+from stat import S_ISREG
 from typing import Any
 
 from generator.build.manifest import LEGACY_MANIFEST, MANIFEST, Manifest, ManifestEntry
@@ -374,19 +375,27 @@ def replace_folder(out_dir: Path, name: str, folder: Path) -> None:
 
 def _keep_times_of_unchanged(old: Path, new: Path) -> None:
     """A file of the new folder with the old one's bytes takes its modification time, so
-    that `salon deploy` (rsync compares size and time) sends only the files that changed."""
-    for path in new.rglob("*"):
-        before = old / path.relative_to(new)
-        try:
-            if not path.is_file() or not before.is_file() or before.is_symlink():
-                continue
-            now, then = path.stat(), before.stat()
-            if (now.st_dev, now.st_ino) == (then.st_dev, then.st_ino):
-                continue  # a link to it (the search bundle's unchanged files): its time
-            if then.st_size == now.st_size and before.read_bytes() == path.read_bytes():
-                os.utime(path, ns=(then.st_atime_ns, then.st_mtime_ns))
-        except OSError:
-            continue  # only a cheaper deploy is lost
+    that `salon deploy` (rsync compares size and time) sends only the files that changed.
+    Two status calls a file, on strings (five on Paths took 0.2 s for a 5,000-file bundle)."""
+    for folder, _, names in os.walk(new):
+        relative = os.path.relpath(folder, new)
+        for name in names:
+            path, before = os.path.join(folder, name), os.path.join(old, relative, name)
+            try:
+                now, then = os.stat(path), os.lstat(before)  # an old link: not its file
+                if not (S_ISREG(now.st_mode) and S_ISREG(then.st_mode)):
+                    continue
+                if (now.st_dev, now.st_ino) == (then.st_dev, then.st_ino):
+                    continue  # a link to it (the search bundle's unchanged files): its time
+                if then.st_size == now.st_size and _same_bytes(before, path):
+                    os.utime(path, ns=(then.st_atime_ns, then.st_mtime_ns))
+            except OSError:
+                continue  # only a cheaper deploy is lost
+
+
+def _same_bytes(one: str, other: str) -> bool:
+    with open(one, "rb") as first, open(other, "rb") as second:
+        return first.read() == second.read()
 
 
 def write_private(path: Path, data: bytes) -> None:
