@@ -475,3 +475,21 @@ def test_a_text_the_cache_lost_is_a_warning_and_the_next_build_makes_it(
     assert again.search is not None and again.search.done
     assert not any("lost the text" in str(w) for w in again.warnings)
     assert search(sample_site / ".salon" / "search.sqlite3", "marmalade")[0] == 1
+
+
+def test_an_edit_that_keeps_an_essays_text_indexes_nothing_again(
+    sample_site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A record's digest is its text's: a line added at the end of an essay changes its
+    source but not its text, so no Pagefind part is made again and parts.json is kept."""
+    import generator.build.search_pagefind as pagefind
+
+    build_site(sample_site, OPTIONS)
+    listed = (sample_site / "output/pagefind/parts.json").read_bytes()
+    made: list[str] = []
+    real = pagefind._index_parts
+    monkeypatch.setattr(pagefind, "_index_parts", lambda *a, **k: made.append("x") or real(*a, **k))
+    essay = sample_site / "content/posts/endings.md"
+    essay.write_text(page(sample_site, "content/posts/endings.md") + "\n\n")
+    assert build_site(sample_site, OPTIONS).search is not None  # its source changed
+    assert made == [] and (sample_site / "output/pagefind/parts.json").read_bytes() == listed

@@ -17,6 +17,7 @@ from generator.contract.search_index import (
     index_digest,
     record_fingerprint,
     search,
+    text_digest,
     write_fts_index,
 )
 
@@ -146,13 +147,16 @@ def test_an_index_of_another_version_or_damaged_is_made_whole(tmp_path: Path) ->
     assert not list(tmp_path.glob(".*.tmp"))  # no copy left behind
 
 
-def test_a_records_fingerprint_follows_its_text_key_when_it_has_one() -> None:
-    """A build gives each record its text's key (the source's hash): the digests are made
-    from that, never from the text, which is a function of it; without a key, the text."""
-    keyed = SearchRecord("/a/", "A", "post", "2024-01-01", "first words", "k1")
-    assert record_fingerprint(keyed) == record_fingerprint(replace(keyed, text="other words"))
-    assert record_fingerprint(keyed) != record_fingerprint(replace(keyed, text_key="k2"))
-    assert record_fingerprint(keyed) != record_fingerprint(replace(keyed, title="B"))
-    plain = replace(keyed, text_key="")
-    assert record_fingerprint(plain) != record_fingerprint(replace(plain, text="other words"))
-    assert record_fingerprint(plain) != record_fingerprint(keyed)
+def test_a_records_fingerprint_follows_its_text_whether_it_carries_it_or_its_digest() -> None:
+    """A record held back without its text carries the text's digest: its fingerprint is
+    the one the whole record has, so no text is read to find what changed; where the
+    cache keeps the text, and the rest of its source, do not count."""
+    plain = SearchRecord("/a/", "A", "post", "2024-01-01", "first words")
+    held = replace(plain, text="", text_key="k1", text_digest=text_digest("first words"))
+    assert record_fingerprint(held) == record_fingerprint(plain)
+    assert record_fingerprint(replace(held, text_key="k2")) == record_fingerprint(plain)
+    assert record_fingerprint(replace(plain, text="other words")) != record_fingerprint(plain)
+    assert record_fingerprint(replace(plain, title="B")) != record_fingerprint(plain)
+    assert record_fingerprint(replace(held, text_digest=text_digest("x"))) != record_fingerprint(
+        plain
+    )

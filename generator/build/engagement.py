@@ -40,6 +40,7 @@ from generator.contract.search_index import (
     html_text,
     records_digest,
     search_index_path,
+    text_digest,
     write_fts_index,
 )
 from generator.core.config import SiteConfig
@@ -188,15 +189,17 @@ class SearchWork:
             keys = [_text_key(entry) for entry in self.entries]
             for start in range(0, len(keys), TEXTS_AT_ONCE):
                 end = start + TEXTS_AT_ONCE
-                kept, fresh = texts.present(keys[start:end]), {}
+                kept, fresh = texts.kept(keys[start:end]), {}
                 for key, entry in zip(keys[start:end], self.entries[start:end], strict=True):
-                    if key in kept:  # read only if an index is made again with it
-                        spool.add(_record(entry, "", key), text_kept=True)
+                    digest = kept.get(key)
+                    if digest is not None:  # the text is read only if an index needs it
+                        spool.add(_record(entry, "", key, digest), text_kept=True)
                     else:
                         fresh[key] = text = html_text(entry.html)
-                        spool.add(_record(entry, text, key))
+                        fresh[_digest_key(key)] = digest = text_digest(text)
+                        spool.add(_record(entry, text, key, digest))
                 texts.put(fresh)
-            texts.prune(keys)
+            texts.prune([*keys, *map(_digest_key, keys)])
         finally:
             texts.close()
         self.made, self.entries = spool, ()
@@ -228,9 +231,9 @@ class SearchWork:
         return self.seconds
 
 
-def _record(entry: Entry, text: str, text_key: str) -> SearchRecord:
+def _record(entry: Entry, text: str, key: str, digest: str) -> SearchRecord:
     date = entry.date.date().isoformat() if entry.date is not None else ""
-    return SearchRecord(entry.url, entry.title, entry.kind, date, text, text_key)
+    return SearchRecord(entry.url, entry.title, entry.kind, date, text, key, digest)
 
 
 # A record's text is the body's, which is a pure function of the source (as plan_search
@@ -243,12 +246,18 @@ def _text_key(entry: Entry) -> str:
     return cache_key("search text", entry.source_hash)
 
 
+def _digest_key(text_key: str) -> str:
+    """Where the cache keeps the digest of the text it keeps under ``text_key``."""
+    return f"{text_key} digest"
+
+
 TEXTS_AT_ONCE = 500  # texts read from the cache at a time
 
 
 class _KeptTexts:
-    """The records' texts in the build cache, by source hash. Only a shortcut: without
-    the cache, or after any SQLite error, it finds nothing and keeps nothing."""
+    """The records' texts in the build cache, by source hash, each with its digest beside
+    it (under _digest_key). Only a shortcut: without the cache, or after any SQLite
+    error, it finds nothing and keeps nothing."""
 
     def __init__(self, cache_path: Path | None) -> None:
         import sqlite3
@@ -259,14 +268,20 @@ class _KeptTexts:
         with contextlib.suppress(sqlite3.Error):
             self.cache = BuildCache(cache_path) if cache_path is not None else None
 
-    def present(self, keys: Sequence[str]) -> set[str]:
+    def kept(self, keys: Sequence[str]) -> dict[str, str]:
+        """The digest of each text kept under one of ``keys`` (the texts are not read)."""
         import sqlite3
 
+        if self.cache is None:
+            return {}
         try:
-            return self.cache.keys_present("search_texts", keys) if self.cache else set()
+            present = self.cache.keys_present("search_texts", keys)
+            digests = self.cache.get_many("search_texts", [_digest_key(key) for key in present])
         except sqlite3.Error:
             self.close()
-            return set()
+            return {}
+        found = ((key, digests.get(_digest_key(key))) for key in present)
+        return {key: digest for key, digest in found if isinstance(digest, str)}
 
     def get(self, keys: Sequence[str]) -> dict[str, str]:
         import sqlite3
