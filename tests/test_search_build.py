@@ -493,3 +493,30 @@ def test_an_edit_that_keeps_an_essays_text_indexes_nothing_again(
     essay.write_text(page(sample_site, "content/posts/endings.md") + "\n\n")
     assert build_site(sample_site, OPTIONS).search is not None  # its source changed
     assert made == [] and (sample_site / "output/pagefind/parts.json").read_bytes() == listed
+
+
+def test_a_published_part_is_linked_only_when_it_holds_plain_files(tmp_path: Path) -> None:
+    """search_pagefind._plain_files: a part's files, or None when anything in it is a
+    symbolic link (a file or a folder) or its entry file is missing."""
+    from generator.build.search_pagefind import _plain_files
+
+    part = tmp_path / "part"
+    (part / "fragment").mkdir(parents=True)
+    (part / "pagefind-entry.json").write_text("{}")
+    (part / "fragment/a.pf_fragment").write_bytes(b"a")
+    (part / "index/deep").mkdir(parents=True)
+    (part / "index/deep/b.pf_index").write_bytes(b"b")
+    assert sorted(_plain_files(part) or []) == [
+        "fragment/a.pf_fragment", "index/deep/b.pf_index", "pagefind-entry.json"
+    ]  # fmt: skip
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (part / "fragment/link.pf_fragment").symlink_to(outside / "x")
+    assert _plain_files(part) is None
+    (part / "fragment/link.pf_fragment").unlink()
+    (part / "index/linked").symlink_to(outside, target_is_directory=True)
+    assert _plain_files(part) is None
+    (part / "index/linked").unlink()
+    assert _plain_files(part) is not None
+    (part / "pagefind-entry.json").unlink()
+    assert _plain_files(part) is None

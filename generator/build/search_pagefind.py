@@ -215,20 +215,25 @@ def _index_parts(
 def _plain_files(folder: Path) -> list[str] | None:
     """The files of a part, relative to it, when it holds folders and regular files only
     (nothing planted in it that a link would follow) and its entry file; None otherwise
-    (a published part is then made again rather than linked)."""
+    (a published part is then made again rather than linked). Told apart by the types
+    the folder listing gives (os.scandir): two status calls a file took 0.1 s for 5,000."""
     if folder.is_symlink() or not (folder / "pagefind-entry.json").is_file():
         return None
     found: list[str] = []
-    for base, folders, files in os.walk(folder):
-        here = Path(base)
-        for name in folders:
-            if (here / name).is_symlink():
-                return None
-        for name in files:
-            path = here / name
-            if path.is_symlink() or not path.is_file():
-                return None
-            found.append(path.relative_to(folder).as_posix())
+    pending = [""]
+    while pending:
+        below = pending.pop()
+        with os.scandir(os.path.join(folder, below)) as entries:
+            for entry in entries:
+                relative = f"{below}/{entry.name}" if below else entry.name
+                if entry.is_symlink():
+                    return None
+                if entry.is_dir(follow_symlinks=False):
+                    pending.append(relative)
+                elif entry.is_file(follow_symlinks=False):
+                    found.append(relative)
+                else:
+                    return None  # a pipe, a socket: nothing Pagefind makes
     return found
 
 
