@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 import re
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -315,33 +316,18 @@ def test_the_empty_item_pretest_answers_as_the_regex_it_replaced(text: str) -> N
 
 
 @pytest.mark.parametrize(
-    ("text", "expected"),
+    ("pretest", "text", "expected"),
     [
-        ("-", True),
-        ("a\n  > 3.  \nb", True),
-        ("- x\n+", True),
-        ("a-\n", False),
-        ("1234567890.", False),
+        *((empty_list_item, text, expected) for text, expected in [
+            ("-", True), ("a\n  > 3.  \nb", True), ("- x\n+", True), ("a-\n", False),
+            ("1234567890.", False),
+        ]),
+        *((quote_by_replacement, text, expected) for text, expected in [
+            ("it's -- fine", False), ("'--", True), ('--"', True), ("(TM)'", True),
+            ("'(tm)", True), ("x(c)' and", True), ("'(t)", False), ("'.", False),
+            ("..", False), ('a ?!" b', True),
+        ]),
     ],
-)
-def test_the_empty_item_pretest_examples(text: str, expected: bool) -> None:
-    assert empty_list_item(text) is expected
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("it's -- fine", False),
-        ("'--", True),
-        ('--"', True),
-        ("(TM)'", True),
-        ("'(tm)", True),
-        ("x(c)' and", True),
-        ("'(t)", False),
-        ("'.", False),
-        ("..", False),
-        ('a ?!" b', True),
-    ],
-)
-def test_the_quote_pretest_examples(text: str, expected: bool) -> None:
-    assert quote_by_replacement(text) is expected
+)  # fmt: skip
+def test_the_pretests_examples(pretest: Callable[[str], bool], text: str, expected: bool) -> None:
+    assert pretest(text) is expected

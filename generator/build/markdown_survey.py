@@ -83,8 +83,9 @@ _DELIMITER_ROW = re.compile(
     r"^[ \t>]*\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?[ \t]*$", re.M
 )
 # An empty list item: a line holding only its marker (after spaces or quote marks).
-_EMPTY_ITEM_AT_START = re.compile(r"[ \t>]*(?:[-+*]|\d{1,9}[.)])[ \t]*$", re.MULTILINE)
-_EMPTY_ITEM_AFTER_BREAK = re.compile(r"\n[ \t>]*(?:[-+*]|\d{1,9}[.)])[ \t]*$", re.MULTILINE)
+_EMPTY_ITEM = r"[ \t>]*(?:[-+*]|\d{1,9}[.)])[ \t]*$"
+_EMPTY_ITEM_AT_START = re.compile(_EMPTY_ITEM, re.MULTILINE)
+_EMPTY_ITEM_AFTER_BREAK = re.compile("\n" + _EMPTY_ITEM, re.MULTILINE)
 _FOOTNOTE_DEF = re.compile(r"\[\^[^\]\n]*\]:")
 
 
