@@ -15,7 +15,10 @@ from typing import Any
 
 import feedparser
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
+from generator.build import feeds
 from generator.build.feeds import (
     FeedInfo,
     FeedItem,
@@ -122,6 +125,45 @@ def test_absolute_links_leaves_absolute_and_mailto_links_alone() -> None:
     assert absolute_links(html, "https://n.example/p/") == (
         '<a href="https://o.example/x">o</a><a href="mailto:a@b.example">m</a>'
         "<a href='https://n.example/p/y'>y</a>"
+    )
+
+
+# Pieces an attribute is made of, and what stands near one: every spacing the pattern
+# allows (tabs, line breaks, a non-breaking and an ideographic space), names in any case
+# (and "ſ", which re's IGNORECASE takes for "s"), quotes, stray "=" and near misses.
+_LINK_PIECES = st.sampled_from([
+    " ", "\t", "\n", "\u00a0", "\u3000", "href", "HREF", "Src", "ſrc", "hre", "xhref",
+    "=", '"', "'", "a", "#f", "/x", "<a", ">", "data:", "mailto:m", "é", "“",
+])  # fmt: skip
+
+
+def _links_by_the_pattern(html: str, base: str) -> str:
+    """The reference: the pattern substituted everywhere, as absolute_links did before."""
+    calls: list[str] = []
+
+    def resolve(match: Any) -> str:
+        calls.append(match.group(0))
+        return f"[{match.group(0)}]"
+
+    return feeds._LINK_ATTR.sub(resolve, html) + repr(calls)
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.lists(_LINK_PIECES, max_size=40).map("".join))
+@example(' href = "a=b" src=\'c\'  \n href="d"')
+@example('<img  \t SRC="x">= = =  href= "y"')
+@example(" href\t\u00a0\u3000= \"x\" \u3000ſrc\n=\n'y'")
+def test_links_are_found_just_as_the_pattern_finds_them(html: str) -> None:
+    """absolute_links tries the pattern only before each "=": the same matches, in the
+    same order, and the same text between them, as substituting the pattern everywhere."""
+    calls: list[str] = []
+
+    def resolve(match: Any) -> str:
+        calls.append(match.group(0))
+        return f"[{match.group(0)}]"
+
+    assert feeds._substitute_links(html, resolve) + repr(calls) == _links_by_the_pattern(
+        html, "https://n.example/p/"
     )
 
 
