@@ -14,7 +14,8 @@ the ratios. Figures and the machine go to standard output.
 Each tool's previous output is set aside (renamed), not deleted, before its next cold
 build, and deleted after the last build: on an ext4 without a journal, a deletion makes
 the file creations of the next minutes slower (`set_aside`; `--delete-between` measures
-the old way).
+the old way). Each measured command starts once every file system is synced (since
+2026-12-06: `measure`), so that none pays for the writeback of the one before.
 """
 
 from __future__ import annotations
@@ -90,8 +91,14 @@ def _name(pid: int) -> str:
 
 def measure(command: list[str], cwd: Path | None = None) -> Run:
     """Run a command; wall time and peak memory, sampled from /proc every 20 ms.
-    Pagefind (Salon's search step) is counted apart, as its time is."""
+    Pagefind (Salon's search step) is counted apart, as its time is.
+
+    Every file system is synced first, untimed: otherwise the kernel writes back what
+    the last command wrote (a cold build's hundreds of megabytes) while this one runs,
+    and the command measured after the biggest writer pays for it.
+    """
     peak = tree_peak = search_peak = 0
+    os.sync()
     started = time.perf_counter()
     process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     done = threading.Event()
