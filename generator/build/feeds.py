@@ -86,7 +86,7 @@ def _substitute_links(html: str, resolve: Callable[[re.Match[str]], str]) -> str
     """
     parts: list[str] = []
     done = 0  # html[:done] is in parts
-    tried = 0  # every start before this one failed or is inside a match
+    tried = 0  # no match begins before this (tried and failed, too far from an "=", or inside one)
     equals = html.find("=")
     while equals != -1:
         spaces = equals
