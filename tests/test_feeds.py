@@ -137,15 +137,15 @@ _LINK_PIECES = st.sampled_from([
 ])  # fmt: skip
 
 
-def _links_by_the_pattern(html: str, base: str) -> str:
-    """The reference: the pattern substituted everywhere, as absolute_links did before."""
+def _substituted(substitute: Any, html: str) -> str:
+    """What ``substitute(html, resolve)`` gives, with every match it resolved, in order."""
     calls: list[str] = []
 
     def resolve(match: Any) -> str:
         calls.append(match.group(0))
         return f"[{match.group(0)}]"
 
-    return feeds._LINK_ATTR.sub(resolve, html) + repr(calls)
+    return substitute(html, resolve) + repr(calls)
 
 
 @settings(max_examples=600, deadline=None)
@@ -155,16 +155,27 @@ def _links_by_the_pattern(html: str, base: str) -> str:
 @example(" href\t\u00a0\u3000= \"x\" \u3000ſrc\n=\n'y'")
 def test_links_are_found_just_as_the_pattern_finds_them(html: str) -> None:
     """absolute_links tries the pattern only before each "=": the same matches, in the
-    same order, and the same text between them, as substituting the pattern everywhere."""
-    calls: list[str] = []
+    same order, and the same text between them, as substituting the pattern everywhere
+    (what it did before)."""
+    reference = _substituted(lambda text, resolve: feeds._LINK_ATTR.sub(resolve, text), html)
+    assert _substituted(feeds._substitute_links, html) == reference
 
-    def resolve(match: Any) -> str:
-        calls.append(match.group(0))
-        return f"[{match.group(0)}]"
 
-    assert feeds._substitute_links(html, resolve) + repr(calls) == _links_by_the_pattern(
-        html, "https://n.example/p/"
-    )
+def _text_by_the_pattern(value: str) -> str:
+    """The reference: feeds._text as it was, the pattern asked of every text."""
+    if feeds._NOT_XML.search(value):
+        value = feeds._NOT_XML.sub("", value)
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text())
+@example("Ada & <Bob> at https://n.example/?a=1")
+@example("a tab\there, a line\nbreak")
+@example("\x00\x08\x0b\x1f\x7f\ufffe\uffff")
+def test_feed_text_is_what_the_pattern_alone_made_of_it(value: str) -> None:
+    """_text skips the pattern for printable ASCII: the same text for any string."""
+    assert feeds._text(value) == _text_by_the_pattern(value)
 
 
 def test_sitemap_lists_urls_with_optional_lastmod() -> None:
