@@ -71,8 +71,7 @@ def absolute_links(html: str, base: str) -> str:
         quote = '"' if match.group(2) is not None else "'"
         return f"{match.group(1)}{quote}{urljoin(base, value)}{quote}"
 
-    if "=" not in html:  # no attribute at all (most comments): nothing to resolve
-        return html
+    # (Text with no "=", most comments, is given back at its first str.find.)
     return _substitute_links(html, resolve)
 
 
